@@ -1,0 +1,163 @@
+"""Interactive charts with Altair: the only module that imports it.
+
+Each function takes a tidy pandas frame and returns an `alt.Chart`; `chart_spec` turns a chart
+into the Vega-Lite dict a page embeds. All styling lives in the one registered theme. Time axes
+zoom and pan (drag, wheel; double-click resets) and every mark has a tooltip.
+
+Row limit: Altair refuses to inline more than 5,000 rows by default, to protect notebooks. A
+report's specs are inlined on purpose (so a page also draws when opened from disk), so the limit
+is lifted here, and long series are thinned for display instead: above `MAX_POINTS_PER_SERIES`
+points a series is shown at weekly resolution (its last value of each week), and the chart's
+caption says so. Figures are always computed on the full daily data.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+MAX_POINTS_PER_SERIES = 2_600  # about ten years of trading days
+VEGA_LITE_VERSION = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+
+_PALETTE = ["#1f5fa8", "#e07b00", "#2a9d4b", "#c0392b", "#7b4fa0", "#8c6d31", "#d35fb7", "#5f6b7a"]
+
+
+@alt.theme.register("reportgen", enable=True)
+def _theme() -> alt.theme.ThemeConfig:
+    return {
+        "config": {
+            "background": "#ffffff",
+            "font": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif",
+            "view": {"continuousWidth": 640, "continuousHeight": 260, "stroke": None},
+            "range": {"category": _PALETTE},
+            "axis": {"labelFontSize": 11, "titleFontSize": 12, "gridColor": "#e8e8e8"},
+            "legend": {"orient": "top", "labelFontSize": 11, "titleFontSize": 11},
+            "line": {"strokeWidth": 1.6},
+        }
+    }
+
+
+def thinned(frame: pd.DataFrame, series: str | None = None) -> pd.DataFrame:
+    """`frame` (with a `date` column) at weekly resolution when a series has too many points."""
+    counts = frame.groupby(series).size().max() if series else len(frame)
+    if counts <= MAX_POINTS_PER_SERIES:
+        return frame
+    keys = [series, pd.Grouper(key="date", freq="W-FRI")] if series else [pd.Grouper(key="date", freq="W-FRI")]
+    return frame.groupby(keys).last().reset_index().dropna()
+
+
+def _zoom() -> alt.Parameter:
+    return alt.selection_interval(bind="scales", encodings=["x"])
+
+
+def _time_lines(frame: pd.DataFrame, value: str, title: str, value_format: str) -> alt.Chart:
+    """Lines over time, one per `series`, with tooltips and x zoom/pan."""
+    data = thinned(frame, "series")
+    return (
+        alt.Chart(data)
+        .mark_line()
+        .encode(
+            x=alt.X("date:T", title=None),
+            y=alt.Y(f"{value}:Q", title=title, axis=alt.Axis(format=value_format)),
+            color=alt.Color("series:N", title=None, sort=list(dict.fromkeys(data["series"]))),
+            tooltip=[
+                alt.Tooltip("date:T", format="%Y-%m-%d"),
+                alt.Tooltip("series:N", title="series"),
+                alt.Tooltip(f"{value}:Q", title=title, format=value_format),
+            ],
+        )
+        .add_params(_zoom())
+        .properties(width="container")
+    )
+
+
+def equity_chart(equity: pd.DataFrame) -> alt.Chart:
+    """Growth of 100: columns date, series, value."""
+    return _time_lines(equity, "value", "value (base 100)", ",.1f")
+
+
+def drawdown_chart(drawdowns: pd.DataFrame) -> alt.Chart:
+    """Underwater curves: columns date, series, drawdown (<= 0)."""
+    data = thinned(drawdowns, "series")
+    return (
+        alt.Chart(data)
+        .mark_area(opacity=0.35, line=True)
+        .encode(
+            x=alt.X("date:T", title=None),
+            y=alt.Y("drawdown:Q", title="drawdown", axis=alt.Axis(format=".0%"), stack=None),
+            color=alt.Color("series:N", title=None, sort=list(dict.fromkeys(data["series"]))),
+            tooltip=[
+                alt.Tooltip("date:T", format="%Y-%m-%d"),
+                alt.Tooltip("series:N"),
+                alt.Tooltip("drawdown:Q", format=".2%"),
+            ],
+        )
+        .add_params(_zoom())
+        .properties(width="container", height=200)
+    )
+
+
+def position_size_chart(sizes: pd.DataFrame) -> alt.Chart:
+    """Requested size vs realised exposure: columns date, series, value (fraction of capital)."""
+    return _time_lines(sizes, "value", "fraction", ".0%").properties(height=200)
+
+
+def attention_chart(attention: pd.DataFrame) -> alt.Chart:
+    """Attention score over time with the model's long signal: columns date, attention, signal."""
+    data = thinned(attention)
+    base = alt.Chart(data).encode(x=alt.X("date:T", title=None))
+    line = base.mark_line(color=_PALETTE[3]).encode(
+        y=alt.Y("attention:Q", title="attention score", scale=alt.Scale(zero=False)),
+        tooltip=[
+            alt.Tooltip("date:T", format="%Y-%m-%d"),
+            alt.Tooltip("attention:Q", format=".6f"),
+            alt.Tooltip("signal:N", title="long signal"),
+        ],
+    )
+    ticks = base.mark_tick(thickness=1, opacity=0.5).encode(
+        y=alt.value(0),
+        color=alt.Color("signal:N", title="long signal", scale=alt.Scale(range=["#bbbbbb", _PALETTE[2]])),
+    )
+    return alt.layer(line, ticks).add_params(_zoom()).properties(width="container")
+
+
+def rolling_sharpe_chart(rolling: pd.DataFrame, title: str) -> alt.Chart:
+    """Rolling Sharpe lines with a zero line: columns date, series, sharpe."""
+    lines = _time_lines(rolling, "sharpe", title, ".2f")
+    zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="#444", strokeDash=[4, 4]).encode(y="y:Q")
+    return alt.layer(lines, zero).properties(width="container")
+
+
+def monthly_returns_chart(monthly: pd.DataFrame) -> alt.Chart:
+    """Heatmap of monthly returns: columns year, month (1-12), return."""
+    data = monthly.assign(month_name=pd.to_datetime(dict(year=monthly.year, month=monthly.month, day=1)).dt.strftime("%b"))
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    limit = max(float(data["return"].abs().max()), 1e-9)
+    base = alt.Chart(data).encode(
+        x=alt.X("month_name:O", title=None, sort=months),
+        y=alt.Y("year:O", title=None),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color(
+            "return:Q",
+            title="return",
+            scale=alt.Scale(scheme="redyellowgreen", domain=[-limit, limit]),
+            legend=alt.Legend(format=".0%"),
+        ),
+        tooltip=[alt.Tooltip("year:O"), alt.Tooltip("month_name:O", title="month"), alt.Tooltip("return:Q", format=".2%")],
+    )
+    labels = base.mark_text(fontSize=10).encode(text=alt.Text("return:Q", format=".1%"))
+    return alt.layer(cells, labels).properties(width="container", height=alt.Step(22))
+
+
+def chart_spec(chart: alt.Chart) -> dict:
+    """The Vega-Lite spec of `chart`, data inlined."""
+    with alt.data_transformers.enable("default", max_rows=None):
+        return chart.to_dict()
+
+
+def vega_bundle() -> str:
+    """vega, vega-lite and vega-embed as one script that sets `window.vegaEmbed` (no CDN)."""
+    import vl_convert
+
+    return vl_convert.javascript_bundle(vl_version=VEGA_LITE_VERSION)

@@ -1,0 +1,91 @@
+"""The `reportgen` command. User errors end here: one `error:` line and exit code 2.
+
+Exit codes: 0 success; 1 warnings under --strict; 2 user error (bad config, missing or
+malformed input, unsafe output folder, bad command line).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from reportgen import __version__
+from reportgen.errors import ReportgenError
+
+EXIT_STRICT_WARNINGS = 1
+EXIT_USER_ERROR = 2
+
+
+class _WarningCollector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def _configure_logging() -> _WarningCollector:
+    logging.basicConfig(level=logging.WARNING, format="warning: %(message)s", stream=sys.stderr)
+    # mkdocs reports every page it builds at INFO; its warnings still come through.
+    logging.getLogger("mkdocs").setLevel(logging.WARNING)
+    collector = _WarningCollector()
+    logging.getLogger().addHandler(collector)
+    return collector
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="reportgen")
+def cli() -> None:
+    """Backtest attention-weighted strategies and publish them as an offline report site."""
+
+
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
+              help="reportgen TOML file (default: [tool.reportgen] in ./pyproject.toml).")
+@click.option("--site-dir", type=click.Path(path_type=Path), default=None,
+              help="Output folder (default: site/ beside the config).")
+@click.option("--strict", is_flag=True, help="Exit with code 1 if the build logged any warning.")
+def build(config_path: Path | None, site_dir: Path | None, strict: bool) -> None:
+    """Run the backtests and build the report site."""
+    from reportgen.config import load_config
+    from reportgen.pipeline import build as build_site
+
+    collector = _configure_logging()
+    started = time.perf_counter()
+
+    def progress(stage: str) -> None:
+        click.echo(f"[{time.perf_counter() - started:5.1f}s] {stage}", err=True)
+
+    config = load_config(config_path)
+    result = build_site(config, site_dir, progress)
+    for warning in result.warnings:
+        logging.getLogger("reportgen").warning(warning)
+    out = site_dir if site_dir is not None else config.source.parent / "site"
+    click.echo(
+        f"[{time.perf_counter() - started:5.1f}s] built {len(result.strategies)} strategies into {out}",
+        err=True,
+    )
+    if strict and collector.messages:
+        click.echo(f"error: --strict: {len(collector.messages)} warning(s):", err=True)
+        for message in collector.messages:
+            click.echo(f"  - {message}", err=True)
+        sys.exit(EXIT_STRICT_WARNINGS)
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="reportgen", standalone_mode=False)
+    except ReportgenError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USER_ERROR)
+    except click.UsageError as exc:
+        click.echo(f"error: {exc.format_message()} (see reportgen --help)", err=True)
+        sys.exit(EXIT_USER_ERROR)
+    except click.exceptions.Abort:
+        click.echo("error: aborted", err=True)
+        sys.exit(EXIT_USER_ERROR)

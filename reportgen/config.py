@@ -1,0 +1,201 @@
+"""Typed configuration: `[tool.reportgen]` in pyproject.toml or a standalone TOML file.
+
+Every option is documented once, here, in its field's description. Unknown keys are errors,
+and all problems are reported together, each with where it is (`strategies[2].treshold`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from reportgen.errors import ConfigError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataConfig(_Strict):
+    prices: Path = Field(description="CSV of daily prices.")
+    date_column: str = Field("Date", description="Column of the prices CSV holding the date.")
+    price_column: str = Field("Adjusted_close", description="Column of the price traded.")
+
+
+class BacktestConfig(_Strict):
+    init_cash: float = Field(100.0, gt=0, description="Starting capital of every strategy.")
+    fees: float = Field(0.001, ge=0, lt=1, description="Fee per trade as a fraction of value.")
+    periods_per_year: int = Field(
+        252, gt=0, description="Periods a year for every annualised figure of the report."
+    )
+    rolling_window_days: int = Field(63, ge=2, description="Window of the rolling Sharpe.")
+
+
+class ModelConfig(_Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]+$", description="Short id used in URLs and JSON.")
+    name: str = Field(description="Display name.")
+    predictions: Path = Field(
+        description="CSV whose first column is the date, with a `predictions` column of "
+        "probabilities that the next day closes up."
+    )
+    attention_column: str = Field("attention_mean", description="Attention score column.")
+
+
+class ReferenceFigures(_Strict):
+    """Published figures a strategy must reproduce; its page compares them with ours."""
+
+    source: str = Field(description="Where the figures come from, shown on the page.")
+    total_trades: int | None = Field(None, description="Trades, open ones included.")
+    total_return: float | None = Field(None, description="Total return, a fraction.")
+    max_drawdown: float | None = Field(
+        None, description="Max drawdown as vectorbt measures it (peak from the first close)."
+    )
+    sharpe_365: float | None = Field(None, description="Sharpe annualised with 365 days.")
+    total_fees: float | None = Field(None, description="Fees paid, in cash units.")
+
+
+class StrategyConfig(_Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]+$", description="Short id used in URLs and JSON.")
+    name: str = Field(description="Display name.")
+    model: str = Field(description="Id of the model whose predictions drive the strategy.")
+    description: str = Field("", description="One sentence shown on the overview.")
+    threshold: float = Field(
+        0.5, ge=0, le=1, description="Long while prediction > threshold, flat otherwise."
+    )
+    attention_threshold: float | None = Field(
+        None, description="If set, trade only while attention > this value."
+    )
+    sizing: Literal["full", "attention"] = Field(
+        "full", description='"full": size 1; "attention": size = signal x attention.'
+    )
+    size_type: Literal["percent", "amount"] = Field(
+        "percent",
+        description='"percent": size is a fraction of available cash at entry; "amount": '
+        "size is a number of units of the asset (what the notebook did; cash caps it).",
+    )
+    reference: ReferenceFigures | None = Field(None, description="Figures to reproduce.")
+
+
+class SiteConfig(_Strict):
+    title: str = Field("Strategy report", description="Title of the site.")
+    templates: Path | None = Field(None, description="Folder of Jinja page templates.")
+    mkdocs_config: Path | None = Field(None, description="mkdocs.yml to build the site with.")
+
+
+class Config(_Strict):
+    data: DataConfig
+    backtest: BacktestConfig = BacktestConfig()
+    models: list[ModelConfig] = Field(min_length=1)
+    strategies: list[StrategyConfig] = Field(min_length=1)
+    site: SiteConfig = SiteConfig()
+    source: Path = Field(Path("."), exclude=True, description="File the config was read from.")
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Config:
+        problems = []
+        model_ids = [m.id for m in self.models]
+        for kind, ids in (("models", model_ids), ("strategies", [s.id for s in self.strategies])):
+            for dup in sorted({i for i in ids if ids.count(i) > 1}):
+                problems.append(f"{kind}: duplicate id {dup!r}")
+        for i, strategy in enumerate(self.strategies):
+            if strategy.model not in model_ids:
+                problems.append(
+                    f"strategies[{i}].model: unknown model {strategy.model!r}; "
+                    f"expected one of {model_ids}"
+                )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def model(self, model_id: str) -> ModelConfig:
+        return next(m for m in self.models if m.id == model_id)
+
+
+def _keys_of(model: type[BaseModel], loc: tuple) -> list[str]:
+    """The known keys of the table at `loc` (for did-you-mean hints)."""
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        annotation = model.model_fields[part].annotation
+        inner = getattr(annotation, "__args__", (annotation,))[0]
+        if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
+            return []
+        model = inner
+    return list(model.model_fields)
+
+
+def _location(loc: tuple) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _describe(error: dict) -> str:
+    loc = tuple(error["loc"])
+    where = _location(loc)
+    if error["type"] == "extra_forbidden":
+        hint = difflib.get_close_matches(str(loc[-1]), _keys_of(Config, loc), n=1)
+        return f"{where}: unknown key" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+    if error["type"] == "missing":
+        return f"{where}: required key missing"
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "value_error" and not loc:
+        return message
+    received = error.get("input")
+    if isinstance(received, (str, int, float, bool)):
+        return f"{where}: {message} (received {received!r})"
+    return f"{where}: {message}"
+
+
+def _resolved(config: Config, base: Path) -> Config:
+    def rebase(path: Path | None) -> Path | None:
+        return None if path is None else (base / path).resolve()
+
+    return config.model_copy(
+        update={
+            "data": config.data.model_copy(update={"prices": rebase(config.data.prices)}),
+            "models": [m.model_copy(update={"predictions": rebase(m.predictions)}) for m in config.models],
+            "site": config.site.model_copy(
+                update={
+                    "templates": rebase(config.site.templates),
+                    "mkdocs_config": rebase(config.site.mkdocs_config),
+                }
+            ),
+        }
+    )
+
+
+def config_from_mapping(table: dict[str, Any], source: Path) -> Config:
+    """Validate a parsed TOML table; paths in it are relative to `source`'s folder."""
+    try:
+        config = Config.model_validate({**table, "source": source})
+    except ValidationError as exc:
+        problems = "; ".join(_describe(e) for e in exc.errors())
+        raise ConfigError(f"{source}: {problems}") from None
+    return _resolved(config, source.parent)
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read `path` (a reportgen TOML file) or, without it, `[tool.reportgen]` of ./pyproject.toml."""
+    source = Path(path) if path is not None else Path("pyproject.toml")
+    if not source.is_file():
+        what = "config file not found" if path is not None else (
+            "no --config given and no pyproject.toml in the current folder"
+        )
+        raise ConfigError(f"{source}: {what}")
+    try:
+        document = tomllib.loads(source.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{source}: not a UTF-8 text file") from None
+    if path is None:
+        document = document.get("tool", {}).get("reportgen")
+        if document is None:
+            raise ConfigError(f"{source}: no [tool.reportgen] table; pass --config FILE")
+    return config_from_mapping(document, source.resolve())

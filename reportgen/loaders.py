@@ -1,0 +1,142 @@
+"""Read and validate the input CSVs: prices and model predictions.
+
+Every problem is a DataError naming the file, and the row (as a date) and column where it
+applies. Nothing here guesses: NaN is never filled, and prices are never mistaken for returns.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from reportgen.errors import DataError
+
+log = logging.getLogger(__name__)
+
+PREDICTIONS_COLUMN = "predictions"
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise DataError(f"{path}: file not found")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: file is empty") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: not a readable CSV ({str(exc).strip().splitlines()[0]})") from None
+    if len(frame.columns) == 1:
+        header = str(frame.columns[0])
+        for delimiter, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
+            if delimiter in header:
+                raise DataError(
+                    f"{path}: looks {name}-delimited; reportgen reads comma-separated CSV"
+                )
+    if frame.empty:
+        raise DataError(f"{path}: no data rows (header only)")
+    return frame
+
+
+def _require_column(frame: pd.DataFrame, column: str, path: Path, role: str) -> None:
+    if column not in frame.columns:
+        found = ", ".join(repr(str(c)) for c in frame.columns)
+        raise DataError(f"{path}: no {role} column {column!r}; columns found: {found}")
+
+
+def _dates(raw: pd.Series, path: Path, column: str) -> pd.DatetimeIndex:
+    """Parse a date column; aware dates are converted to their calendar date in their own zone."""
+    text = raw.str.strip()
+    parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+    bad = parsed.isna()
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(
+            f"{path}: row {row + 2}, column {column!r}: cannot parse date {raw.iloc[row]!r}"
+        )
+    index = pd.DatetimeIndex(parsed)
+    if index.tz is not None:
+        index = index.tz_localize(None)
+    return index.normalize().rename("date")
+
+
+def _numbers(raw: pd.Series, dates: pd.DatetimeIndex, path: Path, column: str) -> pd.Series:
+    values = pd.to_numeric(raw.str.strip(), errors="coerce")
+    bad = values.isna() | ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(
+            f"{path}: row {row + 2} ({dates[row].date()}), column {column!r}: "
+            f"expected a finite number, got {raw.iloc[row]!r}"
+        )
+    return pd.Series(values.to_numpy(dtype=float), index=dates, name=column)
+
+
+def _first_violation(values: pd.Series, ok: pd.Series, path: Path, column: str, rule: str) -> None:
+    if not ok.all():
+        date = values.index[np.flatnonzero(~ok.to_numpy())[0]]
+        raise DataError(
+            f"{path}: {date.date()}, column {column!r}: {rule}, got {values[date]!r}"
+        )
+
+
+def _sorted_unique(frame: pd.DataFrame | pd.Series, path: Path):
+    duplicated = frame.index.duplicated()
+    if duplicated.any():
+        raise DataError(f"{path}: duplicate date {frame.index[duplicated][0].date()}")
+    if not frame.index.is_monotonic_increasing:
+        log.warning("%s: dates were not in order; sorted them", path)
+        frame = frame.sort_index()
+    return frame
+
+
+def read_prices(path: Path, date_column: str = "Date", price_column: str = "Adjusted_close") -> pd.Series:
+    """Daily prices indexed by date: positive floats, unique sorted dates."""
+    frame = _read_csv(path)
+    _require_column(frame, date_column, path, "date")
+    _require_column(frame, price_column, path, "price")
+    dates = _dates(frame[date_column], path, date_column)
+    prices = _numbers(frame[price_column], dates, path, price_column)
+    _first_violation(prices, prices > 0, path, price_column, "prices must be positive")
+    return _sorted_unique(prices.rename("price"), path)
+
+
+def read_predictions(path: Path, attention_column: str = "attention_mean") -> pd.DataFrame:
+    """Model output indexed by date: columns `predictions` (probability up) and `attention`."""
+    frame = _read_csv(path)
+    date_column = str(frame.columns[0])
+    _require_column(frame, PREDICTIONS_COLUMN, path, "predictions")
+    _require_column(frame, attention_column, path, "attention")
+    dates = _dates(frame[date_column], path, date_column or "first column")
+    predictions = _numbers(frame[PREDICTIONS_COLUMN], dates, path, PREDICTIONS_COLUMN)
+    in_unit = (predictions >= 0) & (predictions <= 1)
+    _first_violation(predictions, in_unit, path, PREDICTIONS_COLUMN, "probabilities must be in [0, 1]")
+    attention = _numbers(frame[attention_column], dates, path, attention_column)
+    _first_violation(attention, attention >= 0, path, attention_column, "attention must be >= 0")
+    model_output = pd.DataFrame({"prediction": predictions, "attention": attention})
+    return _sorted_unique(model_output, path)
+
+
+def aligned_prices(prices: pd.Series, dates: pd.DatetimeIndex, path: Path) -> pd.Series:
+    """Prices on the prediction dates, as the notebook aligns them: reindex, then forward fill.
+
+    A date before the first price has no price to carry forward and is an error, as is a set of
+    dates that shares no day with the prices.
+    """
+    overlap = dates.isin(prices.index).sum()
+    if overlap == 0:
+        raise DataError(
+            f"{path}: no prediction date ({dates[0].date()}..{dates[-1].date()}) "
+            f"has a price ({prices.index[0].date()}..{prices.index[-1].date()})"
+        )
+    aligned = prices.reindex(prices.index.union(dates)).ffill().reindex(dates)
+    if aligned.isna().any():
+        first = aligned.index[aligned.isna()][0]
+        raise DataError(f"{path}: {first.date()}: prediction dated before the first price")
+    filled = len(dates) - int(overlap)
+    if filled:
+        log.info("%s: %d prediction dates had no price and took the previous close", path, filled)
+    return aligned.rename("price")
+

@@ -1,0 +1,101 @@
+"""Markdown pages from the Jinja templates: the only module that imports jinja2.
+
+Every value a template prints is escaped for HTML (autoescape) and for markdown (the `text`
+filter); numbers are formatted by filters here, never in the metrics. Charts are placed with
+`chart(id)`, which writes a container and the chart's spec as JSON in a non-executable script
+element (so a page also draws when opened from disk).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup, escape
+
+from reportgen.results import Report
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str  # relative to the docs folder, e.g. "strategies/notebook_replica.md"
+    title: str
+    markdown: str
+
+
+def text(value) -> Markup:
+    """Escape a user-supplied string for HTML and markdown, so that it shows as typed."""
+    escaped = str(escape(str(value)))
+    return Markup(_MARKDOWN_SPECIALS.sub(r"\\\1", escaped))
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def pct(value, digits: int = 2) -> str:
+    """0.1234 -> '12.34 %'; NaN -> 'n/a'."""
+    return "n/a" if _missing(value) else f"{value * 100:,.{digits}f} %"
+
+
+def num(value, digits: int = 2) -> str:
+    return "n/a" if _missing(value) else f"{value:,.{digits}f}"
+
+
+def _spec_json(spec: dict) -> str:
+    # Escaped so that no user string inside the spec can close the script element.
+    raw = json.dumps(spec, separators=(",", ":"), sort_keys=True, allow_nan=False)
+    return raw.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _environment(templates: Path, specs: dict[str, dict]) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(text=text, pct=pct, num=num)
+
+    def chart(chart_id: str, caption: str = "") -> Markup:
+        dom_id = "chart-" + re.sub(r"[^A-Za-z0-9_-]", "-", chart_id)
+        block = (
+            f'<figure class="reportgen-figure">\n<div class="reportgen-chart" id="{dom_id}"></div>\n'
+            f'<script type="application/json" class="reportgen-spec" data-target="{dom_id}">'
+            f"{_spec_json(specs[chart_id])}</script>\n"
+        )
+        if caption:
+            block += f"<figcaption>{escape(caption)}</figcaption>\n"
+        return Markup("\n" + block + "</figure>\n")
+
+    env.globals["chart"] = chart
+    return env
+
+
+def rendered_pages(report: Report, specs: dict[str, dict], templates: Path) -> list[Page]:
+    """Every page of the site as markdown, in navigation order."""
+    env = _environment(templates, specs)
+
+    def render(template: str, **context) -> str:
+        return env.get_template(template).render(report=report, **context)
+
+    pages = [Page("index.md", "Overview", render("index.md.j2"))]
+    for model, strategy in report.strategies:
+        pages.append(
+            Page(
+                f"strategies/{strategy.id}.md",
+                strategy.config.name,
+                render("strategy.md.j2", model=model, strategy=strategy),
+            )
+        )
+    pages.append(Page("attention.md", "Attention", render("attention.md.j2")))
+    pages.append(Page("methodology.md", "Methodology", render("methodology.md.j2")))
+    return pages

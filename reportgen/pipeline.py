@@ -1,0 +1,244 @@
+"""`build(config)`: the whole report as one chain of stages, each one named call.
+
+    load_config -> read_prices / read_predictions -> signals -> sizes -> backtest -> metrics
+      -> charts -> pages -> site
+
+Everything is computed before anything is written; if a stage fails, nothing is published.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import math
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from reportgen import __version__, attention, backtest, charts, loaders, metrics, pages, signals, site, views
+from reportgen.config import Config, ModelConfig
+from reportgen.errors import ConfigError
+from reportgen.results import InputFile, ModelResult, Report, StrategyResult
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+def _strategy_results(config: Config, model: ModelConfig, output: pd.DataFrame, price: pd.Series) -> list[StrategyResult]:
+    strategies = [s for s in config.strategies if s.model == model.id]
+    if not strategies:
+        return []
+    wanted = {
+        s.id: signals.filtered_signal(
+            signals.long_signal(output["prediction"], s.threshold), output["attention"], s.attention_threshold
+        )
+        for s in strategies
+    }
+    sizes = {s.id: signals.position_size(wanted[s.id], output["attention"], s.sizing) for s in strategies}
+    simulation = backtest.simulate(
+        price,
+        pd.DataFrame(wanted),
+        pd.DataFrame(sizes),
+        [s.size_type for s in strategies],
+        init_cash=config.backtest.init_cash,
+        fees=config.backtest.fees,
+    )
+    ppy, window = config.backtest.periods_per_year, config.backtest.rolling_window_days
+    benchmark_returns = _benchmark_returns(price)
+    results = []
+    for s in strategies:
+        returns = simulation.returns[s.id].rename(s.id)
+        results.append(
+            StrategyResult(
+                config=s,
+                signal=wanted[s.id],
+                size=sizes[s.id],
+                value=simulation.value[s.id],
+                returns=returns,
+                exposure=simulation.exposure[s.id],
+                trades=simulation.trades[simulation.trades["column"] == s.id].drop(columns="column"),
+                total_trades=int(simulation.total_trades[s.id]),
+                open_trades=int(simulation.open_trades[s.id]),
+                total_fees=float(simulation.total_fees[s.id]),
+                metrics=metrics.headline_metrics(returns, ppy),
+                sharpe_vectorbt_default=metrics.sharpe_ratio(returns, 365),
+                max_drawdown_from_first_close=metrics.max_drawdown(returns.iloc[1:]),
+                rolling_sharpe=metrics.rolling_sharpe(returns, window, ppy),
+                monthly_returns=metrics.monthly_returns(returns),
+                quantstats_table=metrics.quantstats_table(returns, benchmark_returns, ppy),
+            )
+        )
+    return results
+
+
+def _benchmark_returns(price: pd.Series) -> pd.Series:
+    """Buy and hold from the first aligned close, no fees: 0 on the first day."""
+    return price.pct_change().fillna(0.0).rename("benchmark")
+
+
+def model_result(config: Config, model: ModelConfig, prices: pd.Series) -> ModelResult:
+    output = loaders.read_predictions(model.predictions, model.attention_column)
+    price = loaders.aligned_prices(prices, output.index, model.predictions)
+    benchmark_returns = _benchmark_returns(price)
+    return ModelResult(
+        config=model,
+        output=output,
+        price=price,
+        benchmark_returns=benchmark_returns,
+        benchmark_metrics=metrics.headline_metrics(benchmark_returns, config.backtest.periods_per_year),
+        benchmark_monthly_returns=metrics.monthly_returns(benchmark_returns),
+        attention=attention.attention_summary(output["attention"], model.attention_column),
+        strategies=_strategy_results(config, model, output, price),
+    )
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _shown_path(path: Path, base: Path) -> str:
+    return path.relative_to(base).as_posix() if path.is_relative_to(base) else path.name
+
+
+def build_date(models: list[ModelResult]) -> str:
+    """SOURCE_DATE_EPOCH when set, else the newest date in the inputs: never the wall clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date().isoformat()
+    return max(m.output.index[-1] for m in models).date().isoformat()
+
+
+def report(config: Config, progress: Progress = lambda stage: None) -> Report:
+    """Read every input and compute every figure of the report: nothing is written."""
+    progress("reading prices")
+    prices = loaders.read_prices(config.data.prices, config.data.date_column, config.data.price_column)
+    models = []
+    for model in config.models:
+        progress(f"backtesting model {model.id}")
+        models.append(model_result(config, model, prices))
+    base = config.source.parent
+    files = [config.data.prices, *dict.fromkeys(m.predictions for m in config.models)]
+    return Report(
+        title=config.site.title,
+        version=__version__,
+        build_date=build_date(models),
+        periods_per_year=config.backtest.periods_per_year,
+        rolling_window_days=config.backtest.rolling_window_days,
+        init_cash=config.backtest.init_cash,
+        fees=config.backtest.fees,
+        models=models,
+        inputs=[InputFile(_shown_path(f, base), _sha256(f)) for f in files],
+        config_sha256=_sha256(config.source),
+    )
+
+
+def _json_number(value):
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def metrics_document(report: Report) -> dict:
+    """The machine-readable figures of the report (site/metrics.json)."""
+
+    def figures(values: dict[str, float]) -> dict:
+        return {k: _json_number(v) for k, v in values.items()}
+
+    first = report.models[0]
+    return {
+        "reportgen_version": report.version,
+        "build_date": report.build_date,
+        "conventions": {
+            "periods_per_year": report.periods_per_year,
+            "risk_free_rate": 0.0,
+            "returns": "simple daily returns of portfolio value",
+            "execution": "orders fill at the close of the signal's bar",
+            "fees": report.fees,
+            "init_cash": report.init_cash,
+            "units": "fractions (0.01 = 1 %); max_drawdown is negative",
+        },
+        "inputs": {f.path: {"sha256": f.sha256} for f in report.inputs},
+        "config_sha256": report.config_sha256,
+        "benchmark": {"name": "Buy & hold", "model_dates": first.id, **figures(first.benchmark_metrics)},
+        "models": {
+            m.id: {
+                "name": m.config.name,
+                "start": m.output.index[0].date().isoformat(),
+                "end": m.output.index[-1].date().isoformat(),
+                "rows": len(m.output),
+                "attention": {
+                    "column": m.attention.column,
+                    "degenerate": m.attention.degenerate,
+                    "mean": m.attention.mean,
+                    "std": m.attention.std,
+                },
+                "benchmark": figures(m.benchmark_metrics),
+            }
+            for m in report.models
+        },
+        "strategies": {
+            s.id: {
+                "name": s.config.name,
+                "model": m.id,
+                **figures(s.metrics),
+                "sharpe_365": _json_number(s.sharpe_vectorbt_default),
+                "total_trades": s.total_trades,
+                "open_trades": s.open_trades,
+                "closed_trades": s.total_trades - s.open_trades,
+                "total_fees": s.total_fees,
+                "mean_exposure": float(s.exposure.mean()),
+                "time_in_market": float((s.exposure > 0).mean()),
+            }
+            for m, s in report.strategies
+        },
+    }
+
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def bundled_resource(name: str) -> Path:
+    """A file shipped with reportgen: inside the wheel, or at the top of a source checkout."""
+    for candidate in (_PACKAGE / "_bundled" / name, _PACKAGE.parent / name):
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError(f"reportgen installation is missing {name}")
+
+
+def _resource(configured: Path | None, beside_config: Path, name: str) -> Path:
+    if configured is not None:
+        if not configured.exists():
+            raise ConfigError(f"{configured}: not found (named in the [site] table)")
+        return configured
+    return beside_config if beside_config.exists() else bundled_resource(name)
+
+
+def site_files(report: Report) -> dict[str, bytes]:
+    """Files copied into the site besides the pages: figures as JSON, scripts, styles."""
+    assets = _PACKAGE / "assets"
+    document = json.dumps(metrics_document(report), indent=2, sort_keys=True, allow_nan=False)
+    return {
+        "metrics.json": (document + "\n").encode(),
+        "assets/javascripts/vega-bundle.js": charts.vega_bundle().encode(),
+        "assets/javascripts/reportgen-charts.js": (assets / "reportgen-charts.js").read_bytes(),
+        "assets/stylesheets/reportgen.css": (assets / "reportgen.css").read_bytes(),
+    }
+
+
+def build(config: Config, site_dir: Path | None = None, progress: Progress = lambda stage: None) -> Report:
+    """Compute the report, render it, and publish it to `site_dir` (default: site/ beside the config)."""
+    project = config.source.parent
+    result = report(config, progress)
+    progress("drawing charts")
+    specs = views.chart_specs(result)
+    progress("rendering pages")
+    templates = _resource(config.site.templates, project / "templates", "templates")
+    rendered = pages.rendered_pages(result, specs, templates)
+    progress("building site")
+    mkdocs_config = _resource(config.site.mkdocs_config, project / "mkdocs.yml", "mkdocs.yml")
+    site_input = site.SiteInput(rendered, site_files(result), config.site.title, mkdocs_config)
+    site.write_site(site_input, site_dir if site_dir is not None else project / "site")
+    return result
