@@ -25,13 +25,14 @@ _PALETTE = ["#1f5fa8", "#e07b00", "#2a9d4b", "#c0392b", "#7b4fa0", "#8c6d31", "#
 @alt.theme.register("reportgen", enable=True)
 def _theme() -> alt.theme.ThemeConfig:
     return {
+        "autosize": {"type": "fit-x", "contains": "padding"},
         "config": {
             "background": "#ffffff",
             "font": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif",
             "view": {"continuousWidth": 640, "continuousHeight": 260, "stroke": None},
             "range": {"category": _PALETTE},
             "axis": {"labelFontSize": 11, "titleFontSize": 12, "gridColor": "#e8e8e8"},
-            "legend": {"orient": "top", "labelFontSize": 11, "titleFontSize": 11},
+            "legend": {"orient": "top", "labelFontSize": 11, "titleFontSize": 11, "columns": 4, "labelLimit": 220},
             "line": {"strokeWidth": 1.6},
         }
     }

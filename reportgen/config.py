@@ -181,7 +181,10 @@ def config_from_mapping(table: dict[str, Any], source: Path) -> Config:
 
 
 def load_config(path: Path | None = None) -> Config:
-    """Read `path` (a reportgen TOML file) or, without it, `[tool.reportgen]` of ./pyproject.toml."""
+    """Read `path` (a reportgen TOML file) or, without it, `[tool.reportgen]` of ./pyproject.toml.
+
+    A file named pyproject.toml is always read from its `[tool.reportgen]` table.
+    """
     source = Path(path) if path is not None else Path("pyproject.toml")
     if not source.is_file():
         what = "config file not found" if path is not None else (
@@ -194,7 +197,7 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError(f"{source}: invalid TOML: {exc}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{source}: not a UTF-8 text file") from None
-    if path is None:
+    if source.name == "pyproject.toml":
         document = document.get("tool", {}).get("reportgen")
         if document is None:
             raise ConfigError(f"{source}: no [tool.reportgen] table; pass --config FILE")

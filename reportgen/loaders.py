@@ -78,7 +78,7 @@ def _first_violation(values: pd.Series, ok: pd.Series, path: Path, column: str, 
     if not ok.all():
         date = values.index[np.flatnonzero(~ok.to_numpy())[0]]
         raise DataError(
-            f"{path}: {date.date()}, column {column!r}: {rule}, got {values[date]!r}"
+            f"{path}: {date.date()}, column {column!r}: {rule}, got {float(values[date]):g}"
         )
 
 

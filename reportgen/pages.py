@@ -65,7 +65,9 @@ def _environment(templates: Path, specs: dict[str, dict]) -> jinja2.Environment:
     )
     env.filters.update(text=text, pct=pct, num=num)
 
-    def chart(chart_id: str, caption: str = "") -> Markup:
+    def chart(chart_id: str, caption: str = "", empty: str = "Nothing to draw.") -> Markup:
+        if chart_id not in specs:
+            return Markup(f'\n<p class="reportgen-no-chart"><em>{escape(empty)}</em></p>\n')
         dom_id = "chart-" + re.sub(r"[^A-Za-z0-9_-]", "-", chart_id)
         block = (
             f'<figure class="reportgen-figure">\n<div class="reportgen-chart" id="{dom_id}"></div>\n'

@@ -44,20 +44,25 @@ def _strategy_charts(report: Report, model: ModelResult, strategy: StrategyResul
         f"{sid}-size": charts.position_size_chart(
             _long({size_label: strategy.size, "realised exposure": strategy.exposure}, "value")
         ),
-        f"{sid}-rolling-sharpe": charts.rolling_sharpe_chart(
-            _long({name: rolling["annualised"]}, "sharpe"), f"{window}-day Sharpe (annualised)"
-        ),
-        f"{sid}-rolling-sharpe-raw": charts.rolling_sharpe_chart(
-            _long({"raw (per day)": rolling["raw"], "annualised": rolling["annualised"]}, "sharpe"),
-            f"{window}-day Sharpe",
-        ),
         f"{sid}-monthly": charts.monthly_returns_chart(strategy.monthly_returns),
     }
+    if rolling["raw"].notna().any():  # undefined throughout for returns that never change
+        specs[f"{sid}-rolling-sharpe"] = charts.rolling_sharpe_chart(
+            _long({name: rolling["annualised"]}, "sharpe"), f"{window}-day Sharpe (annualised)"
+        )
+        specs[f"{sid}-rolling-sharpe-raw"] = charts.rolling_sharpe_chart(
+            _long({"raw (per day)": rolling["raw"], "annualised": rolling["annualised"]}, "sharpe"),
+            f"{window}-day Sharpe",
+        )
     return specs
 
 
 def chart_specs(report: Report) -> dict[str, dict]:
-    """Every chart of the site, as Vega-Lite specs keyed by chart id."""
+    """Every chart of the site, as Vega-Lite specs keyed by chart id.
+
+    A chart with nothing to draw (the rolling Sharpe of a strategy that never trades) is left
+    out; its page says so in its place.
+    """
     built: dict = {}
     for model in report.models:
         mid = model.id

@@ -1,0 +1,82 @@
+"""Every page of the built site in headless Chromium, served from a local static server:
+no console error, no request to another host, and every chart drawn."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def _chromium_or_skip():
+    if shutil.which(CHROMIUM) is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium)")
+    return pytest.importorskip("playwright.sync_api")
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def served(bundled_site: Path):
+    handler = functools.partial(_QuietHandler, directory=str(bundled_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright_api = _chromium_or_skip()
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def site_pages(site: Path) -> list[str]:
+    return sorted(p.relative_to(site).parent.as_posix() for p in site.rglob("index.html"))
+
+
+def test_every_page_draws_every_chart_offline(bundled_site: Path, served: str, browser):
+    pages = site_pages(bundled_site)
+    assert len(pages) == 7  # overview, 4 strategies, attention, methodology
+    drawn_total = 0
+    for page in pages:
+        url = f"{served}/{'' if page == '.' else page + '/'}"
+        context = browser.new_context()
+        tab = context.new_page()
+        errors, foreign = [], []
+        tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        tab.on("pageerror", lambda e: errors.append(str(e)))
+        tab.on("request", lambda r: foreign.append(r.url) if urlparse(r.url).hostname not in ("127.0.0.1", None) and not r.url.startswith("data:") else None)
+        tab.goto(url, wait_until="load")
+        expected = tab.locator(".reportgen-chart").count()
+        if expected:
+            tab.wait_for_function(
+                "() => [...document.querySelectorAll('.reportgen-chart')].every(e => ['yes', 'failed'].includes(e.dataset.drawn))",
+                timeout=20_000,
+            )
+        states = tab.eval_on_selector_all(".reportgen-chart", "els => els.map(e => [e.dataset.drawn, e.querySelectorAll('svg .mark-line path, svg .mark-rect path, svg .mark-area path, svg path.mark-line, svg g.mark-rect path, svg g.mark-line path, svg g.mark-area path').length])")
+        context.close()
+        assert errors == [], (page, errors)
+        assert foreign == [], (page, foreign)
+        assert all(state == "yes" for state, _ in states), (page, states)
+        assert all(marks > 0 for _, marks in states), (page, states)
+        drawn_total += len(states)
+    assert drawn_total == 2 + 3 * 6 + 4 + 1

@@ -1,0 +1,75 @@
+"""End to end: build sites into temporary folders and read what was written."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from reportgen.config import load_config
+from reportgen.errors import SiteError
+from reportgen.pipeline import build
+from reportgen.site import MARKER
+
+PAGES = ["index.html", "attention/index.html", "methodology/index.html"]
+
+
+def chart_ids(html: str) -> list[str]:
+    return re.findall(r'<div class="reportgen-chart" id="([^"]+)"', html)
+
+
+def test_bundled_site_has_every_page_chart_and_metrics(bundled_site: Path):
+    for page in PAGES:
+        assert (bundled_site / page).is_file()
+    for sid in ("notebook_replica", "att_lstm_signal", "attention_sized", "attention_filtered"):
+        html = (bundled_site / "strategies" / sid / "index.html").read_text()
+        charts = 4 if sid == "attention_filtered" else 6  # no rolling Sharpe when never trading
+        assert len(chart_ids(html)) == charts
+        assert html.count('class="reportgen-spec"') == charts
+    filtered = (bundled_site / "strategies/attention_filtered/index.html").read_text()
+    assert "No rolling Sharpe: the returns never change" in filtered
+    index = (bundled_site / "index.html").read_text()
+    assert chart_ids(index) == ["chart-notebook_att_lstm-equity-all", "chart-notebook_att_lstm-drawdown-all"]
+    assert "carries no information" in index
+    document = json.loads((bundled_site / "metrics.json").read_text())
+    assert document["strategies"]["notebook_replica"]["total_trades"] == 32
+    assert (bundled_site / "assets/javascripts/vega-bundle.js").stat().st_size > 500_000
+    assert (bundled_site / MARKER).is_file()
+
+
+def test_replica_page_shows_the_reproduction(bundled_site: Path):
+    html = (bundled_site / "strategies/notebook_replica/index.html").read_text()
+    assert "Does it reproduce notebook 08?" in html
+    assert html.count(">matches<") == 5 and "differs" not in html
+    assert "-0.3461" in html and "-0.2876" in html and "-14.3579 %" in html
+
+
+def test_nothing_in_the_site_loads_from_another_host(bundled_site: Path):
+    external = re.compile(r'<(script|link|img|iframe)[^>]+(src|href)="(https?:)?//', re.I)
+    for html in bundled_site.rglob("*.html"):
+        assert not external.search(html.read_text()), html
+    for css in bundled_site.rglob("*.css"):
+        assert not re.search(r"url\((['\"]?)(https?:)?//", css.read_text()), css
+    assert "fonts.googleapis" not in "".join(p.read_text() for p in bundled_site.rglob("*.html"))
+
+
+def test_tiny_project_builds_and_rebuilds_over_its_own_site(tiny_project: Path):
+    config = load_config(tiny_project / "reportgen.toml")
+    site = tiny_project / "out"
+    build(config, site)
+    first = json.loads((site / "metrics.json").read_text())
+    assert set(first["strategies"]) == {"signal", "sized"}
+    assert first["strategies"]["sized"]["mean_exposure"] < first["strategies"]["signal"]["mean_exposure"]
+    assert (site / "strategies/sized/index.html").is_file()
+    build(config, site)  # a reportgen site is replaced whole
+    assert json.loads((site / "metrics.json").read_text()) == first
+    assert not [p for p in tiny_project.iterdir() if p.name.startswith(".out.")]
+
+
+def test_refuses_to_overwrite_a_folder_it_did_not_make(tiny_project: Path):
+    site = tiny_project / "mine"
+    site.mkdir()
+    (site / "notes.txt").write_text("keep me")
+    with pytest.raises(SiteError, match="not made by reportgen"):
+        build(load_config(tiny_project / "reportgen.toml"), site)
+    assert (site / "notes.txt").read_text() == "keep me"

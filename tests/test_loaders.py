@@ -1,0 +1,109 @@
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reportgen.errors import DataError
+from reportgen.loaders import aligned_prices, read_predictions, read_prices
+
+
+def csv(tmp_path: Path, text: str, name: str = "prices.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_prices_load_as_floats_indexed_by_date(tmp_path):
+    path = csv(tmp_path, "Date,Close,Adjusted_close\n2024-01-02,10,9.5\n2024-01-03,11,10.5\n")
+    prices = read_prices(path)
+    assert prices.to_list() == [9.5, 10.5]
+    assert list(prices.index) == [pd.Timestamp("2024-01-02"), pd.Timestamp("2024-01-03")]
+
+
+def test_configured_columns_are_used(tmp_path):
+    path = csv(tmp_path, "day,px\n2024-01-02,10\n")
+    assert read_prices(path, "day", "px").to_list() == [10.0]
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "file is empty"),
+        ("Date,Adjusted_close\n", "no data rows (header only)"),
+        ("Date,Close\n2024-01-02,1\n", "no price column 'Adjusted_close'; columns found: 'Date', 'Close'"),
+        ("When,Adjusted_close\n2024-01-02,1\n", "no date column 'Date'; columns found: 'When', 'Adjusted_close'"),
+        ("Date,Adjusted_close\n2024-01-02,1\nnot a date,2\n", "row 3, column 'Date': cannot parse date 'not a date'"),
+        ("Date,Adjusted_close\n2024-01-02,1\n2024-01-03,\n", "row 3 (2024-01-03), column 'Adjusted_close': expected a finite number, got ''"),
+        ("Date,Adjusted_close\n2024-01-02,abc\n", "row 2 (2024-01-02), column 'Adjusted_close': expected a finite number, got 'abc'"),
+        ("Date,Adjusted_close\n2024-01-02,1\n2024-01-03,0\n", "2024-01-03, column 'Adjusted_close': prices must be positive, got 0"),
+        ("Date,Adjusted_close\n2024-01-02,1\n2024-01-03,-2\n", "2024-01-03, column 'Adjusted_close': prices must be positive, got -2"),
+        ("Date,Adjusted_close\n2024-01-02,1\n2024-01-02,2\n", "duplicate date 2024-01-02"),
+        ("Date;Adjusted_close\n2024-01-02;1\n", "looks semicolon-delimited; reportgen reads comma-separated CSV"),
+    ],
+)
+def test_bad_prices_raise_one_clear_error_naming_the_file(tmp_path, text, message):
+    path = csv(tmp_path, text)
+    with pytest.raises(DataError) as error:
+        read_prices(path)
+    assert str(error.value) == f"{path}: {message}"
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(DataError, match="file not found"):
+        read_prices(tmp_path / "absent.csv")
+
+
+def test_unsorted_dates_are_sorted_with_a_warning(tmp_path, caplog):
+    path = csv(tmp_path, "Date,Adjusted_close\n2024-01-03,2\n2024-01-02,1\n")
+    with caplog.at_level(logging.WARNING):
+        prices = read_prices(path)
+    assert prices.to_list() == [1.0, 2.0]
+    assert "dates were not in order; sorted them" in caplog.text
+
+
+def test_timezone_aware_dates_become_their_calendar_date(tmp_path):
+    path = csv(tmp_path, "Date,Adjusted_close\n2024-01-02T16:00:00-05:00,1\n2024-01-03T16:00:00-05:00,2\n")
+    assert list(read_prices(path).index) == [pd.Timestamp("2024-01-02"), pd.Timestamp("2024-01-03")]
+
+
+def test_predictions_first_column_is_the_date(tmp_path):
+    path = csv(tmp_path, ",predictions,attention_mean\n2024-01-02,0.6,0.2\n2024-01-03,0.4,0.1\n", "p.csv")
+    output = read_predictions(path)
+    assert list(output.columns) == ["prediction", "attention"]
+    assert output["prediction"].to_list() == [0.6, 0.4]
+    assert output["attention"].to_list() == [0.2, 0.1]
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (",prediction,attention_mean\n2024-01-02,0.6,0.2\n", "no predictions column 'predictions'; columns found: 'Unnamed: 0', 'prediction', 'attention_mean'"),
+        (",predictions\n2024-01-02,0.6\n", "no attention column 'attention_mean'; columns found: 'Unnamed: 0', 'predictions'"),
+        (",predictions,attention_mean\n2024-01-02,1.2,0.2\n", "2024-01-02, column 'predictions': probabilities must be in [0, 1], got 1.2"),
+        (",predictions,attention_mean\n2024-01-02,nan,0.2\n", "row 2 (2024-01-02), column 'predictions': expected a finite number, got 'nan'"),
+        (",predictions,attention_mean\n2024-01-02,0.5,-0.1\n", "2024-01-02, column 'attention_mean': attention must be >= 0, got -0.1"),
+        (",predictions,attention_mean\n2024-01-02,0.5,inf\n", "row 2 (2024-01-02), column 'attention_mean': expected a finite number, got 'inf'"),
+    ],
+)
+def test_bad_predictions(tmp_path, text, message):
+    path = csv(tmp_path, text, "p.csv")
+    with pytest.raises(DataError) as error:
+        read_predictions(path)
+    assert str(error.value) == f"{path}: {message}"
+
+
+def test_alignment_forward_fills_a_missing_price_as_the_notebook_does():
+    prices = pd.Series([10.0, 11.0, 12.0], index=pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-05"]))
+    dates = pd.DatetimeIndex(pd.to_datetime(["2024-01-03", "2024-01-04", "2024-01-05"]))
+    aligned = aligned_prices(prices, dates, Path("p.csv"))
+    assert aligned.to_list() == [11.0, 11.0, 12.0]
+
+
+def test_alignment_refuses_dates_without_any_price():
+    prices = pd.Series([10.0], index=pd.to_datetime(["2024-01-02"]))
+    with pytest.raises(DataError, match="no prediction date .* has a price"):
+        aligned_prices(prices, pd.DatetimeIndex(pd.to_datetime(["2023-01-02"])), Path("p.csv"))
+    with pytest.raises(DataError, match="2023-12-29: prediction dated before the first price"):
+        aligned_prices(prices, pd.DatetimeIndex(pd.to_datetime(["2023-12-29", "2024-01-02"])), Path("p.csv"))

@@ -1,0 +1,22 @@
+import json
+import re
+
+from reportgen.pages import _spec_json, num, pct, text
+
+
+def test_text_escapes_html_and_markdown():
+    assert text("<b>x</b>") == "&lt;b&gt;x&lt;/b&gt;"
+    assert text("[x](javascript:alert(1))") == r"\[x\]\(javascript:alert\(1\)\)"
+    assert text("a|b_c*") == r"a\|b\_c\*"
+
+
+def test_number_filters():
+    assert pct(-0.143579) == "-14.36 %"
+    assert pct(float("nan")) == "n/a" and num(None) == "n/a"
+    assert num(1234.5678, 1) == "1,234.6"
+
+
+def test_spec_json_cannot_close_its_script_element():
+    raw = _spec_json({"title": "</script><img src=x onerror=alert(1)>", "n": 1})
+    assert "</script" not in raw and "<" not in raw
+    assert json.loads(raw)["title"] == "</script><img src=x onerror=alert(1)>"

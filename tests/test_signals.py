@@ -1,0 +1,44 @@
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reportgen.signals import filtered_signal, long_signal, position_size
+
+DATES = pd.bdate_range("2024-01-01", periods=4)
+
+
+def test_long_while_prediction_strictly_above_threshold():
+    prediction = pd.Series([0.4, 0.5, 0.51, 0.9], DATES)
+    assert long_signal(prediction, 0.5).to_list() == [False, False, True, True]
+
+
+def test_filter_keeps_signal_only_while_attention_above_threshold():
+    signal = pd.Series([True, True, False, True], DATES)
+    attention = pd.Series([0.2, 0.1, 0.3, 0.15], DATES)
+    assert filtered_signal(signal, attention, 0.15).to_list() == [True, False, False, False]
+    assert filtered_signal(signal, attention, None).to_list() == signal.to_list()
+
+
+def test_full_sizing_is_one_while_long():
+    signal = pd.Series([True, False, True, False], DATES)
+    assert position_size(signal, pd.Series([0.3] * 4, DATES), "full").to_list() == [1, 0, 1, 0]
+
+
+weights = st.lists(st.floats(0, 1, allow_nan=False), min_size=1, max_size=50)
+
+
+@given(weights, st.data())
+def test_attention_sizing_invariants(attention_values, data):
+    n = len(attention_values)
+    dates = pd.bdate_range("2024-01-01", periods=n)
+    attention = pd.Series(attention_values, dates)
+    signal = pd.Series(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)), dates)
+    size = position_size(signal, attention, "attention")
+    assert (size[~signal] == 0).all()  # flat -> no position
+    assert (size[attention == 0] == 0).all()  # zero attention -> zero position
+    assert (size <= 1).all() and (size >= 0).all()  # weights stay in [0, 1]
+    held = signal.to_numpy()
+    order = np.argsort(attention.to_numpy()[held], kind="stable")
+    assert (np.diff(size.to_numpy()[held][order]) >= 0).all()  # monotone in attention
