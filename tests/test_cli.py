@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from conftest import REPO
+
 
 def reportgen(*args, cwd: Path):
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(REPO)}
     return subprocess.run([sys.executable, "-m", "reportgen", *args], cwd=cwd, capture_output=True, text=True, env=env)
 
 
