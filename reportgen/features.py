@@ -22,7 +22,8 @@ def _ema(values: pd.Series, span_days: int) -> pd.Series:
 
 
 def rsi(close: pd.Series, days: int = RSI_DAYS) -> pd.Series:
-    """Wilder's relative strength index in [0, 100]; 50 while prices do not move."""
+    """Wilder's relative strength index in [0, 100] (averages seeded with the first change);
+    50 while prices do not move."""
     change = close.diff()
     gain = change.clip(lower=0).ewm(alpha=1 / days, adjust=False, min_periods=days).mean()
     loss = (-change).clip(lower=0).ewm(alpha=1 / days, adjust=False, min_periods=days).mean()

@@ -7,6 +7,7 @@ for a model's page when the model's `provenance` key names it. pydantic only, no
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from pathlib import Path
 
@@ -32,6 +33,12 @@ class Scores(_Record):
     auc: float | None  # None when only one outcome occurred
     accuracy: float
     log_loss: float  # nats
+
+
+    @property
+    def accuracy_standard_error(self) -> float:
+        """Binomial standard error of the accuracy over `days` independent days."""
+        return (self.accuracy * (1 - self.accuracy) / self.days) ** 0.5 if self.days else float("nan")
 
 
 class ScoresAgainstBaselines(_Record):
@@ -75,6 +82,7 @@ class Provenance(_Record):
     torch_version: str
     convention: str
     input: InputRecord
+    predictions_sha256: str  # of the predictions CSV this sidecar describes
     features: list[str]
     warmup_rows: int  # rows before every feature is defined
     training: dict  # the [training] settings used
@@ -90,6 +98,18 @@ class Provenance(_Record):
 def provenance_path(predictions: Path) -> Path:
     """Where the sidecar of a predictions CSV goes: beside it, suffix .json."""
     return predictions.with_suffix(".json")
+
+
+def checked_provenance(path: Path, predictions: Path) -> Provenance:
+    """The sidecar at `path`, refused unless it describes the predictions file as it is now."""
+    document = read_provenance(path)
+    actual = hashlib.sha256(predictions.read_bytes()).hexdigest()
+    if document.predictions_sha256 != actual:
+        raise DataError(
+            f"{path}: describes a predictions file with sha256 {document.predictions_sha256[:12]}..., "
+            f"but {predictions.name} has {actual[:12]}...; rerun reportgen train, or remove the provenance key"
+        )
+    return document
 
 
 def read_provenance(path: Path) -> Provenance:

@@ -110,7 +110,7 @@ def predictions_frame(dates: pd.DatetimeIndex, result: WalkForward) -> pd.DataFr
 
 def provenance_document(
     config: TrainConfig, table: pd.DataFrame, feature_names: list[str], warmup: int, result: WalkForward,
-    labels: np.ndarray, today_up: np.ndarray, sha256: str,
+    labels: np.ndarray, today_up: np.ndarray, sha256: str, predictions_sha256: str,
 ) -> Provenance:
     dates = table.index.date
     base = config.source.parent
@@ -152,6 +152,7 @@ def provenance_document(
             last_date=dates[-1],
             columns={"date": config.data.date_column, **_price_columns(config)},
         ),
+        predictions_sha256=predictions_sha256,
         features=feature_names,
         warmup_rows=warmup,
         training=config.training.model_dump(mode="json", exclude={"output"}),
@@ -177,21 +178,31 @@ def run_training(config: TrainConfig, output: Path | None = None, on_epoch: Epoc
         lambda fold, epoch, last: on_epoch(fold, len(folds), epoch, last),
     )
     sha256 = hashlib.sha256(config.data.prices.read_bytes()).hexdigest()
+    predictions = predictions_frame(table.index, result)
+    predictions_sha256 = hashlib.sha256(csv_bytes(predictions)).hexdigest()
+    csv_path = output.resolve() if output is not None else settings.output
     run = TrainingRun(
-        predictions=predictions_frame(table.index, result),
-        provenance=provenance_document(config, table, list(features.columns), warmup, result, labels, today_up, sha256),
-        csv_path=output.resolve() if output is not None else settings.output,
-        provenance_path=provenance_path(output.resolve() if output is not None else settings.output),
+        predictions=predictions,
+        provenance=provenance_document(
+            config, table, list(features.columns), warmup, result, labels, today_up, sha256, predictions_sha256
+        ),
+        csv_path=csv_path,
+        provenance_path=provenance_path(csv_path),
     )
     write_training_output(run)
     return run
+
+
+def csv_bytes(predictions: pd.DataFrame) -> bytes:
+    """The predictions CSV exactly as written: 8 decimals, \\n line ends."""
+    return predictions.to_csv(float_format="%.8f", lineterminator="\n").encode()
 
 
 def write_training_output(run: TrainingRun) -> None:
     """Write the CSV and the sidecar, each to a temporary name first, then renamed into place."""
     run.csv_path.parent.mkdir(parents=True, exist_ok=True)
     contents = {
-        run.csv_path: run.predictions.to_csv(float_format="%.8f", lineterminator="\n").encode(),
+        run.csv_path: csv_bytes(run.predictions),
         run.provenance_path: (run.provenance.model_dump_json(indent=1) + "\n").encode(),
     }
     for path, content in contents.items():
