@@ -94,6 +94,12 @@ class Provenance(_Record):
     def seed(self) -> int:
         return int(self.training["seed"])
 
+    def mean_fold_score(self, forecast: str, metric: str) -> float:
+        """The mean over folds of one score (`forecast` model/always_up/yesterday); NaN if none."""
+        values = [getattr(getattr(f.scores, forecast), metric) for f in self.folds if f.scores is not None]
+        values = [v for v in values if v is not None]
+        return sum(values) / len(values) if values else float("nan")
+
 
 def provenance_path(predictions: Path) -> Path:
     """Where the sidecar of a predictions CSV goes: beside it, suffix .json."""
