@@ -154,7 +154,11 @@ def monthly_returns_chart(monthly: pd.DataFrame) -> alt.Chart:
 def fold_scores_chart(scores: pd.DataFrame, title: str, value_format: str, reference: float | None = None) -> alt.Chart:
     """One line per forecast (model and naive baselines) over the folds: columns date (the
     fold's first forecast day), series, value; an optional dashed rule at `reference`."""
-    lines = _time_lines(scores, "value", title, value_format).mark_line(point=True)
+    lines = (
+        _time_lines(scores, "value", title, value_format)
+        .mark_line(point=True)
+        .encode(y=alt.Y("value:Q", title=title, axis=alt.Axis(format=value_format), scale=alt.Scale(zero=False)))
+    )
     if reference is None:
         return lines
     rule = alt.Chart(pd.DataFrame({"y": [reference]})).mark_rule(color="#444", strokeDash=[4, 4]).encode(y="y:Q")

@@ -92,7 +92,7 @@ def test_model_page_is_built_with_its_tables_and_charts(trained_project):
     assert "below always up's in 1 of 2 folds" in text
     assert "not below it pooled (0.6931 vs 0.6850)" in text
     assert "ATT-LSTM 80 0.520 51.2 % ± 5.6 % 0.6931" in text  # sqrt(0.5125 x 0.4875 / 80) = 5.6 %
-    assert "3 (2) 0.612 55.0 % 0.6850 0.6900 0.6950" in text  # fold 0: 3 epochs, kept the 2nd
+    assert "0 2021-06-01 2021-07-26 66 + 20 3 (2) 0.612 55.0 % 0.6850 0.6900 0.6950" in text  # kept epoch 2 of 3
     assert "1 (1) n/a n/a n/a n/a n/a" in text  # the last fold has no known outcome yet
     assert "close t+1 is above close t" in text
     assert "Mean AUC over the folds: 0.522 for the model, 0.500 for yesterday" in text  # (0.612 + 0.433) / 2
