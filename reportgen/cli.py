@@ -82,8 +82,10 @@ TORCH_PIN = "torch==2.13.0"
 
 def _require_torch() -> None:
     try:
-        import torch  # noqa: F401  (only to know whether it is installed)
-    except ImportError:
+        import reportgen.att_lstm  # noqa: F401  (the module that imports torch)
+    except ModuleNotFoundError as exc:
+        if exc.name != "torch":
+            raise
         raise ReportgenError(
             f"reportgen train needs PyTorch: pip install {TORCH_PIN} (or pip install 'reportgen[model]')"
         ) from None

@@ -63,7 +63,7 @@ import sys
 class NoTorch:
     def find_spec(self, name, path=None, target=None):
         if name.split(".")[0] == "torch":
-            raise ModuleNotFoundError("No module named 'torch'")
+            raise ModuleNotFoundError("No module named 'torch'", name="torch")
 
 sys.meta_path.insert(0, NoTorch())
 from reportgen.cli import main
