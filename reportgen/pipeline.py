@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from reportgen import __version__, attention, backtest, charts, loaders, metrics, pages, signals, site, views
+from reportgen import __version__, attention, backtest, charts, loaders, metrics, pages, provenance, signals, site, views
 from reportgen.config import Config, ModelConfig
 from reportgen.errors import ConfigError
 from reportgen.results import InputFile, ModelResult, Report, StrategyResult
@@ -83,6 +83,7 @@ def _benchmark_returns(price: pd.Series) -> pd.Series:
 
 def model_result(config: Config, model: ModelConfig, prices: pd.Series) -> ModelResult:
     output = loaders.read_predictions(model.predictions, model.attention_column)
+    training = None if model.provenance is None else provenance.checked_provenance(model.provenance, model.predictions)
     price = loaders.aligned_prices(prices, output.index, model.predictions)
     benchmark_returns = _benchmark_returns(price)
     return ModelResult(
@@ -94,6 +95,7 @@ def model_result(config: Config, model: ModelConfig, prices: pd.Series) -> Model
         benchmark_monthly_returns=metrics.monthly_returns(benchmark_returns),
         attention=attention.attention_summary(output["attention"], model.attention_column),
         strategies=_strategy_results(config, model, output, price),
+        provenance=training,
     )
 
 
@@ -123,6 +125,7 @@ def report(config: Config, progress: Progress = lambda stage: None) -> Report:
         models.append(model_result(config, model, prices))
     base = config.source.parent
     files = [config.data.prices, *dict.fromkeys(m.predictions for m in config.models)]
+    files += list(dict.fromkeys(m.provenance for m in config.models if m.provenance is not None))
     return Report(
         title=config.site.title,
         version=__version__,
