@@ -139,8 +139,10 @@ def _matplotlib_fonts_for_quantstats() -> None:
         )
 
 
-# quantstats' HTML template asks the browser for a favicon from quantstats' website.
+# quantstats' HTML template asks the browser for a favicon from quantstats' website, and calls
+# a `save()` it does not define when the page loads (a console error in every browser).
 _REMOTE_ICON = re.compile(r"<link[^>]*rel=\"shortcut icon\"[^>]*>\s*", re.I)
+_UNDEFINED_ONLOAD = re.compile(r"""\s+onload=["']save\(\)["']""", re.I)
 
 
 def quantstats_tearsheet_html(
@@ -150,7 +152,8 @@ def quantstats_tearsheet_html(
 
     The benchmark is a returns series, never a ticker (a ticker makes quantstats download
     prices). Charts are matplotlib SVGs with text drawn as paths, so the file needs no font;
-    the template's remote favicon is removed, so opening it fetches nothing. quantstats'
+    the template's remote favicon is removed, so opening it fetches nothing, and so is its call
+    of an undefined `save()` on load. quantstats'
     internal deprecation notices are silenced for the call. None for returns that never change
     (quantstats cannot compute its tables for them).
     """
@@ -181,4 +184,4 @@ def quantstats_tearsheet_html(
                 benchmark_title="Buy & hold",
             )
         plt.close("all")
-        return _REMOTE_ICON.sub("", output.read_text(encoding="utf-8"))
+        return _UNDEFINED_ONLOAD.sub("", _REMOTE_ICON.sub("", output.read_text(encoding="utf-8")))

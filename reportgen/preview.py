@@ -99,9 +99,13 @@ def serve(
     config = load_config(config_path)
     with tempfile.TemporaryDirectory(prefix="reportgen-serve-") as folder:
         site_dir = Path(folder) / "site"
+        server = _server(site_dir, port)  # bound first: a taken port fails before a long build
         notify("building the report")
-        _build(config, site_dir)
-        server = _server(site_dir, port)
+        try:
+            _build(config, site_dir)
+        except BaseException:
+            server.server_close()
+            raise
         thread = threading.Thread(target=server.serve_forever, name="reportgen-serve", daemon=True)
         thread.start()
         notify(f"serving http://{HOST}:{server.server_address[1]}/ (Ctrl+C to stop)")
