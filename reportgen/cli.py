@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import fnmatch
 import logging
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -111,7 +113,9 @@ def serve(config_path: Path | None, port: int) -> None:
     from reportgen.preview import serve as serve_site
 
     _configure_logging()
-    serve_site(config_path, port, notify=lambda message: click.echo(message, err=True))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())  # stop cleanly, as on Ctrl+C
+    serve_site(config_path, port, stop=stop, notify=lambda message: click.echo(message, err=True))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -130,8 +130,9 @@ def serve(
                 fresh = file_stamps(watched)
                 stamps = {path: current[path] if path in current else fresh[path] for path in watched}
         except KeyboardInterrupt:
-            notify("stopped")
+            pass
         finally:
             server.shutdown()
             server.server_close()
             thread.join()
+            notify("stopped")

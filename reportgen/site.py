@@ -42,7 +42,7 @@ def _nav(pages) -> list:
     return nav
 
 
-def checked_site_dir(site_dir: Path) -> Path:
+def checked_site_dir(site_dir: Path, option: str = "--site-dir") -> Path:
     """The resolved output folder, refused unless it is absent, empty, or made by reportgen."""
     resolved = site_dir.resolve()
     if resolved == Path(resolved.anchor) or resolved == Path.home().resolve():
@@ -52,7 +52,7 @@ def checked_site_dir(site_dir: Path) -> Path:
     if resolved.is_dir() and any(resolved.iterdir()) and not (resolved / MARKER).is_file():
         raise SiteError(
             f"{site_dir}: folder is not empty and was not made by reportgen (no {MARKER}); "
-            "choose another --site-dir or empty it"
+            f"choose another {option} or empty it"
         )
     return resolved
 
@@ -122,7 +122,7 @@ def write_site(site: SiteInput, site_dir: Path, docs_dir: Path | None = None) ->
     (replaced whole, under the same rules as the site folder).
     """
     target = checked_site_dir(site_dir)
-    kept = checked_site_dir(docs_dir) if docs_dir is not None else None
+    kept = checked_site_dir(docs_dir, "--docs-dir") if docs_dir is not None else None
     if kept is not None and (kept == target or kept in target.parents or target in kept.parents):
         raise SiteError(f"{docs_dir}: the docs folder must lie outside the site folder and not contain it")
     fresh = _fresh_beside(target)

@@ -67,8 +67,8 @@ def test_a_template_change_is_served_after_the_rebuild(served, tiny_project: Pat
     template = tiny_project / "templates/strategy.md.j2"
     template.write_text(template.read_text() + "\nMarker of the edited template.\n")
     wait_for(lambda: "Marker of the edited template" in fetch(page), "the rebuilt page")
+    wait_for(lambda: any(m.startswith("rebuilt in ") for m in messages), "the rebuild's report")
     assert any(m.startswith("changed: strategy.md.j2") for m in messages)
-    assert any(m.startswith("rebuilt in ") for m in messages)
 
     # a broken config: the error is reported and the last good site stays up
     config = tiny_project / "reportgen.toml"
@@ -76,7 +76,7 @@ def test_a_template_change_is_served_after_the_rebuild(served, tiny_project: Pat
     config.write_text(good + "\n[oops]\n")
     wait_for(lambda: any("oops: unknown key" in m for m in messages), "the config error")
     assert "Marker of the edited template" in fetch(page)
-    assert any(m.endswith("(still serving the previous build)") for m in messages)
+    assert any(m.startswith("error: ") and m.endswith("(still serving the previous build)") for m in messages)
     # a data change after the fix rebuilds with the new figures
     config.write_text(good.replace('title = "Tiny report"', 'title = "Retitled report"'))
     wait_for(lambda: "Retitled report" in fetch(url), "the retitled site")
