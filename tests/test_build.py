@@ -73,3 +73,17 @@ def test_refuses_to_overwrite_a_folder_it_did_not_make(tiny_project: Path):
     with pytest.raises(SiteError, match="not made by reportgen"):
         build(load_config(tiny_project / "reportgen.toml"), site)
     assert (site / "notes.txt").read_text() == "keep me"
+
+
+def test_every_page_footer_carries_the_provenance(bundled_site: Path):
+    document = json.loads((bundled_site / "metrics.json").read_text())
+    pages = sorted(bundled_site.rglob("index.html"))
+    assert len(pages) == 7
+    for page in pages:
+        footer = re.search(r'md-copyright__highlight">\s*(.*?)\s*</div>', page.read_text(), re.S)
+        assert footer, page
+        text = footer.group(1)
+        assert text.startswith(f"reportgen {document['reportgen_version']} · build date {document['build_date']} · ")
+        assert f"config sha256 {document['config_sha256'][:12]}" in text
+        for path, digest in document["inputs"].items():
+            assert f"{path} {digest['sha256'][:12]}" in text, (page, path)

@@ -63,3 +63,16 @@ def test_metrics_document(bundled):
     assert all(len(f["sha256"]) == 64 for f in document["inputs"].values())
     assert document["models"]["notebook_att_lstm"]["attention"]["degenerate"] is True
     assert document["benchmark"]["total_return"] == pytest.approx(0.244434, abs=1e-6)
+
+
+def test_build_date_honours_source_date_epoch(bundled, monkeypatch):
+    from reportgen.pipeline import build_date
+    from reportgen.footer import provenance_line
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    assert build_date(bundled.models) == "2024-12-31"  # the last input date, never the wall clock
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735776000")  # 2025-01-02 00:00 UTC
+    assert build_date(bundled.models) == "2025-01-02"
+    line = provenance_line(bundled)
+    assert line.startswith(f"reportgen {bundled.version} · build date {bundled.build_date} · config sha256 {bundled.config_sha256[:12]}")
+    assert line.endswith(", ".join(f"{f.path} {f.sha256[:12]}" for f in bundled.inputs))
