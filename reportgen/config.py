@@ -42,7 +42,23 @@ class ModelConfig(_Strict):
         description="CSV whose first column is the date, with a `predictions` column of "
         "probabilities that the next day closes up."
     )
-    attention_column: str = Field("attention_mean", description="Attention score column.")
+    attention_column: str = Field(
+        "attention_mean",
+        description="Attention score: a column of the predictions CSV, or a score derived from "
+        "its attention vector: attention_max, attention_concentration, attention_last, "
+        "attention_mean_lag, attention_mean. A CSV column of the same name wins.",
+    )
+    attention_prefix: str = Field(
+        "att_",
+        min_length=1,
+        description="Columns <prefix>0 .. <prefix>{T-1} of the predictions CSV, when present, "
+        "hold the full attention vector (T softmax weights a row).",
+    )
+    attention_order: Literal["newest_first", "oldest_first"] = Field(
+        "newest_first",
+        description='"newest_first": <prefix>0 is the weight on the most recent day of the '
+        'window; "oldest_first": <prefix>0 is the oldest.',
+    )
 
 
 class ReferenceFigures(_Strict):
@@ -80,6 +96,15 @@ class StrategyConfig(_Strict):
     reference: ReferenceFigures | None = Field(None, description="Figures to reproduce.")
 
 
+class AttentionTestsConfig(_Strict):
+    """The placebo test of every strategy that filters or sizes by attention."""
+
+    permutations: int = Field(
+        1000, ge=1, description="Shuffles of the attention in time, one backtest each (>= 1,000 advised)."
+    )
+    seed: int = Field(0, ge=0, description="Seed of the shuffles: the same seed gives the same p-value.")
+
+
 class SiteConfig(_Strict):
     title: str = Field("Strategy report", description="Title of the site.")
     templates: Path | None = Field(None, description="Folder of Jinja page templates.")
@@ -92,6 +117,7 @@ class Config(_Strict):
     models: list[ModelConfig] = Field(min_length=1)
     strategies: list[StrategyConfig] = Field(min_length=1)
     site: SiteConfig = SiteConfig()
+    attention_tests: AttentionTestsConfig = AttentionTestsConfig()
     source: Path = Field(Path("."), exclude=True, description="File the config was read from.")
 
     @model_validator(mode="after")

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from reportgen.attention import AttentionSummary
+from reportgen.attention_tests import AttentionTest
 from reportgen.config import ModelConfig, StrategyConfig
+from reportgen.informativeness import Informativeness
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class StrategyResult:
     rolling_sharpe: pd.DataFrame  # columns raw, annualised
     monthly_returns: pd.DataFrame  # columns year, month, return
     quantstats_table: pd.DataFrame | None
+    attention_test: AttentionTest | None = None  # for strategies that filter or size by attention
 
     @property
     def id(self) -> str:
@@ -49,6 +52,12 @@ class StrategyResult:
         notes = []
         if self.total_trades == 0:
             notes.append(f"strategy {self.id!r} never trades")
+        c = self.config
+        if c.sizing == "attention" and c.size_type == "percent" and self.size.max() > 1:
+            notes.append(
+                f"strategy {self.id!r} sizes by an attention score above 1 (max {self.size.max():.4g}): "
+                "vectorbt caps a percent size at all available cash"
+            )
         return notes
 
 
@@ -62,6 +71,10 @@ class ModelResult:
     benchmark_monthly_returns: pd.DataFrame
     attention: AttentionSummary
     strategies: list[StrategyResult] = field(default_factory=list)
+    weights: pd.DataFrame | None = None  # the attention vector (dates x lags, lag 0 = newest) if given
+    scores: pd.DataFrame | None = None  # every attention score assessed (the one used first), by date
+    score_summaries: dict[str, AttentionSummary] = field(default_factory=dict)  # the same, by name
+    informativeness: Informativeness | None = None
 
     @property
     def id(self) -> str:
