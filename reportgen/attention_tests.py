@@ -106,7 +106,6 @@ def _all_ties(observed: float, null: np.ndarray) -> bool:
 class StrategyFacts:
     """What the verdict needs to know about a strategy besides the test figures."""
 
-    name: str
     column: str  # the attention score used
     use: str  # "sizing", "filtering", "filtering and sizing"
     score_constant: bool
@@ -126,7 +125,6 @@ def strategy_facts(
 ) -> StrategyFacts:
     """The facts about a strategy that decide how its verdict reads."""
     return StrategyFacts(
-        name=strategy.name,
         column=column,
         use=use_of_attention(strategy),
         score_constant=score_constant,
@@ -153,7 +151,7 @@ def verdict(facts: StrategyFacts, observed: float, control: float, null: np.ndar
         if f.attention_threshold is not None and f.attention_max <= f.attention_threshold:
             why = f": {f.column} never rises above its threshold {f.attention_threshold:g} (its maximum is {f.attention_max:.6g})"
         constant = f" {f.column} is constant, so filtering by it either keeps every trade or none." if f.score_constant else ""
-        return f"{f.name} never trades{why}, so there is nothing to test.{constant}"
+        return f"The strategy never trades{why}, so there is nothing to test.{constant}"
     n = len(null)
     ties = _all_ties(observed, null)
     if f.score_constant:
@@ -178,9 +176,10 @@ def verdict(facts: StrategyFacts, observed: float, control: float, null: np.ndar
     beats_placebo = p_value < SIGNIFICANCE
     figures = f"Sharpe {observed:.2f} vs {control:.2f}"
     if beats_control and beats_placebo:
+        as_good = int(np.sum(null[np.isfinite(null)] >= observed - SHARPE_TIE_TOLERANCE))
         return (
             f"Attention {f.use} beats both tests: {figures} for exposure-matched constant sizing, "
-            f"and shuffled attention does as well in only {p_value:.1%} of runs (placebo p = {p_value:.3f})."
+            f"and only {as_good:,} of {n:,} shuffles of the attention in time do as well (placebo p = {p_value:.3f})."
         )
     if beats_control:
         return (

@@ -229,16 +229,16 @@ def calibration_chart(bins: pd.DataFrame) -> alt.Chart:
     low = float(min(bins["mean_predicted"].min(), bins["observed_up_rate"].min()))
     high = float(max(bins["mean_predicted"].max(), bins["observed_up_rate"].max()))
     diagonal = (
-        alt.Chart(pd.DataFrame({"x": [low, high], "y": [low, high]}))
+        alt.Chart(pd.DataFrame({"mean_predicted": [low, high], "observed_up_rate": [low, high]}))
         .mark_line(color="#888", strokeDash=[4, 4])
-        .encode(x="x:Q", y="y:Q")
+        .encode(x="mean_predicted:Q", y="observed_up_rate:Q")
     )
     observed = (
         alt.Chart(bins)
         .mark_line(point=True, color=_PALETTE[0])
         .encode(
-            x=alt.X("mean_predicted:Q", title="predicted probability of an up day (bin mean)", scale=alt.Scale(zero=False), axis=alt.Axis(format=".0%")),
-            y=alt.Y("observed_up_rate:Q", title="share of next days up", scale=alt.Scale(zero=False), axis=alt.Axis(format=".0%")),
+            x=alt.X("mean_predicted:Q", title="predicted probability of an up day (bin mean)", scale=alt.Scale(zero=False), axis=alt.Axis(format=".0%", tickCount=6)),
+            y=alt.Y("observed_up_rate:Q", title="share of next days up", scale=alt.Scale(zero=False), axis=alt.Axis(format=".0%", tickCount=6)),
             tooltip=[
                 alt.Tooltip("mean_predicted:Q", title="mean predicted", format=".1%"),
                 alt.Tooltip("observed_up_rate:Q", title="observed up", format=".1%"),
@@ -246,7 +246,7 @@ def calibration_chart(bins: pd.DataFrame) -> alt.Chart:
             ],
         )
     )
-    return alt.layer(diagonal, observed).properties(width="container", height=260)
+    return alt.layer(observed, diagonal).properties(width="container", height=260)
 
 
 def rolling_sharpe_chart(rolling: pd.DataFrame, title: str) -> alt.Chart:

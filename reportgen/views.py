@@ -83,7 +83,9 @@ def lag_cells(weights: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     for resolution, freq in (("daily", None), ("weekly mean", "W-MON"), ("monthly mean", "MS")):
         if freq is None:
             shown = weights
-            starts, ends = shown.index, shown.index + pd.Timedelta(days=1)
+            # each day's cell reaches the next date, so weekends and holidays leave no gaps
+            starts = shown.index
+            ends = starts[1:].append(pd.DatetimeIndex([starts[-1] + pd.Timedelta(days=1)]))
         else:
             shown = weights.groupby(pd.Grouper(freq=freq, label="left", closed="left")).mean().dropna()
             starts = shown.index
@@ -105,7 +107,7 @@ def _attention_charts(report: Report, model: ModelResult) -> dict:
         built[f"{mid}-attention-profile"] = charts.attention_profile_chart(profile, 1.0 / model.weights.shape[1])
     for name in model.scores.columns if model.scores is not None else []:
         built[f"{mid}-distribution-{name}"] = charts.histogram_chart(
-            histogram(model.scores[name].to_numpy(dtype=float)), name, ".4g"
+            histogram(model.scores[name].to_numpy(dtype=float)), name, ".3~g"
         )
     info = model.informativeness
     if info is not None:

@@ -71,3 +71,13 @@ def test_quantstats_table_drops_horizons_longer_than_the_data():
     table = metrics.quantstats_table(pd.Series(rng.normal(0, 0.01, 500), index), pd.Series(rng.normal(0, 0.01, 500), index), 252)
     assert "Sharpe" in table.index and "1Y" in table.index
     assert "3Y (ann.)" not in table.index and "10Y (ann.)" not in table.index
+
+
+def test_columnar_sharpe_equals_the_quantstats_sharpe_of_each_column():
+    rng = np.random.default_rng(4)
+    returns = pd.DataFrame(rng.normal(0.0005, 0.01, (300, 3)), index=pd.bdate_range("2024-01-01", periods=300))
+    returns[3] = 0.0  # never trades
+    sharpe = metrics.sharpe_ratios(returns, 252)
+    for k in range(3):
+        assert sharpe[k] == pytest.approx(metrics.sharpe_ratio(returns[k], 252), rel=1e-12)
+    assert math.isnan(sharpe[3])
