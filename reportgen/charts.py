@@ -103,12 +103,15 @@ def position_size_chart(sizes: pd.DataFrame) -> alt.Chart:
     return _time_lines(sizes, "value", "fraction", ".0%").properties(height=200)
 
 
-def attention_chart(attention: pd.DataFrame) -> alt.Chart:
-    """Attention score over time with the model's long signal: columns date, attention, signal."""
+def attention_chart(attention: pd.DataFrame, constant: bool = False) -> alt.Chart:
+    """Attention score over time with the model's long signal: columns date, attention, signal.
+
+    A `constant` score is drawn on an axis from zero, so float noise does not look like signal.
+    """
     data = thinned(attention)
     base = alt.Chart(data).encode(x=alt.X("date:T", title=None))
     line = base.mark_line(color=_PALETTE[3]).encode(
-        y=alt.Y("attention:Q", title="attention score", scale=alt.Scale(zero=False)),
+        y=alt.Y("attention:Q", title="attention score", scale=alt.Scale(zero=constant)),
         tooltip=[
             alt.Tooltip("date:T", format="%Y-%m-%d"),
             alt.Tooltip("attention:Q", format=".6f"),
@@ -165,7 +168,8 @@ def attention_profile_chart(profile: pd.DataFrame, uniform_weight: float) -> alt
 
 def histogram_chart(bins: pd.DataFrame, title: str, value_format: str = ".3f", markers: pd.DataFrame | None = None) -> alt.Chart:
     """Counts per bin as bars (columns bin_start, bin_end, count), with optional vertical
-    markers (columns value, label) drawn as coloured rules."""
+    markers (columns value, label; at most two) drawn as rules in their order: the first
+    green, the last red and on top (the figure to judge against the bars)."""
     bars = (
         alt.Chart(bins)
         .mark_bar(color=_PALETTE[5], opacity=0.75)
@@ -188,7 +192,7 @@ def histogram_chart(bins: pd.DataFrame, title: str, value_format: str = ".3f", m
         .encode(
             x="value:Q",
             color=alt.Color(
-                "label:N", title=None, scale=alt.Scale(domain=list(markers["label"]), range=[_PALETTE[3], _PALETTE[2]])
+                "label:N", title=None, scale=alt.Scale(domain=list(markers["label"]), range=[_PALETTE[2], _PALETTE[3]])
             ),
             tooltip=[alt.Tooltip("label:N", title=None), alt.Tooltip("value:Q", format=value_format)],
         )

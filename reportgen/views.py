@@ -123,12 +123,12 @@ def _attention_charts(report: Report, model: ModelResult) -> dict:
         if test is not None and len(test.defined_sharpes):
             markers = pd.DataFrame(
                 {
-                    "value": [test.observed_sharpe, test.exposure_matched_sharpe],
-                    "label": ["this strategy", "exposure-matched constant size"],
+                    "value": [test.exposure_matched_sharpe, test.observed_sharpe],  # the strategy drawn on top
+                    "label": ["exposure-matched constant size", "this strategy"],
                 }
             ).dropna()
             built[f"{strategy.id}-placebo"] = charts.histogram_chart(
-                histogram(test.null_sharpes), f"Sharpe ({report.periods_per_year} periods a year)", ".2f", markers
+                histogram(test.null_sharpes), f"Sharpe ({report.periods_per_year} periods a year)", ".3~f", markers
             )
     return built
 
@@ -164,7 +164,8 @@ def chart_specs(report: Report) -> dict[str, dict]:
                     "attention": model.output["attention"].to_numpy(),
                     "signal": (model.output["prediction"] > 0.5).map({True: "long", False: "flat"}).to_numpy(),
                 }
-            )
+            ),
+            constant=model.attention.degenerate,
         )
         built.update(_attention_charts(report, model))
         for strategy in model.strategies:
