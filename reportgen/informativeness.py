@@ -83,7 +83,9 @@ def rank_ic(factor: pd.Series, forward_returns: pd.Series, name: str, constant: 
     pairs = _paired(factor, forward_returns)
     n, lags = len(pairs), newey_west_lags(len(pairs))
     ranks = pairs.rank()
-    if constant or n < 3 or ranks["factor"].std() == 0:
+    if n < 3:
+        return RankIC(name, math.nan, math.nan, math.nan, n, lags, "too few days")
+    if constant or ranks["factor"].std() == 0:
         return RankIC(name, math.nan, math.nan, math.nan, n, lags, "constant")
     if ranks["forward"].std() == 0:
         return RankIC(name, math.nan, math.nan, math.nan, n, lags, "constant returns")
