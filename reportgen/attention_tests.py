@@ -97,6 +97,12 @@ def permutation_p_value(observed: float, null: np.ndarray) -> float:
     return (1 + as_good) / (1 + len(defined))
 
 
+def _sharpe(value: float) -> str:
+    """A Sharpe ratio to two decimals, without a minus sign on a value that rounds to zero."""
+    text = f"{value:.2f}"
+    return "0.00" if text == "-0.00" else text
+
+
 def _all_ties(observed: float, null: np.ndarray) -> bool:
     defined = null[np.isfinite(null)]
     return len(defined) > 0 and bool(np.all(np.abs(defined - observed) <= SHARPE_TIE_TOLERANCE))
@@ -162,19 +168,19 @@ def verdict(facts: StrategyFacts, observed: float, control: float, null: np.ndar
         )
         return (
             f"{f.column} is constant, so {f.use} by it is a constant rule and the tests cannot show any "
-            f"effect of attention: Sharpe {observed:.2f} against {control:.2f} for exposure-matched "
+            f"effect of attention: Sharpe {_sharpe(observed)} against {_sharpe(control)} for exposure-matched "
             f"constant sizing, and {shuffles}.{capped}"
         )
     if ties:
         effect = capped.strip() if capped else "the attention has no effect on this strategy."
         return (
             f"Shuffling {f.column} in time never changes the result (all {n:,} placebo runs give "
-            f"Sharpe {observed:.2f}): {effect[0].lower() + effect[1:]}"
+            f"Sharpe {_sharpe(observed)}): {effect[0].lower() + effect[1:]}"
         )
     how = f.use[0].upper() + f.use[1:]
     beats_control = math.isfinite(control) and observed > control + SHARPE_TIE_TOLERANCE
     beats_placebo = p_value < SIGNIFICANCE
-    figures = f"Sharpe {observed:.2f} vs {control:.2f}"
+    figures = f"Sharpe {_sharpe(observed)} vs {_sharpe(control)}"
     if beats_control and beats_placebo:
         as_good = int(np.sum(null[np.isfinite(null)] >= observed - SHARPE_TIE_TOLERANCE))
         return (

@@ -134,7 +134,10 @@ def attention_lags_chart(cells: pd.DataFrame, weight_title: str) -> alt.Chart:
             x=alt.X("date:T", title=None),
             x2="date_end:T",
             y=alt.Y("lag:O", title="days back (0 = latest)", sort="ascending"),
-            color=alt.Color("weight:Q", title=weight_title, scale=alt.Scale(scheme="blues")),
+            color=alt.Color(
+                "weight:Q", title=weight_title, scale=alt.Scale(scheme="blues"),
+                legend=alt.Legend(format=".3~f", tickCount=4, gradientLength=240),
+            ),
             tooltip=[
                 alt.Tooltip("date:T", format="%Y-%m-%d", title="from"),
                 alt.Tooltip("lag:O", title="days back"),
