@@ -23,6 +23,7 @@ from reportgen import __version__, attention, backtest, charts, loaders, metrics
 from reportgen.config import Config, ModelConfig
 from reportgen.errors import ConfigError
 from reportgen.results import InputFile, ModelResult, Report, StrategyResult
+from reportgen.safe_output import build_lock
 
 log = logging.getLogger(__name__)
 
@@ -228,8 +229,27 @@ def site_files(report: Report) -> dict[str, bytes]:
     }
 
 
+def build_inputs(config: Config) -> list[Path]:
+    """Every file and folder the build reads: an output folder must not contain any of them."""
+    project = config.source.parent
+    paths = [config.source, config.data.prices, *(m.predictions for m in config.models)]
+    paths += [config.site.templates or project / "templates", config.site.mkdocs_config or project / "mkdocs.yml"]
+    return paths
+
+
 def build(config: Config, site_dir: Path | None = None, progress: Progress = lambda stage: None) -> Report:
-    """Compute the report, render it, and publish it to `site_dir` (default: site/ beside the config)."""
+    """Compute the report, render it, and publish it to `site_dir` (default: site/ beside the config).
+
+    The output folder is checked and locked first, so an unsafe folder or a build already
+    running into it fails at once; nothing is written unless every input is valid.
+    """
+    project = config.source.parent
+    target = site.checked_site_dir(site_dir if site_dir is not None else project / "site", project, build_inputs(config))
+    with build_lock(target):
+        return _built(config, target, progress)
+
+
+def _built(config: Config, site_dir: Path, progress: Progress) -> Report:
     project = config.source.parent
     result = report(config, progress)
     progress("drawing charts")
@@ -239,6 +259,6 @@ def build(config: Config, site_dir: Path | None = None, progress: Progress = lam
     rendered = pages.rendered_pages(result, specs, templates)
     progress("building site")
     mkdocs_config = _resource(config.site.mkdocs_config, project / "mkdocs.yml", "mkdocs.yml")
-    site_input = site.SiteInput(rendered, site_files(result), config.site.title, mkdocs_config)
-    site.write_site(site_input, site_dir if site_dir is not None else project / "site")
+    site_input = site.SiteInput(rendered, site_files(result), config.site.title, mkdocs_config, result.build_date)
+    site.write_site(site_input, site_dir)
     return result
