@@ -1,12 +1,22 @@
 """Read and validate the input CSVs: prices and model predictions.
 
 Every problem is a DataError naming the file, and the row (as a date) and column where it
-applies. Nothing here guesses: NaN is never filled, and prices are never mistaken for returns.
+applies. Nothing here guesses: NaN is never filled, prices are never mistaken for returns, and
+dates are read as ISO 8601 only (2024-01-31: never a day-first or month-first guess).
+
+Dates: a date without a UTC offset is the trading day as written. Dates with an offset
+(2024-01-31T16:00:00-05:00) are converted to the exchange's time zone and their date there is
+the trading day. A file must give every date an offset or none.
+
+What the loaders correct (dates sorted, offsets converted, missing prices carried forward) is
+logged as a warning and, when the caller passes a `notes` list, appended to it as
+(file, sentence) for the report to print.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -17,13 +27,26 @@ from reportgen.errors import DataError
 log = logging.getLogger(__name__)
 
 PREDICTIONS_COLUMN = "predictions"
+EXCHANGE_TIMEZONE = "America/New_York"
+
+Notes = list[tuple[Path, str]]
+
+# A time of day followed by a UTC offset: "T16:00:00-05:00", " 16:00Z", "T1600+0530".
+_OFFSET = r"\s*(?:Z|[+-]\d{1,2}(?::?\d{2})?)\s*$"
+_WITH_OFFSET = re.compile(r"[T\s]\d{1,2}(?::?\d{2}){0,2}(?:[.,]\d+)?" + _OFFSET)
+
+
+def _note(notes: Notes | None, path: Path, sentence: str) -> None:
+    log.warning("%s: %s", path, sentence)
+    if notes is not None:
+        notes.append((path, sentence))
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise DataError(f"{path}: file not found")
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig")
     except pd.errors.EmptyDataError:
         raise DataError(f"{path}: file is empty") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -46,19 +69,58 @@ def _require_column(frame: pd.DataFrame, column: str, path: Path, role: str) -> 
         raise DataError(f"{path}: no {role} column {column!r}; columns found: {found}")
 
 
-def _dates(raw: pd.Series, path: Path, column: str) -> pd.DatetimeIndex:
-    """Parse a date column; aware dates are converted to their calendar date in their own zone."""
+def _row(mask: np.ndarray) -> int:
+    """Index of the first True of `mask`."""
+    return int(np.flatnonzero(mask)[0])
+
+
+def _dates(
+    raw: pd.Series,
+    path: Path,
+    column: str,
+    exchange_timezone: str = EXCHANGE_TIMEZONE,
+    notes: Notes | None = None,
+) -> pd.DatetimeIndex:
+    """Parse an ISO 8601 date column into trading days (see the module's rule for offsets)."""
     text = raw.str.strip()
-    parsed = pd.to_datetime(text, errors="coerce", format="mixed")
-    bad = parsed.isna()
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
+    with_offset = text.str.contains(_WITH_OFFSET).to_numpy(dtype=bool)
+    if with_offset.any() and not with_offset.all():
+        row = _row(with_offset != with_offset[0])
+        has, first = ("has a UTC offset", "does not") if with_offset[row] else ("has no UTC offset", "does")
         raise DataError(
-            f"{path}: row {row + 2}, column {column!r}: cannot parse date {raw.iloc[row]!r}"
+            f"{path}: row {row + 2}, column {column!r}: date {raw.iloc[row]!r} {has} but row 2 "
+            f"({raw.iloc[0]!r}) {first}; give every date an offset or none"
+        )
+    aware = bool(with_offset.all())
+    try:
+        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=aware)
+    except ValueError:  # an offset written in a form the pattern above does not know
+        parsed = None
+    if parsed is None or (not aware and parsed.dt.tz is not None):
+        raise DataError(
+            f"{path}: column {column!r}: cannot tell which dates have a UTC offset; "
+            "write dates as 2024-01-31 or 2024-01-31T16:00:00-05:00"
+        )
+    bad = parsed.isna().to_numpy()
+    if bad.any():
+        row = _row(bad)
+        raise DataError(
+            f"{path}: row {row + 2}, column {column!r}: cannot parse date {raw.iloc[row]!r} "
+            "(expected ISO 8601, such as 2024-01-31)"
         )
     index = pd.DatetimeIndex(parsed)
-    if index.tz is not None:
-        index = index.tz_localize(None)
+    if aware:
+        index = index.tz_convert(exchange_timezone).tz_localize(None)
+        written = pd.DatetimeIndex(pd.to_datetime(text.str.replace(_OFFSET, "", regex=True), format="ISO8601"))
+        moved = (index.normalize() != written.normalize())
+        sentence = f"dates carry UTC offsets; converted each to its date in {exchange_timezone}, the exchange's time zone"
+        if moved.any():
+            row = _row(moved)
+            sentence += (
+                f"; {int(moved.sum())} of them fall on another day there than written (first: row {row + 2}, "
+                f"{raw.iloc[row]!r} is {index[row].date()})"
+            )
+        _note(notes, path, sentence)
     return index.normalize().rename("date")
 
 
@@ -82,61 +144,92 @@ def _first_violation(values: pd.Series, ok: pd.Series, path: Path, column: str, 
         )
 
 
-def _sorted_unique(frame: pd.DataFrame | pd.Series, path: Path):
+def _sorted_unique(frame: pd.DataFrame | pd.Series, path: Path, column: str = "date", notes: Notes | None = None):
     duplicated = frame.index.duplicated()
     if duplicated.any():
-        raise DataError(f"{path}: duplicate date {frame.index[duplicated][0].date()}")
+        row = _row(duplicated)
+        first = int(np.flatnonzero(frame.index == frame.index[row])[0])
+        raise DataError(
+            f"{path}: rows {first + 2} and {row + 2}, column {column!r}: "
+            f"duplicate date {frame.index[row].date()}"
+        )
     if not frame.index.is_monotonic_increasing:
-        log.warning("%s: dates were not in order; sorted them", path)
+        _note(notes, path, "dates were not in order; sorted them")
         frame = frame.sort_index()
     return frame
 
 
-def read_prices(path: Path, date_column: str = "Date", price_column: str = "Adjusted_close") -> pd.Series:
+def read_prices(
+    path: Path,
+    date_column: str = "Date",
+    price_column: str = "Adjusted_close",
+    exchange_timezone: str = EXCHANGE_TIMEZONE,
+    notes: Notes | None = None,
+) -> pd.Series:
     """Daily prices indexed by date: positive floats, unique sorted dates."""
     frame = _read_csv(path)
     _require_column(frame, date_column, path, "date")
     _require_column(frame, price_column, path, "price")
-    dates = _dates(frame[date_column], path, date_column)
+    dates = _dates(frame[date_column], path, date_column, exchange_timezone, notes)
     prices = _numbers(frame[price_column], dates, path, price_column)
     _first_violation(prices, prices > 0, path, price_column, "prices must be positive")
-    return _sorted_unique(prices.rename("price"), path)
+    return _sorted_unique(prices.rename("price"), path, date_column, notes)
 
 
-def read_predictions(path: Path, attention_column: str = "attention_mean") -> pd.DataFrame:
+def read_predictions(
+    path: Path,
+    attention_column: str = "attention_mean",
+    exchange_timezone: str = EXCHANGE_TIMEZONE,
+    notes: Notes | None = None,
+) -> pd.DataFrame:
     """Model output indexed by date: columns `predictions` (probability up) and `attention`."""
     frame = _read_csv(path)
     date_column = str(frame.columns[0])
     _require_column(frame, PREDICTIONS_COLUMN, path, "predictions")
     _require_column(frame, attention_column, path, "attention")
-    dates = _dates(frame[date_column], path, date_column or "first column")
+    dates = _dates(frame[date_column], path, date_column or "first column", exchange_timezone, notes)
     predictions = _numbers(frame[PREDICTIONS_COLUMN], dates, path, PREDICTIONS_COLUMN)
     in_unit = (predictions >= 0) & (predictions <= 1)
     _first_violation(predictions, in_unit, path, PREDICTIONS_COLUMN, "probabilities must be in [0, 1]")
     attention = _numbers(frame[attention_column], dates, path, attention_column)
     _first_violation(attention, attention >= 0, path, attention_column, "attention must be >= 0")
     model_output = pd.DataFrame({"prediction": predictions, "attention": attention})
-    return _sorted_unique(model_output, path)
+    return _sorted_unique(model_output, path, date_column, notes)
 
 
-def aligned_prices(prices: pd.Series, dates: pd.DatetimeIndex, path: Path) -> pd.Series:
+def aligned_prices(
+    prices: pd.Series,
+    dates: pd.DatetimeIndex,
+    path: Path,
+    min_rows: int = 1,
+    notes: Notes | None = None,
+) -> pd.Series:
     """Prices on the prediction dates, as the notebook aligns them: reindex, then forward fill.
 
     A date before the first price has no price to carry forward and is an error, as is a set of
-    dates that shares no day with the prices.
+    dates that shares no day with the prices, or fewer than `min_rows` that do.
     """
-    overlap = dates.isin(prices.index).sum()
+    overlap = int(dates.isin(prices.index).sum())
     if overlap == 0:
         raise DataError(
             f"{path}: no prediction date ({dates[0].date()}..{dates[-1].date()}) "
             f"has a price ({prices.index[0].date()}..{prices.index[-1].date()})"
         )
+    if overlap < min_rows:
+        raise DataError(
+            f"{path}: only {overlap} prediction dates have a price; at least {min_rows} needed "
+            "([backtest] min_rows)"
+        )
     aligned = prices.reindex(prices.index.union(dates)).ffill().reindex(dates)
     if aligned.isna().any():
         first = aligned.index[aligned.isna()][0]
         raise DataError(f"{path}: {first.date()}: prediction dated before the first price")
-    filled = len(dates) - int(overlap)
-    if filled:
-        log.info("%s: %d prediction dates had no price and took the previous close", path, filled)
+    filled = ~dates.isin(prices.index)
+    if filled.any():
+        _note(
+            notes,
+            path,
+            f"{int(filled.sum())} prediction dates had no price and took the previous close "
+            f"(first: {dates[filled][0].date()})",
+        )
     return aligned.rename("price")
-

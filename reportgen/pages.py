@@ -19,7 +19,10 @@ from markupsafe import Markup, escape
 
 from reportgen.results import Report
 
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+# Python-Markdown's backslash escapes (with `|` from the tables extension). `<`, `>` and `&`
+# are left to HTML escaping, whose entities markdown keeps; `.` only matters after a digit at
+# the start of a line, where no value is printed.
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+!|-])")
 
 
 @dataclass(frozen=True)
@@ -30,9 +33,30 @@ class Page:
 
 
 def text(value) -> Markup:
-    """Escape a user-supplied string for HTML and markdown, so that it shows as typed."""
-    escaped = str(escape(str(value)))
-    return Markup(_MARKDOWN_SPECIALS.sub(r"\\\1", escaped))
+    """Escape a user-supplied string for HTML and markdown, so that it shows as typed.
+
+    Runs of whitespace (newlines included) become one space, as HTML would show them anyway:
+    a newline must not end a table row or start a markdown block.
+    """
+    markdown = _MARKDOWN_SPECIALS.sub(r"\\\1", re.sub(r"\s+", " ", str(value)))
+    # HTML escaping second, so that its entities (&#34;) keep their `#`; `=` has no backslash
+    # escape, and a line of it under a paragraph would make a heading
+    return Markup(str(escape(markdown)).replace("=", "&#61;"))
+
+
+def code(value) -> Markup:
+    """A user-supplied string shown as inline code (a markdown code span would show the escapes)."""
+    return Markup(f"<code>{text(value)}</code>")
+
+
+def prose(value) -> Markup:
+    """A sentence whose `backtick` spans are code, every part escaped like `text`.
+
+    For sentences built from user strings (an attention column's name): an odd backtick in a
+    name can only misplace the code styling, never let markup through.
+    """
+    parts = str(value).split("`")
+    return Markup("").join(code(part) if i % 2 else text(part) for i, part in enumerate(parts))
 
 
 def _missing(value) -> bool:
@@ -63,7 +87,7 @@ def _environment(templates: Path, specs: dict[str, dict]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(text=text, pct=pct, num=num)
+    env.filters.update(text=text, code=code, prose=prose, pct=pct, num=num)
 
     def chart(chart_id: str, caption: str = "", empty: str = "Nothing to draw.") -> Markup:
         if chart_id not in specs:

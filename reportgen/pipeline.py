@@ -82,9 +82,9 @@ def _benchmark_returns(price: pd.Series) -> pd.Series:
     return price.pct_change().fillna(0.0).rename("benchmark")
 
 
-def model_result(config: Config, model: ModelConfig, prices: pd.Series) -> ModelResult:
-    output = loaders.read_predictions(model.predictions, model.attention_column)
-    price = loaders.aligned_prices(prices, output.index, model.predictions)
+def model_result(config: Config, model: ModelConfig, prices: pd.Series, notes: loaders.Notes | None = None) -> ModelResult:
+    output = loaders.read_predictions(model.predictions, model.attention_column, config.data.exchange_timezone, notes)
+    price = loaders.aligned_prices(prices, output.index, model.predictions, config.backtest.min_rows, notes)
     benchmark_returns = _benchmark_returns(price)
     return ModelResult(
         config=model,
@@ -117,11 +117,13 @@ def build_date(models: list[ModelResult]) -> str:
 def report(config: Config, progress: Progress = lambda stage: None) -> Report:
     """Read every input and compute every figure of the report: nothing is written."""
     progress("reading prices")
-    prices = loaders.read_prices(config.data.prices, config.data.date_column, config.data.price_column)
+    notes: loaders.Notes = []
+    data = config.data
+    prices = loaders.read_prices(data.prices, data.date_column, data.price_column, data.exchange_timezone, notes)
     models = []
     for model in config.models:
         progress(f"backtesting model {model.id}")
-        models.append(model_result(config, model, prices))
+        models.append(model_result(config, model, prices, notes))
     base = config.source.parent
     files = [config.data.prices, *dict.fromkeys(m.predictions for m in config.models)]
     return Report(
@@ -135,6 +137,7 @@ def report(config: Config, progress: Progress = lambda stage: None) -> Report:
         models=models,
         inputs=[InputFile(_shown_path(f, base), _sha256(f)) for f in files],
         config_sha256=_sha256(config.source),
+        input_notes=[f"{_shown_path(path, base)}: {sentence}" for path, sentence in notes],
     )
 
 
