@@ -215,6 +215,8 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError(f"{source}: invalid TOML: {exc}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{source}: not a UTF-8 text file") from None
+    except OSError as exc:
+        raise ConfigError(f"{source}: cannot read ({exc.strerror})") from None
     if source.name == "pyproject.toml":
         document = document.get("tool", {}).get("reportgen")
         if document is None:

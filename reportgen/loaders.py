@@ -44,13 +44,15 @@ def _note(notes: Notes | None, path: Path, sentence: str) -> None:
 
 def _read_csv(path: Path) -> pd.DataFrame:
     if not path.is_file():
-        raise DataError(f"{path}: file not found")
+        raise DataError(f"{path}: {'is a folder, not a CSV file' if path.is_dir() else 'file not found'}")
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig")
     except pd.errors.EmptyDataError:
         raise DataError(f"{path}: file is empty") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: not a readable CSV ({str(exc).strip().splitlines()[0]})") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror})") from None
     if len(frame.columns) == 1:
         header = str(frame.columns[0])
         for delimiter, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):

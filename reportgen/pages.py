@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import math
 import re
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup, escape
 
+from reportgen.errors import ConfigError
 from reportgen.results import Report
 
 # Python-Markdown's backslash escapes (with `|` from the tables extension). `<`, `>` and `&`
@@ -106,12 +108,23 @@ def _environment(templates: Path, specs: dict[str, dict]) -> jinja2.Environment:
     return env
 
 
+def _template_location(error: jinja2.TemplateError, template: Path) -> str:
+    """`file:line` of the template line that failed (jinja maps its frames to template lines)."""
+    if isinstance(error, jinja2.TemplateSyntaxError) and error.filename:
+        return f"{error.filename}:{error.lineno}"
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.endswith(".j2")]
+    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else str(template)
+
+
 def rendered_pages(report: Report, specs: dict[str, dict], templates: Path) -> list[Page]:
     """Every page of the site as markdown, in navigation order."""
     env = _environment(templates, specs)
 
     def render(template: str, **context) -> str:
-        return env.get_template(template).render(report=report, **context)
+        try:
+            return env.get_template(template).render(report=report, **context)
+        except jinja2.TemplateError as exc:
+            raise ConfigError(f"{_template_location(exc, templates / template)}: template error: {exc.message}") from None
 
     pages = [Page("index.md", "Overview", render("index.md.j2"))]
     for model, strategy in report.strategies:

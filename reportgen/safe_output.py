@@ -103,9 +103,12 @@ def build_lock(target: Path) -> Iterator[None]:
     Folders created to hold the lock file are removed again if the build publishes nothing.
     """
     created = _missing_parents(target.parent)
-    target.parent.mkdir(parents=True, exist_ok=True)
     path = lock_path(target)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise SiteError(f"{target}: cannot create the lock file {path} ({exc.strerror})") from None
     locked = False
     try:
         try:
