@@ -140,9 +140,10 @@ def _numbers(raw: pd.Series, dates: pd.DatetimeIndex, path: Path, column: str) -
 
 def _first_violation(values: pd.Series, ok: pd.Series, path: Path, column: str, rule: str) -> None:
     if not ok.all():
-        date = values.index[np.flatnonzero(~ok.to_numpy())[0]]
+        row = _row(~ok.to_numpy())
         raise DataError(
-            f"{path}: {date.date()}, column {column!r}: {rule}, got {float(values[date]):g}"
+            f"{path}: row {row + 2} ({values.index[row].date()}), column {column!r}: "
+            f"{rule}, got {values.iloc[row]:g}"
         )
 
 

@@ -38,8 +38,8 @@ def test_configured_columns_are_used(tmp_path):
         ("Date,Adjusted_close\n01/02/2024,1\n", "row 2, column 'Date': cannot parse date '01/02/2024' (expected ISO 8601, such as 2024-01-31)"),
         ("Date,Adjusted_close\n2024-01-02,1\n2024-01-03,\n", "row 3 (2024-01-03), column 'Adjusted_close': expected a finite number, got ''"),
         ("Date,Adjusted_close\n2024-01-02,abc\n", "row 2 (2024-01-02), column 'Adjusted_close': expected a finite number, got 'abc'"),
-        ("Date,Adjusted_close\n2024-01-02,1\n2024-01-03,0\n", "2024-01-03, column 'Adjusted_close': prices must be positive, got 0"),
-        ("Date,Adjusted_close\n2024-01-02,1\n2024-01-03,-2\n", "2024-01-03, column 'Adjusted_close': prices must be positive, got -2"),
+        ("Date,Adjusted_close\n2024-01-02,1\n2024-01-03,0\n", "row 3 (2024-01-03), column 'Adjusted_close': prices must be positive, got 0"),
+        ("Date,Adjusted_close\n2024-01-02,1\n2024-01-03,-2\n", "row 3 (2024-01-03), column 'Adjusted_close': prices must be positive, got -2"),
         ("Date,Adjusted_close\n2024-01-02,1\n2024-01-02,2\n", "rows 2 and 3, column 'Date': duplicate date 2024-01-02"),
         ("Date,Adjusted_close\n2024-01-02T16:00:00-05:00,1\n2024-01-03,2\n", "row 3, column 'Date': date '2024-01-03' has no UTC offset but row 2 ('2024-01-02T16:00:00-05:00') does; give every date an offset or none"),
         ("Date,Adjusted_close\n2024-01-02,1\n2024-01-03 10:00Z,2\n", "row 3, column 'Date': date '2024-01-03 10:00Z' has a UTC offset but row 2 ('2024-01-02') does not; give every date an offset or none"),
@@ -114,9 +114,9 @@ def test_predictions_first_column_is_the_date(tmp_path):
     [
         (",prediction,attention_mean\n2024-01-02,0.6,0.2\n", "no predictions column 'predictions'; columns found: 'Unnamed: 0', 'prediction', 'attention_mean'"),
         (",predictions\n2024-01-02,0.6\n", "no attention column 'attention_mean'; columns found: 'Unnamed: 0', 'predictions'"),
-        (",predictions,attention_mean\n2024-01-02,1.2,0.2\n", "2024-01-02, column 'predictions': probabilities must be in [0, 1], got 1.2"),
+        (",predictions,attention_mean\n2024-01-02,1.2,0.2\n", "row 2 (2024-01-02), column 'predictions': probabilities must be in [0, 1], got 1.2"),
         (",predictions,attention_mean\n2024-01-02,nan,0.2\n", "row 2 (2024-01-02), column 'predictions': expected a finite number, got 'nan'"),
-        (",predictions,attention_mean\n2024-01-02,0.5,-0.1\n", "2024-01-02, column 'attention_mean': attention must be >= 0, got -0.1"),
+        (",predictions,attention_mean\n2024-01-02,0.5,-0.1\n", "row 2 (2024-01-02), column 'attention_mean': attention must be >= 0, got -0.1"),
         (",predictions,attention_mean\n2024-01-02,0.5,inf\n", "row 2 (2024-01-02), column 'attention_mean': expected a finite number, got 'inf'"),
     ],
 )
