@@ -40,15 +40,20 @@ class SiteInput:
     build_date: str | None = None  # ISO date mkdocs stamps on the sitemap, unless SOURCE_DATE_EPOCH is set
 
 
+def _as_html(title: str) -> str:
+    """A title as mkdocs and Material expect it: HTML, on one line."""
+    return html.escape(" ".join(title.split()))
+
+
 def _nav(pages) -> list:
     nav, strategies = [], []
     for page in pages:
         if page.path.startswith("strategies/"):
             if not strategies:
                 nav.append({"Strategies": strategies})
-            strategies.append({html.escape(page.title): page.path})
+            strategies.append({_as_html(page.title): page.path})
         else:
-            nav.append({html.escape(page.title): page.path})
+            nav.append({_as_html(page.title): page.path})
     return nav
 
 
@@ -110,7 +115,7 @@ def _mkdocs_build(docs_dir: Path, out_dir: Path, site: SiteInput) -> None:
                 config_file=str(site.mkdocs_config),
                 docs_dir=str(docs_dir),
                 site_dir=str(out_dir),
-                site_name=html.escape(site.title),
+                site_name=_as_html(site.title),
                 nav=_nav(site.pages),
             )
             build(config)
@@ -123,7 +128,7 @@ def _page_source(page) -> str:
     """The page's markdown, with its HTML-escaped title as front matter (for the <title> element)."""
     if page.path == "index.md":  # the home page's <title> is the site name
         return page.markdown
-    return f"---\ntitle: {json.dumps(html.escape(page.title))}\n---\n\n{page.markdown}"
+    return f"---\ntitle: {json.dumps(_as_html(page.title))}\n---\n\n{page.markdown}"
 
 
 def write_site(site: SiteInput, site_dir: Path) -> Path:
