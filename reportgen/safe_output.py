@@ -175,7 +175,7 @@ def _swap(fresh: Path, target: Path) -> None:
     if not target.exists():
         os.replace(fresh, target)
         return
-    old = fresh.with_name(fresh.name.replace(".new-", ".old-", 1))
+    old = fresh.with_name(f".{target.name}.old-" + fresh.name.removeprefix(f".{target.name}.new-"))
     os.replace(target, old)
     try:
         os.replace(fresh, target)
