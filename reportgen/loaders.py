@@ -113,8 +113,9 @@ def _dates(
     index = pd.DatetimeIndex(parsed)
     if aware:
         index = index.tz_convert(exchange_timezone).tz_localize(None)
-        written = pd.DatetimeIndex(pd.to_datetime(text.str.replace(_OFFSET, "", regex=True), format="ISO8601"))
-        moved = (index.normalize() != written.normalize())
+        as_written = text.str.replace(_OFFSET, "", regex=True)
+        written = pd.DatetimeIndex(pd.to_datetime(as_written, format="ISO8601", errors="coerce"))
+        moved = index.normalize() != written.normalize()
         sentence = f"dates carry UTC offsets; converted each to its date in {exchange_timezone}, the exchange's time zone"
         if moved.any():
             row = _row(moved)
