@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 
 import altair as alt
 import pandas as pd
@@ -328,9 +329,40 @@ def loss_curves_chart(curves: pd.DataFrame, title: str, reference: float | None 
 
 
 def chart_spec(chart: alt.Chart) -> dict:
-    """The Vega-Lite spec of `chart`, data inlined."""
+    """The Vega-Lite spec of `chart`, data inlined, with stable parameter and view names."""
     with alt.data_transformers.enable("default", max_rows=None):
-        return chart.to_dict()
+        return _stable_names(chart.to_dict())
+
+
+_GENERATED_NAME = re.compile(r"(param|view)_\w+")
+
+
+def _stable_names(spec: dict) -> dict:
+    """`spec` with Altair's generated `param_*` and `view_*` names numbered in order of definition.
+
+    Depending on its version, Altair derives them from a process-wide counter or from a hash;
+    numbered per chart, the same chart gets the same names whatever else the process drew, so
+    two builds of the same inputs write the same bytes. Data names are content hashes already.
+    """
+    names: dict[str, str] = {}
+
+    def collect(node) -> None:
+        if isinstance(node, dict):
+            name = node.get("name")
+            if isinstance(name, str) and _GENERATED_NAME.fullmatch(name) and name not in names:
+                kind = name.split("_", 1)[0]
+                names[name] = f"{kind}_{sum(v.startswith(kind) for v in names.values()) + 1}"
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    collect(spec)
+    if not names:
+        return spec
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
+    return json.loads(pattern.sub(lambda match: names[match.group(0)], json.dumps(spec)))
 
 
 @functools.lru_cache(maxsize=1)

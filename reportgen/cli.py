@@ -59,7 +59,6 @@ def cli() -> None:
 def build(config_path: Path | None, site_dir: Path | None, strict: bool, docs_dir: Path | None) -> None:
     """Run the backtests and build the report site."""
     from reportgen.config import load_config
-    from reportgen.pipeline import build as build_site
 
     collector = _configure_logging()
     started = time.perf_counter()
@@ -68,6 +67,8 @@ def build(config_path: Path | None, site_dir: Path | None, strict: bool, docs_di
         click.echo(f"[{time.perf_counter() - started:5.1f}s] {stage}", err=True)
 
     config = load_config(config_path)
+    from reportgen.pipeline import build as build_site  # heavy imports only once the config is valid
+
     result = build_site(config, site_dir, progress, docs_dir)
     for warning in result.warnings:
         logging.getLogger("reportgen").warning(warning)

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import difflib
 import tomllib
+import zoneinfo
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from reportgen.errors import ConfigError
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class DataConfig(_Strict):
@@ -28,6 +29,20 @@ class DataConfig(_Strict):
     high_column: str | None = Field(None, description="Column of the high (used by `reportgen train`).")
     low_column: str | None = Field(None, description="Column of the low (used by `reportgen train`).")
     volume_column: str | None = Field(None, description="Column of the volume (used by `reportgen train`).")
+    exchange_timezone: str = Field(
+        "America/New_York",
+        description="IANA time zone of the exchange. Dates with a UTC offset are converted to it "
+        "and their date there is the trading day; dates without an offset are taken as they are.",
+    )
+
+    @field_validator("exchange_timezone")
+    @classmethod
+    def _known_timezone(cls, name: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone; expected an IANA name such as 'America/New_York'") from None
+        return name
 
 
 class BacktestConfig(_Strict):
@@ -37,6 +52,9 @@ class BacktestConfig(_Strict):
         252, gt=0, description="Periods a year for every annualised figure of the report."
     )
     rolling_window_days: int = Field(63, ge=2, description="Window of the rolling Sharpe.")
+    min_rows: int = Field(
+        20, ge=2, description="Fewest prediction dates a model needs; fewer is an error."
+    )
 
 
 class ModelConfig(_Strict):
@@ -313,6 +331,8 @@ def config_table(path: Path | None = None) -> tuple[dict[str, Any], Path]:
         raise ConfigError(f"{source}: invalid TOML: {exc}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{source}: not a UTF-8 text file") from None
+    except OSError as exc:
+        raise ConfigError(f"{source}: cannot read ({exc.strerror})") from None
     if source.name == "pyproject.toml":
         document = document.get("tool", {}).get("reportgen")
         if document is None:

@@ -1,7 +1,16 @@
 """Read and validate the input CSVs: prices and model predictions.
 
 Every problem is a DataError naming the file, and the row (as a date) and column where it
-applies. Nothing here guesses: NaN is never filled, and prices are never mistaken for returns.
+applies. Nothing here guesses: NaN is never filled, prices are never mistaken for returns, and
+dates are read as ISO 8601 only (2024-01-31: never a day-first or month-first guess).
+
+Dates: a date without a UTC offset is the trading day as written. Dates with an offset
+(2024-01-31T16:00:00-05:00) are converted to the exchange's time zone and their date there is
+the trading day. A file must give every date an offset or none.
+
+What the loaders correct (dates sorted, offsets converted, missing prices carried forward) is
+logged as a warning and, when the caller passes a `notes` list, appended to it as
+(file, sentence) for the report to print.
 """
 
 from __future__ import annotations
@@ -21,16 +30,32 @@ PREDICTIONS_COLUMN = "predictions"
 # A row of attention weights is a softmax: it must sum to 1 within this (CSV rounding).
 WEIGHT_SUM_TOLERANCE = 0.01
 
+EXCHANGE_TIMEZONE = "America/New_York"
+
+Notes = list[tuple[Path, str]]
+
+# A time of day followed by a UTC offset: "T16:00:00-05:00", " 16:00Z", "T1600+0530".
+_OFFSET = r"\s*(?:Z|[+-]\d{1,2}(?::?\d{2})?)\s*$"
+_WITH_OFFSET = re.compile(r"[T\s]\d{1,2}(?::?\d{2}){0,2}(?:[.,]\d+)?" + _OFFSET)
+
+
+def _note(notes: Notes | None, path: Path, sentence: str) -> None:
+    log.warning("%s: %s", path, sentence)
+    if notes is not None:
+        notes.append((path, sentence))
+
 
 def _read_csv(path: Path) -> pd.DataFrame:
     if not path.is_file():
-        raise DataError(f"{path}: file not found")
+        raise DataError(f"{path}: {'is a folder, not a CSV file' if path.is_dir() else 'file not found'}")
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig")
     except pd.errors.EmptyDataError:
         raise DataError(f"{path}: file is empty") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: not a readable CSV ({str(exc).strip().splitlines()[0]})") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror})") from None
     if len(frame.columns) == 1:
         header = str(frame.columns[0])
         for delimiter, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
@@ -49,19 +74,59 @@ def _require_column(frame: pd.DataFrame, column: str, path: Path, role: str) -> 
         raise DataError(f"{path}: no {role} column {column!r}; columns found: {found}")
 
 
-def _dates(raw: pd.Series, path: Path, column: str) -> pd.DatetimeIndex:
-    """Parse a date column; aware dates are converted to their calendar date in their own zone."""
+def _row(mask: np.ndarray) -> int:
+    """Index of the first True of `mask`."""
+    return int(np.flatnonzero(mask)[0])
+
+
+def _dates(
+    raw: pd.Series,
+    path: Path,
+    column: str,
+    exchange_timezone: str = EXCHANGE_TIMEZONE,
+    notes: Notes | None = None,
+) -> pd.DatetimeIndex:
+    """Parse an ISO 8601 date column into trading days (see the module's rule for offsets)."""
     text = raw.str.strip()
-    parsed = pd.to_datetime(text, errors="coerce", format="mixed")
-    bad = parsed.isna()
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
+    with_offset = text.str.contains(_WITH_OFFSET).to_numpy(dtype=bool)
+    if with_offset.any() and not with_offset.all():
+        row = _row(with_offset != with_offset[0])
+        has, first = ("has a UTC offset", "does not") if with_offset[row] else ("has no UTC offset", "does")
         raise DataError(
-            f"{path}: row {row + 2}, column {column!r}: cannot parse date {raw.iloc[row]!r}"
+            f"{path}: row {row + 2}, column {column!r}: date {raw.iloc[row]!r} {has} but row 2 "
+            f"({raw.iloc[0]!r}) {first}; give every date an offset or none"
+        )
+    aware = bool(with_offset.all())
+    try:
+        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=aware)
+    except ValueError:  # an offset written in a form the pattern above does not know
+        parsed = None
+    if parsed is None or (not aware and parsed.dt.tz is not None):
+        raise DataError(
+            f"{path}: column {column!r}: cannot tell which dates have a UTC offset; "
+            "write dates as 2024-01-31 or 2024-01-31T16:00:00-05:00"
+        )
+    bad = parsed.isna().to_numpy()
+    if bad.any():
+        row = _row(bad)
+        raise DataError(
+            f"{path}: row {row + 2}, column {column!r}: cannot parse date {raw.iloc[row]!r} "
+            "(expected ISO 8601, such as 2024-01-31)"
         )
     index = pd.DatetimeIndex(parsed)
-    if index.tz is not None:
-        index = index.tz_localize(None)
+    if aware:
+        index = index.tz_convert(exchange_timezone).tz_localize(None)
+        as_written = text.str.replace(_OFFSET, "", regex=True)
+        written = pd.DatetimeIndex(pd.to_datetime(as_written, format="ISO8601", errors="coerce"))
+        moved = index.normalize() != written.normalize()
+        sentence = f"dates carry UTC offsets; converted each to its date in {exchange_timezone}, the exchange's time zone"
+        if moved.any():
+            row = _row(moved)
+            sentence += (
+                f"; {int(moved.sum())} of them fall on another day there than written (first: row {row + 2}, "
+                f"{raw.iloc[row]!r} is {index[row].date()})"
+            )
+        _note(notes, path, sentence)
     return index.normalize().rename("date")
 
 
@@ -79,36 +144,54 @@ def _numbers(raw: pd.Series, dates: pd.DatetimeIndex, path: Path, column: str) -
 
 def _first_violation(values: pd.Series, ok: pd.Series, path: Path, column: str, rule: str) -> None:
     if not ok.all():
-        date = values.index[np.flatnonzero(~ok.to_numpy())[0]]
+        row = _row(~ok.to_numpy())
         raise DataError(
-            f"{path}: {date.date()}, column {column!r}: {rule}, got {float(values[date]):g}"
+            f"{path}: row {row + 2} ({values.index[row].date()}), column {column!r}: "
+            f"{rule}, got {values.iloc[row]:g}"
         )
 
 
-def _sorted_unique(frame: pd.DataFrame | pd.Series, path: Path, warn: bool = True):
+def _sorted_unique(
+    frame: pd.DataFrame | pd.Series, path: Path, column: str = "date", notes: Notes | None = None, warn: bool = True
+):
     duplicated = frame.index.duplicated()
     if duplicated.any():
-        raise DataError(f"{path}: duplicate date {frame.index[duplicated][0].date()}")
+        row = _row(duplicated)
+        first = int(np.flatnonzero(frame.index == frame.index[row])[0])
+        raise DataError(
+            f"{path}: rows {first + 2} and {row + 2}, column {column!r}: "
+            f"duplicate date {frame.index[row].date()}"
+        )
     if not frame.index.is_monotonic_increasing:
         if warn:
-            log.warning("%s: dates were not in order; sorted them", path)
+            _note(notes, path, "dates were not in order; sorted them")
         frame = frame.sort_index()
     return frame
 
 
-def read_prices(path: Path, date_column: str = "Date", price_column: str = "Adjusted_close") -> pd.Series:
+def read_prices(
+    path: Path,
+    date_column: str = "Date",
+    price_column: str = "Adjusted_close",
+    exchange_timezone: str = EXCHANGE_TIMEZONE,
+    notes: Notes | None = None,
+) -> pd.Series:
     """Daily prices indexed by date: positive floats, unique sorted dates."""
     frame = _read_csv(path)
     _require_column(frame, date_column, path, "date")
     _require_column(frame, price_column, path, "price")
-    dates = _dates(frame[date_column], path, date_column)
+    dates = _dates(frame[date_column], path, date_column, exchange_timezone, notes)
     prices = _numbers(frame[price_column], dates, path, price_column)
     _first_violation(prices, prices > 0, path, price_column, "prices must be positive")
-    return _sorted_unique(prices.rename("price"), path)
+    return _sorted_unique(prices.rename("price"), path, date_column, notes)
 
 
 def read_predictions(
-    path: Path, attention_column: str = "attention_mean", derived_scores: pd.DataFrame | None = None
+    path: Path,
+    attention_column: str = "attention_mean",
+    derived_scores: pd.DataFrame | None = None,
+    exchange_timezone: str = EXCHANGE_TIMEZONE,
+    notes: Notes | None = None,
 ) -> pd.DataFrame:
     """Model output indexed by date: columns `predictions` (probability up) and `attention`.
 
@@ -125,7 +208,7 @@ def read_predictions(
     )
     if not from_vector:
         _require_attention_column(frame, attention_column, path, derived_scores)
-    dates = _dates(frame[date_column], path, date_column or "first column")
+    dates = _dates(frame[date_column], path, date_column or "first column", exchange_timezone, notes)
     predictions = _numbers(frame[PREDICTIONS_COLUMN], dates, path, PREDICTIONS_COLUMN)
     in_unit = (predictions >= 0) & (predictions <= 1)
     _first_violation(predictions, in_unit, path, PREDICTIONS_COLUMN, "probabilities must be in [0, 1]")
@@ -135,7 +218,7 @@ def read_predictions(
         attention = _numbers(frame[attention_column], dates, path, attention_column)
     _first_violation(attention, attention >= 0, path, attention_column, "attention must be >= 0")
     model_output = pd.DataFrame({"prediction": predictions, "attention": attention})
-    return _sorted_unique(model_output, path)
+    return _sorted_unique(model_output, path, date_column, notes)
 
 
 def _require_attention_column(
@@ -151,7 +234,9 @@ def _require_attention_column(
     raise DataError(f"{path}: no attention column {column!r}; columns found: {found}{hint}")
 
 
-def read_attention_weights(path: Path, prefix: str = "att_", order: str = "newest_first") -> pd.DataFrame | None:
+def read_attention_weights(
+    path: Path, prefix: str = "att_", order: str = "newest_first", exchange_timezone: str = EXCHANGE_TIMEZONE
+) -> pd.DataFrame | None:
     """The full attention vector of a predictions CSV, or None when it has no `<prefix>k` columns.
 
     Returns a (dates x lags) frame whose column k is the weight on the day k steps before the
@@ -174,7 +259,7 @@ def read_attention_weights(path: Path, prefix: str = "att_", order: str = "newes
     if window < 2:
         raise DataError(f"{path}: an attention vector needs at least 2 steps, found only {prefix}0")
     date_column = str(frame.columns[0])
-    dates = _dates(frame[date_column], path, date_column or "first column")
+    dates = _dates(frame[date_column], path, date_column or "first column", exchange_timezone)
     weights = {}
     for k in range(window):
         column = steps[k]
@@ -190,28 +275,44 @@ def read_attention_weights(path: Path, prefix: str = "att_", order: str = "newes
     if order == "oldest_first":
         matrix = matrix[:, ::-1]
     lags = pd.RangeIndex(window, name="lag")
-    return _sorted_unique(pd.DataFrame(matrix, index=dates, columns=lags), path, warn=False)
+    return _sorted_unique(pd.DataFrame(matrix, index=dates, columns=lags), path, date_column, warn=False)
 
 
-def aligned_prices(prices: pd.Series, dates: pd.DatetimeIndex, path: Path) -> pd.Series:
+def aligned_prices(
+    prices: pd.Series,
+    dates: pd.DatetimeIndex,
+    path: Path,
+    min_rows: int = 1,
+    notes: Notes | None = None,
+) -> pd.Series:
     """Prices on the prediction dates, as the notebook aligns them: reindex, then forward fill.
 
     A date before the first price has no price to carry forward and is an error, as is a set of
-    dates that shares no day with the prices.
+    dates that shares no day with the prices, or fewer than `min_rows` that do.
     """
-    overlap = dates.isin(prices.index).sum()
+    overlap = int(dates.isin(prices.index).sum())
     if overlap == 0:
         raise DataError(
             f"{path}: no prediction date ({dates[0].date()}..{dates[-1].date()}) "
             f"has a price ({prices.index[0].date()}..{prices.index[-1].date()})"
         )
+    if overlap < min_rows:
+        raise DataError(
+            f"{path}: only {overlap} prediction dates have a price; at least {min_rows} needed "
+            "([backtest] min_rows)"
+        )
     aligned = prices.reindex(prices.index.union(dates)).ffill().reindex(dates)
     if aligned.isna().any():
         first = aligned.index[aligned.isna()][0]
         raise DataError(f"{path}: {first.date()}: prediction dated before the first price")
-    filled = len(dates) - int(overlap)
-    if filled:
-        log.info("%s: %d prediction dates had no price and took the previous close", path, filled)
+    filled = ~dates.isin(prices.index)
+    if filled.any():
+        _note(
+            notes,
+            path,
+            f"{int(filled.sum())} prediction dates had no price and took the previous close "
+            f"(first: {dates[filled][0].date()})",
+        )
     return aligned.rename("price")
 
 

@@ -12,6 +12,7 @@ import base64
 import json
 import math
 import re
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +20,14 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
+from reportgen.errors import ConfigError
 from reportgen.results import Report
 
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+# Python-Markdown's backslash escapes (with `|` from the tables extension). `<`, `>` and `&`
+# are left to HTML escaping, whose entities markdown keeps; `.` only matters after a digit at
+# the start of a line, where no value is printed.
+_CODE_SPECIALS = frozenset("\\`*_{}[]()#+!|-~=<>&\"'")
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+!|-])")
 
 
 @dataclass(frozen=True)
@@ -32,16 +38,33 @@ class Page:
 
 
 def text(value) -> Markup:
-    """Escape a user-supplied string for HTML and markdown, so that it shows as typed."""
-    escaped = str(escape(str(value)))
-    return Markup(_MARKDOWN_SPECIALS.sub(r"\\\1", escaped))
+    """Escape a user-supplied string for HTML and markdown, so that it shows as typed.
+
+    Runs of whitespace (newlines included) become one space, as HTML would show them anyway:
+    a newline must not end a table row or start a markdown block.
+    """
+    markdown = _MARKDOWN_SPECIALS.sub(r"\\\1", re.sub(r"\s+", " ", str(value)))
+    # HTML escaping second, so that its entities (&#34;) keep their `#`; `=` has no backslash
+    # escape, and a line of it under a paragraph would make a heading
+    return Markup(str(escape(markdown)).replace("=", "&#61;"))
+
+
+def prose(value) -> Markup:
+    """A sentence whose `backtick` spans are code, every part escaped like `text`.
+
+    For sentences built from user strings (an attention column's name): an odd backtick in a
+    name can only misplace the code styling, never let markup through.
+    """
+    parts = str(value).split("`")
+    return Markup("").join(code(part) if i % 2 else text(part) for i, part in enumerate(parts))
 
 
 def code(value) -> Markup:
-    """A user-supplied name as inline code: HTML-escaped, markdown specials as entities (inside
-    backticks a markdown escape would show its backslash)."""
-    escaped = _MARKDOWN_SPECIALS.sub(lambda m: f"&#{ord(m.group(1))};", str(escape(str(value))))
-    return Markup(f"<code>{escaped}</code>")
+    """A user-supplied name as inline code. Every HTML or markdown special character becomes a
+    numeric entity (inside a code span a markdown backslash escape would show), and runs of
+    whitespace become one space (a newline must not end a table row)."""
+    collapsed = re.sub(r"\s+", " ", str(value))
+    return Markup("<code>" + "".join(f"&#{ord(c)};" if c in _CODE_SPECIALS else c for c in collapsed) + "</code>")
 
 
 def _missing(value) -> bool:
@@ -105,7 +128,7 @@ def _environment(templates: Path, specs: dict[str, dict]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(text=text, pct=pct, num=num, code=code)
+    env.filters.update(text=text, code=code, prose=prose, pct=pct, num=num)
 
     def chart(chart_id: str, caption: str = "", empty: str = "Nothing to draw.") -> Markup:
         if chart_id not in specs:
@@ -114,6 +137,14 @@ def _environment(templates: Path, specs: dict[str, dict]) -> jinja2.Environment:
 
     env.globals["chart"] = chart
     return env
+
+
+def _template_location(error: jinja2.TemplateError, template: Path) -> str:
+    """`file:line` of the template line that failed (jinja maps its frames to template lines)."""
+    if isinstance(error, jinja2.TemplateSyntaxError) and error.filename:
+        return f"{error.filename}:{error.lineno}"
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.endswith(".j2")]
+    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else str(template)
 
 
 def rendered_pages(
@@ -128,7 +159,10 @@ def rendered_pages(
     env.globals["downloads"] = downloads or {"strategies": {}, "models": {}}
 
     def render(template: str, **context) -> str:
-        return env.get_template(template).render(report=report, **context)
+        try:
+            return env.get_template(template).render(report=report, **context)
+        except jinja2.TemplateError as exc:
+            raise ConfigError(f"{_template_location(exc, templates / template)}: template error: {exc.message}") from None
 
     pages = [Page("index.md", "Overview", render("index.md.j2"))]
     for model, strategy in report.strategies:

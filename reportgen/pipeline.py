@@ -29,6 +29,7 @@ from reportgen.footer import provenance_line
 from reportgen.config import Config, ModelConfig
 from reportgen.errors import ConfigError
 from reportgen.results import InputFile, ModelResult, Report, StrategyResult
+from reportgen.safe_output import build_lock
 
 log = logging.getLogger(__name__)
 
@@ -136,12 +137,14 @@ def _attention_tests(
     return [dataclasses.replace(r, attention_test=tests[r.id]) if r.id in tests else r for r in results]
 
 
-def model_result(config: Config, model: ModelConfig, prices: pd.Series) -> ModelResult:
-    weights = loaders.read_attention_weights(model.predictions, model.attention_prefix, model.attention_order)
+def model_result(config: Config, model: ModelConfig, prices: pd.Series, notes: loaders.Notes | None = None) -> ModelResult:
+    weights = loaders.read_attention_weights(
+        model.predictions, model.attention_prefix, model.attention_order, config.data.exchange_timezone
+    )
     derived = attention.attention_scores(weights) if weights is not None else None
-    output = loaders.read_predictions(model.predictions, model.attention_column, derived)
+    output = loaders.read_predictions(model.predictions, model.attention_column, derived, config.data.exchange_timezone, notes)
     training = None if model.provenance is None else provenance.checked_provenance(model.provenance, model.predictions)
-    price = loaders.aligned_prices(prices, output.index, model.predictions)
+    price = loaders.aligned_prices(prices, output.index, model.predictions, config.backtest.min_rows, notes)
     benchmark_returns = _benchmark_returns(price)
     steps = None if weights is None else weights.shape[1]
     scores = _assessed_scores(output, model.attention_column, derived)
@@ -186,11 +189,13 @@ def build_date(models: list[ModelResult]) -> str:
 def report(config: Config, progress: Progress = lambda stage: None) -> Report:
     """Read every input and compute every figure of the report: nothing is written."""
     progress("reading prices")
-    prices = loaders.read_prices(config.data.prices, config.data.date_column, config.data.price_column)
+    notes: loaders.Notes = []
+    data = config.data
+    prices = loaders.read_prices(data.prices, data.date_column, data.price_column, data.exchange_timezone, notes)
     models = []
     for model in config.models:
         progress(f"backtesting model {model.id}")
-        models.append(model_result(config, model, prices))
+        models.append(model_result(config, model, prices, notes))
     base = config.source.parent
     files = [config.data.prices, *dict.fromkeys(m.predictions for m in config.models)]
     files += list(dict.fromkeys(m.provenance for m in config.models if m.provenance is not None))
@@ -205,6 +210,7 @@ def report(config: Config, progress: Progress = lambda stage: None) -> Report:
         models=models,
         inputs=[InputFile(_shown_path(f, base), _sha256(f)) for f in files],
         config_sha256=_sha256(config.source),
+        input_notes=[f"{_shown_path(path, base)}: {sentence}" for path, sentence in notes],
     )
 
 
@@ -399,6 +405,15 @@ def tearsheet_files(
     return files
 
 
+def build_inputs(config: Config) -> list[Path]:
+    """Every file and folder the build reads: an output folder must not contain any of them."""
+    project = config.source.parent
+    paths = [config.source, config.data.prices, *(m.predictions for m in config.models)]
+    paths += [m.provenance for m in config.models if m.provenance is not None]
+    paths += [config.site.templates or project / "templates", config.site.mkdocs_config or project / "mkdocs.yml"]
+    return paths
+
+
 def build(
     config: Config,
     site_dir: Path | None = None,
@@ -407,8 +422,17 @@ def build(
 ) -> Report:
     """Compute the report, render it, and publish it to `site_dir` (default: site/ beside the config).
 
-    With `docs_dir`, the generated markdown and its mkdocs.yml are kept there as well.
+    The output folder is checked and locked first, so an unsafe folder or a build already
+    running into it fails at once; nothing is written unless every input is valid. With
+    `docs_dir`, the generated markdown and its mkdocs.yml are kept there as well.
     """
+    project = config.source.parent
+    target = site.checked_site_dir(site_dir if site_dir is not None else project / "site", project, build_inputs(config))
+    with build_lock(target):
+        return _built(config, target, progress, docs_dir)
+
+
+def _built(config: Config, site_dir: Path, progress: Progress, docs_dir: Path | None) -> Report:
     project = config.source.parent
     result = report(config, progress)
     progress("drawing charts")
@@ -428,7 +452,8 @@ def build(
     }
     progress("building site")
     site_input = site.SiteInput(
-        rendered, files, config.site.title, mkdocs_file(config), copyright=html.escape(provenance_line(result))
+        rendered, files, config.site.title, mkdocs_file(config), result.build_date,
+        copyright=html.escape(provenance_line(result)),
     )
-    site.write_site(site_input, site_dir if site_dir is not None else project / "site", docs_dir)
+    site.write_site(site_input, site_dir, docs_dir)
     return result

@@ -101,6 +101,7 @@ class Report:
     models: list[ModelResult]
     inputs: list[InputFile]
     config_sha256: str
+    input_notes: list[str] = field(default_factory=list)  # what reportgen corrected in the inputs
 
     @property
     def strategies(self) -> list[tuple[ModelResult, StrategyResult]]:

@@ -2,23 +2,34 @@
 
 The markdown pages and assets go to a temporary folder, mkdocs builds them into a temporary
 sibling of the output folder, and only a complete build is swapped in by rename. An existing
-output folder is replaced only when it carries reportgen's marker file.
+output folder is replaced only when it carries reportgen's marker file (see safe_output).
+
+mkdocs and Material print nav titles, page titles and the site name as HTML, so this module
+HTML-escapes them; the page's <title> comes from its front matter (Material prints `page.title`
+there through `striptags`, which would undo the escaping). mkdocs' warnings are logged as
+reportgen warnings (so `--strict` counts them); its errors become one SiteError line.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import html
+import json
 import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from reportgen.errors import SiteError
+from reportgen.safe_output import MARKER, checked_output_folder, staged_folder
 
 log = logging.getLogger(__name__)
 
-MARKER = ".reportgen-site"
+__all__ = ["MARKER", "SiteInput", "checked_site_dir", "write_site"]
 
 
 @dataclass(frozen=True)
@@ -27,7 +38,13 @@ class SiteInput:
     files: dict[str, bytes]  # extra files by path relative to the site root
     title: str
     mkdocs_config: Path
+    build_date: str | None = None  # ISO date mkdocs stamps on the sitemap, unless SOURCE_DATE_EPOCH is set
     copyright: str = ""  # HTML (escaped text) that Material and Zensical print in every page footer
+
+
+def _as_html(title: str) -> str:
+    """A title as mkdocs and Material expect it: HTML, on one line."""
+    return html.escape(" ".join(title.split()))
 
 
 def _nav(pages) -> list:
@@ -38,30 +55,62 @@ def _nav(pages) -> list:
             if folder not in sections:
                 sections[folder] = []
                 nav.append({folder.capitalize(): sections[folder]})
-            sections[folder].append({page.title: page.path})
+            sections[folder].append({_as_html(page.title): page.path})
         else:
-            nav.append({page.title: page.path})
+            nav.append({_as_html(page.title): page.path})
     return nav
 
 
-def checked_site_dir(site_dir: Path, option: str = "--site-dir") -> Path:
-    """The resolved output folder, refused unless it is absent, empty, or made by reportgen."""
-    resolved = site_dir.resolve()
-    if resolved == Path(resolved.anchor) or resolved == Path.home().resolve():
-        raise SiteError(f"{site_dir}: refusing to write a site over {resolved}")
-    if resolved.exists() and not resolved.is_dir():
-        raise SiteError(f"{site_dir}: exists and is not a folder")
-    if resolved.is_dir() and any(resolved.iterdir()) and not (resolved / MARKER).is_file():
-        raise SiteError(
-            f"{site_dir}: folder is not empty and was not made by reportgen (no {MARKER}); "
-            f"choose another {option} or empty it"
-        )
-    return resolved
+def checked_site_dir(site_dir: Path, project: Path | None = None, inputs: Iterable[Path] = ()) -> Path:
+    """The resolved output folder, refused unless reportgen may replace it (see safe_output)."""
+    return checked_output_folder(site_dir, project, inputs)
+
+
+class _MkdocsLog(logging.Handler):
+    """mkdocs' warnings become reportgen warnings; its errors are kept for the one error line."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.errors: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = " ".join(record.getMessage().split())
+        if record.levelno >= logging.ERROR:
+            self.errors.append(message)
+        else:
+            log.warning("mkdocs: %s", message)
+
+
+@contextmanager
+def _mkdocs_logging() -> Iterator[_MkdocsLog]:
+    logger = logging.getLogger("mkdocs")
+    handler, propagate = _MkdocsLog(), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+@contextmanager
+def _source_date_epoch(build_date: str | None) -> Iterator[None]:
+    """SOURCE_DATE_EPOCH (which mkdocs honours) set to the report's build date, unless already set."""
+    if build_date is None or os.environ.get("SOURCE_DATE_EPOCH"):
+        yield
+        return
+    day = dt.datetime.fromisoformat(build_date).replace(tzinfo=dt.UTC)
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(day.timestamp()))
+    try:
+        yield
+    finally:
+        del os.environ["SOURCE_DATE_EPOCH"]
 
 
 def _overrides(site: SiteInput) -> dict:
     """What reportgen sets on top of the site's mkdocs.yml (besides the folders)."""
-    overrides = {"site_name": site.title, "nav": _nav(site.pages)}
+    overrides = {"site_name": _as_html(site.title), "nav": _nav(site.pages)}
     if site.copyright:
         overrides["copyright"] = site.copyright
     return overrides
@@ -87,7 +136,7 @@ def write_docs(site: SiteInput, folder: Path) -> Path:
     for page in site.pages:
         path = docs / page.path
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(page.markdown, encoding="utf-8")
+        path.write_text(_page_source(page), encoding="utf-8")
     for name, content in site.files.items():
         path = docs / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -100,60 +149,47 @@ def write_docs(site: SiteInput, folder: Path) -> Path:
 def _mkdocs_build(docs_dir: Path, out_dir: Path, site: SiteInput) -> None:
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
 
-    config = load_config(
-        config_file=str(site.mkdocs_config),
-        docs_dir=str(docs_dir),
-        site_dir=str(out_dir),
-        **_overrides(site),
-    )
-    build(config)
+    with _mkdocs_logging() as mkdocs_log, _source_date_epoch(site.build_date):
+        try:
+            config = load_config(
+                config_file=str(site.mkdocs_config),
+                docs_dir=str(docs_dir),
+                site_dir=str(out_dir),
+                **_overrides(site),
+            )
+            build(config)
+        except MkDocsException as exc:
+            problems = [*mkdocs_log.errors, " ".join(str(exc.format_message()).split())]
+            raise SiteError(f"{site.mkdocs_config}: mkdocs: {'; '.join(problems)}") from None
 
 
-def _fresh_beside(target: Path) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
-    fresh.chmod(0o755)  # mkdtemp makes it private; a published site must be readable
-    return fresh
+def _page_source(page) -> str:
+    """The page's markdown, with its HTML-escaped title as front matter (for the <title> element)."""
+    if page.path == "index.md":  # the home page's <title> is the site name
+        return page.markdown
+    return f"---\ntitle: {json.dumps(_as_html(page.title))}\n---\n\n{page.markdown}"
 
 
 def write_site(site: SiteInput, site_dir: Path, docs_dir: Path | None = None) -> Path:
     """Build the whole site, then swap it in for `site_dir`; returns the resolved output folder.
 
+    The caller holds the output folder's lock (safe_output.build_lock), as pipeline.build does.
     With `docs_dir`, the generated markdown and its effective mkdocs.yml are kept there too
     (replaced whole, under the same rules as the site folder).
     """
-    target = checked_site_dir(site_dir)
-    kept = checked_site_dir(docs_dir, "--docs-dir") if docs_dir is not None else None
+    target = checked_site_dir(site_dir, inputs=[site.mkdocs_config])
+    kept = checked_site_dir(docs_dir, inputs=[site.mkdocs_config]) if docs_dir is not None else None
     if kept is not None and (kept == target or kept in target.parents or target in kept.parents):
         raise SiteError(f"{docs_dir}: the docs folder must lie outside the site folder and not contain it")
-    fresh = _fresh_beside(target)
-    fresh_docs = _fresh_beside(kept) if kept is not None else None
-    try:
-        with tempfile.TemporaryDirectory(prefix=".reportgen-docs-") as work:
-            write_docs(site, Path(work))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".reportgen-docs-") as work:
+        write_docs(site, Path(work))
+        with staged_folder(target) as fresh:
             _mkdocs_build(Path(work) / "docs", fresh, site)
-            (fresh / MARKER).write_text("made by reportgen; replaced whole on each build\n")
-            if fresh_docs is not None:
+        if kept is not None:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            with staged_folder(kept) as fresh_docs:
                 shutil.copytree(work, fresh_docs, dirs_exist_ok=True)
-                (fresh_docs / MARKER).write_text("made by reportgen; replaced whole on each build\n")
-    except BaseException:
-        for folder in (fresh, fresh_docs):
-            if folder is not None:
-                shutil.rmtree(folder, ignore_errors=True)
-        raise
-    _swap(fresh, target)
-    if fresh_docs is not None:
-        _swap(fresh_docs, kept)
     return target
-
-
-def _swap(fresh: Path, target: Path) -> None:
-    if not target.exists():
-        os.replace(fresh, target)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-    old.rmdir()
-    os.replace(target, old)
-    os.replace(fresh, target)
-    shutil.rmtree(old)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -197,3 +200,24 @@ def bundled_site(tmp_path_factory) -> Path:
     shutil.copytree(REPO / "templates", project / "templates")
     build(load_config(project / "pyproject.toml"), project / "site")
     return project / "site"
+
+
+def reportgen_cli(*args, cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    """`python -m reportgen ARGS` in `cwd`, run against this checkout, with extra environment."""
+    environment = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(REPO), **env}
+    command = [sys.executable, "-m", "reportgen", *args]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=environment)
+
+
+def file_manifest(folder: Path) -> dict[str, str]:
+    """sha256 of every file under `folder` by relative path; folders and links listed too."""
+    entries = {}
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            entries[name] = f"link to {os.readlink(path)}"
+        elif path.is_file():
+            entries[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        else:
+            entries[name] = "folder"
+    return entries

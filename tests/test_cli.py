@@ -157,3 +157,26 @@ def test_serve_help_names_its_options(tmp_path):
     assert result.returncode == 0 and "--port" in result.stdout and "--config" in result.stdout
     result = reportgen("serve", "--port", "70000", cwd=tmp_path)
     assert result.returncode == 2 and "70000 is not in the range 0<=x<=65535" in result.stderr
+
+
+def test_strict_counts_every_warning_and_the_report_states_each_correction(tiny_project):
+    prices = (tiny_project / "prices.csv").read_text().splitlines()
+    prices[3], prices[4] = prices[4], prices[3]  # two dates out of order
+    del prices[100]  # a prediction date without a price (2021-05-21)
+    (tiny_project / "prices.csv").write_text("\n".join(prices) + "\n")
+    (tiny_project / "mkdocs.yml").write_text((REPO / "mkdocs.yml").read_text() + "foo: 1\n")
+    config = tiny_project / "reportgen.toml"
+    config.write_text(config.read_text().replace('id = "sized"', 'id = "sized"\nthreshold = 0.99'))
+    result = reportgen("build", "--config", "reportgen.toml", "--strict", cwd=tiny_project)
+    assert result.returncode == 1, result.stderr
+    listed = result.stderr[result.stderr.index("error: --strict: 4 warning(s):"):].splitlines()[1:]
+    assert listed == [
+        f"  - {tiny_project / 'prices.csv'}: dates were not in order; sorted them",
+        f"  - {tiny_project / 'predictions.csv'}: 1 prediction dates had no price and took the previous close (first: 2021-05-21)",
+        "  - mkdocs: Config value 'foo': Unrecognised configuration name: foo",
+        "  - strategy 'sized' never trades",
+    ]
+    methodology = (tiny_project / "site" / "methodology" / "index.html").read_text()
+    assert "What reportgen corrected in the inputs" in methodology
+    assert "<li>prices.csv: dates were not in order; sorted them</li>" in methodology
+    assert "predictions.csv: 1 prediction dates had no price and took the previous close (first: 2021-05-21)" in methodology

@@ -35,12 +35,15 @@ def test_configured_columns_are_used(tmp_path):
         ("Date,Adjusted_close\n", "no data rows (header only)"),
         ("Date,Close\n2024-01-02,1\n", "no price column 'Adjusted_close'; columns found: 'Date', 'Close'"),
         ("When,Adjusted_close\n2024-01-02,1\n", "no date column 'Date'; columns found: 'When', 'Adjusted_close'"),
-        ("Date,Adjusted_close\n2024-01-02,1\nnot a date,2\n", "row 3, column 'Date': cannot parse date 'not a date'"),
+        ("Date,Adjusted_close\n2024-01-02,1\nnot a date,2\n", "row 3, column 'Date': cannot parse date 'not a date' (expected ISO 8601, such as 2024-01-31)"),
+        ("Date,Adjusted_close\n01/02/2024,1\n", "row 2, column 'Date': cannot parse date '01/02/2024' (expected ISO 8601, such as 2024-01-31)"),
         ("Date,Adjusted_close\n2024-01-02,1\n2024-01-03,\n", "row 3 (2024-01-03), column 'Adjusted_close': expected a finite number, got ''"),
         ("Date,Adjusted_close\n2024-01-02,abc\n", "row 2 (2024-01-02), column 'Adjusted_close': expected a finite number, got 'abc'"),
-        ("Date,Adjusted_close\n2024-01-02,1\n2024-01-03,0\n", "2024-01-03, column 'Adjusted_close': prices must be positive, got 0"),
-        ("Date,Adjusted_close\n2024-01-02,1\n2024-01-03,-2\n", "2024-01-03, column 'Adjusted_close': prices must be positive, got -2"),
-        ("Date,Adjusted_close\n2024-01-02,1\n2024-01-02,2\n", "duplicate date 2024-01-02"),
+        ("Date,Adjusted_close\n2024-01-02,1\n2024-01-03,0\n", "row 3 (2024-01-03), column 'Adjusted_close': prices must be positive, got 0"),
+        ("Date,Adjusted_close\n2024-01-02,1\n2024-01-03,-2\n", "row 3 (2024-01-03), column 'Adjusted_close': prices must be positive, got -2"),
+        ("Date,Adjusted_close\n2024-01-02,1\n2024-01-02,2\n", "rows 2 and 3, column 'Date': duplicate date 2024-01-02"),
+        ("Date,Adjusted_close\n2024-01-02T16:00:00-05:00,1\n2024-01-03,2\n", "row 3, column 'Date': date '2024-01-03' has no UTC offset but row 2 ('2024-01-02T16:00:00-05:00') does; give every date an offset or none"),
+        ("Date,Adjusted_close\n2024-01-02,1\n2024-01-03 10:00Z,2\n", "row 3, column 'Date': date '2024-01-03 10:00Z' has a UTC offset but row 2 ('2024-01-02') does not; give every date an offset or none"),
         ("Date;Adjusted_close\n2024-01-02;1\n", "looks semicolon-delimited; reportgen reads comma-separated CSV"),
     ],
 )
@@ -56,17 +59,47 @@ def test_missing_file(tmp_path):
         read_prices(tmp_path / "absent.csv")
 
 
-def test_unsorted_dates_are_sorted_with_a_warning(tmp_path, caplog):
+def test_unsorted_dates_are_sorted_with_a_warning_and_a_note(tmp_path, caplog):
     path = csv(tmp_path, "Date,Adjusted_close\n2024-01-03,2\n2024-01-02,1\n")
+    notes = []
     with caplog.at_level(logging.WARNING):
-        prices = read_prices(path)
+        prices = read_prices(path, notes=notes)
     assert prices.to_list() == [1.0, 2.0]
-    assert "dates were not in order; sorted them" in caplog.text
+    assert list(prices.index) == [pd.Timestamp("2024-01-02"), pd.Timestamp("2024-01-03")]
+    assert notes == [(path, "dates were not in order; sorted them")]
+    assert f"{path}: dates were not in order; sorted them" in caplog.text
 
 
-def test_timezone_aware_dates_become_their_calendar_date(tmp_path):
-    path = csv(tmp_path, "Date,Adjusted_close\n2024-01-02T16:00:00-05:00,1\n2024-01-03T16:00:00-05:00,2\n")
-    assert list(read_prices(path).index) == [pd.Timestamp("2024-01-02"), pd.Timestamp("2024-01-03")]
+def test_clean_input_has_no_notes(tmp_path):
+    notes = []
+    read_prices(csv(tmp_path, "Date,Adjusted_close\n2024-01-02,1\n2024-01-03,2\n"), notes=notes)
+    assert notes == []
+
+
+def test_dates_with_offsets_become_their_date_on_the_exchange(tmp_path):
+    path = csv(tmp_path, "Date,Adjusted_close\n2024-01-02T16:00:00-05:00,1\n2024-01-03T21:00:00Z,2\n")
+    notes = []
+    assert list(read_prices(path, notes=notes).index) == [pd.Timestamp("2024-01-02"), pd.Timestamp("2024-01-03")]
+    assert notes == [(path, "dates carry UTC offsets; converted each to its date in America/New_York, the exchange's time zone")]
+
+
+def test_a_date_that_moves_to_another_day_on_the_exchange_is_said_so(tmp_path):
+    # midnight UTC is the evening before in New York: the report must not hide that shift
+    path = csv(tmp_path, "Date,Adjusted_close\n2024-01-02T00:00:00+00:00,1\n2024-01-03T12:00:00+00:00,2\n")
+    notes = []
+    prices = read_prices(path, notes=notes)
+    assert list(prices.index) == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-03")]
+    assert notes[0][1].endswith(
+        "; 1 of them fall on another day there than written (first: row 2, '2024-01-02T00:00:00+00:00' is 2024-01-01)"
+    )
+    tokyo = read_prices(path, exchange_timezone="Asia/Tokyo")
+    assert list(tokyo.index) == [pd.Timestamp("2024-01-02"), pd.Timestamp("2024-01-03")]
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_column(tmp_path):
+    path = tmp_path / "prices.csv"
+    path.write_bytes("\ufeffDate,Adjusted_close\n2024-01-02,1\n".encode())
+    assert read_prices(path).to_list() == [1.0]
 
 
 def test_predictions_first_column_is_the_date(tmp_path):
@@ -82,9 +115,9 @@ def test_predictions_first_column_is_the_date(tmp_path):
     [
         (",prediction,attention_mean\n2024-01-02,0.6,0.2\n", "no predictions column 'predictions'; columns found: 'Unnamed: 0', 'prediction', 'attention_mean'"),
         (",predictions\n2024-01-02,0.6\n", "no attention column 'attention_mean'; columns found: 'Unnamed: 0', 'predictions'; scores such as attention_max need the attention vector as columns att_0 .. att_{T-1}"),
-        (",predictions,attention_mean\n2024-01-02,1.2,0.2\n", "2024-01-02, column 'predictions': probabilities must be in [0, 1], got 1.2"),
+        (",predictions,attention_mean\n2024-01-02,1.2,0.2\n", "row 2 (2024-01-02), column 'predictions': probabilities must be in [0, 1], got 1.2"),
         (",predictions,attention_mean\n2024-01-02,nan,0.2\n", "row 2 (2024-01-02), column 'predictions': expected a finite number, got 'nan'"),
-        (",predictions,attention_mean\n2024-01-02,0.5,-0.1\n", "2024-01-02, column 'attention_mean': attention must be >= 0, got -0.1"),
+        (",predictions,attention_mean\n2024-01-02,0.5,-0.1\n", "row 2 (2024-01-02), column 'attention_mean': attention must be >= 0, got -0.1"),
         (",predictions,attention_mean\n2024-01-02,0.5,inf\n", "row 2 (2024-01-02), column 'attention_mean': expected a finite number, got 'inf'"),
     ],
 )
@@ -139,8 +172,8 @@ def test_a_custom_prefix(tmp_path):
     [
         (",predictions,att_0,att_1\n2024-01-02,0.6,0.5,0.5\n2024-01-03,0.6,nan,0.5\n", "row 3 (2024-01-03), column 'att_0': expected a finite number, got 'nan'"),
         (",predictions,att_0,att_1\n2024-01-02,0.6,inf,0.5\n", "row 2 (2024-01-02), column 'att_0': expected a finite number, got 'inf'"),
-        (",predictions,att_0,att_1\n2024-01-02,0.6,1.2,-0.2\n", "2024-01-02, column 'att_1': attention weights must be >= 0, got -0.2"),
-        (",predictions,att_0,att_1\n2024-01-02,0.6,0.5,0.4\n", "2024-01-02, column 'att_0 .. att_1': attention weights of a row must sum to 1 (a softmax), got 0.9"),
+        (",predictions,att_0,att_1\n2024-01-02,0.6,1.2,-0.2\n", "row 2 (2024-01-02), column 'att_1': attention weights must be >= 0, got -0.2"),
+        (",predictions,att_0,att_1\n2024-01-02,0.6,0.5,0.4\n", "row 2 (2024-01-02), column 'att_0 .. att_1': attention weights of a row must sum to 1 (a softmax), got 0.9"),
         (",predictions,att_0,att_2\n2024-01-02,0.6,0.5,0.5\n", "attention columns must run att_0 .. att_2 without gaps; missing att_1"),
         (",predictions,att_0\n2024-01-02,0.6,1\n", "an attention vector needs at least 2 steps, found only att_0"),
     ],
@@ -171,3 +204,14 @@ def test_a_csv_column_wins_over_a_derived_score_of_the_same_name(tmp_path):
     path = csv(tmp_path, ",predictions,attention_max,att_0,att_1\n2024-01-02,0.6,0.3,0.9,0.1\n", "p.csv")
     derived = attention_scores(read_attention_weights(path))
     assert read_predictions(path, "attention_max", derived)["attention"].to_list() == [0.3]
+
+
+def test_alignment_notes_filled_dates_and_refuses_too_few_rows():
+    prices = pd.Series([10.0, 11.0, 12.0], index=pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-05"]))
+    dates = pd.DatetimeIndex(pd.to_datetime(["2024-01-03", "2024-01-04", "2024-01-05"]))
+    notes = []
+    aligned_prices(prices, dates, Path("p.csv"), min_rows=2, notes=notes)
+    assert notes == [(Path("p.csv"), "1 prediction dates had no price and took the previous close (first: 2024-01-04)")]
+    with pytest.raises(DataError) as error:
+        aligned_prices(prices, dates, Path("p.csv"), min_rows=3)
+    assert str(error.value) == "p.csv: only 2 prediction dates have a price; at least 3 needed ([backtest] min_rows)"
