@@ -140,3 +140,24 @@ def aligned_prices(prices: pd.Series, dates: pd.DatetimeIndex, path: Path) -> pd
         log.info("%s: %d prediction dates had no price and took the previous close", path, filled)
     return aligned.rename("price")
 
+
+
+EPISODE_COLUMNS = ("name", "start", "end", "description")
+
+
+def read_market_episodes(path: Path) -> pd.DataFrame:
+    """Market episodes sorted by start: columns name, start, end (dates), description."""
+    frame = _read_csv(path)
+    for column in EPISODE_COLUMNS:
+        _require_column(frame, column, path, "episode")
+    episodes = frame[list(EPISODE_COLUMNS)].copy()
+    for column in ("start", "end"):
+        episodes[column] = _dates(episodes[column], path, column)
+    if (episodes["name"].str.strip() == "").any():
+        row = int(np.flatnonzero((episodes["name"].str.strip() == "").to_numpy())[0])
+        raise DataError(f"{path}: row {row + 2}, column 'name': episode without a name")
+    backwards = episodes["end"] < episodes["start"]
+    if backwards.any():
+        row = int(np.flatnonzero(backwards.to_numpy())[0])
+        raise DataError(f"{path}: row {row + 2}: episode {episodes['name'].iloc[row]!r} ends before it starts")
+    return episodes.sort_values("start", kind="stable").reset_index(drop=True)

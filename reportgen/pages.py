@@ -19,7 +19,8 @@ from markupsafe import Markup, escape
 
 from reportgen.results import Report
 
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+# `#` is left alone inside an HTML entity (`&#39;` from an apostrophe), which escaping would break.
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()+!|~>-]|(?<!&)#)")
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,14 @@ def num(value, digits: int = 2) -> str:
     return "n/a" if _missing(value) else f"{value:,.{digits}f}"
 
 
+def interval(bounds, digits: int = 2, percent: bool = False) -> str:
+    """(low, high) -> '[-1.07, 0.63]' (or in percent); 'n/a' when undefined."""
+    if bounds is None or any(_missing(b) for b in bounds):
+        return "n/a"
+    low, high = (pct(b, digits) if percent else num(b, digits) for b in bounds)
+    return f"[{low}, {high}]"
+
+
 def _spec_json(spec: dict) -> str:
     # Escaped so that no user string inside the spec can close the script element.
     raw = json.dumps(spec, separators=(",", ":"), sort_keys=True, allow_nan=False)
@@ -64,6 +73,7 @@ def _environment(templates: Path, specs: dict[str, dict]) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(text=text, pct=pct, num=num)
+    env.filters.update(interval=interval)
 
     def chart(chart_id: str, caption: str = "", empty: str = "Nothing to draw.") -> Markup:
         if chart_id not in specs:
@@ -99,5 +109,6 @@ def rendered_pages(report: Report, specs: dict[str, dict], templates: Path) -> l
             )
         )
     pages.append(Page("attention.md", "Attention", render("attention.md.j2")))
+    pages.append(Page("sensitivity.md", "Sensitivity", render("sensitivity.md.j2")))
     pages.append(Page("methodology.md", "Methodology", render("methodology.md.j2")))
     return pages

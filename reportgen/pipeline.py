@@ -8,6 +8,7 @@ Everything is computed before anything is written; if a stage fails, nothing is 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -20,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from reportgen import __version__, attention, backtest, charts, loaders, metrics, pages, signals, site, views
+from reportgen import robustness
 from reportgen.config import Config, ModelConfig
 from reportgen.errors import ConfigError
 from reportgen.results import InputFile, ModelResult, Report, StrategyResult
@@ -117,12 +119,16 @@ def report(config: Config, progress: Progress = lambda stage: None) -> Report:
     """Read every input and compute every figure of the report: nothing is written."""
     progress("reading prices")
     prices = loaders.read_prices(config.data.prices, config.data.date_column, config.data.price_column)
+    episodes_file = config.data.episodes or bundled_resource("data/market_episodes.csv")
+    market_episodes = loaders.read_market_episodes(episodes_file)
     models = []
     for model in config.models:
         progress(f"backtesting model {model.id}")
-        models.append(model_result(config, model, prices))
+        result = model_result(config, model, prices)
+        progress(f"sensitivity of model {model.id}: costs, lag, sweep, bootstrap")
+        models.append(dataclasses.replace(result, robustness=robustness.model_robustness(config, result, market_episodes)))
     base = config.source.parent
-    files = [config.data.prices, *dict.fromkeys(m.predictions for m in config.models)]
+    files = [config.data.prices, *dict.fromkeys(m.predictions for m in config.models), episodes_file]
     return Report(
         title=config.site.title,
         version=__version__,
@@ -134,6 +140,7 @@ def report(config: Config, progress: Progress = lambda stage: None) -> Report:
         models=models,
         inputs=[InputFile(_shown_path(f, base), _sha256(f)) for f in files],
         config_sha256=_sha256(config.source),
+        episodes_file=_shown_path(episodes_file, base),
     )
 
 
@@ -148,7 +155,7 @@ def metrics_document(report: Report) -> dict:
         return {k: _json_number(v) for k, v in values.items()}
 
     first = report.models[0]
-    return {
+    document = {
         "reportgen_version": report.version,
         "build_date": report.build_date,
         "conventions": {
@@ -195,6 +202,29 @@ def metrics_document(report: Report) -> dict:
             for m, s in report.strategies
         },
     }
+    _add_robustness(document, report)
+    return document
+
+
+def _add_robustness(document: dict, report: Report) -> None:
+    """Statistics, cost/lag variants and episodes per strategy; `sweeps` per model."""
+    conventions = document["conventions"]
+    for m in report.models:
+        robust = m.robustness
+        if robust is None:
+            continue
+        conventions["bootstrap"] = {
+            "method": "stationary block bootstrap (arch), paired across strategies and benchmark; percentile intervals",
+            "resamples": robust.resamples, "seed": robust.seed, "confidence": robust.confidence,
+        }
+        conventions["psr"] = "P[true Sharpe > 0] (Bailey & Lopez de Prado 2012), per-period Sharpe, raw kurtosis"
+        conventions["execution_lag_days"] = robust.execution_lag_days
+        document["models"][m.id]["bootstrap_block_days"] = robust.block_days
+        document["models"][m.id]["benchmark"].update(robustness.benchmark_fields(robust))
+        for s in m.strategies:
+            document["strategies"][s.id].update(robustness.strategy_fields(robust, s.id))
+        if robust.sweep is not None:
+            document.setdefault("sweeps", {})[m.id] = robustness.sweep_fields(robust.sweep, report.periods_per_year)
 
 
 _PACKAGE = Path(__file__).resolve().parent

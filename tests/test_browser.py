@@ -55,7 +55,7 @@ def site_pages(site: Path) -> list[str]:
 
 def test_every_page_draws_every_chart_offline(bundled_site: Path, served: str, browser):
     pages = site_pages(bundled_site)
-    assert len(pages) == 7  # overview, 4 strategies, attention, methodology
+    assert len(pages) == 8  # overview, 4 strategies, attention, sensitivity, methodology
     drawn_total = 0
     for page in pages:
         url = f"{served}/{'' if page == '.' else page + '/'}"
@@ -72,11 +72,12 @@ def test_every_page_draws_every_chart_offline(bundled_site: Path, served: str, b
                 "() => [...document.querySelectorAll('.reportgen-chart')].every(e => ['yes', 'failed'].includes(e.dataset.drawn))",
                 timeout=20_000,
             )
-        states = tab.eval_on_selector_all(".reportgen-chart", "els => els.map(e => [e.dataset.drawn, e.querySelectorAll('svg .mark-line path, svg .mark-rect path, svg .mark-area path, svg path.mark-line, svg g.mark-rect path, svg g.mark-line path, svg g.mark-area path').length])")
+        states = tab.eval_on_selector_all(".reportgen-chart", "els => els.map(e => [e.dataset.drawn, e.querySelectorAll('svg .mark-line path, svg .mark-rect path, svg .mark-area path, svg path.mark-line, svg g.mark-rect path, svg g.mark-line path, svg g.mark-area path, svg g.mark-rule line, svg g.mark-symbol path').length])")
         context.close()
         assert errors == [], (page, errors)
         assert foreign == [], (page, foreign)
         assert all(state == "yes" for state, _ in states), (page, states)
         assert all(marks > 0 for _, marks in states), (page, states)
         drawn_total += len(states)
-    assert drawn_total == 2 + 3 * 6 + 4 + 1
+    # overview, strategies, attention; sensitivity: Sharpe intervals, 3 sweep heatmaps, 4 cost charts
+    assert drawn_total == 2 + 3 * 6 + 4 + 1 + (1 + 3 + 4)

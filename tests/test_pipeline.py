@@ -59,7 +59,7 @@ def test_metrics_document(bundled):
     for key in ("name", "model", "cagr", "sharpe", "sortino"):
         assert key in replica
     assert document["strategies"]["attention_filtered"]["sharpe"] is None  # NaN becomes null
-    assert set(document["inputs"]) == {"data/GSPC_fixed.csv", "data/df_att_with_attention.csv"}
+    assert set(document["inputs"]) == {"data/GSPC_fixed.csv", "data/df_att_with_attention.csv", "data/market_episodes.csv"}
     assert all(len(f["sha256"]) == 64 for f in document["inputs"].values())
     assert document["models"]["notebook_att_lstm"]["attention"]["degenerate"] is True
     assert document["benchmark"]["total_return"] == pytest.approx(0.244434, abs=1e-6)
