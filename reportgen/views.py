@@ -167,7 +167,8 @@ def sensitivity_charts(model: ModelResult) -> dict:
         cells, markers = _sweep_frames(model)
         for metric, (title, fmt, scheme) in _SWEEP_FIGURES.items():
             chart_id = f"{model.id}-sweep-{metric.replace('_', '-')}"
-            built[chart_id] = charts.sweep_heatmap(cells, markers, metric, title, fmt, scheme)
+            shown = cells[["threshold", "row", metric, "trades"]]  # only what the chart draws
+            built[chart_id] = charts.sweep_heatmap(shown, markers, metric, title, fmt, scheme)
     for s in model.strategies:
         costs = robust.costs[s.id]
         built[f"{s.id}-costs"] = charts.cost_chart(

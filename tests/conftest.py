@@ -58,20 +58,25 @@ sizing = "attention"
 """
 
 
-@pytest.fixture
-def tiny_project(tmp_path: Path) -> Path:
-    """A project of 300 days of random-walk prices and varying predictions and attention."""
+def make_tiny_project(folder: Path, extra_config: str = "") -> Path:
+    """300 days of random-walk prices and varying predictions and attention in `folder`."""
     rng = np.random.default_rng(7)
     closes = 100 * np.exp(np.cumsum(rng.normal(0.0003, 0.01, 300)))
-    dates = write_prices(tmp_path / "prices.csv", np.round(closes, 4))
+    dates = write_prices(folder / "prices.csv", np.round(closes, 4))
     write_predictions(
-        tmp_path / "predictions.csv",
+        folder / "predictions.csv",
         dates[20:],
         np.round(rng.uniform(0.3, 0.7, 280), 6),
         np.round(rng.uniform(0.05, 0.6, 280), 6),
     )
-    (tmp_path / "reportgen.toml").write_text(textwrap.dedent(TINY_CONFIG))
-    return tmp_path
+    (folder / "reportgen.toml").write_text(textwrap.dedent(TINY_CONFIG) + extra_config)
+    return folder
+
+
+@pytest.fixture
+def tiny_project(tmp_path: Path) -> Path:
+    """A project of 300 days of random-walk prices and varying predictions and attention."""
+    return make_tiny_project(tmp_path)
 
 
 @pytest.fixture(scope="session")
