@@ -209,7 +209,7 @@ def sweep_heatmap(cells: pd.DataFrame, markers: pd.DataFrame, value: str, title:
     scale = alt.Scale(scheme=scheme, domainMid=0) if diverging else alt.Scale(scheme=scheme, reverse=True)
     base = alt.Chart(cells).encode(
         x=alt.X("threshold:O", title="prediction threshold (long while prediction > it)", axis=alt.Axis(labelAngle=-45, format=".2f")),
-        y=alt.Y("row:N", title=None, sort=rows),
+        y=alt.Y("row:N", title=None, sort=rows, axis=alt.Axis(labelLimit=320)),
     )
     blank = base.mark_rect(color="#f0f0f0")
     filled = base.mark_rect().encode(
@@ -231,7 +231,8 @@ def sweep_heatmap(cells: pd.DataFrame, markers: pd.DataFrame, value: str, title:
             tooltip=[alt.Tooltip("marker:N", title="marked"), alt.Tooltip("threshold:Q", format=".2f")],
         )
     )
-    return alt.layer(blank, filled, points).properties(width="container", height=alt.Step(14))
+    # A fixed height (not a step) so that the theme's fit-x autosize applies without a warning.
+    return alt.layer(blank, filled, points).properties(width="container", height=14 * len(rows))
 
 
 def cost_chart(costs: pd.DataFrame) -> alt.Chart:
@@ -276,4 +277,5 @@ def interval_chart(intervals: pd.DataFrame, title: str) -> alt.LayerChart:
     rules = base.mark_rule(strokeWidth=2).encode(x=alt.X("low:Q", title=title), x2="high:Q")
     points = base.mark_point(filled=True, size=60).encode(x="value:Q")
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#444", strokeDash=[4, 4]).encode(x="x:Q")
-    return alt.layer(rules, points, zero).properties(width="container", height=alt.Step(18))
+    rows = len(order) * intervals["figure"].nunique()
+    return alt.layer(rules, points, zero).properties(width="container", height=18 * rows)

@@ -170,6 +170,8 @@ def sensitivity_charts(model: ModelResult) -> dict:
             shown = cells[["threshold", "row", metric, "trades"]]  # only what the chart draws
             built[chart_id] = charts.sweep_heatmap(shown, markers, metric, title, fmt, scheme)
     for s in model.strategies:
+        if s.total_trades == 0:  # flat at zero whatever the fees: nothing to draw
+            continue
         costs = robust.costs[s.id]
         built[f"{s.id}-costs"] = charts.cost_chart(
             costs.assign(execution=costs["lag_days"].map(execution_label), trades=costs["total_trades"])

@@ -79,5 +79,6 @@ def test_every_page_draws_every_chart_offline(bundled_site: Path, served: str, b
         assert all(state == "yes" for state, _ in states), (page, states)
         assert all(marks > 0 for _, marks in states), (page, states)
         drawn_total += len(states)
-    # overview, strategies, attention; sensitivity: Sharpe intervals, 3 sweep heatmaps, 4 cost charts
-    assert drawn_total == 2 + 3 * 6 + 4 + 1 + (1 + 3 + 4)
+    # overview, strategies, attention; sensitivity: Sharpe intervals, 3 sweep heatmaps, a cost chart
+    # for each of the 3 strategies that trade
+    assert drawn_total == 2 + 3 * 6 + 4 + 1 + (1 + 3 + 3)
