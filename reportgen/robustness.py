@@ -1,5 +1,6 @@
-"""Robustness of one model's strategies: the wiring of the sensitivity stages, as pipeline.py wires
-the report (this module computes nothing itself).
+"""Robustness of one model's strategies: wires the sensitivity stages as pipeline.py wires the
+report (the numbers come from backtest, sweeps, statistics, bootstrap and episodes), and shapes
+their results into metrics.json fields.
 
     strategies' signals -> costs x execution lag (one simulation) -> figures per variant
     grid of parameters  -> sweep (one simulation)                 -> figures, deflated Sharpe
@@ -217,7 +218,10 @@ def sweep_fields(sweep: SweepResult, periods_per_year: int) -> dict:
     figures = ["sharpe", "cagr", "max_drawdown", "total_return", "total_trades"]
 
     def row(i: int) -> dict:
-        return {k: (v if isinstance(v, str) else _number(v)) for k, v in table.loc[i, params + figures].items()}
+        values = table.loc[i, params + figures]
+        return {
+            k: v if isinstance(v, str) else int(v) if k == "total_trades" else _number(v) for k, v in values.items()
+        }
 
     return {
         "n_configs": len(table),
