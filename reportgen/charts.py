@@ -151,6 +151,45 @@ def monthly_returns_chart(monthly: pd.DataFrame) -> alt.Chart:
     return alt.layer(cells, labels).properties(width="container", height=alt.Step(22))
 
 
+def fold_scores_chart(scores: pd.DataFrame, title: str, value_format: str, reference: float | None = None) -> alt.Chart:
+    """One line per forecast (model and naive baselines) over the folds: columns date (the
+    fold's first forecast day), series, value; an optional dashed rule at `reference`."""
+    lines = (
+        _time_lines(scores, "value", title, value_format)
+        .mark_line(point=True)
+        .encode(y=alt.Y("value:Q", title=title, axis=alt.Axis(format=value_format), scale=alt.Scale(zero=False)))
+    )
+    if reference is None:
+        return lines
+    rule = alt.Chart(pd.DataFrame({"y": [reference]})).mark_rule(color="#444", strokeDash=[4, 4]).encode(y="y:Q")
+    return alt.layer(lines, rule).properties(width="container")
+
+
+def loss_curves_chart(curves: pd.DataFrame, title: str, reference: float | None = None) -> alt.Chart:
+    """Loss per epoch, one line per fold coloured by when it was fitted; a dot on each fold's
+    best epoch. Columns fold, fitted (ISO date), epoch, loss, best (bool)."""
+    base = alt.Chart(curves).encode(
+        x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(tickMinStep=1)),
+        y=alt.Y("loss:Q", title=title, scale=alt.Scale(zero=False)),
+        color=alt.Color("fold:Q", title="fold", scale=alt.Scale(scheme="viridis")),
+        tooltip=[
+            alt.Tooltip("fold:Q"),
+            alt.Tooltip("fitted:N", title="fitted at"),
+            alt.Tooltip("epoch:Q"),
+            alt.Tooltip("loss:Q", title=title, format=".4f"),
+        ],
+    )
+    layers = [
+        base.mark_line(opacity=0.7, strokeWidth=1.2).encode(detail="fold:N"),
+        base.transform_filter(alt.datum.best).mark_point(filled=True, size=28),
+    ]
+    if reference is not None:
+        layers.append(
+            alt.Chart(pd.DataFrame({"y": [reference]})).mark_rule(color="#444", strokeDash=[4, 4]).encode(y="y:Q")
+        )
+    return alt.layer(*layers).properties(width="container", height=240)
+
+
 def chart_spec(chart: alt.Chart) -> dict:
     """The Vega-Lite spec of `chart`, data inlined."""
     with alt.data_transformers.enable("default", max_rows=None):

@@ -77,6 +77,70 @@ def build(config_path: Path | None, site_dir: Path | None, strict: bool) -> None
         sys.exit(EXIT_STRICT_WARNINGS)
 
 
+TORCH_PIN = "torch==2.13.0"
+
+
+def _require_torch() -> None:
+    try:
+        import reportgen.att_lstm  # noqa: F401  (the module that imports torch)
+    except ModuleNotFoundError as exc:
+        if exc.name != "torch":
+            raise
+        raise ReportgenError(
+            f"reportgen train needs PyTorch: pip install {TORCH_PIN} (or pip install 'reportgen[model]')"
+        ) from None
+
+
+class _EpochBar:
+    """A progress bar on stderr over every epoch of every fold; a fold that stops early skips
+    the rest of its epochs."""
+
+    def __init__(self, epochs: int) -> None:
+        self.epochs = epochs
+        self.bar = None
+        self.label = ""
+
+    def update(self, fold: int, folds: int, epoch: int, last: bool) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(
+                length=folds * self.epochs, label="training", file=sys.stderr,
+                item_show_func=lambda _: self.label, show_eta=True,
+            )
+            self.bar.__enter__()
+        self.label = f"fold {fold + 1}/{folds}, epoch {epoch}"
+        self.bar.update(1 + (self.epochs - epoch if last else 0))
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
+              help="reportgen TOML file with [data] and [training] (default: [tool.reportgen] in ./pyproject.toml).")
+@click.option("--out", "output", type=click.Path(path_type=Path), default=None,
+              help="Predictions CSV to write (default: [training] output); the provenance sidecar goes beside it as .json.")
+def train(config_path: Path | None, output: Path | None) -> None:
+    """Fit the walk-forward ATT-LSTM and write its predictions and attention (needs PyTorch)."""
+    _require_torch()
+    from reportgen.config import load_train_config
+    from reportgen.training import run_training
+
+    _configure_logging()
+    started = time.perf_counter()
+    config = load_train_config(config_path)
+    bar = _EpochBar(config.training.epochs)
+    try:
+        run = run_training(config, output, bar.update)
+    finally:
+        bar.close()
+    click.echo(
+        f"[{time.perf_counter() - started:5.1f}s] wrote {len(run.predictions)} forecasts from "
+        f"{len(run.provenance.folds)} folds to {run.csv_path} and {run.provenance_path.name}",
+        err=True,
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="reportgen", standalone_mode=False)

@@ -29,6 +29,10 @@ class DataConfig(_Strict):
         description="CSV of market episodes (name, start, end, description) shaded on every "
         "time-series chart; default: the list bundled with reportgen (data/market_episodes.csv).",
     )
+    open_column: str | None = Field(None, description="Column of the open (used by `reportgen train`).")
+    high_column: str | None = Field(None, description="Column of the high (used by `reportgen train`).")
+    low_column: str | None = Field(None, description="Column of the low (used by `reportgen train`).")
+    volume_column: str | None = Field(None, description="Column of the volume (used by `reportgen train`).")
 
 
 class BacktestConfig(_Strict):
@@ -48,6 +52,11 @@ class ModelConfig(_Strict):
         "probabilities that the next day closes up."
     )
     attention_column: str = Field("attention_mean", description="Attention score column.")
+    provenance: Path | None = Field(
+        None,
+        description="Sidecar JSON written by `reportgen train` beside the predictions; when set, "
+        "the report gains a model page (models/<id>.md) with per-fold scores and training curves.",
+    )
 
 
 class ReferenceFigures(_Strict):
@@ -140,6 +149,27 @@ class StatisticsConfig(_Strict):
     )
     confidence: float = Field(0.95, gt=0.5, lt=1, description="Coverage of every confidence interval.")
 
+class TrainingConfig(_Strict):
+    """`reportgen train`: the walk-forward ATT-LSTM. Days are trading days (rows of the prices)."""
+
+    lookback: int = Field(28, ge=2, description="T: days in the model's input window (attention steps).")
+    hidden_size: int = Field(80, ge=1, description="Units of the LSTM.")
+    dropout: float = Field(0.1, ge=0, lt=1, description="Dropout on the LSTM's output sequence.")
+    epochs: int = Field(30, ge=1, description="Most epochs per fold (early stopping may end sooner).")
+    patience: int = Field(5, ge=1, description="Epochs without a better validation loss before stopping.")
+    batch_size: int = Field(64, ge=1, description="Samples per gradient step.")
+    learning_rate: float = Field(0.001, gt=0, description="Adam's learning rate.")
+    min_train: int = Field(1008, ge=2, description="Closes known before the first prediction.")
+    refit_every: int = Field(63, ge=1, description="Days between refits; folds are anchored at the first date.")
+    validation_days: int = Field(126, ge=1, description="Early-stopping slice: the last samples of each training window.")
+    seed: int = Field(0, ge=0, description="Seed of every random draw: same seed, input and machine, same output.")
+    threads: int = Field(1, ge=1, description="CPU threads of torch; results depend on it, so it is fixed.")
+    output: Path = Field(
+        Path("predictions.csv"),
+        description="Predictions CSV to write (relative to the config file); the provenance "
+        "sidecar goes beside it with the suffix .json.",
+    )
+
 
 class SiteConfig(_Strict):
     title: str = Field("Strategy report", description="Title of the site.")
@@ -155,6 +185,7 @@ class Config(_Strict):
     site: SiteConfig = SiteConfig()
     sweep: SweepConfig = SweepConfig()
     statistics: StatisticsConfig = StatisticsConfig()
+    training: TrainingConfig | None = Field(None, description="Read by `reportgen train` only.")
     source: Path = Field(Path("."), exclude=True, description="File the config was read from.")
 
     @model_validator(mode="after")
@@ -176,6 +207,19 @@ class Config(_Strict):
 
     def model(self, model_id: str) -> ModelConfig:
         return next(m for m in self.models if m.id == model_id)
+
+
+class TrainConfig(_Strict):
+    """What `reportgen train` reads: `[data]` and `[training]`. A file may also hold the tables
+    of `reportgen build` (so one pyproject serves both); train leaves them to build."""
+
+    data: DataConfig
+    training: TrainingConfig = TrainingConfig()
+    backtest: dict | None = Field(None, description="Read by `reportgen build` only.")
+    models: list | None = Field(None, description="Read by `reportgen build` only.")
+    strategies: list | None = Field(None, description="Read by `reportgen build` only.")
+    site: dict | None = Field(None, description="Read by `reportgen build` only.")
+    source: Path = Field(Path("."), exclude=True, description="File the config was read from.")
 
 
 def _keys_of(model: type[BaseModel], loc: tuple) -> list[str]:
@@ -224,7 +268,10 @@ def _resolved(config: Config, base: Path) -> Config:
             "data": config.data.model_copy(
                 update={"prices": rebase(config.data.prices), "episodes": rebase(config.data.episodes)}
             ),
-            "models": [m.model_copy(update={"predictions": rebase(m.predictions)}) for m in config.models],
+            "models": [
+                m.model_copy(update={"predictions": rebase(m.predictions), "provenance": rebase(m.provenance)})
+                for m in config.models
+            ],
             "site": config.site.model_copy(
                 update={
                     "templates": rebase(config.site.templates),
@@ -237,12 +284,27 @@ def _resolved(config: Config, base: Path) -> Config:
 
 def config_from_mapping(table: dict[str, Any], source: Path) -> Config:
     """Validate a parsed TOML table; paths in it are relative to `source`'s folder."""
+    return _resolved(_validated(Config, table, source), source.parent)
+
+
+def _validated(schema: type[BaseModel], table: dict[str, Any], source: Path):
     try:
-        config = Config.model_validate({**table, "source": source})
+        return schema.model_validate({**table, "source": source})
     except ValidationError as exc:
         problems = "; ".join(_describe(e) for e in exc.errors())
         raise ConfigError(f"{source}: {problems}") from None
-    return _resolved(config, source.parent)
+
+
+def train_config_from_mapping(table: dict[str, Any], source: Path) -> TrainConfig:
+    """Validate the `[data]` and `[training]` tables; paths in them are relative to `source`'s folder."""
+    config = _validated(TrainConfig, table, source)
+    base = source.parent
+    return config.model_copy(
+        update={
+            "data": config.data.model_copy(update={"prices": (base / config.data.prices).resolve()}),
+            "training": config.training.model_copy(update={"output": (base / config.training.output).resolve()}),
+        }
+    )
 
 
 def load_config(path: Path | None = None) -> Config:
@@ -250,6 +312,16 @@ def load_config(path: Path | None = None) -> Config:
 
     A file named pyproject.toml is always read from its `[tool.reportgen]` table.
     """
+    return config_from_mapping(*config_table(path))
+
+
+def load_train_config(path: Path | None = None) -> TrainConfig:
+    """The `[data]` and `[training]` tables of `path`, or of `[tool.reportgen]` in ./pyproject.toml."""
+    return train_config_from_mapping(*config_table(path))
+
+
+def config_table(path: Path | None = None) -> tuple[dict[str, Any], Path]:
+    """The parsed reportgen table of `path` (or ./pyproject.toml) and the resolved file it came from."""
     source = Path(path) if path is not None else Path("pyproject.toml")
     if not source.is_file():
         what = "config file not found" if path is not None else (
@@ -266,4 +338,4 @@ def load_config(path: Path | None = None) -> Config:
         document = document.get("tool", {}).get("reportgen")
         if document is None:
             raise ConfigError(f"{source}: no [tool.reportgen] table; pass --config FILE")
-    return config_from_mapping(document, source.resolve())
+    return document, source.resolve()

@@ -142,6 +142,22 @@ def aligned_prices(prices: pd.Series, dates: pd.DatetimeIndex, path: Path) -> pd
 
 
 
+def read_price_table(path: Path, date_column: str, columns: dict[str, str]) -> pd.DataFrame:
+    """Daily prices indexed by date, one column per role of `columns` (e.g. {"close": "Adjusted_close",
+    "volume": "Volume"}): positive floats, unique sorted dates."""
+    frame = _read_csv(path)
+    _require_column(frame, date_column, path, "date")
+    for role, column in columns.items():
+        _require_column(frame, column, path, role)
+    dates = _dates(frame[date_column], path, date_column)
+    table = {}
+    for role, column in columns.items():
+        values = _numbers(frame[column], dates, path, column)
+        _first_violation(values, values > 0, path, column, f"{role} must be positive")
+        table[role] = values
+    return _sorted_unique(pd.DataFrame(table), path)
+
+
 EPISODE_COLUMNS = ("name", "start", "end", "description")
 
 

@@ -108,6 +108,9 @@ def rendered_pages(report: Report, specs: dict[str, dict], templates: Path) -> l
                 render("strategy.md.j2", model=model, strategy=strategy),
             )
         )
+    for model in report.models:
+        if model.provenance is not None:
+            pages.append(Page(f"models/{model.id}.md", model.config.name, render("model.md.j2", model=model)))
     pages.append(Page("attention.md", "Attention", render("attention.md.j2")))
     pages.append(Page("sensitivity.md", "Sensitivity", render("sensitivity.md.j2")))
     pages.append(Page("methodology.md", "Methodology", render("methodology.md.j2")))

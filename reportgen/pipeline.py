@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from reportgen import __version__, attention, backtest, charts, loaders, metrics, pages, signals, site, views
+from reportgen import __version__, attention, backtest, charts, loaders, metrics, pages, provenance, signals, site, views
 from reportgen import robustness
 from reportgen.config import Config, ModelConfig
 from reportgen.errors import ConfigError
@@ -85,6 +85,7 @@ def _benchmark_returns(price: pd.Series) -> pd.Series:
 
 def model_result(config: Config, model: ModelConfig, prices: pd.Series) -> ModelResult:
     output = loaders.read_predictions(model.predictions, model.attention_column)
+    training = None if model.provenance is None else provenance.checked_provenance(model.provenance, model.predictions)
     price = loaders.aligned_prices(prices, output.index, model.predictions)
     benchmark_returns = _benchmark_returns(price)
     return ModelResult(
@@ -96,6 +97,7 @@ def model_result(config: Config, model: ModelConfig, prices: pd.Series) -> Model
         benchmark_monthly_returns=metrics.monthly_returns(benchmark_returns),
         attention=attention.attention_summary(output["attention"], model.attention_column),
         strategies=_strategy_results(config, model, output, price),
+        provenance=training,
     )
 
 
@@ -128,7 +130,9 @@ def report(config: Config, progress: Progress = lambda stage: None) -> Report:
         progress(f"sensitivity of model {model.id}: costs, lag, sweep, bootstrap")
         models.append(dataclasses.replace(result, robustness=robustness.model_robustness(config, result, market_episodes)))
     base = config.source.parent
-    files = [config.data.prices, *dict.fromkeys(m.predictions for m in config.models), episodes_file]
+    files = [config.data.prices, *dict.fromkeys(m.predictions for m in config.models)]
+    files += list(dict.fromkeys(m.provenance for m in config.models if m.provenance is not None))
+    files.append(episodes_file)
     return Report(
         title=config.site.title,
         version=__version__,

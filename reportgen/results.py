@@ -8,6 +8,7 @@ import pandas as pd
 
 from reportgen.attention import AttentionSummary
 from reportgen.config import ModelConfig, StrategyConfig
+from reportgen.provenance import Provenance
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,7 @@ class ModelResult:
     benchmark_monthly_returns: pd.DataFrame
     attention: AttentionSummary
     strategies: list[StrategyResult] = field(default_factory=list)
+    provenance: Provenance | None = None  # how `reportgen train` made the predictions, when known
     robustness: ModelRobustness | None = None
 
     @property

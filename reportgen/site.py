@@ -30,12 +30,14 @@ class SiteInput:
 
 
 def _nav(pages) -> list:
-    nav, strategies = [], []
+    nav, sections = [], {}
     for page in pages:
-        if page.path.startswith("strategies/"):
-            if not strategies:
-                nav.append({"Strategies": strategies})
-            strategies.append({page.title: page.path})
+        folder = page.path.split("/")[0] if "/" in page.path else None
+        if folder in ("strategies", "models"):
+            if folder not in sections:
+                sections[folder] = []
+                nav.append({folder.capitalize(): sections[folder]})
+            sections[folder].append({page.title: page.path})
         else:
             nav.append({page.title: page.path})
     return nav

@@ -9,6 +9,7 @@ import pandas as pd
 
 from reportgen import charts
 from reportgen.metrics import drawdown
+from reportgen.provenance import Provenance
 from reportgen.results import ModelResult, Report, StrategyResult
 
 BENCHMARK = "Buy & hold"
@@ -57,6 +58,49 @@ def _strategy_charts(report: Report, model: ModelResult, strategy: StrategyResul
     return specs
 
 
+FORECASTS = {"model": "ATT-LSTM", "always_up": "always up", "yesterday": "yesterday's direction"}
+
+
+def fold_scores(training: Provenance, metric: str, forecasts: tuple[str, ...] = tuple(FORECASTS)) -> pd.DataFrame:
+    """One row per fold with scores and forecast: columns date (first forecast day), series, value."""
+    rows = [
+        {"date": pd.Timestamp(f.forecast_start), "series": FORECASTS[key], "value": getattr(getattr(f.scores, key), metric)}
+        for f in training.folds
+        if f.scores is not None
+        for key in forecasts
+    ]
+    return pd.DataFrame(rows, columns=["date", "series", "value"]).dropna()
+
+
+def loss_curves(training: Provenance, split: str) -> pd.DataFrame:
+    """Per fold and epoch: the training loss (`split` "training") or the validation loss minus
+    the always-up baseline's on the same slice ("validation_excess"). Columns fold, fitted,
+    epoch, loss, best."""
+    rows = []
+    for f in training.folds:
+        losses = f.training_loss if split == "training" else [v - f.validation_always_up_loss for v in f.validation_loss]
+        for epoch, loss in enumerate(losses, start=1):
+            rows.append({"fold": f.fold, "fitted": f.fitted_at.isoformat(), "epoch": epoch, "loss": loss, "best": epoch == f.best_epoch})
+    return pd.DataFrame(rows, columns=["fold", "fitted", "epoch", "loss", "best"])
+
+
+def _model_charts(model: ModelResult) -> dict:
+    """The model page's charts; a chart with nothing to draw (no fold with a known outcome) is left out."""
+    training, mid = model.provenance, model.id
+    specs = {
+        f"{mid}-training-loss": charts.loss_curves_chart(loss_curves(training, "training"), "training loss"),
+        f"{mid}-validation-loss": charts.loss_curves_chart(
+            loss_curves(training, "validation_excess"), "validation loss - always up's", reference=0.0
+        ),
+    }
+    auc = fold_scores(training, "auc", ("model", "yesterday"))
+    if len(auc):
+        specs[f"{mid}-fold-auc"] = charts.fold_scores_chart(auc, "AUC", ".2f", reference=0.5)
+        specs[f"{mid}-fold-accuracy"] = charts.fold_scores_chart(fold_scores(training, "accuracy"), "accuracy", ".0%")
+        specs[f"{mid}-fold-log-loss"] = charts.fold_scores_chart(fold_scores(training, "log_loss"), "log loss", ".3f")
+    return specs
+
+
 def chart_specs(report: Report) -> dict[str, dict]:
     """Every chart of the site, as Vega-Lite specs keyed by chart id.
 
@@ -93,6 +137,8 @@ def chart_specs(report: Report) -> dict[str, dict]:
         )
         for strategy in model.strategies:
             built.update(_strategy_charts(report, model, strategy))
+        if model.provenance is not None:
+            built.update(_model_charts(model))
         built.update(sensitivity_charts(model))
         if model.robustness is not None:  # market episodes shaded on every time-series chart
             for chart_id in set(built) - before:

@@ -29,6 +29,25 @@ def write_predictions(path: Path, dates, predictions, attention) -> None:
     frame.to_csv(path)
 
 
+def ohlcv(rows: int, seed: int = 1) -> pd.DataFrame:
+    """Random-walk daily closes with consistent open/high/low and volume, indexed by date."""
+    rng = np.random.default_rng(seed)
+    close = 100 * np.exp(np.cumsum(rng.normal(0.0003, 0.01, rows)))
+    open_ = close * np.exp(rng.normal(0, 0.003, rows))
+    high = np.maximum(open_, close) * np.exp(np.abs(rng.normal(0, 0.004, rows)))
+    low = np.minimum(open_, close) * np.exp(-np.abs(rng.normal(0, 0.004, rows)))
+    volume = rng.uniform(1e9, 4e9, rows)
+    index = pd.bdate_range("2020-01-01", periods=rows, name="date")
+    return pd.DataFrame({"close": close, "open": open_, "high": high, "low": low, "volume": volume}, index=index)
+
+
+def write_ohlcv(path: Path, table: pd.DataFrame) -> None:
+    columns = {"close": "Adjusted_close", "open": "Open", "high": "High", "low": "Low", "volume": "Volume"}
+    frame = table.rename(columns=columns)
+    frame.insert(0, "Date", table.index.strftime("%Y-%m-%d"))
+    frame.to_csv(path, index=False)
+
+
 TINY_CONFIG = """
 [site]
 title = "Tiny report"

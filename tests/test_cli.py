@@ -58,3 +58,80 @@ def test_build_then_strict_reports_warnings(tiny_project):
     result = reportgen("build", "--config", "reportgen.toml", "--strict", cwd=tiny_project)
     assert result.returncode == 1
     assert "strategy 'sized' never trades" in result.stderr
+
+
+# Runs the CLI as on a machine without torch: importing torch fails; prints whether it was ever loaded.
+BLOCK_TORCH = """
+import sys
+
+class NoTorch:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "torch":
+            raise ModuleNotFoundError("No module named 'torch'", name="torch")
+
+sys.meta_path.insert(0, NoTorch())
+from reportgen.cli import main
+main(sys.argv[1:])
+print("torch loaded" if "torch" in sys.modules else "torch never loaded")
+"""
+
+TRAIN_CONFIG = """
+[data]
+prices = "prices.csv"
+volume_column = "Volume"
+
+[training]
+lookback = 4
+hidden_size = 3
+epochs = 2
+patience = 1
+batch_size = 16
+min_train = 260
+refit_every = 30
+validation_days = 20
+output = "out/predictions.csv"
+"""
+
+
+def test_train_without_torch_is_a_one_line_user_error(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run([sys.executable, "-c", BLOCK_TORCH, "train"], cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "error: reportgen train needs PyTorch: pip install torch==2.13.0 (or pip install 'reportgen[model]')\n"
+    )
+
+
+def test_build_never_imports_torch(tiny_project):
+    env = {**os.environ, "PYTHONPATH": str(REPO), "NO_MKDOCS_2_WARNING": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", BLOCK_TORCH, "build", "--config", "reportgen.toml"],
+        cwd=tiny_project, capture_output=True, text=True, env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "torch never loaded\n"
+    assert (tiny_project / "site" / "index.html").is_file()
+
+
+def test_train_writes_the_same_bytes_twice_from_a_train_only_config(tmp_path):
+    pytest.importorskip("torch")
+    from conftest import ohlcv, write_ohlcv
+
+    write_ohlcv(tmp_path / "prices.csv", ohlcv(300))
+    (tmp_path / "train.toml").write_text(TRAIN_CONFIG)
+    first = reportgen("train", "--config", "train.toml", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "wrote 41 forecasts from 2 folds" in first.stderr
+    second = reportgen("train", "--config", "train.toml", "--out", "again.csv", cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert (tmp_path / "again.csv").read_bytes() == (tmp_path / "out/predictions.csv").read_bytes()
+    assert (tmp_path / "again.json").read_bytes() == (tmp_path / "out/predictions.json").read_bytes()
+
+
+def test_train_config_errors_are_named(tmp_path):
+    (tmp_path / "train.toml").write_text(TRAIN_CONFIG.replace("epochs = 2", "epochz = 2"))
+    result = reportgen("train", "--config", "train.toml", cwd=tmp_path)
+    if "needs PyTorch" in result.stderr:
+        pytest.skip("torch not installed")
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith("train.toml: training.epochz: unknown key (did you mean 'epochs'?)")

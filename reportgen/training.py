@@ -1,0 +1,211 @@
+"""`reportgen train`: prices -> features -> walk-forward ATT-LSTM -> predictions CSV + provenance sidecar.
+
+    load_train_config -> read_price_table -> price_features -> fold_plan -> walk_forward
+      -> predictions_frame / provenance_document -> write_training_output
+
+Everything is computed before anything is written. Imports torch (through walkforward), so the
+CLI imports this module only for `reportgen train`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from reportgen import __version__, att_lstm, forecast_scores, loaders
+from reportgen.config import TrainConfig
+from reportgen.errors import ConfigError, DataError
+from reportgen.features import next_day_up, price_features, warmup_rows
+from reportgen.provenance import (
+    CONVENTION,
+    FoldRecord,
+    InputRecord,
+    Provenance,
+    Scores,
+    ScoresAgainstBaselines,
+    provenance_path,
+)
+from reportgen.walkforward import WalkForward, fold_plan, walk_forward
+
+DETERMINISM = (
+    "Two runs write byte-identical files when the input, the [training] settings (seed and "
+    "threads included), the torch version and the kind of CPU are the same: torch runs with "
+    "deterministic algorithms and a fixed thread count; each fold seeds its initial weights, "
+    "shuffling and dropout from (seed, fold number); forecasts go through the model in batches "
+    "of a fixed size. Another thread count or CPU instruction set can round floats differently, "
+    "which training amplifies."
+)
+
+# (fold number, number of folds, epoch, last epoch of the fold)
+EpochProgress = Callable[[int, int, int, bool], None]
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    predictions: pd.DataFrame  # the CSV's columns, indexed by date
+    provenance: Provenance
+    csv_path: Path
+    provenance_path: Path
+
+
+def _price_columns(config: TrainConfig) -> dict[str, str]:
+    data = config.data
+    optional = {"open": data.open_column, "high": data.high_column, "low": data.low_column, "volume": data.volume_column}
+    return {"close": data.price_column, **{role: column for role, column in optional.items() if column}}
+
+
+def _check_enough_rows(config: TrainConfig, rows: int, warmup: int) -> None:
+    s = config.training
+    needed = warmup + s.lookback + s.validation_days + s.batch_size
+    if s.min_train < needed:
+        raise ConfigError(
+            f"{config.source}: training.min_train = {s.min_train} is too small: the first fold needs "
+            f"at least {needed} closes ({warmup} warm-up rows of the features + lookback {s.lookback} "
+            f"+ validation_days {s.validation_days} + batch_size {s.batch_size})"
+        )
+    if rows < s.min_train:
+        raise DataError(
+            f"{config.data.prices}: {rows} rows of prices, fewer than training.min_train = {s.min_train}"
+        )
+
+
+def _scores(labels: np.ndarray, result: WalkForward, where: np.ndarray, today_up: np.ndarray) -> ScoresAgainstBaselines | None:
+    """Scores on the forecast rows selected by `where` whose outcome is known."""
+    rows = result.rows[where]
+    known = ~np.isnan(labels[rows])
+    if not known.any():
+        return None
+    pick = np.flatnonzero(where)[known]
+    figures = forecast_scores.scores_against_baselines(
+        labels[result.rows[pick]], result.probability[pick], result.always_up[pick], result.yesterday[pick], today_up[result.rows[pick]]
+    )
+    return ScoresAgainstBaselines(
+        **{
+            name: Scores(**{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in values.items()})
+            for name, values in figures.items()
+        }
+    )
+
+
+def predictions_frame(dates: pd.DatetimeIndex, result: WalkForward) -> pd.DataFrame:
+    """date, predictions, attention_mean, att_0 .. att_{T-1} (att_0 the newest day)."""
+    attention = pd.DataFrame(result.attention, columns=[f"att_{k}" for k in range(result.attention.shape[1])])
+    frame = pd.concat(
+        [
+            pd.DataFrame({"predictions": result.probability, "attention_mean": result.attention.mean(axis=1)}),
+            attention,
+        ],
+        axis=1,
+    )
+    frame.index = pd.Index(dates[result.rows].strftime("%Y-%m-%d"), name="date")
+    return frame
+
+
+def provenance_document(
+    config: TrainConfig, table: pd.DataFrame, feature_names: list[str], warmup: int, result: WalkForward,
+    labels: np.ndarray, today_up: np.ndarray, sha256: str, predictions_sha256: str,
+) -> Provenance:
+    dates = table.index.date
+    base = config.source.parent
+    prices = config.data.prices
+    folds = []
+    for fit in result.fits:
+        fold = fit.fold
+        folds.append(
+            FoldRecord(
+                fold=fold.number,
+                seed=fit.seed,
+                fitted_at=dates[fold.fit_row],
+                train_start=dates[fold.train_rows[0]],
+                train_end=dates[fold.train_rows[-1]],
+                validation_start=dates[fold.validation_rows[0]],
+                validation_end=dates[fold.validation_rows[-1]],
+                forecast_start=dates[fold.forecast_rows[0]],
+                forecast_end=dates[fold.forecast_rows[-1]],
+                train_samples=len(fold.train_rows),
+                validation_samples=len(fold.validation_rows),
+                epochs_run=len(fit.training_loss),
+                best_epoch=fit.best_epoch,
+                training_loss=fit.training_loss,
+                validation_loss=fit.validation_loss,
+                validation_always_up_loss=fit.validation_always_up_loss,
+                scores=_scores(labels, result, np.isin(result.rows, fold.forecast_rows), today_up),
+            )
+        )
+    return Provenance(
+        created_by="reportgen train",
+        reportgen_version=__version__,
+        torch_version=att_lstm.TORCH_VERSION,
+        convention=CONVENTION,
+        input=InputRecord(
+            path=prices.relative_to(base).as_posix() if prices.is_relative_to(base) else prices.name,
+            sha256=sha256,
+            rows=len(table),
+            first_date=dates[0],
+            last_date=dates[-1],
+            columns={"date": config.data.date_column, **_price_columns(config)},
+        ),
+        predictions_sha256=predictions_sha256,
+        features=feature_names,
+        warmup_rows=warmup,
+        training=config.training.model_dump(mode="json", exclude={"output"}),
+        determinism=DETERMINISM,
+        folds=folds,
+        overall=_scores(labels, result, np.ones(len(result.rows), dtype=bool), today_up),
+    )
+
+
+def run_training(config: TrainConfig, output: Path | None = None, on_epoch: EpochProgress = lambda *a: None) -> TrainingRun:
+    """Fit the walk-forward on the configured prices; write the predictions CSV (`output`, else
+    `[training] output`) and its sidecar; nothing is written unless every fold trained."""
+    settings = config.training
+    table = loaders.read_price_table(config.data.prices, config.data.date_column, _price_columns(config))
+    features = price_features(table)
+    warmup = warmup_rows(features)
+    _check_enough_rows(config, len(table), warmup)
+    folds = fold_plan(len(table), warmup + settings.lookback - 1, settings.min_train, settings.refit_every, settings.validation_days)
+    labels = next_day_up(table["close"]).to_numpy()
+    today_up = (table["close"].diff() > 0).to_numpy()
+    result = walk_forward(
+        features.to_numpy(), labels, today_up, folds, warmup, settings,
+        lambda fold, epoch, last: on_epoch(fold, len(folds), epoch, last),
+    )
+    sha256 = hashlib.sha256(config.data.prices.read_bytes()).hexdigest()
+    predictions = predictions_frame(table.index, result)
+    predictions_sha256 = hashlib.sha256(csv_bytes(predictions)).hexdigest()
+    csv_path = output.resolve() if output is not None else settings.output
+    run = TrainingRun(
+        predictions=predictions,
+        provenance=provenance_document(
+            config, table, list(features.columns), warmup, result, labels, today_up, sha256, predictions_sha256
+        ),
+        csv_path=csv_path,
+        provenance_path=provenance_path(csv_path),
+    )
+    write_training_output(run)
+    return run
+
+
+def csv_bytes(predictions: pd.DataFrame) -> bytes:
+    """The predictions CSV exactly as written: 8 decimals, \\n line ends."""
+    return predictions.to_csv(float_format="%.8f", lineterminator="\n").encode()
+
+
+def write_training_output(run: TrainingRun) -> None:
+    """Write the CSV and the sidecar, each to a temporary name first, then renamed into place."""
+    run.csv_path.parent.mkdir(parents=True, exist_ok=True)
+    contents = {
+        run.csv_path: csv_bytes(run.predictions),
+        run.provenance_path: (run.provenance.model_dump_json(indent=1) + "\n").encode(),
+    }
+    for path, content in contents.items():
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_bytes(content)
+        os.replace(partial, path)
