@@ -13,6 +13,9 @@ caption says so. Figures are always computed on the full daily data.
 
 from __future__ import annotations
 
+import functools
+import json
+
 import altair as alt
 import pandas as pd
 
@@ -196,11 +199,28 @@ def chart_spec(chart: alt.Chart) -> dict:
         return chart.to_dict()
 
 
+@functools.lru_cache(maxsize=1)
 def vega_bundle() -> str:
     """vega, vega-lite and vega-embed as one script that sets `window.vegaEmbed` (no CDN)."""
     import vl_convert
 
     return vl_convert.javascript_bundle(vl_version=VEGA_LITE_VERSION)
+
+
+@functools.lru_cache(maxsize=256)
+def _svg(spec_json: str) -> str:
+    import vl_convert
+
+    return vl_convert.vegalite_to_svg(spec_json, vl_version=VEGA_LITE_VERSION, allowed_base_urls=[])
+
+
+def chart_svg(spec: dict) -> str:
+    """The chart of a Vega-Lite spec drawn once as a static SVG document (for print, and for
+    readers without JavaScript). Drawn by vl-convert without a browser: the data is inline, no
+    base URL is allowed for data, and text is left to the reader's system fonts, so nothing is
+    fetched. A chart of container width is drawn at the theme's 640 px. Cached by spec, so a
+    preview's rebuilds redraw only what changed."""
+    return _svg(json.dumps(spec, sort_keys=True, allow_nan=False))
 
 
 # ---------------------------------------------------------------- market episodes and sensitivity

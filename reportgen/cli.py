@@ -6,8 +6,11 @@ malformed input, unsafe output folder, bad command line).
 
 from __future__ import annotations
 
+import fnmatch
 import logging
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -49,8 +52,11 @@ def cli() -> None:
               help="reportgen TOML file (default: [tool.reportgen] in ./pyproject.toml).")
 @click.option("--site-dir", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: site/ beside the config).")
-@click.option("--strict", is_flag=True, help="Exit with code 1 if the build logged any warning.")
-def build(config_path: Path | None, site_dir: Path | None, strict: bool) -> None:
+@click.option("--strict", is_flag=True,
+              help="Exit with code 1 if the build logged a warning not listed in [site] expected_warnings.")
+@click.option("--docs-dir", type=click.Path(path_type=Path), default=None,
+              help="Also keep the generated markdown and its mkdocs.yml here (to build them with Zensical).")
+def build(config_path: Path | None, site_dir: Path | None, strict: bool, docs_dir: Path | None) -> None:
     """Run the backtests and build the report site."""
     from reportgen.config import load_config
     from reportgen.pipeline import build as build_site
@@ -62,7 +68,7 @@ def build(config_path: Path | None, site_dir: Path | None, strict: bool) -> None
         click.echo(f"[{time.perf_counter() - started:5.1f}s] {stage}", err=True)
 
     config = load_config(config_path)
-    result = build_site(config, site_dir, progress)
+    result = build_site(config, site_dir, progress, docs_dir)
     for warning in result.warnings:
         logging.getLogger("reportgen").warning(warning)
     out = site_dir if site_dir is not None else config.source.parent / "site"
@@ -70,11 +76,46 @@ def build(config_path: Path | None, site_dir: Path | None, strict: bool) -> None
         f"[{time.perf_counter() - started:5.1f}s] built {len(result.strategies)} strategies into {out}",
         err=True,
     )
-    if strict and collector.messages:
-        click.echo(f"error: --strict: {len(collector.messages)} warning(s):", err=True)
-        for message in collector.messages:
+    problems = strict_problems(collector.messages, config.site.expected_warnings) if strict else []
+    if problems:
+        click.echo(f"error: --strict: {len(problems)} warning(s):", err=True)
+        for message in problems:
             click.echo(f"  - {message}", err=True)
         sys.exit(EXIT_STRICT_WARNINGS)
+    if strict and collector.messages:
+        click.echo(f"--strict: {len(collector.messages)} warning(s), all listed in [site] expected_warnings", err=True)
+
+
+def strict_problems(messages: list[str], expected: list[str]) -> list[str]:
+    """What fails a --strict build: each warning that no pattern of `expected` matches, and each
+    pattern that matched no warning (a finding that went away should leave the config too)."""
+
+    def matches(message: str, pattern: str) -> bool:
+        return fnmatch.fnmatchcase(message, pattern)
+
+    problems = [m for m in messages if not any(matches(m, p) for p in expected)]
+    problems += [
+        f"expected warning did not occur: {p!r} (remove it from [site] expected_warnings)"
+        for p in expected
+        if not any(matches(m, p) for m in messages)
+    ]
+    return problems
+
+
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
+              help="reportgen TOML file (default: [tool.reportgen] in ./pyproject.toml).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1 (0: any free port).")
+def serve(config_path: Path | None, port: int) -> None:
+    """Build the report, serve it on 127.0.0.1, and rebuild when the config, a data file or a
+    template changes (reload the page to see it). The site is built in a temporary folder."""
+    from reportgen.preview import serve as serve_site
+
+    _configure_logging()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())  # stop cleanly, as on Ctrl+C
+    serve_site(config_path, port, stop=stop, notify=lambda message: click.echo(message, err=True))
 
 
 TORCH_PIN = "torch==2.13.0"

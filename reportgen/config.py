@@ -175,6 +175,18 @@ class SiteConfig(_Strict):
     title: str = Field("Strategy report", description="Title of the site.")
     templates: Path | None = Field(None, description="Folder of Jinja page templates.")
     mkdocs_config: Path | None = Field(None, description="mkdocs.yml to build the site with.")
+    tearsheet: Literal["reportgen", "quantstats"] = Field(
+        "reportgen",
+        description='"reportgen": one self-contained interactive HTML tearsheet per strategy; '
+        '"quantstats": also quantstats\' own HTML tearsheet of the same returns (static images, '
+        "a few seconds a strategy).",
+    )
+    expected_warnings: list[str] = Field(
+        [],
+        description="Warnings this report is known to produce, as glob patterns (`*` matches "
+        "anything). They are still printed, but `--strict` fails only on other warnings, or "
+        "when an expected one no longer occurs.",
+    )
 
 
 class Config(_Strict):

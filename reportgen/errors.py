@@ -15,3 +15,7 @@ class DataError(ReportgenError):
 
 class SiteError(ReportgenError):
     """The output folder cannot be written safely."""
+
+
+class ServeError(ReportgenError):
+    """The preview server cannot start (the port is taken, or not allowed)."""

@@ -8,8 +8,13 @@ computed (the Sharpe of a strategy that never trades) is NaN, never a stand-in s
 
 from __future__ import annotations
 
+import html
 import logging
 import math
+import re
+import tempfile
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -108,3 +113,75 @@ def quantstats_table(returns: pd.Series, benchmark: pd.Series, periods_per_year:
     years = len(returns) / periods_per_year
     too_long = [row for row, span in _HORIZON_ROWS_YEARS.items() if row in table.index and span > years]
     return table.drop(index=too_long).astype(str)
+
+
+def _matplotlib_fonts_for_quantstats() -> None:
+    """Let quantstats' plots find the font they ask for, without a "findfont" warning per label.
+
+    quantstats names Arial for every title and label. Where Arial is not installed (most Linux
+    machines), matplotlib falls back to DejaVu Sans and logs "findfont: Font family 'Arial' not
+    found" each time. Here DejaVu Sans, which ships with matplotlib, is registered under the name
+    Arial instead: the charts look exactly as they did, and the build log stays clean. Where
+    Arial is installed nothing changes.
+    """
+    import matplotlib
+    from matplotlib import font_manager
+
+    if any(entry.name == "Arial" for entry in font_manager.fontManager.ttflist):
+        return
+    fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    for file_name, weight in (("DejaVuSans.ttf", 400), ("DejaVuSans-Bold.ttf", 700)):
+        font_manager.fontManager.ttflist.append(
+            font_manager.FontEntry(
+                fname=str(fonts / file_name), name="Arial", style="normal", variant="normal",
+                weight=weight, stretch="normal", size="scalable",
+            )
+        )
+
+
+# quantstats' HTML template asks the browser for a favicon from quantstats' website, and calls
+# a `save()` it does not define when the page loads (a console error in every browser).
+_REMOTE_ICON = re.compile(r"<link[^>]*rel=\"shortcut icon\"[^>]*>\s*", re.I)
+_UNDEFINED_ONLOAD = re.compile(r"""\s+onload=["']save\(\)["']""", re.I)
+
+
+def quantstats_tearsheet_html(
+    returns: pd.Series, benchmark: pd.Series, periods_per_year: int, title: str
+) -> str | None:
+    """quantstats' own one-file HTML tearsheet of `returns` against `benchmark` (both returns).
+
+    The benchmark is a returns series, never a ticker (a ticker makes quantstats download
+    prices). Charts are matplotlib SVGs with text drawn as paths, so the file needs no font;
+    the template's remote favicon is removed, so opening it fetches nothing, and so is its call
+    of an undefined `save()` on load. quantstats'
+    internal deprecation notices are silenced for the call. None for returns that never change
+    (quantstats cannot compute its tables for them).
+    """
+    if returns.std() == 0:
+        return None
+    qs = _qs()
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    _matplotlib_fonts_for_quantstats()
+    with tempfile.TemporaryDirectory(prefix="reportgen-quantstats-") as folder, warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.filterwarnings("ignore", message="set_ticklabels\\(\\) should only be used", category=UserWarning)
+        output = Path(folder) / "tearsheet.html"
+        with matplotlib.rc_context({"svg.fonttype": "path"}):
+            qs.reports.html(
+                returns,
+                benchmark=benchmark,
+                rf=0.0,
+                title=html.escape(title),  # quantstats pastes it into its HTML as is
+                output=str(output),
+                compounded=True,
+                periods_per_year=periods_per_year,
+                figfmt="svg",
+                strategy_title="Strategy",
+                benchmark_title="Buy & hold",
+            )
+        plt.close("all")
+        return _UNDEFINED_ONLOAD.sub("", _REMOTE_ICON.sub("", output.read_text(encoding="utf-8")))

@@ -8,9 +8,11 @@ element (so a page also draws when opened from disk).
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,6 +65,39 @@ def _spec_json(spec: dict) -> str:
     return raw.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def data_uri(content: bytes | str, media_type: str) -> str:
+    """`content` as a base64 data: URL (a download or an image that needs no other file)."""
+    raw = content.encode() if isinstance(content, str) else content
+    return f"data:{media_type};base64,{base64.b64encode(raw).decode('ascii')}"
+
+
+def _figure(chart_id: str, spec: dict, caption: str, static_svg: str | None = None) -> str:
+    """A chart's container and its spec (drawn by reportgen-charts.js), optionally with the
+    same chart as a static SVG image (shown in print and without JavaScript)."""
+    dom_id = "chart-" + re.sub(r"[^A-Za-z0-9_-]", "-", chart_id)
+    block = '<figure class="reportgen-figure">\n'
+    if static_svg is not None:
+        block += f'<img class="reportgen-static" alt="{escape(caption)}" src="{data_uri(static_svg, "image/svg+xml")}">\n'
+    block += (
+        f'<div class="reportgen-chart" id="{dom_id}"></div>\n'
+        f'<script type="application/json" class="reportgen-spec" data-target="{dom_id}">'
+        f"{_spec_json(spec)}</script>\n"
+    )
+    if caption:
+        block += f"<figcaption>{escape(caption)}</figcaption>\n"
+    return block + "</figure>\n"
+
+
+def inline_script(source: str) -> Markup:
+    """JavaScript source made safe to place inside a <script> element of an HTML file."""
+    return Markup(re.sub(r"</(script)", r"<\\/\1", source, flags=re.I).replace("<!--", "<\\!--"))
+
+
+def code_spans(value) -> Markup:
+    """A sentence written for markdown, for HTML: escaped, with `code` spans kept as <code>."""
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(str(value)))))
+
+
 def _environment(templates: Path, specs: dict[str, dict]) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates),
@@ -78,23 +113,22 @@ def _environment(templates: Path, specs: dict[str, dict]) -> jinja2.Environment:
     def chart(chart_id: str, caption: str = "", empty: str = "Nothing to draw.") -> Markup:
         if chart_id not in specs:
             return Markup(f'\n<p class="reportgen-no-chart"><em>{escape(empty)}</em></p>\n')
-        dom_id = "chart-" + re.sub(r"[^A-Za-z0-9_-]", "-", chart_id)
-        block = (
-            f'<figure class="reportgen-figure">\n<div class="reportgen-chart" id="{dom_id}"></div>\n'
-            f'<script type="application/json" class="reportgen-spec" data-target="{dom_id}">'
-            f"{_spec_json(specs[chart_id])}</script>\n"
-        )
-        if caption:
-            block += f"<figcaption>{escape(caption)}</figcaption>\n"
-        return Markup("\n" + block + "</figure>\n")
+        return Markup("\n" + _figure(chart_id, specs[chart_id], caption))
 
     env.globals["chart"] = chart
     return env
 
 
-def rendered_pages(report: Report, specs: dict[str, dict], templates: Path) -> list[Page]:
-    """Every page of the site as markdown, in navigation order."""
+def rendered_pages(
+    report: Report, specs: dict[str, dict], templates: Path, downloads: dict | None = None
+) -> list[Page]:
+    """Every page of the site as markdown, in navigation order.
+
+    `downloads` ({"strategies": {id: {kind: path}}, "models": ...}, site-relative paths) lets
+    the pages link the CSVs and tearsheets.
+    """
     env = _environment(templates, specs)
+    env.globals["downloads"] = downloads or {"strategies": {}, "models": {}}
 
     def render(template: str, **context) -> str:
         return env.get_template(template).render(report=report, **context)
@@ -115,3 +149,46 @@ def rendered_pages(report: Report, specs: dict[str, dict], templates: Path) -> l
     pages.append(Page("sensitivity.md", "Sensitivity", render("sensitivity.md.j2")))
     pages.append(Page("methodology.md", "Methodology", render("methodology.md.j2")))
     return pages
+
+
+@dataclass(frozen=True)
+class TearsheetInput:
+    """What a one-file tearsheet needs besides the report and the chart specs."""
+
+    scripts: str  # the vega bundle and the chart drawing script, inlined once per file
+    static_svg: Callable[[str], str]  # chart id -> the chart as a static SVG document
+    attachments: dict[str, dict[str, bytes]]  # strategy id -> {file name: CSV}, inlined as data: links
+    provenance: str  # one line: version, build date, hashes
+    quantstats_files: dict[str, str]  # strategy id -> file name of its quantstats tearsheet, if made
+
+
+def rendered_tearsheets(
+    report: Report, specs: dict[str, dict], templates: Path, sheet: TearsheetInput
+) -> dict[str, str]:
+    """Each strategy's self-contained HTML tearsheet (tearsheet.html.j2), by strategy id.
+
+    Everything is inside the file: scripts, chart specs, static SVGs and the CSV downloads, so
+    it reads the same from a mail attachment, from disk (file://) or from the site.
+    """
+    env = _environment(templates, specs)
+    env.filters.update(code_spans=code_spans, data_uri=data_uri)
+
+    def figure(chart_id: str, caption: str = "", empty: str = "Nothing to draw.") -> Markup:
+        if chart_id not in specs:
+            return Markup(f'<p class="reportgen-no-chart"><em>{escape(empty)}</em></p>\n')
+        return Markup(_figure(chart_id, specs[chart_id], caption, sheet.static_svg(chart_id)))
+
+    env.globals["figure"] = figure
+    template = env.get_template("tearsheet.html.j2")
+    return {
+        strategy.id: template.render(
+            report=report,
+            model=model,
+            strategy=strategy,
+            scripts=inline_script(sheet.scripts),
+            attachments=sheet.attachments.get(strategy.id, {}),
+            provenance=sheet.provenance,
+            quantstats_file=sheet.quantstats_files.get(strategy.id),
+        )
+        for model, strategy in report.strategies
+    }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import html
 import json
 import logging
 import math
@@ -20,7 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from reportgen import __version__, attention, backtest, charts, loaders, metrics, pages, provenance, signals, site, views
+from reportgen import __version__, attention, backtest, charts, downloads, loaders, metrics, pages, provenance, signals, site, views
+from reportgen.footer import provenance_line
 from reportgen import robustness
 from reportgen.config import Config, ModelConfig
 from reportgen.errors import ConfigError
@@ -121,7 +123,8 @@ def report(config: Config, progress: Progress = lambda stage: None) -> Report:
     """Read every input and compute every figure of the report: nothing is written."""
     progress("reading prices")
     prices = loaders.read_prices(config.data.prices, config.data.date_column, config.data.price_column)
-    episodes_file = config.data.episodes or bundled_resource("data/market_episodes.csv")
+    episodes_name = "data/market_episodes.csv"  # beside the config, else the list bundled with reportgen
+    episodes_file = config.data.episodes or _resource(None, config.source.parent / episodes_name, episodes_name)
     market_episodes = loaders.read_market_episodes(episodes_file)
     models = []
     for model in config.models:
@@ -152,8 +155,11 @@ def _json_number(value):
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-def metrics_document(report: Report) -> dict:
-    """The machine-readable figures of the report (site/metrics.json)."""
+def metrics_document(report: Report, links: dict | None = None) -> dict:
+    """The machine-readable figures of the report (site/metrics.json).
+
+    `links` (downloads.download_paths) adds each strategy's and model's `downloads`.
+    """
 
     def figures(values: dict[str, float]) -> dict:
         return {k: _json_number(v) for k, v in values.items()}
@@ -207,6 +213,10 @@ def metrics_document(report: Report) -> dict:
         },
     }
     _add_robustness(document, report)
+    if links is not None:
+        for kind in ("strategies", "models"):
+            for entity_id, paths in links[kind].items():
+                document[kind][entity_id]["downloads"] = paths
     return document
 
 
@@ -250,10 +260,10 @@ def _resource(configured: Path | None, beside_config: Path, name: str) -> Path:
     return beside_config if beside_config.exists() else bundled_resource(name)
 
 
-def site_files(report: Report) -> dict[str, bytes]:
+def site_files(report: Report, links: dict | None = None) -> dict[str, bytes]:
     """Files copied into the site besides the pages: figures as JSON, scripts, styles."""
     assets = _PACKAGE / "assets"
-    document = json.dumps(metrics_document(report), indent=2, sort_keys=True, allow_nan=False)
+    document = json.dumps(metrics_document(report, links), indent=2, sort_keys=True, allow_nan=False)
     return {
         "metrics.json": (document + "\n").encode(),
         "assets/javascripts/vega-bundle.js": charts.vega_bundle().encode(),
@@ -262,17 +272,80 @@ def site_files(report: Report) -> dict[str, bytes]:
     }
 
 
-def build(config: Config, site_dir: Path | None = None, progress: Progress = lambda stage: None) -> Report:
-    """Compute the report, render it, and publish it to `site_dir` (default: site/ beside the config)."""
+def templates_folder(config: Config) -> Path:
+    """The page templates: [site] templates, else templates/ beside the config, else reportgen's own."""
+    return _resource(config.site.templates, config.source.parent / "templates", "templates")
+
+
+def mkdocs_file(config: Config) -> Path:
+    """The mkdocs.yml: [site] mkdocs_config, else mkdocs.yml beside the config, else reportgen's own."""
+    return _resource(config.site.mkdocs_config, config.source.parent / "mkdocs.yml", "mkdocs.yml")
+
+
+def quantstats_tearsheets(config: Config, report: Report) -> dict[str, str]:
+    """quantstats' HTML tearsheet by strategy id, when `[site] tearsheet = "quantstats"`.
+
+    Strategies whose returns never change get none (quantstats cannot compute it).
+    """
+    if config.site.tearsheet != "quantstats":
+        return {}
+    made = {
+        s.id: metrics.quantstats_tearsheet_html(s.returns, m.benchmark_returns, report.periods_per_year, s.config.name)
+        for m, s in report.strategies
+    }
+    return {sid: page for sid, page in made.items() if page is not None}
+
+
+def tearsheet_files(
+    report: Report, specs: dict[str, dict], templates: Path, quantstats_pages: dict[str, str]
+) -> dict[str, bytes]:
+    """Each strategy's one-file tearsheet (and quantstats' one when made), by site path."""
+    assets = _PACKAGE / "assets"
+    sheet = pages.TearsheetInput(
+        scripts=charts.vega_bundle() + "\n" + (assets / "reportgen-charts.js").read_text(encoding="utf-8"),
+        static_svg=lambda chart_id: charts.chart_svg(specs[chart_id]),
+        attachments=downloads.strategy_downloads(report, metrics_document(report)),
+        provenance=provenance_line(report),
+        quantstats_files={sid: Path(downloads.quantstats_tearsheet_path(sid)).name for sid in quantstats_pages},
+    )
+    files = {
+        downloads.tearsheet_path(sid): page.encode()
+        for sid, page in pages.rendered_tearsheets(report, specs, templates, sheet).items()
+    }
+    files.update({downloads.quantstats_tearsheet_path(sid): page.encode() for sid, page in quantstats_pages.items()})
+    return files
+
+
+def build(
+    config: Config,
+    site_dir: Path | None = None,
+    progress: Progress = lambda stage: None,
+    docs_dir: Path | None = None,
+) -> Report:
+    """Compute the report, render it, and publish it to `site_dir` (default: site/ beside the config).
+
+    With `docs_dir`, the generated markdown and its mkdocs.yml are kept there as well.
+    """
     project = config.source.parent
     result = report(config, progress)
     progress("drawing charts")
     specs = views.chart_specs(result)
+    if config.site.tearsheet == "quantstats":
+        progress("writing quantstats tearsheets")
+    quantstats_pages = quantstats_tearsheets(config, result)
+    links = downloads.download_paths(result, set(quantstats_pages))
     progress("rendering pages")
-    templates = _resource(config.site.templates, project / "templates", "templates")
-    rendered = pages.rendered_pages(result, specs, templates)
+    templates = templates_folder(config)
+    rendered = pages.rendered_pages(result, specs, templates, links)
+    progress("writing tearsheets and downloads")
+    files = {
+        **site_files(result, links),
+        **downloads.download_files(result, metrics_document(result)),
+        **tearsheet_files(result, specs, templates, quantstats_pages),
+    }
     progress("building site")
-    mkdocs_config = _resource(config.site.mkdocs_config, project / "mkdocs.yml", "mkdocs.yml")
-    site_input = site.SiteInput(rendered, site_files(result), config.site.title, mkdocs_config)
-    site.write_site(site_input, site_dir if site_dir is not None else project / "site")
+    site_input = site.SiteInput(
+        rendered, files, config.site.title, mkdocs_file(config), copyright=html.escape(provenance_line(result))
+    )
+    site.write_site(site_input, site_dir if site_dir is not None else project / "site", docs_dir)
     return result

@@ -176,8 +176,11 @@ def _number(value) -> float | None:
     return None if np.isnan(value) else value
 
 
-def _interval(bounds: tuple[float, float]) -> list[float] | None:
-    return None if any(np.isnan(b) for b in bounds) else [float(b) for b in bounds]
+def _interval(bounds: tuple[float, float]) -> list[float | None]:
+    """[low, high]; [null, null] when undefined (a strategy that never trades has no Sharpe)."""
+    if any(np.isnan(b) for b in bounds):
+        return [None, None]
+    return [float(b) for b in bounds]
 
 
 def _statistics_fields(stats: SeriesStatistics) -> dict:

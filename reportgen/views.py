@@ -168,8 +168,7 @@ def _sweep_frames(model: ModelResult) -> tuple[pd.DataFrame, pd.DataFrame]:
         row=[sweep_row_label(q, z, s) for q, z, s in zip(table["attention_quantile"], table["sizing"], table["size_scale"])],
         trades=table["total_trades"],
     )
-    names = {s.id: s.config.name for s in model.strategies}
-    marked = [(i, names[sid]) for sid, i in sweep.configured.items()]
+    marked = [(sweep.configured[s.id], s.config.name) for s in model.strategies if s.id in sweep.configured]
     if sweep.best >= 0:
         marked.append((sweep.best, f"best of the grid (Sharpe {table.loc[sweep.best, 'sharpe']:.2f})"))
     markers = pd.DataFrame(

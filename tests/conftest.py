@@ -77,7 +77,7 @@ sizing = "attention"
 """
 
 
-def make_tiny_project(folder: Path, extra_config: str = "") -> Path:
+def make_tiny_project(folder: Path, config: str = TINY_CONFIG) -> Path:
     """300 days of random-walk prices and varying predictions and attention in `folder`."""
     rng = np.random.default_rng(7)
     closes = 100 * np.exp(np.cumsum(rng.normal(0.0003, 0.01, 300)))
@@ -88,7 +88,7 @@ def make_tiny_project(folder: Path, extra_config: str = "") -> Path:
         np.round(rng.uniform(0.3, 0.7, 280), 6),
         np.round(rng.uniform(0.05, 0.6, 280), 6),
     )
-    (folder / "reportgen.toml").write_text(textwrap.dedent(TINY_CONFIG) + extra_config)
+    (folder / "reportgen.toml").write_text(textwrap.dedent(config))
     return folder
 
 
@@ -96,6 +96,23 @@ def make_tiny_project(folder: Path, extra_config: str = "") -> Path:
 def tiny_project(tmp_path: Path) -> Path:
     """A project of 300 days of random-walk prices and varying predictions and attention."""
     return make_tiny_project(tmp_path)
+
+
+# The tiny project with quantstats' tearsheets on, and names that HTML and markdown must escape.
+SHARING_CONFIG = TINY_CONFIG.replace('title = "Tiny report"', 'title = "Tiny <report> & co"\ntearsheet = "quantstats"').replace(
+    'name = "Sized"', 'name = "Sized </script><b>bold</b>"'
+)
+
+
+@pytest.fixture(scope="session")
+def sharing_site(tmp_path_factory) -> Path:
+    """The tiny project with quantstats' tearsheets, built once for the session."""
+    from reportgen.config import load_config
+    from reportgen.pipeline import build
+
+    project = make_tiny_project(tmp_path_factory.mktemp("sharing"), SHARING_CONFIG)
+    build(load_config(project / "reportgen.toml"), project / "site")
+    return project / "site"
 
 
 @pytest.fixture(scope="session")

@@ -82,3 +82,42 @@ def test_every_page_draws_every_chart_offline(bundled_site: Path, served: str, b
     # overview, strategies, attention; sensitivity: Sharpe intervals, 3 sweep heatmaps, a cost chart
     # for each of the 3 strategies that trade
     assert drawn_total == 2 + 3 * 6 + 4 + 1 + (1 + 3 + 3)
+
+
+def _open_offline(browser, url: str) -> tuple[list[str], list[str], list[tuple[str, int]]]:
+    """Open `url` and wait for its charts: console errors, requests other than the file itself
+    and data: URLs, and (drawn state, marks drawn) of each chart."""
+    context = browser.new_context()
+    tab = context.new_page()
+    errors, requests = [], []
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.on("request", lambda r: requests.append(r.url) if r.url != url and not r.url.startswith("data:") else None)
+    tab.goto(url, wait_until="load")
+    if tab.locator(".reportgen-chart").count():
+        tab.wait_for_function(
+            "() => [...document.querySelectorAll('.reportgen-chart')].every(e => ['yes', 'failed'].includes(e.dataset.drawn))",
+            timeout=20_000,
+        )
+    states = tab.eval_on_selector_all(".reportgen-chart", "els => els.map(e => [e.dataset.drawn, e.querySelectorAll('svg g.mark-rect path, svg g.mark-line path, svg g.mark-area path').length])")
+    context.close()
+    return errors, requests, states
+
+
+def test_every_tearsheet_draws_every_chart_from_disk(bundled_site: Path, browser):
+    tearsheets = sorted((bundled_site / "tearsheets").glob("*.html"))
+    assert [p.stem for p in tearsheets] == ["att_lstm_signal", "attention_filtered", "attention_sized", "notebook_replica"]
+    drawn_total = 0
+    for path in tearsheets:
+        errors, requests, states = _open_offline(browser, path.as_uri())
+        assert errors == [], (path.name, errors)
+        assert requests == [], (path.name, requests)  # nothing from another host, nor another file
+        assert states and all(state == "yes" and marks > 0 for state, marks in states), (path.name, states)
+        drawn_total += len(states)
+    assert drawn_total == 3 * 6 + 5  # equity, drawdown, rolling Sharpe, monthly, size, attention
+
+
+def test_quantstats_tearsheet_opens_from_disk_without_requests(sharing_site: Path, browser):
+    path = sharing_site / "tearsheets/signal-quantstats.html"
+    errors, requests, _ = _open_offline(browser, path.as_uri())
+    assert errors == [] and requests == []

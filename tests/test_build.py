@@ -95,3 +95,17 @@ def test_bundled_sensitivity_page_and_shaded_time_series(bundled_site: Path):
     specs = re.findall(r'<script type="application/json" class="reportgen-spec" data-target="([^"]+)">(.*?)</script>', index, re.S)
     for target, spec in specs:  # equity and drawdown of the overview: an episode layer under the lines
         assert "2023 regional-bank stress" in spec, target
+
+
+def test_every_page_footer_carries_the_provenance(bundled_site: Path):
+    document = json.loads((bundled_site / "metrics.json").read_text())
+    pages = sorted(bundled_site.rglob("index.html"))
+    assert len(pages) == 8
+    for page in pages:
+        footer = re.search(r'md-copyright__highlight">\s*(.*?)\s*</div>', page.read_text(), re.S)
+        assert footer, page
+        text = footer.group(1)
+        assert text.startswith(f"reportgen {document['reportgen_version']} · build date {document['build_date']} · ")
+        assert f"config sha256 {document['config_sha256'][:12]}" in text
+        for path, digest in document["inputs"].items():
+            assert f"{path} {digest['sha256'][:12]}" in text, (page, path)

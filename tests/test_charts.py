@@ -1,3 +1,7 @@
+"""Charts: market episodes shaded on time axes; static SVG copies drawn without a browser or any request."""
+
+import socket
+
 import pandas as pd
 
 from reportgen import charts
@@ -29,3 +33,21 @@ def test_other_charts_and_empty_episode_lists_are_left_alone():
     assert charts.with_episodes(equity, EPISODES.iloc[:0]) is equity
     layered = charts.rolling_sharpe_chart(lines().rename(columns={"value": "sharpe"}), "Sharpe")
     assert charts.with_episodes(layered, EPISODES) is not layered  # a layer with dates on x counts too
+
+
+
+def test_chart_svg_draws_the_marks_without_touching_the_network(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"network access: {args}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    frame = pd.DataFrame(
+        {"date": pd.bdate_range("2024-01-01", periods=4).repeat(2), "series": ["a", "b"] * 4, "value": [100, 100, 101, 99, 103, 98, 102, 97]}
+    )
+    spec = charts.chart_spec(charts.equity_chart(frame))
+    svg = charts.chart_svg(spec)
+    assert svg.startswith("<svg") and 'width="640"' in svg  # container width drawn at the theme's width
+    assert svg.count('aria-roledescription="line mark"') == 2  # one line per series
+    assert "@import" not in svg and "url(http" not in svg
+    assert charts.chart_svg(spec) is svg  # cached by spec

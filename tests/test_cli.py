@@ -135,3 +135,29 @@ def test_train_config_errors_are_named(tmp_path):
         pytest.skip("torch not installed")
     assert result.returncode == 2
     assert result.stderr.strip().endswith("train.toml: training.epochz: unknown key (did you mean 'epochs'?)")
+def test_strict_lets_expected_warnings_through_and_flags_stale_ones(tiny_project):
+    config = tiny_project / "reportgen.toml"
+    never = config.read_text().replace('id = "sized"', 'id = "sized"\nthreshold = 0.99')
+    config.write_text(never.replace('title = "Tiny report"', 'title = "Tiny report"\nexpected_warnings = ["strategy * never trades"]'))
+    result = reportgen("build", "--config", "reportgen.toml", "--strict", cwd=tiny_project)
+    assert result.returncode == 0, result.stderr
+    assert "warning: strategy 'sized' never trades" in result.stderr
+    assert "--strict: 1 warning(s), all listed in [site] expected_warnings" in result.stderr
+    # the finding goes away: the stale entry fails --strict, so that the config is kept honest
+    config.write_text(config.read_text().replace("threshold = 0.99", "threshold = 0.5"))
+    result = reportgen("build", "--config", "reportgen.toml", "--strict", cwd=tiny_project)
+    assert result.returncode == 1
+    assert "expected warning did not occur: 'strategy * never trades'" in result.stderr
+
+
+def test_docs_dir_must_lie_outside_the_site(tiny_project):
+    result = reportgen("build", "--config", "reportgen.toml", "--docs-dir", "site/gen", cwd=tiny_project)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == "error: site/gen: the docs folder must lie outside the site folder and not contain it"
+
+
+def test_serve_help_names_its_options(tmp_path):
+    result = reportgen("serve", "--help", cwd=tmp_path)
+    assert result.returncode == 0 and "--port" in result.stdout and "--config" in result.stdout
+    result = reportgen("serve", "--port", "70000", cwd=tmp_path)
+    assert result.returncode == 2 and "70000 is not in the range 0<=x<=65535" in result.stderr

@@ -71,3 +71,26 @@ def test_quantstats_table_drops_horizons_longer_than_the_data():
     table = metrics.quantstats_table(pd.Series(rng.normal(0, 0.01, 500), index), pd.Series(rng.normal(0, 0.01, 500), index), 252)
     assert "Sharpe" in table.index and "1Y" in table.index
     assert "3Y (ann.)" not in table.index and "10Y (ann.)" not in table.index
+
+
+def test_quantstats_tearsheet_without_font_warnings_or_network(monkeypatch, caplog):
+    import logging
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"network access: {args}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    rng = np.random.default_rng(5)
+    index = pd.bdate_range("2022-01-03", periods=300)
+    returns = pd.Series(rng.normal(0.0005, 0.01, 300), index)
+    benchmark = pd.Series(rng.normal(0.0003, 0.01, 300), index)
+    with caplog.at_level(logging.WARNING):
+        page = metrics.quantstats_tearsheet_html(returns, benchmark, 252, "Mine <i>")
+    assert not [r for r in caplog.records if "findfont" in r.getMessage()]
+    assert "<h1>Mine &lt;i&gt; (Compounded)" in page
+    assert "Periods/Year: 252" in page and "BUY & HOLD" in page
+    assert "favicon" not in page and "onload" not in page
+    assert page.count("<svg") >= 10  # quantstats' charts, inline
+    assert metrics.quantstats_tearsheet_html(returns * 0, benchmark, 252, "flat") is None

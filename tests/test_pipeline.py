@@ -87,8 +87,21 @@ def test_bundled_sensitivity_figures(bundled):
     assert replica["psr"] == pytest.approx(robust.statistics["notebook_replica"].psr)
     assert replica["sharpe_ci"][0] < replica["sharpe"] < replica["sharpe_ci"][1]
     assert document["strategies"]["attention_filtered"]["psr"] is None
-    assert document["strategies"]["attention_filtered"]["sharpe_ci"] is None
+    assert document["strategies"]["attention_filtered"]["sharpe_ci"] == [None, None]
     assert list(robust.episodes["name"]) == [
         "2022 rate-hike bear market", "2023 regional-bank stress", "2023 bond selloff", "2024 yen carry-trade unwind",
     ]
     assert robust.benchmark_episode_returns["2022 rate-hike bear market"] < -0.2
+
+
+def test_build_date_honours_source_date_epoch(bundled, monkeypatch):
+    from reportgen.pipeline import build_date
+    from reportgen.footer import provenance_line
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    assert build_date(bundled.models) == "2024-12-31"  # the last input date, never the wall clock
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735776000")  # 2025-01-02 00:00 UTC
+    assert build_date(bundled.models) == "2025-01-02"
+    line = provenance_line(bundled)
+    assert line.startswith(f"reportgen {bundled.version} · build date {bundled.build_date} · config sha256 {bundled.config_sha256[:12]}")
+    assert line.endswith(", ".join(f"{f.path} {f.sha256[:12]}" for f in bundled.inputs))

@@ -21,10 +21,10 @@ attention_threshold = 2.0
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    from conftest import make_tiny_project
+    from conftest import TINY_CONFIG, make_tiny_project
 
-    extra = NEVER_TRADES + "\n[statistics]\nbootstrap_resamples = 400\n"
-    return make_tiny_project(tmp_path_factory.mktemp("tiny"), extra)
+    config = TINY_CONFIG + NEVER_TRADES + "\n[statistics]\nbootstrap_resamples = 400\n"
+    return make_tiny_project(tmp_path_factory.mktemp("tiny"), config)
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +88,7 @@ def test_a_strategy_that_never_trades_gets_no_psr_and_no_sharpe_interval(built):
     assert all(math.isnan(b) for b in never.intervals["sharpe"] + never.intervals["sharpe_diff"])
     assert never.intervals["cagr"] == (0.0, 0.0)
     fields = json.loads(json.dumps(metrics_document(built), allow_nan=False))["strategies"]["never"]
-    assert fields["psr"] is None and fields["sharpe_ci"] is None and fields["sharpe_diff_ci"] is None
+    assert fields["psr"] is None and fields["sharpe_ci"] == fields["sharpe_diff_ci"] == [None, None]
     signal = robust.statistics["signal"]
     low, high = signal.intervals["sharpe"]
     assert low < strategy(built, "signal").metrics["sharpe"] < high

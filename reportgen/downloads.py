@@ -1,0 +1,136 @@
+"""The files a reader takes away: a CSV behind every figure, and where the tearsheets go. pandas only.
+
+Per strategy: its daily returns, its positions and exposure, its trades and its table of
+figures; per model: the aligned input data the strategies were run on. Paths are relative to
+the site root; metrics.json lists them (`downloads`) and the pages link them. Numbers are
+written at full precision (pandas' shortest round-trip repr), dates as YYYY-MM-DD.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from reportgen.results import ModelResult, Report, StrategyResult
+
+STRATEGY_FILES = {
+    "daily_returns": "daily-returns.csv",
+    "positions": "positions.csv",
+    "trades": "trades.csv",
+    "metrics": "metrics.csv",
+}
+
+
+def tearsheet_path(strategy_id: str) -> str:
+    return f"tearsheets/{strategy_id}.html"
+
+
+def quantstats_tearsheet_path(strategy_id: str) -> str:
+    return f"tearsheets/{strategy_id}-quantstats.html"
+
+
+def strategy_download_paths(strategy_id: str, quantstats: bool = False) -> dict[str, str]:
+    """Site-relative paths of one strategy's downloads, by kind."""
+    paths = {kind: f"downloads/strategies/{strategy_id}/{name}" for kind, name in STRATEGY_FILES.items()}
+    paths["tearsheet"] = tearsheet_path(strategy_id)
+    if quantstats:
+        paths["quantstats_tearsheet"] = quantstats_tearsheet_path(strategy_id)
+    return paths
+
+
+def model_download_paths(model_id: str) -> dict[str, str]:
+    return {"aligned_inputs": f"downloads/models/{model_id}/aligned-inputs.csv"}
+
+
+def download_paths(report: Report, quantstats_strategies: set[str] = frozenset()) -> dict[str, dict[str, dict[str, str]]]:
+    """Every download of the report: {"strategies": {id: {kind: path}}, "models": {id: {kind: path}}}."""
+    return {
+        "strategies": {s.id: strategy_download_paths(s.id, s.id in quantstats_strategies) for _, s in report.strategies},
+        "models": {m.id: model_download_paths(m.id) for m in report.models},
+    }
+
+
+def daily_returns_frame(model: ModelResult, strategy: StrategyResult) -> pd.DataFrame:
+    """date, return (simple, daily), value (portfolio value in cash), benchmark_return."""
+    return pd.DataFrame(
+        {
+            "date": strategy.returns.index,
+            "return": strategy.returns.to_numpy(),
+            "value": strategy.value.to_numpy(),
+            "benchmark_return": model.benchmark_returns.reindex(strategy.returns.index).to_numpy(),
+        }
+    )
+
+
+def positions_frame(model: ModelResult, strategy: StrategyResult) -> pd.DataFrame:
+    """date, price, signal (1 long wanted, 0 flat), requested_size, exposure (asset value / portfolio value)."""
+    index = strategy.exposure.index
+    return pd.DataFrame(
+        {
+            "date": index,
+            "price": model.price.reindex(index).to_numpy(),
+            "signal": strategy.signal.reindex(index).astype(int).to_numpy(),
+            "requested_size": strategy.size.reindex(index).to_numpy(),
+            "exposure": strategy.exposure.to_numpy(),
+        }
+    )
+
+
+def trades_frame(strategy: StrategyResult) -> pd.DataFrame:
+    """One row a trade: entry/exit date and price, size (units), pnl (cash), return, status."""
+    return strategy.trades.reset_index(drop=True)
+
+
+def _is_figure(value) -> bool:
+    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+
+
+def metrics_frame(figures: dict, benchmark: dict) -> pd.DataFrame:
+    """metric, strategy, benchmark: the numeric entries of a strategy in metrics.json, as they are there."""
+    rows = [
+        {
+            "metric": name,
+            "strategy": math.nan if value is None else value,
+            "benchmark": math.nan if benchmark.get(name) is None else benchmark[name],
+        }
+        for name, value in figures.items()
+        if _is_figure(value)
+    ]
+    return pd.DataFrame(rows, columns=["metric", "strategy", "benchmark"], dtype=object)  # counts stay integers
+
+
+def aligned_inputs_frame(model: ModelResult) -> pd.DataFrame:
+    """date, the model's output columns (prediction, attention, ...) and the price aligned to them."""
+    frame = model.output.assign(price=model.price.reindex(model.output.index))
+    return frame.rename_axis("date").reset_index()
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\n").encode()
+
+
+def strategy_downloads(report: Report, document: dict) -> dict[str, dict[str, bytes]]:
+    """Each strategy's CSVs by file name ({id: {"trades.csv": b"...", ...}}); figures from metrics.json."""
+    files = {}
+    for model, strategy in report.strategies:
+        frames = {
+            "daily_returns": daily_returns_frame(model, strategy),
+            "positions": positions_frame(model, strategy),
+            "trades": trades_frame(strategy),
+            "metrics": metrics_frame(document["strategies"][strategy.id], document["models"][model.id]["benchmark"]),
+        }
+        files[strategy.id] = {STRATEGY_FILES[kind]: csv_bytes(frame) for kind, frame in frames.items()}
+    return files
+
+
+def download_files(report: Report, document: dict) -> dict[str, bytes]:
+    """Every CSV of the report by its site-relative path."""
+    paths = download_paths(report)
+    files = {}
+    for sid, by_name in strategy_downloads(report, document).items():
+        for kind, name in STRATEGY_FILES.items():
+            files[paths["strategies"][sid][kind]] = by_name[name]
+    for model in report.models:
+        files[paths["models"][model.id]["aligned_inputs"]] = csv_bytes(aligned_inputs_frame(model))
+    return files
