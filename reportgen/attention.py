@@ -1,4 +1,9 @@
-"""Attention diagnostics: is an attention series informative at all? Plain numpy."""
+"""Attention diagnostics: is an attention series informative at all? Plain numpy.
+
+Scores derived from the full attention vector take weights as a (dates x steps) array whose
+column k is the weight on the day k steps before the prediction date (lag 0 = most recent),
+each row a softmax (non-negative, summing to 1).
+"""
 
 from __future__ import annotations
 
@@ -18,29 +23,84 @@ class AttentionSummary:
     std: float
     degenerate: bool
     reason: str  # one sentence for the reader; empty when not degenerate
+    steps: int | None = None  # T, the window length, when the attention vector is known
 
 
 def uniform_steps(mean: float, max_steps: int = 512, tolerance: float = 1e-5) -> int | None:
-    """T when `mean` equals 1/T to rounding (the mean of any softmax over T steps), else None."""
+    """T >= 2 when `mean` equals 1/T to rounding (the mean of any softmax over T steps), else None."""
     if mean <= 0:
         return None
     steps = round(1.0 / mean)
-    return steps if 1 <= steps <= max_steps and abs(mean - 1.0 / steps) <= tolerance else None
+    return steps if 2 <= steps <= max_steps and abs(mean - 1.0 / steps) <= tolerance else None
 
 
-def attention_summary(attention: pd.Series, column: str) -> AttentionSummary:
+def attention_summary(attention: pd.Series, column: str, steps: int | None = None) -> AttentionSummary:
     """Mean, spread and a degeneracy verdict for one attention score series."""
     values = attention.to_numpy(dtype=float)
     mean, std = float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
     constant = std <= CONSTANT_RELATIVE_STD * max(abs(mean), 1e-12)
-    steps = uniform_steps(mean) if constant else None
-    if steps is not None:
+    # 1/T is the signature of a softmax mean, unless the score is another one derived from the vector.
+    softmax_mean = column not in SCORES or column == "attention_mean"
+    uniform = uniform_steps(mean) if constant and softmax_mean else None
+    if uniform is not None:
         reason = (
-            f"`{column}` is constant at {mean:.6f} = 1/{steps}: the mean of a softmax over "
-            f"{steps} steps is always 1/{steps}, so this column carries no information."
+            f"`{column}` is constant at {mean:.6f} = 1/{uniform}: the mean of a softmax over "
+            f"{uniform} steps is always 1/{uniform}, so this column carries no information."
         )
     elif constant:
         reason = f"`{column}` is constant ({mean:.6g}, std {std:.2g}): it carries no information."
     else:
         reason = ""
-    return AttentionSummary(column=column, mean=mean, std=std, degenerate=constant, reason=reason)
+    return AttentionSummary(column=column, mean=mean, std=std, degenerate=constant, reason=reason, steps=steps)
+
+
+def _rows_summing_to_one(weights: np.ndarray) -> np.ndarray:
+    return weights / weights.sum(axis=1, keepdims=True)
+
+
+def attention_max(weights: np.ndarray) -> np.ndarray:
+    """Largest weight of each row: 1/T for uniform attention, 1 when one day takes it all."""
+    return _rows_summing_to_one(weights).max(axis=1)
+
+
+def attention_concentration(weights: np.ndarray) -> np.ndarray:
+    """1 - entropy / log T of each row: 0 for uniform attention, 1 when one day takes it all."""
+    w = _rows_summing_to_one(weights)
+    plogp = np.where(w > 0, w * np.log(np.where(w > 0, w, 1.0)), 0.0)
+    return np.clip(1.0 + plogp.sum(axis=1) / np.log(w.shape[1]), 0.0, 1.0)
+
+
+def attention_last(weights: np.ndarray) -> np.ndarray:
+    """Weight on the most recent day of the window (lag 0)."""
+    return _rows_summing_to_one(weights)[:, 0]
+
+
+def attention_mean_lag(weights: np.ndarray) -> np.ndarray:
+    """Attention-weighted mean lag in days (0 = the most recent day, T - 1 = the oldest)."""
+    w = _rows_summing_to_one(weights)
+    return w @ np.arange(w.shape[1], dtype=float)
+
+
+def attention_mean(weights: np.ndarray) -> np.ndarray:
+    """Mean weight of each row: always 1/T for a softmax, so never informative (kept to show it)."""
+    return np.asarray(weights, dtype=float).mean(axis=1)
+
+
+SCORES = {
+    "attention_max": attention_max,
+    "attention_concentration": attention_concentration,
+    "attention_last": attention_last,
+    "attention_mean_lag": attention_mean_lag,
+    "attention_mean": attention_mean,
+}
+
+
+def attention_scores(weights: pd.DataFrame) -> pd.DataFrame:
+    """Every derived score (columns named as in `SCORES`) of a (dates x lags) weight frame."""
+    values = weights.to_numpy(dtype=float)
+    return pd.DataFrame({name: score(values) for name, score in SCORES.items()}, index=weights.index)
+
+
+def lag_profile(weights: pd.DataFrame) -> pd.Series:
+    """Mean weight on each lag over all dates (sums to 1): where the model looks on average."""
+    return pd.Series(_rows_summing_to_one(weights.to_numpy(dtype=float)).mean(axis=0), index=weights.columns, name="weight")

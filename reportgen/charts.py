@@ -106,12 +106,15 @@ def position_size_chart(sizes: pd.DataFrame) -> alt.Chart:
     return _time_lines(sizes, "value", "fraction", ".0%").properties(height=200)
 
 
-def attention_chart(attention: pd.DataFrame) -> alt.Chart:
-    """Attention score over time with the model's long signal: columns date, attention, signal."""
+def attention_chart(attention: pd.DataFrame, constant: bool = False) -> alt.Chart:
+    """Attention score over time with the model's long signal: columns date, attention, signal.
+
+    A `constant` score is drawn on an axis from zero, so float noise does not look like signal.
+    """
     data = thinned(attention)
     base = alt.Chart(data).encode(x=alt.X("date:T", title=None))
     line = base.mark_line(color=_PALETTE[3]).encode(
-        y=alt.Y("attention:Q", title="attention score", scale=alt.Scale(zero=False)),
+        y=alt.Y("attention:Q", title="attention score", scale=alt.Scale(zero=constant)),
         tooltip=[
             alt.Tooltip("date:T", format="%Y-%m-%d"),
             alt.Tooltip("attention:Q", format=".6f"),
@@ -123,6 +126,137 @@ def attention_chart(attention: pd.DataFrame) -> alt.Chart:
         color=alt.Color("signal:N", title="long signal", scale=alt.Scale(range=["#bbbbbb", _PALETTE[2]])),
     )
     return alt.layer(line, ticks).add_params(_zoom()).properties(width="container")
+
+
+def attention_lags_chart(cells: pd.DataFrame, weight_title: str) -> alt.Chart:
+    """Heatmap of the attention vector: columns date, date_end (the cell's span), lag, weight."""
+    return (
+        alt.Chart(cells)
+        .mark_rect()
+        .encode(
+            x=alt.X("date:T", title=None),
+            x2="date_end:T",
+            y=alt.Y("lag:O", title="days back (0 = latest)", sort="ascending"),
+            color=alt.Color(
+                "weight:Q", title=weight_title, scale=alt.Scale(scheme="blues"),
+                legend=alt.Legend(format=".3~f", tickCount=4, gradientLength=240),
+            ),
+            tooltip=[
+                alt.Tooltip("date:T", format="%Y-%m-%d", title="from"),
+                alt.Tooltip("lag:O", title="days back"),
+                alt.Tooltip("weight:Q", format=".4f"),
+            ],
+        )
+        .add_params(_zoom())
+        .properties(width="container", height=alt.Step(9))
+    )
+
+
+def attention_profile_chart(profile: pd.DataFrame, uniform_weight: float) -> alt.Chart:
+    """Mean weight on each lag as bars, with the uniform weight 1/T as a dashed rule:
+    columns lag, weight."""
+    bars = (
+        alt.Chart(profile)
+        .mark_bar(color=_PALETTE[0])
+        .encode(
+            x=alt.X("lag:O", title="days back (0 = latest)"),
+            y=alt.Y("weight:Q", title="mean weight", axis=alt.Axis(format=".1%")),
+            tooltip=[alt.Tooltip("lag:O", title="days back"), alt.Tooltip("weight:Q", format=".4f")],
+        )
+    )
+    uniform = (
+        alt.Chart(pd.DataFrame({"weight": [uniform_weight], "label": ["uniform (1/T)"]}))
+        .mark_rule(color="#444", strokeDash=[4, 4])
+        .encode(y="weight:Q", tooltip=[alt.Tooltip("label:N", title=None), alt.Tooltip("weight:Q", format=".4f")])
+    )
+    return alt.layer(bars, uniform).properties(width="container", height=200)
+
+
+def histogram_chart(bins: pd.DataFrame, title: str, value_format: str = ".3f", markers: pd.DataFrame | None = None) -> alt.Chart:
+    """Counts per bin as bars (columns bin_start, bin_end, count), with optional vertical
+    markers (columns value, label; at most two) drawn as rules in their order: the first
+    green, the last red and on top (the figure to judge against the bars)."""
+    bars = (
+        alt.Chart(bins)
+        .mark_bar(color=_PALETTE[5], opacity=0.75)
+        .encode(
+            x=alt.X("bin_start:Q", title=title, bin="binned", axis=alt.Axis(format=value_format)),
+            x2="bin_end:Q",
+            y=alt.Y("count:Q", title="days" if markers is None else "runs"),
+            tooltip=[
+                alt.Tooltip("bin_start:Q", title="from", format=value_format),
+                alt.Tooltip("bin_end:Q", title="to", format=value_format),
+                alt.Tooltip("count:Q"),
+            ],
+        )
+    )
+    if markers is None:
+        return bars.properties(width="container", height=160)
+    rules = (
+        alt.Chart(markers)
+        .mark_rule(strokeWidth=2.5)
+        .encode(
+            x="value:Q",
+            color=alt.Color(
+                "label:N", title=None, scale=alt.Scale(domain=list(markers["label"]), range=[_PALETTE[2], _PALETTE[3]])
+            ),
+            tooltip=[alt.Tooltip("label:N", title=None), alt.Tooltip("value:Q", format=value_format)],
+        )
+    )
+    return alt.layer(bars, rules).properties(width="container", height=200)
+
+
+def bucket_chart(buckets: pd.DataFrame, value: str, title: str, value_format: str, reference: float | None = None) -> alt.Chart:
+    """Grouped bars per quantile bucket (1 = lowest), one colour per factor: columns factor,
+    bucket, `value`; an optional dashed rule at `reference`."""
+    bars = (
+        alt.Chart(buckets)
+        .mark_bar()
+        .encode(
+            x=alt.X("bucket:O", title="quintile of the factor (1 = lowest)", axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("factor:N", sort=list(dict.fromkeys(buckets["factor"]))),
+            y=alt.Y(f"{value}:Q", title=title, axis=alt.Axis(format=value_format)),
+            color=alt.Color("factor:N", title=None, sort=list(dict.fromkeys(buckets["factor"]))),
+            tooltip=[
+                alt.Tooltip("factor:N"),
+                alt.Tooltip("bucket:O", title="quintile"),
+                alt.Tooltip(f"{value}:Q", title=title, format=value_format),
+                alt.Tooltip("low:Q", title="factor from", format=".4g"),
+                alt.Tooltip("high:Q", title="factor to", format=".4g"),
+                alt.Tooltip("count:Q", title="days"),
+            ],
+        )
+    )
+    if reference is None:
+        return bars.properties(width="container", height=220)
+    rule = alt.Chart(pd.DataFrame({"y": [reference]})).mark_rule(color="#444", strokeDash=[4, 4]).encode(y="y:Q")
+    return alt.layer(bars, rule).properties(width="container", height=220)
+
+
+def calibration_chart(bins: pd.DataFrame) -> alt.Chart:
+    """Reliability diagram: observed share of up days against the mean predicted probability per
+    bin (columns mean_predicted, observed_up_rate, count), with the diagonal of perfect calibration."""
+    low = float(min(bins["mean_predicted"].min(), bins["observed_up_rate"].min()))
+    high = float(max(bins["mean_predicted"].max(), bins["observed_up_rate"].max()))
+    diagonal = (
+        alt.Chart(pd.DataFrame({"mean_predicted": [low, high], "observed_up_rate": [low, high]}))
+        .mark_line(color="#888", strokeDash=[4, 4])
+        .encode(x="mean_predicted:Q", y="observed_up_rate:Q")
+    )
+    observed = (
+        alt.Chart(bins)
+        .mark_line(point=True, color=_PALETTE[0])
+        .encode(
+            x=alt.X("mean_predicted:Q", title="predicted probability of an up day (bin mean)", scale=alt.Scale(zero=False), axis=alt.Axis(format=".0%", tickCount=6)),
+            y=alt.Y("observed_up_rate:Q", title="share of next days up", scale=alt.Scale(zero=False), axis=alt.Axis(format=".0%", tickCount=6)),
+            tooltip=[
+                alt.Tooltip("mean_predicted:Q", title="mean predicted", format=".1%"),
+                alt.Tooltip("observed_up_rate:Q", title="observed up", format=".1%"),
+                alt.Tooltip("count:Q", title="days"),
+            ],
+        )
+    )
+    return alt.layer(observed, diagonal).properties(width="container", height=260)
 
 
 def rolling_sharpe_chart(rolling: pd.DataFrame, title: str) -> alt.Chart:

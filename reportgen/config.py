@@ -51,11 +51,27 @@ class ModelConfig(_Strict):
         description="CSV whose first column is the date, with a `predictions` column of "
         "probabilities that the next day closes up."
     )
-    attention_column: str = Field("attention_mean", description="Attention score column.")
     provenance: Path | None = Field(
         None,
         description="Sidecar JSON written by `reportgen train` beside the predictions; when set, "
         "the report gains a model page (models/<id>.md) with per-fold scores and training curves.",
+    )
+    attention_column: str = Field(
+        "attention_mean",
+        description="Attention score: a column of the predictions CSV, or a score derived from "
+        "its attention vector: attention_max, attention_concentration, attention_last, "
+        "attention_mean_lag, attention_mean. A CSV column of the same name wins.",
+    )
+    attention_prefix: str = Field(
+        "att_",
+        min_length=1,
+        description="Columns <prefix>0 .. <prefix>{T-1} of the predictions CSV, when present, "
+        "hold the full attention vector (T softmax weights a row).",
+    )
+    attention_order: Literal["newest_first", "oldest_first"] = Field(
+        "newest_first",
+        description='"newest_first": <prefix>0 is the weight on the most recent day of the '
+        'window; "oldest_first": <prefix>0 is the oldest.',
     )
 
 
@@ -171,6 +187,15 @@ class TrainingConfig(_Strict):
     )
 
 
+class AttentionTestsConfig(_Strict):
+    """The placebo test of every strategy that filters or sizes by attention."""
+
+    permutations: int = Field(
+        1000, ge=1, description="Shuffles of the attention in time, one backtest each (>= 1,000 advised)."
+    )
+    seed: int = Field(0, ge=0, description="Seed of the shuffles: the same seed gives the same p-value.")
+
+
 class SiteConfig(_Strict):
     title: str = Field("Strategy report", description="Title of the site.")
     templates: Path | None = Field(None, description="Folder of Jinja page templates.")
@@ -198,6 +223,7 @@ class Config(_Strict):
     sweep: SweepConfig = SweepConfig()
     statistics: StatisticsConfig = StatisticsConfig()
     training: TrainingConfig | None = Field(None, description="Read by `reportgen train` only.")
+    attention_tests: AttentionTestsConfig = AttentionTestsConfig()
     source: Path = Field(Path("."), exclude=True, description="File the config was read from.")
 
     @model_validator(mode="after")
@@ -227,11 +253,16 @@ class TrainConfig(_Strict):
 
     data: DataConfig
     training: TrainingConfig = TrainingConfig()
-    backtest: dict | None = Field(None, description="Read by `reportgen build` only.")
-    models: list | None = Field(None, description="Read by `reportgen build` only.")
-    strategies: list | None = Field(None, description="Read by `reportgen build` only.")
-    site: dict | None = Field(None, description="Read by `reportgen build` only.")
     source: Path = Field(Path("."), exclude=True, description="File the config was read from.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _leave_build_tables_to_build(cls, table: Any) -> Any:
+        """Tables that only `reportgen build` reads are checked by build, not here."""
+        if not isinstance(table, dict):
+            return table
+        build_only = set(Config.model_fields) - set(cls.model_fields)
+        return {key: value for key, value in table.items() if key not in build_only}
 
 
 def _keys_of(model: type[BaseModel], loc: tuple) -> list[str]:

@@ -7,6 +7,7 @@ applies. Nothing here guesses: NaN is never filled, and prices are never mistake
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,8 @@ from reportgen.errors import DataError
 log = logging.getLogger(__name__)
 
 PREDICTIONS_COLUMN = "predictions"
+# A row of attention weights is a softmax: it must sum to 1 within this (CSV rounding).
+WEIGHT_SUM_TOLERANCE = 0.01
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -82,12 +85,13 @@ def _first_violation(values: pd.Series, ok: pd.Series, path: Path, column: str, 
         )
 
 
-def _sorted_unique(frame: pd.DataFrame | pd.Series, path: Path):
+def _sorted_unique(frame: pd.DataFrame | pd.Series, path: Path, warn: bool = True):
     duplicated = frame.index.duplicated()
     if duplicated.any():
         raise DataError(f"{path}: duplicate date {frame.index[duplicated][0].date()}")
     if not frame.index.is_monotonic_increasing:
-        log.warning("%s: dates were not in order; sorted them", path)
+        if warn:
+            log.warning("%s: dates were not in order; sorted them", path)
         frame = frame.sort_index()
     return frame
 
@@ -103,20 +107,90 @@ def read_prices(path: Path, date_column: str = "Date", price_column: str = "Adju
     return _sorted_unique(prices.rename("price"), path)
 
 
-def read_predictions(path: Path, attention_column: str = "attention_mean") -> pd.DataFrame:
-    """Model output indexed by date: columns `predictions` (probability up) and `attention`."""
+def read_predictions(
+    path: Path, attention_column: str = "attention_mean", derived_scores: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Model output indexed by date: columns `predictions` (probability up) and `attention`.
+
+    The attention is the CSV column `attention_column` or, when the CSV has no such column, the
+    column of that name in `derived_scores` (scores derived from the file's attention vector).
+    """
     frame = _read_csv(path)
     date_column = str(frame.columns[0])
     _require_column(frame, PREDICTIONS_COLUMN, path, "predictions")
-    _require_column(frame, attention_column, path, "attention")
+    from_vector = (
+        attention_column not in frame.columns
+        and derived_scores is not None
+        and attention_column in derived_scores.columns
+    )
+    if not from_vector:
+        _require_attention_column(frame, attention_column, path, derived_scores)
     dates = _dates(frame[date_column], path, date_column or "first column")
     predictions = _numbers(frame[PREDICTIONS_COLUMN], dates, path, PREDICTIONS_COLUMN)
     in_unit = (predictions >= 0) & (predictions <= 1)
     _first_violation(predictions, in_unit, path, PREDICTIONS_COLUMN, "probabilities must be in [0, 1]")
-    attention = _numbers(frame[attention_column], dates, path, attention_column)
+    if from_vector:
+        attention = derived_scores[attention_column].reindex(dates).rename(attention_column)
+    else:
+        attention = _numbers(frame[attention_column], dates, path, attention_column)
     _first_violation(attention, attention >= 0, path, attention_column, "attention must be >= 0")
     model_output = pd.DataFrame({"prediction": predictions, "attention": attention})
     return _sorted_unique(model_output, path)
+
+
+def _require_attention_column(
+    frame: pd.DataFrame, column: str, path: Path, derived_scores: pd.DataFrame | None
+) -> None:
+    if column in frame.columns:
+        return
+    found = ", ".join(repr(str(c)) for c in frame.columns)
+    if derived_scores is None:
+        hint = "; scores such as attention_max need the attention vector as columns att_0 .. att_{T-1}"
+    else:
+        hint = "; scores derived from the attention vector: " + ", ".join(derived_scores.columns)
+    raise DataError(f"{path}: no attention column {column!r}; columns found: {found}{hint}")
+
+
+def read_attention_weights(path: Path, prefix: str = "att_", order: str = "newest_first") -> pd.DataFrame | None:
+    """The full attention vector of a predictions CSV, or None when it has no `<prefix>k` columns.
+
+    Returns a (dates x lags) frame whose column k is the weight on the day k steps before the
+    prediction date (0 = most recent), whatever `order` the file uses ("newest_first": `<prefix>0`
+    is the most recent day; "oldest_first": it is the oldest). Weights must be finite and
+    non-negative, and each row must sum to 1 (a softmax).
+    """
+    frame = _read_csv(path)
+    pattern = re.compile(re.escape(prefix) + r"(\d+)$")
+    steps = {int(m.group(1)): str(c) for c in frame.columns if (m := pattern.fullmatch(str(c)))}
+    if not steps:
+        return None
+    window = max(steps) + 1
+    missing = [f"{prefix}{k}" for k in range(window) if k not in steps]
+    if missing:
+        raise DataError(
+            f"{path}: attention columns must run {prefix}0 .. {prefix}{window - 1} without gaps; "
+            f"missing {', '.join(missing[:5])}"
+        )
+    if window < 2:
+        raise DataError(f"{path}: an attention vector needs at least 2 steps, found only {prefix}0")
+    date_column = str(frame.columns[0])
+    dates = _dates(frame[date_column], path, date_column or "first column")
+    weights = {}
+    for k in range(window):
+        column = steps[k]
+        values = _numbers(frame[column], dates, path, column)
+        _first_violation(values, values >= 0, path, column, "attention weights must be >= 0")
+        weights[k] = values.to_numpy()
+    matrix = np.column_stack([weights[k] for k in range(window)])
+    sums = pd.Series(matrix.sum(axis=1), index=dates)
+    _first_violation(
+        sums, (sums - 1.0).abs() <= WEIGHT_SUM_TOLERANCE, path,
+        f"{prefix}0 .. {prefix}{window - 1}", "attention weights of a row must sum to 1 (a softmax)",
+    )
+    if order == "oldest_first":
+        matrix = matrix[:, ::-1]
+    lags = pd.RangeIndex(window, name="lag")
+    return _sorted_unique(pd.DataFrame(matrix, index=dates, columns=lags), path, warn=False)
 
 
 def aligned_prices(prices: pd.Series, dates: pd.DatetimeIndex, path: Path) -> pd.Series:

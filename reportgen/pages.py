@@ -38,6 +38,13 @@ def text(value) -> Markup:
     return Markup(_MARKDOWN_SPECIALS.sub(r"\\\1", escaped))
 
 
+def code(value) -> Markup:
+    """A user-supplied name as inline code: HTML-escaped, markdown specials as entities (inside
+    backticks a markdown escape would show its backslash)."""
+    escaped = _MARKDOWN_SPECIALS.sub(lambda m: f"&#{ord(m.group(1))};", str(escape(str(value))))
+    return Markup(f"<code>{escaped}</code>")
+
+
 def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
@@ -107,7 +114,7 @@ def _environment(templates: Path, specs: dict[str, dict]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(text=text, pct=pct, num=num)
+    env.filters.update(text=text, pct=pct, num=num, code=code)
     env.filters.update(interval=interval)
 
     def chart(chart_id: str, caption: str = "", empty: str = "Nothing to draw.") -> Markup:

@@ -21,7 +21,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from reportgen import __version__, attention, backtest, charts, downloads, loaders, metrics, pages, provenance, signals, site, views
+from reportgen import (
+    __version__, attention, attention_tests, backtest, charts, downloads, informativeness, loaders, metrics, pages,
+    provenance, signals, site, views,
+)
 from reportgen.footer import provenance_line
 from reportgen import robustness
 from reportgen.config import Config, ModelConfig
@@ -85,11 +88,67 @@ def _benchmark_returns(price: pd.Series) -> pd.Series:
     return price.pct_change().fillna(0.0).rename("benchmark")
 
 
+def _assessed_scores(output: pd.DataFrame, column: str, derived: pd.DataFrame | None) -> pd.DataFrame:
+    """The attention score used (first), then every other score derived from the vector."""
+    scores = output[["attention"]].rename(columns={"attention": column})
+    if derived is not None:
+        scores = scores.join(derived.drop(columns=column, errors="ignore").reindex(output.index))
+    return scores
+
+
+def _attention_tests(
+    config: Config, output: pd.DataFrame, price: pd.Series, results: list[StrategyResult], summary: attention.AttentionSummary
+) -> list[StrategyResult]:
+    """Every strategy that filters or sizes by attention, with its exposure-matched control and
+    placebo: all controls and shuffles of all such strategies run as one columnar simulation."""
+    tested = [r for r in results if attention_tests.uses_attention(r.config)]
+    if not tested:
+        return results
+    settings, ppy = config.attention_tests, config.backtest.periods_per_year
+    shuffled = attention_tests.permuted_attention(output["attention"], settings.permutations, settings.seed)
+    wanted, sizes, kinds, control_sizes = [], [], [], {}
+    for r in tested:
+        s = r.config
+        base = signals.long_signal(output["prediction"], s.threshold)
+        control_sizes[s.id] = attention_tests.exposure_matched_size(r.exposure, base)
+        wanted.append(base.to_frame(f"{s.id}/control"))
+        sizes.append((base * control_sizes[s.id]).to_frame(f"{s.id}/control"))
+        placebo = signals.filtered_signals(base, shuffled, s.attention_threshold)
+        wanted.append(placebo.add_prefix(f"{s.id}/"))
+        sizes.append(signals.position_sizes(placebo, shuffled, s.sizing).add_prefix(f"{s.id}/"))
+        kinds += ["percent"] + [s.size_type] * settings.permutations
+    returns = backtest.simulated_returns(
+        price, pd.concat(wanted, axis=1), pd.concat(sizes, axis=1), kinds, config.backtest.init_cash, config.backtest.fees
+    )
+    sharpe = metrics.sharpe_ratios(returns, ppy)
+    tests = {}
+    for r in tested:
+        facts = attention_tests.strategy_facts(
+            r.config, summary.column, summary.degenerate, r.total_trades, r.exposure_in_market, float(output["attention"].max())
+        )
+        tests[r.id] = attention_tests.attention_test(
+            facts,
+            observed_sharpe=float(metrics.sharpe_ratios(r.returns.to_frame(), ppy).iloc[0]),
+            control_size=control_sizes[r.id],
+            control_sharpe=float(sharpe[f"{r.id}/control"]),
+            null_sharpes=sharpe[[f"{r.id}/{k}" for k in range(settings.permutations)]].to_numpy(),
+            seed=settings.seed,
+        )
+    return [dataclasses.replace(r, attention_test=tests[r.id]) if r.id in tests else r for r in results]
+
+
 def model_result(config: Config, model: ModelConfig, prices: pd.Series) -> ModelResult:
-    output = loaders.read_predictions(model.predictions, model.attention_column)
+    weights = loaders.read_attention_weights(model.predictions, model.attention_prefix, model.attention_order)
+    derived = attention.attention_scores(weights) if weights is not None else None
+    output = loaders.read_predictions(model.predictions, model.attention_column, derived)
     training = None if model.provenance is None else provenance.checked_provenance(model.provenance, model.predictions)
     price = loaders.aligned_prices(prices, output.index, model.predictions)
     benchmark_returns = _benchmark_returns(price)
+    steps = None if weights is None else weights.shape[1]
+    scores = _assessed_scores(output, model.attention_column, derived)
+    summaries = {name: attention.attention_summary(scores[name], name, steps) for name in scores.columns}
+    used = summaries[model.attention_column]
+    strategies = _strategy_results(config, model, output, price)
     return ModelResult(
         config=model,
         output=output,
@@ -97,8 +156,14 @@ def model_result(config: Config, model: ModelConfig, prices: pd.Series) -> Model
         benchmark_returns=benchmark_returns,
         benchmark_metrics=metrics.headline_metrics(benchmark_returns, config.backtest.periods_per_year),
         benchmark_monthly_returns=metrics.monthly_returns(benchmark_returns),
-        attention=attention.attention_summary(output["attention"], model.attention_column),
-        strategies=_strategy_results(config, model, output, price),
+        attention=used,
+        strategies=_attention_tests(config, output, price, strategies, used),
+        weights=weights,
+        scores=scores,
+        score_summaries=summaries,
+        informativeness=informativeness.factor_informativeness(
+            output["prediction"], scores, price, [name for name, s in summaries.items() if s.degenerate]
+        ),
         provenance=training,
     )
 
@@ -191,7 +256,9 @@ def metrics_document(report: Report, links: dict | None = None) -> dict:
                     "degenerate": m.attention.degenerate,
                     "mean": m.attention.mean,
                     "std": m.attention.std,
+                    **({"steps": m.attention.steps} if m.attention.steps is not None else {}),
                 },
+                **({"informativeness": _informativeness_document(m)} if m.informativeness is not None else {}),
                 "benchmark": figures(m.benchmark_metrics),
             }
             for m in report.models
@@ -208,6 +275,7 @@ def metrics_document(report: Report, links: dict | None = None) -> dict:
                 "total_fees": s.total_fees,
                 "mean_exposure": float(s.exposure.mean()),
                 "time_in_market": float((s.exposure > 0).mean()),
+                **({"attention_test": _attention_test_document(s.attention_test)} if s.attention_test else {}),
             }
             for m, s in report.strategies
         },
@@ -239,6 +307,51 @@ def _add_robustness(document: dict, report: Report) -> None:
             document["strategies"][s.id].update(robustness.strategy_fields(robust, s.id))
         if robust.sweep is not None:
             document.setdefault("sweeps", {})[m.id] = robustness.sweep_fields(robust.sweep, report.periods_per_year)
+
+
+def _informativeness_document(model: ModelResult) -> dict:
+    info = model.informativeness
+    c = info.calibration
+    return {
+        "forward_return": "simple return from the close of each prediction date to the next close",
+        "scores": {
+            name: {"mean": s.mean, "std": s.std, "degenerate": s.degenerate}
+            for name, s in model.score_summaries.items()
+        },
+        "rank_ic": {
+            ic.factor: {
+                "ic": _json_number(ic.ic),
+                "p_value_newey_west": _json_number(ic.p_value),
+                "n": ic.n,
+                "newey_west_lags": ic.lags,
+                "undefined": ic.undefined or None,
+            }
+            for ic in info.rank_ics
+        },
+        "calibration": {
+            "brier": c.brier,
+            "brier_base_rate": c.brier_base_rate,
+            "auc": _json_number(c.auc),
+            "accuracy": c.accuracy,
+            "always_up_accuracy": c.always_up_accuracy,
+            "n": c.n,
+        },
+    }
+
+
+def _attention_test_document(test) -> dict:
+    return {
+        "observed_sharpe": _json_number(test.observed_sharpe),
+        "exposure_matched_size": test.exposure_matched_size,
+        "exposure_matched_sharpe": _json_number(test.exposure_matched_sharpe),
+        "permutation_p_value": _json_number(test.p_value),
+        "n_permutations": test.n_permutations,
+        "seed": test.seed,
+        "placebo_sharpe_median": _json_number(test.null_quantile(0.5)),
+        "placebo_sharpe_p05": _json_number(test.null_quantile(0.05)),
+        "placebo_sharpe_p95": _json_number(test.null_quantile(0.95)),
+        "verdict": test.verdict,
+    }
 
 
 _PACKAGE = Path(__file__).resolve().parent

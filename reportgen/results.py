@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from reportgen.attention import AttentionSummary
+from reportgen.attention_tests import AttentionTest
 from reportgen.config import ModelConfig, StrategyConfig
 from reportgen.provenance import Provenance
+from reportgen.informativeness import Informativeness
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class StrategyResult:
     rolling_sharpe: pd.DataFrame  # columns raw, annualised
     monthly_returns: pd.DataFrame  # columns year, month, return
     quantstats_table: pd.DataFrame | None
+    attention_test: AttentionTest | None = None  # for strategies that filter or size by attention
 
     @property
     def id(self) -> str:
@@ -50,6 +53,12 @@ class StrategyResult:
         notes = []
         if self.total_trades == 0:
             notes.append(f"strategy {self.id!r} never trades")
+        c = self.config
+        if c.sizing == "attention" and c.size_type == "percent" and self.size.max() > 1:
+            notes.append(
+                f"strategy {self.id!r} sizes by an attention score above 1 (max {self.size.max():.4g}): "
+                "vectorbt caps a percent size at all available cash"
+            )
         return notes
 
 
@@ -123,6 +132,10 @@ class ModelResult:
     attention: AttentionSummary
     strategies: list[StrategyResult] = field(default_factory=list)
     provenance: Provenance | None = None  # how `reportgen train` made the predictions, when known
+    weights: pd.DataFrame | None = None  # the attention vector (dates x lags, lag 0 = newest) if given
+    scores: pd.DataFrame | None = None  # every attention score assessed (the one used first), by date
+    score_summaries: dict[str, AttentionSummary] = field(default_factory=dict)  # the same, by name
+    informativeness: Informativeness | None = None
     robustness: ModelRobustness | None = None
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 
@@ -23,4 +24,21 @@ def position_size(signal: pd.Series, attention: pd.Series, sizing: str) -> pd.Se
         return signal.astype(float).rename("size")
     if sizing == "attention":
         return (signal.astype(float) * attention).rename("size")
+    raise ValueError(f"unknown sizing {sizing!r}")
+
+
+def filtered_signals(signal: pd.Series, attention: pd.DataFrame, attention_threshold: float | None) -> pd.DataFrame:
+    """`filtered_signal` against many attention columns at once: one signal column per column."""
+    repeated = np.repeat(signal.to_numpy(dtype=bool)[:, None], attention.shape[1], axis=1)
+    if attention_threshold is not None:
+        repeated &= attention.to_numpy() > attention_threshold
+    return pd.DataFrame(repeated, index=attention.index, columns=attention.columns)
+
+
+def position_sizes(signals: pd.DataFrame, attention: pd.DataFrame, sizing: str) -> pd.DataFrame:
+    """`position_size` column by column: signal column k sized by attention column k."""
+    if sizing == "full":
+        return signals.astype(float)
+    if sizing == "attention":
+        return signals.astype(float) * attention.to_numpy()
     raise ValueError(f"unknown sizing {sizing!r}")

@@ -5,14 +5,19 @@ Returns Vega-Lite specs keyed by chart id; the page templates place them by id.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from reportgen import charts
+from reportgen.attention import lag_profile
 from reportgen.metrics import drawdown
 from reportgen.provenance import Provenance
 from reportgen.results import ModelResult, Report, StrategyResult
 
 BENCHMARK = "Buy & hold"
+# Above this many date x lag cells the attention heatmap shows weekly (then monthly) means.
+MAX_HEATMAP_CELLS = 6_000
+HISTOGRAM_BINS = 30
 
 
 def _long(series: dict[str, pd.Series], value: str) -> pd.DataFrame:
@@ -99,6 +104,75 @@ def _model_charts(model: ModelResult) -> dict:
         specs[f"{mid}-fold-accuracy"] = charts.fold_scores_chart(fold_scores(training, "accuracy"), "accuracy", ".0%")
         specs[f"{mid}-fold-log-loss"] = charts.fold_scores_chart(fold_scores(training, "log_loss"), "log loss", ".3f")
     return specs
+def histogram(values: np.ndarray, bins: int = HISTOGRAM_BINS) -> pd.DataFrame:
+    """Counts of `values` (NaN left out) in equal-width bins: columns bin_start, bin_end, count.
+
+    Values that differ by less than a millionth of their size (a constant up to float noise)
+    fall in one bin centred on their mean.
+    """
+    values = values[np.isfinite(values)]
+    low, high = float(values.min()), float(values.max())
+    if high - low <= 1e-6 * max(1.0, abs(low), abs(high)):
+        centre, half = float(values.mean()), 0.005 * max(1.0, abs(float(values.mean())))
+        return pd.DataFrame({"bin_start": [centre - half], "bin_end": [centre + half], "count": [len(values)]})
+    counts, edges = np.histogram(values, bins=bins)
+    return pd.DataFrame({"bin_start": edges[:-1], "bin_end": edges[1:], "count": counts})
+
+
+def lag_cells(weights: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The heatmap cells of an attention vector (columns date, date_end, lag, weight) and the
+    resolution shown: daily, or weekly / monthly means when there are too many cells."""
+    for resolution, freq in (("daily", None), ("weekly mean", "W-MON"), ("monthly mean", "MS")):
+        if freq is None:
+            shown = weights
+            # each day's cell reaches the next date, so weekends and holidays leave no gaps
+            starts = shown.index
+            ends = starts[1:].append(pd.DatetimeIndex([starts[-1] + pd.Timedelta(days=1)]))
+        else:
+            shown = weights.groupby(pd.Grouper(freq=freq, label="left", closed="left")).mean().dropna()
+            starts = shown.index
+            ends = starts + (pd.Timedelta(days=7) if freq == "W-MON" else pd.offsets.MonthBegin(1))
+        if shown.size <= MAX_HEATMAP_CELLS or freq == "MS":
+            break
+    cells = shown.set_axis(starts).rename_axis("date").reset_index().assign(date_end=ends)
+    cells = cells.melt(id_vars=["date", "date_end"], var_name="lag", value_name="weight")
+    return cells, resolution
+
+
+def _attention_charts(report: Report, model: ModelResult) -> dict:
+    """The attention page's charts of one model; a chart with nothing to show is left out."""
+    mid, built = model.id, {}
+    if model.weights is not None:
+        cells, resolution = lag_cells(model.weights)
+        built[f"{mid}-attention-lags"] = charts.attention_lags_chart(cells, f"weight ({resolution})")
+        profile = lag_profile(model.weights).rename_axis("lag").reset_index()
+        built[f"{mid}-attention-profile"] = charts.attention_profile_chart(profile, 1.0 / model.weights.shape[1])
+    for name in model.scores.columns if model.scores is not None else []:
+        built[f"{mid}-distribution-{name}"] = charts.histogram_chart(
+            histogram(model.scores[name].to_numpy(dtype=float)), name, ".3~g"
+        )
+    info = model.informativeness
+    if info is not None:
+        if len(info.buckets):
+            built[f"{mid}-buckets-return"] = charts.bucket_chart(info.buckets, "mean_return", "mean next-day return", ".2%", 0.0)
+            built[f"{mid}-buckets-hit-rate"] = charts.bucket_chart(
+                info.buckets, "hit_rate", "share of next days up", ".0%", info.calibration.always_up_accuracy
+            )
+        if len(info.calibration.bins):
+            built[f"{mid}-calibration"] = charts.calibration_chart(info.calibration.bins)
+    for strategy in model.strategies:
+        test = strategy.attention_test
+        if test is not None and len(test.defined_sharpes):
+            markers = pd.DataFrame(
+                {
+                    "value": [test.exposure_matched_sharpe, test.observed_sharpe],  # the strategy drawn on top
+                    "label": ["exposure-matched constant size", "this strategy"],
+                }
+            ).dropna()
+            built[f"{strategy.id}-placebo"] = charts.histogram_chart(
+                histogram(test.null_sharpes), f"Sharpe ({report.periods_per_year} periods a year)", ".3~f", markers
+            )
+    return built
 
 
 def chart_specs(report: Report) -> dict[str, dict]:
@@ -133,8 +207,10 @@ def chart_specs(report: Report) -> dict[str, dict]:
                     "attention": model.output["attention"].to_numpy(),
                     "signal": (model.output["prediction"] > 0.5).map({True: "long", False: "flat"}).to_numpy(),
                 }
-            )
+            ),
+            constant=model.attention.degenerate,
         )
+        built.update(_attention_charts(report, model))
         for strategy in model.strategies:
             built.update(_strategy_charts(report, model, strategy))
         if model.provenance is not None:

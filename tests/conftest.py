@@ -48,6 +48,19 @@ def write_ohlcv(path: Path, table: pd.DataFrame) -> None:
     frame.to_csv(path, index=False)
 
 
+def write_predictions_with_vector(path: Path, dates, predictions, weights: np.ndarray, prefix: str = "att_") -> None:
+    """A predictions CSV with the full attention vector: weights[:, k] is the column `<prefix>k`."""
+    frame = pd.DataFrame({"predictions": predictions}, index=pd.Index(dates.strftime("%Y-%m-%d")))
+    for k in range(weights.shape[1]):
+        frame[f"{prefix}{k}"] = np.round(weights[:, k], 8)
+    frame.to_csv(path)
+
+
+def softmax_rows(logits: np.ndarray) -> np.ndarray:
+    exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
 TINY_CONFIG = """
 [site]
 title = "Tiny report"
@@ -113,6 +126,62 @@ def sharing_site(tmp_path_factory) -> Path:
     project = make_tiny_project(tmp_path_factory.mktemp("sharing"), SHARING_CONFIG)
     build(load_config(project / "reportgen.toml"), project / "site")
     return project / "site"
+
+
+VECTOR_CONFIG = """
+[site]
+title = "Vector report"
+
+[data]
+prices = "prices.csv"
+
+[backtest]
+init_cash = 1000
+fees = 0.001
+
+[attention_tests]
+permutations = 200
+seed = 3
+
+[[models]]
+id = "vec"
+name = "Vector model"
+predictions = "predictions.csv"
+attention_column = "attention_concentration"
+
+[[strategies]]
+id = "signal"
+name = "Signal"
+model = "vec"
+
+[[strategies]]
+id = "sized"
+name = "Sized by concentration"
+model = "vec"
+sizing = "attention"
+"""
+
+VECTOR_STEPS = 12
+
+
+@pytest.fixture
+def vector_project(tmp_path: Path) -> Path:
+    """A project whose predictions carry a 12-step attention vector (att_0 newest). The
+    attention concentrates (one day takes most weight) before up days and spreads out before
+    down days, so attention_concentration is informative by construction."""
+    rng = np.random.default_rng(11)
+    n = 320
+    closes = 100 * np.exp(np.cumsum(rng.normal(0.0002, 0.01, n)))
+    dates = write_prices(tmp_path / "prices.csv", np.round(closes, 4))
+    closes = pd.read_csv(tmp_path / "prices.csv")["Adjusted_close"].to_numpy()
+    up_next = np.append(closes[1:] > closes[:-1], False)[20:]
+    sharpness = np.where(up_next, 4.0, 0.3) + rng.uniform(0, 0.3, n - 20)
+    logits = rng.normal(0, 1, (n - 20, VECTOR_STEPS)) * sharpness[:, None]
+    write_predictions_with_vector(
+        tmp_path / "predictions.csv", dates[20:], np.round(rng.uniform(0.45, 0.7, n - 20), 6), softmax_rows(logits)
+    )
+    (tmp_path / "reportgen.toml").write_text(textwrap.dedent(VECTOR_CONFIG))
+    return tmp_path
 
 
 @pytest.fixture(scope="session")

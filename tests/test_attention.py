@@ -1,7 +1,18 @@
 import numpy as np
+import pytest
 import pandas as pd
 
-from reportgen.attention import attention_summary, uniform_steps
+from reportgen.attention import (
+    attention_concentration,
+    attention_last,
+    attention_max,
+    attention_mean,
+    attention_mean_lag,
+    attention_scores,
+    attention_summary,
+    lag_profile,
+    uniform_steps,
+)
 
 
 def series(values):
@@ -27,3 +38,56 @@ def test_varying_attention_is_not_degenerate():
 def test_uniform_steps():
     assert uniform_steps(1 / 28) == 28
     assert uniform_steps(0.1428) is None
+
+
+# --- scores derived from the full attention vector (rows: dates, columns: lag 0 = newest) ---
+
+ONE_HOT = np.array([[0.0, 0.0, 1.0, 0.0], [1.0, 0.0, 0.0, 0.0]])
+UNIFORM = np.full((3, 4), 0.25)
+
+
+def test_a_one_hot_vector_has_concentration_one_and_max_one():
+    assert attention_concentration(ONE_HOT).tolist() == [1.0, 1.0]
+    assert attention_max(ONE_HOT).tolist() == [1.0, 1.0]
+    assert attention_last(ONE_HOT).tolist() == [0.0, 1.0]
+    assert attention_mean_lag(ONE_HOT).tolist() == [2.0, 0.0]
+
+
+def test_a_uniform_vector_has_concentration_zero_and_is_flagged_degenerate():
+    assert attention_concentration(UNIFORM) == pytest.approx([0.0] * 3, abs=1e-12)
+    assert attention_max(UNIFORM).tolist() == [0.25] * 3
+    assert attention_mean(UNIFORM).tolist() == [0.25] * 3
+    scores = attention_scores(pd.DataFrame(np.full((40, 4), 0.25), index=pd.bdate_range("2024-01-01", periods=40)))
+    for name in ("attention_concentration", "attention_max", "attention_mean"):
+        summary = attention_summary(scores[name], name, steps=4)
+        assert summary.degenerate, name
+    assert "1/4" in attention_summary(scores["attention_mean"], "attention_mean", 4).reason
+    # the largest weight of a uniform vector is 1/T too, but not because it is a softmax mean
+    assert "softmax" not in attention_summary(scores["attention_max"], "attention_max", 4).reason
+
+
+def test_mean_lag_and_concentration_by_hand():
+    weights = np.array([[0.5, 0.25, 0.25]])
+    assert attention_mean_lag(weights)[0] == pytest.approx(0 * 0.5 + 1 * 0.25 + 2 * 0.25)
+    entropy = -(0.5 * np.log(0.5) + 2 * 0.25 * np.log(0.25))
+    assert attention_concentration(weights)[0] == pytest.approx(1 - entropy / np.log(3))
+    assert attention_last(weights)[0] == 0.5 and attention_max(weights)[0] == 0.5
+
+
+def test_scores_stay_in_their_ranges_for_random_softmaxes():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 3, (500, 28))
+    weights = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    concentration = attention_concentration(weights)
+    assert ((concentration >= 0) & (concentration <= 1)).all()
+    assert ((attention_max(weights) >= 1 / 28) & (attention_max(weights) <= 1)).all()
+    assert ((attention_mean_lag(weights) >= 0) & (attention_mean_lag(weights) <= 27)).all()
+    assert attention_mean(weights) == pytest.approx(np.full(500, 1 / 28))
+    # sharper attention (one day dominating more) is more concentrated
+    sharper = np.exp(3 * logits) / np.exp(3 * logits).sum(axis=1, keepdims=True)
+    assert (attention_concentration(sharper) > concentration).mean() > 0.95
+
+
+def test_lag_profile_is_the_mean_weight_per_lag():
+    weights = pd.DataFrame([[1.0, 0.0], [0.5, 0.5]], index=pd.bdate_range("2024-01-01", periods=2))
+    assert lag_profile(weights).tolist() == [0.75, 0.25]

@@ -79,9 +79,10 @@ def test_every_page_draws_every_chart_offline(bundled_site: Path, served: str, b
         assert all(state == "yes" for state, _ in states), (page, states)
         assert all(marks > 0 for _, marks in states), (page, states)
         drawn_total += len(states)
-    # overview, strategies, attention; sensitivity: Sharpe intervals, 3 sweep heatmaps, a cost chart
-    # for each of the 3 strategies that trade
-    assert drawn_total == 2 + 3 * 6 + 4 + 1 + (1 + 3 + 3)
+    # overview, strategies; attention page: score, its distribution, 2 bucket charts, calibration,
+    # 2 placebos; sensitivity: Sharpe intervals, 3 sweep heatmaps, a cost chart for each of the 3
+    # strategies that trade
+    assert drawn_total == 2 + 3 * 6 + 4 + 7 + (1 + 3 + 3)
 
 
 def _open_offline(browser, url: str) -> tuple[list[str], list[str], list[tuple[str, int]]]:
@@ -121,3 +122,34 @@ def test_quantstats_tearsheet_opens_from_disk_without_requests(sharing_site: Pat
     path = sharing_site / "tearsheets/signal-quantstats.html"
     errors, requests, _ = _open_offline(browser, path.as_uri())
     assert errors == [] and requests == []
+
+
+def test_attention_page_of_a_full_vector_draws_every_chart(vector_project: Path, browser):
+    """The lag heatmap, the profile and the score distributions draw too (not in the bundled site)."""
+    from reportgen.config import load_config
+    from reportgen.pipeline import build
+
+    site = vector_project / "site"
+    build(load_config(vector_project / "reportgen.toml"), site)
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        context = browser.new_context()
+        tab = context.new_page()
+        errors = []
+        tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        tab.on("pageerror", lambda e: errors.append(str(e)))
+        tab.goto(f"http://127.0.0.1:{server.server_address[1]}/attention/", wait_until="load")
+        tab.wait_for_function(
+            "() => [...document.querySelectorAll('.reportgen-chart')].every(e => ['yes', 'failed'].includes(e.dataset.drawn))",
+            timeout=20_000,
+        )
+        states = tab.eval_on_selector_all(".reportgen-chart", "els => els.map(e => [e.id, e.dataset.drawn, e.querySelectorAll('svg g.mark-rect path, svg g.mark-line path').length])")
+        context.close()
+    finally:
+        server.shutdown()
+    assert errors == []
+    assert len(states) == 12 and all(drawn == "yes" and marks > 0 for _, drawn, marks in states), states
+    heatmap = next(marks for chart, _, marks in states if chart == "chart-vec-attention-lags")
+    assert heatmap >= 300 * 12  # one cell per date and lag

@@ -1,5 +1,6 @@
 """End to end: build sites into temporary folders and read what was written."""
 
+import html
 import json
 import re
 from pathlib import Path
@@ -28,6 +29,16 @@ def test_bundled_site_has_every_page_chart_and_metrics(bundled_site: Path):
         assert html.count('class="reportgen-spec"') == charts
     filtered = (bundled_site / "strategies/attention_filtered/index.html").read_text()
     assert "No rolling Sharpe: the returns never change" in filtered
+    attention = (bundled_site / "attention/index.html").read_text()
+    assert chart_ids(attention) == [
+        "chart-notebook_att_lstm-attention",
+        "chart-notebook_att_lstm-distribution-attention_mean",
+        "chart-notebook_att_lstm-buckets-return",
+        "chart-notebook_att_lstm-buckets-hit-rate",
+        "chart-notebook_att_lstm-calibration",
+        "chart-notebook_replica-placebo",
+        "chart-attention_sized-placebo",
+    ]  # no placebo chart for attention_filtered: it never trades
     index = (bundled_site / "index.html").read_text()
     assert chart_ids(index) == ["chart-notebook_att_lstm-equity-all", "chart-notebook_att_lstm-drawdown-all"]
     assert "carries no information" in index
@@ -109,3 +120,40 @@ def test_every_page_footer_carries_the_provenance(bundled_site: Path):
         assert f"config sha256 {document['config_sha256'][:12]}" in text
         for path, digest in document["inputs"].items():
             assert f"{path} {digest['sha256'][:12]}" in text, (page, path)
+
+
+def test_bundled_attention_page_and_strategy_pages_carry_the_verdicts(bundled_site: Path):
+    attention = html.unescape((bundled_site / "attention/index.html").read_text())
+    assert "Degenerate attention: <code>attention_mean</code> carries no information" in attention
+    assert "constant at 0.142857 = 1/7" in attention
+    assert attention.count("is constant, so sizing by it is a constant rule") == 4  # 2 verdicts, each in summary and section
+    assert "undefined: constant" in attention
+    for sid in ("notebook_replica", "attention_sized", "attention_filtered"):
+        page = (bundled_site / "strategies" / sid / "index.html").read_text()
+        assert "Verdict of the attention tests" in page and "carries no information" in page
+    assert "Verdict of the attention tests" not in (bundled_site / "strategies/att_lstm_signal/index.html").read_text()
+
+
+def test_a_full_attention_vector_builds_the_lag_profile_and_drives_a_strategy(vector_project: Path):
+    site = vector_project / "site"
+    build(load_config(vector_project / "reportgen.toml"), site)
+    attention = (site / "attention/index.html").read_text()
+    ids = chart_ids(attention)
+    assert ids[:3] == ["chart-vec-attention", "chart-vec-attention-lags", "chart-vec-attention-profile"]
+    assert "chart-sized-placebo" in ids
+    assert {f"chart-vec-distribution-{s}" for s in ("attention_max", "attention_concentration", "attention_last", "attention_mean_lag")} <= set(ids)
+    spec = re.search(r'data-target="chart-vec-attention-lags">(.*?)</script>', attention).group(1)
+    heatmap = json.loads(spec)
+    rows = next(iter(heatmap["datasets"].values()))
+    assert len(rows) == 300 * 12 and {r["lag"] for r in rows} == set(range(12))  # 3,600 cells: daily
+    document = json.loads((site / "metrics.json").read_text())
+    assert document["models"]["vec"]["attention"] == {
+        "column": "attention_concentration",
+        "degenerate": False,
+        "mean": pytest.approx(document["models"]["vec"]["attention"]["mean"]),
+        "std": pytest.approx(document["models"]["vec"]["attention"]["std"]),
+        "steps": 12,
+    }
+    test = document["strategies"]["sized"]["attention_test"]
+    assert test["n_permutations"] == 200 and test["permutation_p_value"] < 0.05
+    assert test["verdict"].startswith("Attention sizing beats both tests")

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from reportgen.errors import DataError
-from reportgen.loaders import aligned_prices, read_predictions, read_prices
+from reportgen.attention import attention_scores
+from reportgen.loaders import aligned_prices, read_attention_weights, read_predictions, read_prices
 
 
 def csv(tmp_path: Path, text: str, name: str = "prices.csv") -> Path:
@@ -80,7 +81,7 @@ def test_predictions_first_column_is_the_date(tmp_path):
     "text, message",
     [
         (",prediction,attention_mean\n2024-01-02,0.6,0.2\n", "no predictions column 'predictions'; columns found: 'Unnamed: 0', 'prediction', 'attention_mean'"),
-        (",predictions\n2024-01-02,0.6\n", "no attention column 'attention_mean'; columns found: 'Unnamed: 0', 'predictions'"),
+        (",predictions\n2024-01-02,0.6\n", "no attention column 'attention_mean'; columns found: 'Unnamed: 0', 'predictions'; scores such as attention_max need the attention vector as columns att_0 .. att_{T-1}"),
         (",predictions,attention_mean\n2024-01-02,1.2,0.2\n", "2024-01-02, column 'predictions': probabilities must be in [0, 1], got 1.2"),
         (",predictions,attention_mean\n2024-01-02,nan,0.2\n", "row 2 (2024-01-02), column 'predictions': expected a finite number, got 'nan'"),
         (",predictions,attention_mean\n2024-01-02,0.5,-0.1\n", "2024-01-02, column 'attention_mean': attention must be >= 0, got -0.1"),
@@ -107,3 +108,66 @@ def test_alignment_refuses_dates_without_any_price():
         aligned_prices(prices, pd.DatetimeIndex(pd.to_datetime(["2023-01-02"])), Path("p.csv"))
     with pytest.raises(DataError, match="2023-12-29: prediction dated before the first price"):
         aligned_prices(prices, pd.DatetimeIndex(pd.to_datetime(["2023-12-29", "2024-01-02"])), Path("p.csv"))
+
+
+VECTOR = ",predictions,att_0,att_1,att_2\n2024-01-02,0.6,0.7,0.2,0.1\n2024-01-03,0.4,0.1,0.1,0.8\n"
+
+
+def test_attention_vector_newest_first_by_default(tmp_path):
+    weights = read_attention_weights(csv(tmp_path, VECTOR, "p.csv"))
+    assert list(weights.columns) == [0, 1, 2] and weights.columns.name == "lag"
+    assert weights.loc["2024-01-02"].to_list() == [0.7, 0.2, 0.1]
+
+
+def test_attention_vector_oldest_first_is_turned_newest_first(tmp_path):
+    weights = read_attention_weights(csv(tmp_path, VECTOR, "p.csv"), order="oldest_first")
+    assert weights.loc["2024-01-02"].to_list() == [0.1, 0.2, 0.7]
+
+
+def test_no_vector_columns_means_no_vector(tmp_path):
+    assert read_attention_weights(csv(tmp_path, ",predictions,attention_mean\n2024-01-02,0.6,0.2\n", "p.csv")) is None
+
+
+def test_a_custom_prefix(tmp_path):
+    path = csv(tmp_path, ",predictions,w0,w1\n2024-01-02,0.6,0.25,0.75\n", "p.csv")
+    assert read_attention_weights(path, prefix="w").iloc[0].to_list() == [0.25, 0.75]
+    assert read_attention_weights(path) is None
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (",predictions,att_0,att_1\n2024-01-02,0.6,0.5,0.5\n2024-01-03,0.6,nan,0.5\n", "row 3 (2024-01-03), column 'att_0': expected a finite number, got 'nan'"),
+        (",predictions,att_0,att_1\n2024-01-02,0.6,inf,0.5\n", "row 2 (2024-01-02), column 'att_0': expected a finite number, got 'inf'"),
+        (",predictions,att_0,att_1\n2024-01-02,0.6,1.2,-0.2\n", "2024-01-02, column 'att_1': attention weights must be >= 0, got -0.2"),
+        (",predictions,att_0,att_1\n2024-01-02,0.6,0.5,0.4\n", "2024-01-02, column 'att_0 .. att_1': attention weights of a row must sum to 1 (a softmax), got 0.9"),
+        (",predictions,att_0,att_2\n2024-01-02,0.6,0.5,0.5\n", "attention columns must run att_0 .. att_2 without gaps; missing att_1"),
+        (",predictions,att_0\n2024-01-02,0.6,1\n", "an attention vector needs at least 2 steps, found only att_0"),
+    ],
+)
+def test_bad_attention_vectors_name_file_date_and_column(tmp_path, text, message):
+    path = csv(tmp_path, text, "p.csv")
+    with pytest.raises(DataError) as error:
+        read_attention_weights(path)
+    assert str(error.value) == f"{path}: {message}"
+
+
+def test_a_derived_score_can_be_the_attention_column(tmp_path):
+    path = csv(tmp_path, VECTOR, "p.csv")
+    derived = attention_scores(read_attention_weights(path))
+    output = read_predictions(path, "attention_last", derived)
+    assert output["attention"].to_list() == pytest.approx([0.7, 0.1])
+    assert output["prediction"].to_list() == [0.6, 0.4]
+
+
+def test_an_unknown_score_lists_the_derived_ones(tmp_path):
+    path = csv(tmp_path, VECTOR, "p.csv")
+    derived = attention_scores(read_attention_weights(path))
+    with pytest.raises(DataError, match="no attention column 'attention_peak'.*derived from the attention vector: attention_max, attention_concentration"):
+        read_predictions(path, "attention_peak", derived)
+
+
+def test_a_csv_column_wins_over_a_derived_score_of_the_same_name(tmp_path):
+    path = csv(tmp_path, ",predictions,attention_max,att_0,att_1\n2024-01-02,0.6,0.3,0.9,0.1\n", "p.csv")
+    derived = attention_scores(read_attention_weights(path))
+    assert read_predictions(path, "attention_max", derived)["attention"].to_list() == [0.3]

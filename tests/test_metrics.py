@@ -94,3 +94,13 @@ def test_quantstats_tearsheet_without_font_warnings_or_network(monkeypatch, capl
     assert "favicon" not in page and "onload" not in page
     assert page.count("<svg") >= 10  # quantstats' charts, inline
     assert metrics.quantstats_tearsheet_html(returns * 0, benchmark, 252, "flat") is None
+
+
+def test_columnar_sharpe_equals_the_quantstats_sharpe_of_each_column():
+    rng = np.random.default_rng(4)
+    returns = pd.DataFrame(rng.normal(0.0005, 0.01, (300, 3)), index=pd.bdate_range("2024-01-01", periods=300))
+    returns[3] = 0.0  # never trades
+    sharpe = metrics.sharpe_ratios(returns, 252)
+    for k in range(3):
+        assert sharpe[k] == pytest.approx(metrics.sharpe_ratio(returns[k], 252), rel=1e-12)
+    assert math.isnan(sharpe[3])

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 
 from reportgen.config import load_config
@@ -105,3 +106,72 @@ def test_build_date_honours_source_date_epoch(bundled, monkeypatch):
     line = provenance_line(bundled)
     assert line.startswith(f"reportgen {bundled.version} · build date {bundled.build_date} · config sha256 {bundled.config_sha256[:12]}")
     assert line.endswith(", ".join(f"{f.path} {f.sha256[:12]}" for f in bundled.inputs))
+
+
+def test_every_attention_strategy_gets_its_verdict(bundled):
+    tests = {s.id: s.attention_test for _, s in bundled.strategies}
+    assert tests["att_lstm_signal"] is None  # it uses no attention
+    sized, replica, filtered = tests["attention_sized"], tests["notebook_replica"], tests["attention_filtered"]
+    assert sized.n_permutations == replica.n_permutations == 1000
+    # a constant score: every shuffle gives the strategy's own Sharpe, so p = 1 and the verdict says why
+    assert sized.p_value == 1.0 and replica.p_value == 1.0
+    assert np.allclose(sized.null_sharpes, sized.observed_sharpe, atol=1e-6)
+    assert sized.verdict.startswith("attention_mean is constant, so sizing by it is a constant rule")
+    # exposure matched: the control holds about 1/7 of the capital, as the strategy does
+    assert sized.exposure_matched_size == pytest.approx(strategy(bundled, "attention_sized").exposure_in_market, rel=0.01)
+    assert sized.exposure_matched_sharpe == pytest.approx(sized.observed_sharpe, abs=0.01)
+    # the replica's units are capped by cash: the control is the full-size signal
+    assert replica.exposure_matched_size == 1.0
+    assert replica.exposure_matched_sharpe == pytest.approx(strategy(bundled, "att_lstm_signal").metrics["sharpe"])
+    assert "no-op" in replica.verdict
+    assert math.isnan(filtered.p_value) and filtered.verdict.startswith("The strategy never trades")
+
+
+def test_informativeness_of_the_bundled_model(bundled):
+    info = bundled.models[0].informativeness
+    assert info.rank_ic("attention_mean").undefined == "constant"
+    prediction = info.rank_ic("prediction")
+    assert prediction.n == 745 and prediction.p_value > 0.05  # no evidence of skill
+    assert info.calibration.accuracy < info.calibration.always_up_accuracy
+
+
+def test_metrics_document_records_attention_and_the_tests(bundled):
+    document = metrics_document(bundled)
+    attention = document["models"]["notebook_att_lstm"]["attention"]
+    assert attention["column"] == "attention_mean" and attention["degenerate"] is True
+    assert "steps" not in attention  # no attention vector in the bundled file
+    assert document["models"]["notebook_att_lstm"]["informativeness"]["rank_ic"]["attention_mean"]["ic"] is None
+    test = document["strategies"]["attention_sized"]["attention_test"]
+    assert set(test) >= {"exposure_matched_sharpe", "permutation_p_value", "n_permutations", "verdict"}
+    assert test["n_permutations"] == 1000 and test["permutation_p_value"] == 1.0
+    assert "attention_test" not in document["strategies"]["att_lstm_signal"]
+
+
+def test_placebo_is_deterministic_for_a_seed(vector_project):
+    path = vector_project / "reportgen.toml"
+
+    def sized_test():
+        return strategy(report(load_config(path)), "sized").attention_test
+
+    first, again = sized_test(), sized_test()
+    assert np.array_equal(first.null_sharpes, again.null_sharpes) and first.p_value == again.p_value
+    path.write_text(path.read_text().replace("seed = 3", "seed = 4"))
+    other = sized_test()
+    assert not np.array_equal(first.null_sharpes, other.null_sharpes)
+    assert other.seed == 4 and len(other.null_sharpes) == 200
+
+
+def test_an_informative_derived_score_passes_both_tests(vector_project):
+    result = report(load_config(vector_project / "reportgen.toml"))
+    model = result.models[0]
+    assert model.attention.column == "attention_concentration" and model.attention.steps == 12
+    assert model.weights.shape == (300, 12)
+    assert not model.attention.degenerate and model.score_summaries["attention_mean"].degenerate
+    assert model.informativeness.rank_ic("attention_concentration").p_value < 0.001
+    test = strategy(result, "sized").attention_test
+    assert test.observed_sharpe > test.exposure_matched_sharpe
+    assert test.p_value < 0.05 and test.verdict.startswith("Attention sizing beats both tests")
+    # the strategy really is sized by the derived score
+    sized = strategy(result, "sized")
+    long_days = sized.signal
+    assert sized.size[long_days].to_numpy() == pytest.approx(model.scores["attention_concentration"][long_days].to_numpy())

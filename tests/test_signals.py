@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reportgen.signals import filtered_signal, long_signal, position_size
+from reportgen.signals import filtered_signal, filtered_signals, long_signal, position_size, position_sizes
 
 DATES = pd.bdate_range("2024-01-01", periods=4)
 
@@ -42,3 +42,18 @@ def test_attention_sizing_invariants(attention_values, data):
     held = signal.to_numpy()
     order = np.argsort(attention.to_numpy()[held], kind="stable")
     assert (np.diff(size.to_numpy()[held][order]) >= 0).all()  # monotone in attention
+
+
+def test_frame_versions_match_the_series_versions_column_by_column():
+    rng = np.random.default_rng(3)
+    dates = pd.bdate_range("2024-01-01", periods=40)
+    signal = pd.Series(rng.uniform(size=40) > 0.5, dates)
+    attention = pd.DataFrame(rng.uniform(0, 0.4, (40, 3)), index=dates)
+    wanted = filtered_signals(signal, attention, 0.2)
+    sizes = position_sizes(wanted, attention, "attention")
+    for k in attention:
+        expected = filtered_signal(signal, attention[k], 0.2)
+        assert wanted[k].to_list() == expected.to_list()
+        assert sizes[k].to_list() == position_size(expected, attention[k], "attention").to_list()
+    assert filtered_signals(signal, attention, None)[1].to_list() == signal.to_list()
+    assert position_sizes(wanted, attention, "full").equals(wanted.astype(float))

@@ -1,0 +1,38 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from reportgen.views import MAX_HEATMAP_CELLS, histogram, lag_cells
+
+
+def weights(days: int, steps: int) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    raw = rng.uniform(size=(days, steps))
+    return pd.DataFrame(raw / raw.sum(axis=1, keepdims=True), index=pd.bdate_range("2020-01-01", periods=days))
+
+
+def test_lag_cells_are_daily_while_small_and_reach_the_next_date():
+    cells, resolution = lag_cells(weights(30, 5))
+    assert resolution == "daily" and len(cells) == 150
+    lag0 = cells[cells["lag"] == 0].reset_index(drop=True)
+    assert (lag0["date_end"].iloc[:-1].to_numpy() == lag0["date"].iloc[1:].to_numpy()).all()  # no weekend gaps
+    assert cells.groupby("date")["weight"].sum().to_numpy() == pytest.approx(np.ones(30))
+
+
+def test_lag_cells_are_thinned_to_weekly_then_monthly_means():
+    frame = weights(746, 28)  # 20,888 daily cells
+    cells, resolution = lag_cells(frame)
+    assert resolution == "weekly mean" and len(cells) <= MAX_HEATMAP_CELLS
+    first_week = frame.loc[: "2020-01-05"].mean()  # Wed 1 .. Fri 3 January 2020
+    assert cells[(cells["date"] == "2019-12-30")].sort_values("lag")["weight"].to_numpy() == pytest.approx(first_week.to_numpy())
+    cells, resolution = lag_cells(weights(2000, 28))
+    assert resolution == "monthly mean" and len(cells) <= MAX_HEATMAP_CELLS
+    assert ((cells["date_end"] - cells["date"]).dt.days >= 28).all()
+
+
+def test_histogram_counts_every_value_and_puts_a_constant_in_one_bin():
+    counts = histogram(np.array([0.0, 0.1, 0.2, 0.9, np.nan]), bins=3)
+    assert counts["count"].to_list() == [3, 0, 1] and counts["bin_start"].iloc[0] == 0.0
+    constant = histogram(np.array([1 / 7 + 1e-9, 1 / 7 - 1e-9] * 10))
+    assert constant["count"].to_list() == [20]
+    assert constant["bin_start"].iloc[0] < 1 / 7 < constant["bin_end"].iloc[0]
