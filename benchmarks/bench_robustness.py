@@ -6,7 +6,9 @@ the stationary block bootstrap.
 Goals (2-core machine): the sweep adds at most 2 s to a build; the bootstrap (>= 1,000 resamples
 of every strategy and buy & hold) takes at most 1 s. Builds run in one process after a warm-up
 build, so that imports and first-call compilation are not counted; whole builds alternate between
-"no sweep" and "1,000-configuration sweep", and the medians are compared.
+"no sweep" and "1,000-configuration sweep" and the fastest of each are compared (the least
+disturbed by other load), and the sweep's own stages are also timed alone; the goal is judged on
+the larger of the two.
 """
 
 from __future__ import annotations
@@ -87,18 +89,22 @@ def main() -> None:
         boot["intervals"].append(seconds)
 
     median = {k: stats.median(v) for d in (builds, parts, boot) for k, v in d.items()}
-    added = median["1,000-config sweep"] - median["no sweep"]
+    fastest = {k: min(v) for k, v in builds.items()}
+    added = fastest["1,000-config sweep"] - fastest["no sweep"]
+    stages = sum(median[k] for k in parts)
     total_boot = sum(median[k] for k in boot)
-    print(f"bundled report, {len(model.output)} days, {len(model.strategies)} strategies; medians of {args.repeats} runs")
-    print(f"  build without sweep          {median['no sweep']:6.2f} s")
-    print(f"  build with {n_configs:,}-config sweep {median['1,000-config sweep']:6.2f} s")
-    print(f"  added by the sweep           {added:6.2f} s   (goal <= 2 s: {'met' if added <= 2 else 'MISSED'})")
+    worst = max(added, stages)
+    print(f"bundled report, {len(model.output)} days, {len(model.strategies)} strategies; {args.repeats} runs each")
+    print(f"  build without sweep           fastest {fastest['no sweep']:5.2f} s, median {median['no sweep']:5.2f} s")
+    print(f"  build with {n_configs:,}-config sweep fastest {fastest['1,000-config sweep']:5.2f} s, median {median['1,000-config sweep']:5.2f} s")
+    print(f"  added by the sweep (fastest builds)   {added:5.2f} s")
     for key in parts:
-        print(f"    {key:30s} {median[key]:6.2f} s")
+        print(f"    {key:34s}{median[key]:5.2f} s (median)")
+    print(f"  sweep goal: <= 2 s; larger of the two measures {worst:.2f} s: {'met' if worst <= 2 else 'MISSED'}")
     print(f"  bootstrap, {settings.bootstrap_resamples:,} resamples x {frame.shape[1] + 1} series (block {block:g} days)")
     for key in boot:
-        print(f"    {key:30s} {median[key]:6.3f} s")
-    print(f"  bootstrap total              {total_boot:6.3f} s   (goal <= 1 s: {'met' if total_boot <= 1 else 'MISSED'})")
+        print(f"    {key:34s}{median[key]:6.3f} s (median)")
+    print(f"  bootstrap total {total_boot:.3f} s; goal <= 1 s: {'met' if total_boot <= 1 else 'MISSED'}")
 
 
 if __name__ == "__main__":
