@@ -55,7 +55,7 @@ def site_pages(site: Path) -> list[str]:
 
 def test_every_page_draws_every_chart_offline(bundled_site: Path, served: str, browser):
     pages = site_pages(bundled_site)
-    assert len(pages) == 8  # overview, 4 strategies, attention, sensitivity, methodology
+    assert len(pages) == 11  # overview, 6 strategies, attention, sensitivity, methodology, the att_lstm model
     drawn_total = 0
     for page in pages:
         url = f"{served}/{'' if page == '.' else page + '/'}"
@@ -79,10 +79,12 @@ def test_every_page_draws_every_chart_offline(bundled_site: Path, served: str, b
         assert all(state == "yes" for state, _ in states), (page, states)
         assert all(marks > 0 for _, marks in states), (page, states)
         drawn_total += len(states)
-    # overview, strategies; attention page: score, its distribution, 2 bucket charts, calibration,
-    # 2 placebos; sensitivity: Sharpe intervals, 3 sweep heatmaps, a cost chart for each of the 3
-    # strategies that trade
-    assert drawn_total == 2 + 3 * 6 + 4 + 7 + (1 + 3 + 3)
+    # overview: equity and drawdown per model; strategies: 6 each, 4 for the one that never trades
+    # (no rolling Sharpe); attention page: 7 for the notebook model (score, its distribution, 2
+    # bucket charts, calibration, 2 placebos) and 12 for att_lstm (score, lag heatmap and profile,
+    # 5 score distributions, 2 bucket charts, calibration, 1 placebo); model page: 5; sensitivity:
+    # per model Sharpe intervals and 3 sweep heatmaps, a cost chart per strategy that trades (5)
+    assert drawn_total == 2 * 2 + 5 * 6 + 4 + (7 + 12) + 5 + (2 * (1 + 3) + 5)
 
 
 def _open_offline(browser, url: str) -> tuple[list[str], list[str], list[tuple[str, int]]]:
@@ -107,7 +109,9 @@ def _open_offline(browser, url: str) -> tuple[list[str], list[str], list[tuple[s
 
 def test_every_tearsheet_draws_every_chart_from_disk(bundled_site: Path, browser):
     tearsheets = sorted((bundled_site / "tearsheets").glob("*.html"))
-    assert [p.stem for p in tearsheets] == ["att_lstm_signal", "attention_filtered", "attention_sized", "notebook_replica"]
+    assert [p.stem for p in tearsheets] == [
+        "att_lstm_signal", "att_lstm_wf_attention_sized", "att_lstm_wf_signal", "attention_filtered", "attention_sized", "notebook_replica",
+    ]
     drawn_total = 0
     for path in tearsheets:
         errors, requests, states = _open_offline(browser, path.as_uri())
@@ -115,7 +119,7 @@ def test_every_tearsheet_draws_every_chart_from_disk(bundled_site: Path, browser
         assert requests == [], (path.name, requests)  # nothing from another host, nor another file
         assert states and all(state == "yes" and marks > 0 for state, marks in states), (path.name, states)
         drawn_total += len(states)
-    assert drawn_total == 3 * 6 + 5  # equity, drawdown, rolling Sharpe, monthly, size, attention
+    assert drawn_total == 5 * 6 + 5  # equity, drawdown, rolling Sharpe, monthly, size, attention (no rolling Sharpe when never trading)
 
 
 def test_quantstats_tearsheet_opens_from_disk_without_requests(sharing_site: Path, browser):

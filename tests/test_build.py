@@ -30,7 +30,7 @@ def test_bundled_site_has_every_page_chart_and_metrics(bundled_site: Path):
     filtered = (bundled_site / "strategies/attention_filtered/index.html").read_text()
     assert "No rolling Sharpe: the returns never change" in filtered
     attention = (bundled_site / "attention/index.html").read_text()
-    assert chart_ids(attention) == [
+    assert chart_ids(attention)[:7] == [
         "chart-notebook_att_lstm-attention",
         "chart-notebook_att_lstm-distribution-attention_mean",
         "chart-notebook_att_lstm-buckets-return",
@@ -40,7 +40,11 @@ def test_bundled_site_has_every_page_chart_and_metrics(bundled_site: Path):
         "chart-attention_sized-placebo",
     ]  # no placebo chart for attention_filtered: it never trades
     index = (bundled_site / "index.html").read_text()
-    assert chart_ids(index) == ["chart-notebook_att_lstm-equity-all", "chart-notebook_att_lstm-drawdown-all"]
+    assert chart_ids(index) == [
+        "chart-notebook_att_lstm-equity-all", "chart-notebook_att_lstm-drawdown-all",
+        "chart-att_lstm-equity-all", "chart-att_lstm-drawdown-all",
+    ]
+    assert "chart-att_lstm-attention-lags" in chart_ids(attention)  # the walk-forward model has the full vector
     assert "carries no information" in index
     document = json.loads((bundled_site / "metrics.json").read_text())
     assert document["strategies"]["notebook_replica"]["total_trades"] == 32
@@ -96,6 +100,12 @@ def test_bundled_sensitivity_page_and_shaded_time_series(bundled_site: Path):
         "chart-notebook_replica-costs",
         "chart-att_lstm_signal-costs",
         "chart-attention_sized-costs",
+        "chart-att_lstm-sharpe-intervals",
+        "chart-att_lstm-sweep-sharpe",
+        "chart-att_lstm-sweep-cagr",
+        "chart-att_lstm-sweep-max-drawdown",
+        "chart-att_lstm_wf_signal-costs",
+        "chart-att_lstm_wf_attention_sized-costs",
     ]
     assert "No chart: the strategy never trades" in html
     assert "Deflated Sharpe ratio" in html and "2022 rate-hike bear market" in html
@@ -111,7 +121,7 @@ def test_bundled_sensitivity_page_and_shaded_time_series(bundled_site: Path):
 def test_every_page_footer_carries_the_provenance(bundled_site: Path):
     document = json.loads((bundled_site / "metrics.json").read_text())
     pages = sorted(bundled_site.rglob("index.html"))
-    assert len(pages) == 8
+    assert len(pages) == 11
     for page in pages:
         footer = re.search(r'md-copyright__highlight">\s*(.*?)\s*</div>', page.read_text(), re.S)
         assert footer, page

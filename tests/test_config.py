@@ -30,7 +30,10 @@ def test_bundled_config_is_read_from_pyproject(monkeypatch):
     config = load_config()
     assert [s.id for s in config.strategies] == [
         "notebook_replica", "att_lstm_signal", "attention_sized", "attention_filtered",
+        "att_lstm_wf_signal", "att_lstm_wf_attention_sized",
     ]
+    assert [m.id for m in config.models] == ["notebook_att_lstm", "att_lstm"]
+    assert config.models[1].attention_column == "attention_max"
     assert config.strategies[0].size_type == "amount"
     assert config.strategies[3].attention_threshold == 0.15
 

@@ -22,7 +22,10 @@ def read(site: Path, path: str) -> pd.DataFrame:
 
 
 def test_every_listed_download_exists_and_is_linked(bundled_site: Path, document: dict):
-    assert set(document["strategies"]) == {"notebook_replica", "att_lstm_signal", "attention_sized", "attention_filtered"}
+    assert set(document["strategies"]) == {
+        "notebook_replica", "att_lstm_signal", "attention_sized", "attention_filtered",
+        "att_lstm_wf_signal", "att_lstm_wf_attention_sized",
+    }
     for sid, figures in document["strategies"].items():
         paths = figures["downloads"]
         assert set(paths) == {"daily_returns", "positions", "trades", "metrics", "tearsheet"}
@@ -95,8 +98,9 @@ def test_aligned_inputs_are_the_model_rows(bundled_site: Path, document: dict):
         assert list(inputs.columns) == ["date", "prediction", "attention", "price"]
         assert len(inputs) == model["rows"]
         assert inputs["attention"].mean() == pytest.approx(model["attention"]["mean"], rel=1e-9)
-        replica = read(bundled_site, document["strategies"]["notebook_replica"]["downloads"]["positions"])
-        assert np.allclose(inputs["price"], replica["price"])
+        first = next(s for s in document["strategies"].values() if s["model"] == mid)
+        positions = read(bundled_site, first["downloads"]["positions"])
+        assert np.allclose(inputs["price"], positions["price"])
 
 
 def test_metrics_frame_keeps_figures_and_counts_apart_from_text():

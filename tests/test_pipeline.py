@@ -60,7 +60,10 @@ def test_metrics_document(bundled):
     for key in ("name", "model", "cagr", "sharpe", "sortino"):
         assert key in replica
     assert document["strategies"]["attention_filtered"]["sharpe"] is None  # NaN becomes null
-    assert set(document["inputs"]) == {"data/GSPC_fixed.csv", "data/df_att_with_attention.csv", "data/market_episodes.csv"}
+    assert set(document["inputs"]) == {
+        "data/GSPC_fixed.csv", "data/df_att_with_attention.csv", "data/att_lstm_predictions.csv", "data/att_lstm_predictions.json",
+        "data/market_episodes.csv",
+    }
     assert all(len(f["sha256"]) == 64 for f in document["inputs"].values())
     assert document["models"]["notebook_att_lstm"]["attention"]["degenerate"] is True
     assert document["benchmark"]["total_return"] == pytest.approx(0.244434, abs=1e-6)
@@ -100,7 +103,7 @@ def test_build_date_honours_source_date_epoch(bundled, monkeypatch):
     from reportgen.footer import provenance_line
 
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    assert build_date(bundled.models) == "2024-12-31"  # the last input date, never the wall clock
+    assert build_date(bundled.models) == "2025-03-07"  # the last input date, never the wall clock
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735776000")  # 2025-01-02 00:00 UTC
     assert build_date(bundled.models) == "2025-01-02"
     line = provenance_line(bundled)
