@@ -7,6 +7,7 @@ Orders fill at the close of the bar whose signal triggers them (vectorbt's conve
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,13 +39,14 @@ def simulate(
     size: pd.DataFrame,
     size_type: list[str] | str,
     init_cash: float,
-    fees: float,
+    fees: float | Sequence[float],
 ) -> Simulation:
     """Long/flat strategies: enter when `signal` turns on, exit when it turns off.
 
     `size` is read at entry bars only: with size_type "percent" it is the fraction of available
     cash spent; with "amount" it is a number of units of the asset (vectorbt's default, which
-    available cash then caps). A position is not resized while its signal stays on.
+    available cash then caps). A position is not resized while its signal stays on. `fees` is
+    one rate (a fraction of traded value) for every column, or one rate per column.
     """
     portfolio = _portfolio(price, signal, size, size_type, init_cash, fees)
     value = portfolio.value()
@@ -101,6 +103,8 @@ def _portfolio(price, signal, size, size_type, init_cash, fees):
     signal = signal.astype(bool)
     kinds = [size_type] * signal.shape[1] if isinstance(size_type, str) else size_type
     types = np.array([[getattr(vbt.portfolio.enums.SizeType, k.capitalize()) for k in kinds]])
+    fee_rates = np.asarray(fees, dtype=float)
+    fee_rates = fee_rates[None, :] if fee_rates.ndim == 1 else fee_rates  # one rate per column
     return vbt.Portfolio.from_signals(
         close=price,
         entries=signal,
@@ -108,6 +112,6 @@ def _portfolio(price, signal, size, size_type, init_cash, fees):
         size=size,
         size_type=types,
         init_cash=init_cash,
-        fees=fees,
+        fees=fee_rates,
         freq="1D",
     )

@@ -387,3 +387,120 @@ def chart_svg(spec: dict) -> str:
     fetched. A chart of container width is drawn at the theme's 640 px. Cached by spec, so a
     preview's rebuilds redraw only what changed."""
     return _svg(json.dumps(spec, sort_keys=True, allow_nan=False))
+
+
+# ---------------------------------------------------------------- market episodes and sensitivity
+
+def _has_time_axis(chart) -> bool:
+    """True when `chart` (or a layer of it) puts dates on its x axis."""
+    if isinstance(chart, alt.LayerChart):
+        return any(_has_time_axis(layer) for layer in chart.layer)
+    x = getattr(getattr(chart, "encoding", alt.Undefined), "x", alt.Undefined)
+    if x is alt.Undefined:
+        return False
+    return getattr(x, "type", alt.Undefined) == "temporal" or str(getattr(x, "shorthand", "")).endswith(":T")
+
+
+def with_episodes(chart, episodes: pd.DataFrame):
+    """`chart` with market episodes shaded behind it when its x axis is time: columns name,
+    description, first, last (the episode's first and last date inside the data). Other charts,
+    and charts without an episode in range, come back unchanged."""
+    if episodes.empty or not _has_time_axis(chart):
+        return chart
+    shading = (
+        alt.Chart(episodes[["name", "description", "first", "last"]])
+        .mark_rect(color="#7f7f7f", opacity=0.14, clip=True)
+        .encode(
+            x=alt.X("first:T", title=None),
+            x2="last:T",
+            tooltip=[
+                alt.Tooltip("name:N", title="episode"),
+                alt.Tooltip("first:T", title="from", format="%Y-%m-%d"),
+                alt.Tooltip("last:T", title="to", format="%Y-%m-%d"),
+                alt.Tooltip("description:N"),
+            ],
+        )
+    )
+    size = {k: getattr(chart, k) for k in ("width", "height") if getattr(chart, k) is not alt.Undefined}
+    return alt.layer(shading, chart).properties(**size)
+
+
+def sweep_heatmap(cells: pd.DataFrame, markers: pd.DataFrame, value: str, title: str, value_format: str, scheme: str) -> alt.LayerChart:
+    """One figure over the sweep grid: columns threshold, row (a label of the other parameters,
+    in display order), `value`, trades; `markers`: threshold, row, marker (configured strategies
+    and the best configuration). Blank cells: the rules never trade, the figure is undefined."""
+    rows = list(dict.fromkeys(cells["row"]))
+    diverging = scheme in ("redblue", "blueorange", "redyellowgreen")
+    scale = alt.Scale(scheme=scheme, domainMid=0) if diverging else alt.Scale(scheme=scheme, reverse=True)
+    base = alt.Chart(cells).encode(
+        x=alt.X("threshold:O", title="prediction threshold (long while prediction > it)", axis=alt.Axis(labelAngle=-45, format=".2f")),
+        y=alt.Y("row:N", title=None, sort=rows, axis=alt.Axis(labelLimit=320)),
+    )
+    blank = base.mark_rect(color="#f0f0f0")
+    filled = base.mark_rect().encode(
+        color=alt.Color(f"{value}:Q", title=title, scale=scale, legend=alt.Legend(format=value_format, orient="right")),
+        tooltip=[
+            alt.Tooltip("threshold:Q", format=".2f"),
+            alt.Tooltip("row:N", title="filter, sizing"),
+            alt.Tooltip(f"{value}:Q", title=title, format=value_format),
+            alt.Tooltip("trades:Q"),
+        ],
+    )
+    points = (
+        alt.Chart(markers)
+        .mark_point(filled=True, size=70, color="#000000", stroke="#ffffff", strokeWidth=1)
+        .encode(
+            x=alt.X("threshold:O"),
+            y=alt.Y("row:N", sort=rows),
+            shape=alt.Shape("marker:N", title="marked", legend=alt.Legend(orient="bottom", columns=2, labelLimit=400)),
+            tooltip=[alt.Tooltip("marker:N", title="marked"), alt.Tooltip("threshold:Q", format=".2f")],
+        )
+    )
+    # A fixed height (not a step) so that the theme's fit-x autosize applies without a warning.
+    return alt.layer(blank, filled, points).properties(width="container", height=14 * len(rows))
+
+
+def cost_chart(costs: pd.DataFrame) -> alt.Chart:
+    """Total return against fees, one line per execution timing: columns fees_bps, execution,
+    total_return, sharpe, total_fees, trades."""
+    return (
+        alt.Chart(costs)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("fees_bps:Q", title="fee per order, basis points of traded value"),
+            y=alt.Y("total_return:Q", title="total return", axis=alt.Axis(format=".0%")),
+            color=alt.Color("execution:N", title=None, sort=list(dict.fromkeys(costs["execution"]))),
+            tooltip=[
+                alt.Tooltip("execution:N"),
+                alt.Tooltip("fees_bps:Q", title="fee (bps)"),
+                alt.Tooltip("total_return:Q", title="total return", format=".2%"),
+                alt.Tooltip("sharpe:Q", format=".2f"),
+                alt.Tooltip("total_fees:Q", title="fees paid", format=",.2f"),
+                alt.Tooltip("trades:Q"),
+            ],
+        )
+        .properties(width="container", height=220)
+    )
+
+
+def interval_chart(intervals: pd.DataFrame, title: str) -> alt.LayerChart:
+    """Point estimates with confidence intervals: columns series, figure, value, low, high.
+    A dashed line marks zero."""
+    order = list(dict.fromkeys(intervals["series"]))
+    base = alt.Chart(intervals).encode(
+        y=alt.Y("series:N", title=None, sort=order),
+        yOffset=alt.YOffset("figure:N", sort=list(dict.fromkeys(intervals["figure"]))),
+        color=alt.Color("figure:N", title=None, sort=list(dict.fromkeys(intervals["figure"]))),
+        tooltip=[
+            alt.Tooltip("series:N"),
+            alt.Tooltip("figure:N"),
+            alt.Tooltip("value:Q", title="estimate", format=".2f"),
+            alt.Tooltip("low:Q", format=".2f"),
+            alt.Tooltip("high:Q", format=".2f"),
+        ],
+    )
+    rules = base.mark_rule(strokeWidth=2).encode(x=alt.X("low:Q", title=title), x2="high:Q")
+    points = base.mark_point(filled=True, size=60).encode(x="value:Q")
+    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#444", strokeDash=[4, 4]).encode(x="x:Q")
+    rows = len(order) * intervals["figure"].nunique()
+    return alt.layer(rules, points, zero).properties(width="container", height=18 * rows)

@@ -10,7 +10,7 @@ import difflib
 import tomllib
 import zoneinfo
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -25,6 +25,11 @@ class DataConfig(_Strict):
     prices: Path = Field(description="CSV of daily prices.")
     date_column: str = Field("Date", description="Column of the prices CSV holding the date.")
     price_column: str = Field("Adjusted_close", description="Column of the price traded.")
+    episodes: Path | None = Field(
+        None,
+        description="CSV of market episodes (name, start, end, description) shaded on every "
+        "time-series chart; default: the list bundled with reportgen (data/market_episodes.csv).",
+    )
     open_column: str | None = Field(None, description="Column of the open (used by `reportgen train`).")
     high_column: str | None = Field(None, description="Column of the high (used by `reportgen train`).")
     low_column: str | None = Field(None, description="Column of the low (used by `reportgen train`).")
@@ -123,6 +128,61 @@ class StrategyConfig(_Strict):
     reference: ReferenceFigures | None = Field(None, description="Figures to reproduce.")
 
 
+def _default_sweep_thresholds() -> list[float]:
+    return [round(0.40 + 0.01 * i, 2) for i in range(21)]
+
+
+class SweepConfig(_Strict):
+    """The sensitivity grid: every combination is one column of one simulation per model."""
+
+    enabled: bool = Field(True, description="Run the grid sweep (costs, lag and statistics always run).")
+    thresholds: list[Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=_default_sweep_thresholds, min_length=1,
+        description="Prediction thresholds: long while prediction > threshold (default 0.40..0.60 by 0.01).",
+    )
+    attention_quantiles: list[Annotated[float, Field(ge=0, lt=1)]] = Field(
+        [0.0, 0.25, 0.5, 0.75], min_length=1,
+        description="Attention filters: trade only while attention >= its q-quantile over the "
+        "model's dates; q = 0 keeps every day (no filter).",
+    )
+    sizings: list[Literal["full", "attention"]] = Field(
+        ["full", "attention"], min_length=1,
+        description='Base size at entry: "full" (1) or "attention" (the attention score).',
+    )
+    size_scales: list[Annotated[float, Field(gt=0, le=1)]] = Field(
+        [0.5, 1.0], min_length=1,
+        description="Fraction of available cash spent at entry = scale x base size, capped at 1.",
+    )
+    fees_bps: list[Annotated[float, Field(ge=0, lt=10_000)]] = Field(
+        [0.0, 5.0, 10.0, 25.0, 50.0], min_length=1,
+        description="Fee levels, in basis points of traded value, every strategy is re-run at.",
+    )
+    execution_lag_days: int = Field(
+        1, ge=1, le=20, description="Delay of the lagged variant: a signal at close t fills at close t + lag."
+    )
+
+    @model_validator(mode="after")
+    def _no_duplicates(self) -> SweepConfig:
+        keys = ("thresholds", "attention_quantiles", "sizings", "size_scales", "fees_bps")
+        repeated = [k for k in keys if len(set(getattr(self, k))) != len(getattr(self, k))]
+        if repeated:
+            raise ValueError("; ".join(f"{k}: a value appears twice" for k in repeated))
+        return self
+
+
+class StatisticsConfig(_Strict):
+    """How the report tests its figures against luck."""
+
+    bootstrap_resamples: int = Field(
+        1000, ge=100, le=100_000, description="Stationary block-bootstrap resamples per model."
+    )
+    bootstrap_seed: int = Field(20240101, ge=0, description="Seed of the bootstrap: same seed, same intervals.")
+    block_length_days: float | None = Field(
+        None, ge=1, description="Expected block length of the stationary bootstrap; default: the "
+        "Politis-White estimate on buy & hold's returns and squared returns, the larger.",
+    )
+    confidence: float = Field(0.95, gt=0.5, lt=1, description="Coverage of every confidence interval.")
+
 class TrainingConfig(_Strict):
     """`reportgen train`: the walk-forward ATT-LSTM. Days are trading days (rows of the prices)."""
 
@@ -178,6 +238,8 @@ class Config(_Strict):
     models: list[ModelConfig] = Field(min_length=1)
     strategies: list[StrategyConfig] = Field(min_length=1)
     site: SiteConfig = SiteConfig()
+    sweep: SweepConfig = SweepConfig()
+    statistics: StatisticsConfig = StatisticsConfig()
     training: TrainingConfig | None = Field(None, description="Read by `reportgen train` only.")
     attention_tests: AttentionTestsConfig = AttentionTestsConfig()
     source: Path = Field(Path("."), exclude=True, description="File the config was read from.")
@@ -264,7 +326,9 @@ def _resolved(config: Config, base: Path) -> Config:
 
     return config.model_copy(
         update={
-            "data": config.data.model_copy(update={"prices": rebase(config.data.prices)}),
+            "data": config.data.model_copy(
+                update={"prices": rebase(config.data.prices), "episodes": rebase(config.data.episodes)}
+            ),
             "models": [
                 m.model_copy(update={"predictions": rebase(m.predictions), "provenance": rebase(m.provenance)})
                 for m in config.models

@@ -331,3 +331,24 @@ def read_price_table(path: Path, date_column: str, columns: dict[str, str]) -> p
         _first_violation(values, values > 0, path, column, f"{role} must be positive")
         table[role] = values
     return _sorted_unique(pd.DataFrame(table), path)
+
+
+EPISODE_COLUMNS = ("name", "start", "end", "description")
+
+
+def read_market_episodes(path: Path) -> pd.DataFrame:
+    """Market episodes sorted by start: columns name, start, end (dates), description."""
+    frame = _read_csv(path)
+    for column in EPISODE_COLUMNS:
+        _require_column(frame, column, path, "episode")
+    episodes = frame[list(EPISODE_COLUMNS)].copy()
+    for column in ("start", "end"):
+        episodes[column] = _dates(episodes[column], path, column)
+    if (episodes["name"].str.strip() == "").any():
+        row = int(np.flatnonzero((episodes["name"].str.strip() == "").to_numpy())[0])
+        raise DataError(f"{path}: row {row + 2}, column 'name': episode without a name")
+    backwards = episodes["end"] < episodes["start"]
+    if backwards.any():
+        row = int(np.flatnonzero(backwards.to_numpy())[0])
+        raise DataError(f"{path}: row {row + 2}: episode {episodes['name'].iloc[row]!r} ends before it starts")
+    return episodes.sort_values("start", kind="stable").reset_index(drop=True)

@@ -80,6 +80,14 @@ def num(value, digits: int = 2) -> str:
     return "n/a" if _missing(value) else f"{value:,.{digits}f}"
 
 
+def interval(bounds, digits: int = 2, percent: bool = False) -> str:
+    """(low, high) -> '[-1.07, 0.63]' (or in percent); 'n/a' when undefined."""
+    if bounds is None or any(_missing(b) for b in bounds):
+        return "n/a"
+    low, high = (pct(b, digits) if percent else num(b, digits) for b in bounds)
+    return f"[{low}, {high}]"
+
+
 def _spec_json(spec: dict) -> str:
     # Escaped so that no user string inside the spec can close the script element.
     raw = json.dumps(spec, separators=(",", ":"), sort_keys=True, allow_nan=False)
@@ -128,7 +136,7 @@ def _environment(templates: Path, specs: dict[str, dict]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(text=text, code=code, prose=prose, pct=pct, num=num)
+    env.filters.update(text=text, code=code, prose=prose, pct=pct, num=num, interval=interval)
 
     def chart(chart_id: str, caption: str = "", empty: str = "Nothing to draw.") -> Markup:
         if chart_id not in specs:
@@ -177,6 +185,7 @@ def rendered_pages(
         if model.provenance is not None:
             pages.append(Page(f"models/{model.id}.md", model.config.name, render("model.md.j2", model=model)))
     pages.append(Page("attention.md", "Attention", render("attention.md.j2")))
+    pages.append(Page("sensitivity.md", "Sensitivity", render("sensitivity.md.j2")))
     pages.append(Page("methodology.md", "Methodology", render("methodology.md.j2")))
     return pages
 

@@ -26,6 +26,7 @@ from reportgen import (
     provenance, signals, site, views,
 )
 from reportgen.footer import provenance_line
+from reportgen import robustness
 from reportgen.config import Config, ModelConfig
 from reportgen.errors import ConfigError
 from reportgen.results import InputFile, ModelResult, Report, StrategyResult
@@ -192,13 +193,19 @@ def report(config: Config, progress: Progress = lambda stage: None) -> Report:
     notes: loaders.Notes = []
     data = config.data
     prices = loaders.read_prices(data.prices, data.date_column, data.price_column, data.exchange_timezone, notes)
+    episodes_name = "data/market_episodes.csv"  # beside the config, else the list bundled with reportgen
+    episodes_file = config.data.episodes or _resource(None, config.source.parent / episodes_name, episodes_name)
+    market_episodes = loaders.read_market_episodes(episodes_file)
     models = []
     for model in config.models:
         progress(f"backtesting model {model.id}")
-        models.append(model_result(config, model, prices, notes))
+        result = model_result(config, model, prices, notes)
+        progress(f"sensitivity of model {model.id}: costs, lag, sweep, bootstrap")
+        models.append(dataclasses.replace(result, robustness=robustness.model_robustness(config, result, market_episodes)))
     base = config.source.parent
     files = [config.data.prices, *dict.fromkeys(m.predictions for m in config.models)]
     files += list(dict.fromkeys(m.provenance for m in config.models if m.provenance is not None))
+    files.append(episodes_file)
     return Report(
         title=config.site.title,
         version=__version__,
@@ -211,6 +218,7 @@ def report(config: Config, progress: Progress = lambda stage: None) -> Report:
         inputs=[InputFile(_shown_path(f, base), _sha256(f)) for f in files],
         config_sha256=_sha256(config.source),
         input_notes=[f"{_shown_path(path, base)}: {sentence}" for path, sentence in notes],
+        episodes_file=_shown_path(episodes_file, base),
     )
 
 
@@ -278,11 +286,33 @@ def metrics_document(report: Report, links: dict | None = None) -> dict:
             for m, s in report.strategies
         },
     }
+    _add_robustness(document, report)
     if links is not None:
         for kind in ("strategies", "models"):
             for entity_id, paths in links[kind].items():
                 document[kind][entity_id]["downloads"] = paths
     return document
+
+
+def _add_robustness(document: dict, report: Report) -> None:
+    """Statistics, cost/lag variants and episodes per strategy; `sweeps` per model."""
+    conventions = document["conventions"]
+    for m in report.models:
+        robust = m.robustness
+        if robust is None:
+            continue
+        conventions["bootstrap"] = {
+            "method": "stationary block bootstrap (arch), paired across strategies and benchmark; percentile intervals",
+            "resamples": robust.resamples, "seed": robust.seed, "confidence": robust.confidence,
+        }
+        conventions["psr"] = "P[true Sharpe > 0] (Bailey & Lopez de Prado 2012), per-period Sharpe, raw kurtosis"
+        conventions["execution_lag_days"] = robust.execution_lag_days
+        document["models"][m.id]["bootstrap_block_days"] = robust.block_days
+        document["models"][m.id]["benchmark"].update(robustness.benchmark_fields(robust))
+        for s in m.strategies:
+            document["strategies"][s.id].update(robustness.strategy_fields(robust, s.id))
+        if robust.sweep is not None:
+            document.setdefault("sweeps", {})[m.id] = robustness.sweep_fields(robust.sweep, report.periods_per_year)
 
 
 def _informativeness_document(model: ModelResult) -> dict:
@@ -410,6 +440,7 @@ def build_inputs(config: Config) -> list[Path]:
     project = config.source.parent
     paths = [config.source, config.data.prices, *(m.predictions for m in config.models)]
     paths += [m.provenance for m in config.models if m.provenance is not None]
+    paths += [config.data.episodes] if config.data.episodes is not None else []
     paths += [config.site.templates or project / "templates", config.site.mkdocs_config or project / "mkdocs.yml"]
     return paths
 

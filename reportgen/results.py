@@ -63,6 +63,65 @@ class StrategyResult:
 
 
 @dataclass(frozen=True)
+class SeriesStatistics:
+    """How far one return series' figures can be trusted (see reportgen.statistics)."""
+
+    sharpe_per_period: float  # mean / std (ddof 1) of daily returns, not annualised
+    skewness: float
+    kurtosis: float  # raw (3 for a normal distribution)
+    n_observations: int
+    psr: float  # probabilistic Sharpe ratio: P[true Sharpe > 0]
+    psr_vs_benchmark: float  # P[true Sharpe > buy & hold's measured Sharpe]; NaN for buy & hold
+    intervals: dict[str, tuple[float, float]]  # sharpe, cagr, max_drawdown, sharpe_diff -> (low, high)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """The sensitivity grid of one model and the deflated Sharpe ratio of its best configuration."""
+
+    table: pd.DataFrame  # one row a configuration: its parameters, figures, and `trial` (counted in N)
+    n_trials: int  # distinct return series with a defined Sharpe ratio
+    sharpe_variance: float  # variance of the trials' per-period Sharpe ratios
+    expected_max_sharpe: float  # per period: the best Sharpe N unskilled trials would be expected to show
+    best: int  # row of `table` with the highest Sharpe ratio (-1 when none is defined)
+    deflated_sharpe: float  # P[the best configuration's true Sharpe > expected_max_sharpe]
+    configured: dict[str, int]  # strategy id -> row of `table` running the same rules
+    off_grid: dict[str, str]  # strategy id -> why no row of the grid runs its rules
+
+    def share_below(self, row: int) -> float:
+        """Share of the configurations with a defined Sharpe whose Sharpe is below that of `row`."""
+        sharpe = self.table["sharpe"].dropna()
+        value = self.table.loc[row, "sharpe"]
+        return float((sharpe < value).mean()) if len(sharpe) and value == value else float("nan")
+
+
+@dataclass(frozen=True)
+class ModelRobustness:
+    """Sensitivity of a model's strategies to costs, timing and parameters, and their statistics."""
+
+    statistics: dict[str, SeriesStatistics]  # by strategy id
+    benchmark_statistics: SeriesStatistics
+    costs: dict[str, pd.DataFrame]  # by strategy id: one row a (lag_days, fees_bps) variant and its figures
+    episodes: pd.DataFrame  # episodes overlapping the dates: name, start, end, description, first, last, clipped
+    episode_returns: pd.DataFrame  # one row an episode, one column a strategy id
+    benchmark_episode_returns: pd.Series  # one row an episode
+    sweep: SweepResult | None
+    block_days: float  # expected block length of the stationary bootstrap
+    block_days_estimated: bool  # True: Politis-White estimate; False: set in the config
+    resamples: int
+    seed: int
+    confidence: float
+    fees_bps: list[float]
+    execution_lag_days: int
+
+    def cost_row(self, strategy_id: str, lag_days: int, fees_bps: float) -> pd.Series | None:
+        """A strategy's figures filled `lag_days` late at `fees_bps`, if that variant was run."""
+        table = self.costs[strategy_id]
+        rows = table[(table["lag_days"] == lag_days) & ((table["fees_bps"] - fees_bps).abs() < 1e-9)]
+        return rows.iloc[0] if len(rows) else None
+
+
+@dataclass(frozen=True)
 class ModelResult:
     config: ModelConfig
     output: pd.DataFrame  # columns prediction, attention
@@ -77,6 +136,7 @@ class ModelResult:
     scores: pd.DataFrame | None = None  # every attention score assessed (the one used first), by date
     score_summaries: dict[str, AttentionSummary] = field(default_factory=dict)  # the same, by name
     informativeness: Informativeness | None = None
+    robustness: ModelRobustness | None = None
 
     @property
     def id(self) -> str:
@@ -102,6 +162,7 @@ class Report:
     inputs: list[InputFile]
     config_sha256: str
     input_notes: list[str] = field(default_factory=list)  # what reportgen corrected in the inputs
+    episodes_file: str = ""  # the market episodes CSV, as shown in the report
 
     @property
     def strategies(self) -> list[tuple[ModelResult, StrategyResult]]:

@@ -55,7 +55,7 @@ def site_pages(site: Path) -> list[str]:
 
 def test_every_page_draws_every_chart_offline(bundled_site: Path, served: str, browser):
     pages = site_pages(bundled_site)
-    assert len(pages) == 10  # overview, 6 strategies, attention, methodology, the att_lstm model
+    assert len(pages) == 11  # overview, 6 strategies, attention, sensitivity, methodology, the att_lstm model
     drawn_total = 0
     for page in pages:
         url = f"{served}/{'' if page == '.' else page + '/'}"
@@ -72,7 +72,7 @@ def test_every_page_draws_every_chart_offline(bundled_site: Path, served: str, b
                 "() => [...document.querySelectorAll('.reportgen-chart')].every(e => ['yes', 'failed'].includes(e.dataset.drawn))",
                 timeout=20_000,
             )
-        states = tab.eval_on_selector_all(".reportgen-chart", "els => els.map(e => [e.dataset.drawn, e.querySelectorAll('svg .mark-line path, svg .mark-rect path, svg .mark-area path, svg path.mark-line, svg g.mark-rect path, svg g.mark-line path, svg g.mark-area path').length])")
+        states = tab.eval_on_selector_all(".reportgen-chart", "els => els.map(e => [e.dataset.drawn, e.querySelectorAll('svg .mark-line path, svg .mark-rect path, svg .mark-area path, svg path.mark-line, svg g.mark-rect path, svg g.mark-line path, svg g.mark-area path, svg g.mark-rule line, svg g.mark-symbol path').length])")
         context.close()
         assert errors == [], (page, errors)
         assert foreign == [], (page, foreign)
@@ -82,8 +82,9 @@ def test_every_page_draws_every_chart_offline(bundled_site: Path, served: str, b
     # overview: equity and drawdown per model; strategies: 6 each, 4 for the one that never trades
     # (no rolling Sharpe); attention page: 7 for the notebook model (score, its distribution, 2
     # bucket charts, calibration, 2 placebos) and 12 for att_lstm (score, lag heatmap and profile,
-    # 5 score distributions, 2 bucket charts, calibration, 1 placebo); model page: 5
-    assert drawn_total == 2 * 2 + 5 * 6 + 4 + (7 + 12) + 5
+    # 5 score distributions, 2 bucket charts, calibration, 1 placebo); model page: 5; sensitivity:
+    # per model Sharpe intervals and 3 sweep heatmaps, a cost chart per strategy that trades (5)
+    assert drawn_total == 2 * 2 + 5 * 6 + 4 + (7 + 12) + 5 + (2 * (1 + 3) + 5)
 
 
 def _open_offline(browser, url: str) -> tuple[list[str], list[str], list[tuple[str, int]]]:

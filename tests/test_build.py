@@ -90,10 +90,38 @@ def test_refuses_to_overwrite_a_folder_it_did_not_make(tiny_project: Path):
     assert (site / "notes.txt").read_text() == "keep me"
 
 
+def test_bundled_sensitivity_page_and_shaded_time_series(bundled_site: Path):
+    html = (bundled_site / "sensitivity/index.html").read_text()
+    assert chart_ids(html) == [
+        "chart-notebook_att_lstm-sharpe-intervals",
+        "chart-notebook_att_lstm-sweep-sharpe",
+        "chart-notebook_att_lstm-sweep-cagr",
+        "chart-notebook_att_lstm-sweep-max-drawdown",
+        "chart-notebook_replica-costs",
+        "chart-att_lstm_signal-costs",
+        "chart-attention_sized-costs",
+        "chart-att_lstm-sharpe-intervals",
+        "chart-att_lstm-sweep-sharpe",
+        "chart-att_lstm-sweep-cagr",
+        "chart-att_lstm-sweep-max-drawdown",
+        "chart-att_lstm_wf_signal-costs",
+        "chart-att_lstm_wf_attention_sized-costs",
+    ]
+    assert "No chart: the strategy never trades" in html
+    assert "Deflated Sharpe ratio" in html and "2022 rate-hike bear market" in html
+    index = (bundled_site / "index.html").read_text()
+    assert "P[Sharpe &gt; 0]" in index and "deflated Sharpe ratio" in index
+    methodology = (bundled_site / "methodology/index.html").read_text()
+    assert "What if orders fill a day later?" in methodology
+    specs = re.findall(r'<script type="application/json" class="reportgen-spec" data-target="([^"]+)">(.*?)</script>', index, re.S)
+    for target, spec in specs:  # equity and drawdown of the overview: an episode layer under the lines
+        assert "2023 regional-bank stress" in spec, target
+
+
 def test_every_page_footer_carries_the_provenance(bundled_site: Path):
     document = json.loads((bundled_site / "metrics.json").read_text())
     pages = sorted(bundled_site.rglob("index.html"))
-    assert len(pages) == 10
+    assert len(pages) == 11
     for page in pages:
         footer = re.search(r'md-copyright__highlight">\s*(.*?)\s*</div>', page.read_text(), re.S)
         assert footer, page

@@ -26,6 +26,10 @@ def test_help(tmp_path):
         (lambda p: (p / "prices.csv").unlink(), "prices.csv: file not found"),
         (lambda p: (p / "reportgen.toml").write_text((p / "reportgen.toml").read_text() + "\n[extra]\n"), "extra: unknown key"),
         (lambda p: (p / "prices.csv").write_text("Date,Close\n2024-01-02,1\n"), "no price column 'Adjusted_close'; columns found: 'Date', 'Close'"),
+        (
+            lambda p: (p / "reportgen.toml").write_text((p / "reportgen.toml").read_text().replace('prices = "prices.csv"', 'prices = "prices.csv"\nepisodes = "crises.csv"')),
+            "crises.csv: file not found",
+        ),
     ],
 )
 def test_user_errors_are_one_line_with_exit_code_2(tiny_project, edit, expected):

@@ -82,3 +82,23 @@ def test_missing_file_and_missing_table(tmp_path, monkeypatch):
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
     with pytest.raises(ConfigError, match=r"no \[tool.reportgen\] table"):
         load_config()
+
+
+def test_sweep_and_statistics_defaults_and_errors(tmp_path):
+    config = load_config(write(tmp_path, TINY_CONFIG))
+    assert config.sweep.thresholds[0] == 0.4 and config.sweep.thresholds[-1] == 0.6 and len(config.sweep.thresholds) == 21
+    assert config.sweep.fees_bps == [0, 5, 10, 25, 50] and config.sweep.execution_lag_days == 1
+    assert config.statistics.bootstrap_resamples == 1000 and config.statistics.confidence == 0.95
+    assert config.data.episodes is None
+    text = TINY_CONFIG + '\n[sweep]\nthresholds = [0.5, 1.5]\nsize_scale = [1]\n'
+    with pytest.raises(ConfigError) as error:
+        load_config(write(tmp_path, text))
+    assert "sweep.thresholds[1]: Input should be less than or equal to 1 (received 1.5)" in str(error.value)
+    assert "sweep.size_scale: unknown key (did you mean 'size_scales'?)" in str(error.value)
+    with pytest.raises(ConfigError, match="sweep: fees_bps: a value appears twice"):
+        load_config(write(tmp_path, TINY_CONFIG + "\n[sweep]\nfees_bps = [0, 10, 10]\n"))
+
+
+def test_episodes_path_is_relative_to_the_config(tmp_path):
+    text = TINY_CONFIG.replace('prices = "prices.csv"', 'prices = "prices.csv"\nepisodes = "my_episodes.csv"')
+    assert load_config(write(tmp_path, text)).data.episodes == (tmp_path / "my_episodes.csv").resolve()

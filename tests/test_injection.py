@@ -146,7 +146,7 @@ def parsed(path: Path) -> _Page:
 
 def test_the_built_html_has_no_event_handler_or_script_url(hostile_site: Path):
     pages = sorted(hostile_site.rglob("*.html"))
-    assert len(pages) == 12  # overview, 4 strategies, attention, methodology, 404, 4 one-file tearsheets
+    assert len(pages) == 13  # overview, 4 strategies, attention, sensitivity, methodology, 404, 4 one-file tearsheets
     for path in pages:
         page = parsed(path)
         for tag, name, value in page.attributes:

@@ -62,10 +62,40 @@ def test_metrics_document(bundled):
     assert document["strategies"]["attention_filtered"]["sharpe"] is None  # NaN becomes null
     assert set(document["inputs"]) == {
         "data/GSPC_fixed.csv", "data/df_att_with_attention.csv", "data/att_lstm_predictions.csv", "data/att_lstm_predictions.json",
+        "data/market_episodes.csv",
     }
     assert all(len(f["sha256"]) == 64 for f in document["inputs"].values())
     assert document["models"]["notebook_att_lstm"]["attention"]["degenerate"] is True
     assert document["benchmark"]["total_return"] == pytest.approx(0.244434, abs=1e-6)
+
+
+def test_a_one_day_lag_changes_the_notebook_replica(bundled):
+    replica = strategy(bundled, "notebook_replica")
+    robust = bundled.models[0].robustness
+    same_close = robust.cost_row("notebook_replica", 0, 10.0)
+    next_close = robust.cost_row("notebook_replica", 1, 10.0)
+    assert same_close.total_return == pytest.approx(-0.143579, abs=1e-6)  # the base run is the notebook's
+    assert same_close.total_trades == next_close.total_trades == 32  # the same trades, a day later
+    assert abs(next_close.total_return - replica.metrics["total_return"]) > 0.01
+    assert next_close.sharpe != pytest.approx(replica.metrics["sharpe"], abs=0.01)
+
+
+def test_bundled_sensitivity_figures(bundled):
+    robust = bundled.models[0].robustness
+    document = metrics_document(bundled)
+    sweep = document["sweeps"]["notebook_att_lstm"]
+    assert sweep["n_configs"] == 21 * 4 * 2 * 2
+    assert sweep["best"]["sharpe"] > 0 and sweep["deflated_sharpe"] < 0.95  # the best of the grid is luck
+    assert set(sweep["configured"]) == {"att_lstm_signal", "attention_sized"}
+    replica = document["strategies"]["notebook_replica"]
+    assert replica["psr"] == pytest.approx(robust.statistics["notebook_replica"].psr)
+    assert replica["sharpe_ci"][0] < replica["sharpe"] < replica["sharpe_ci"][1]
+    assert document["strategies"]["attention_filtered"]["psr"] is None
+    assert document["strategies"]["attention_filtered"]["sharpe_ci"] == [None, None]
+    assert list(robust.episodes["name"]) == [
+        "2022 rate-hike bear market", "2023 regional-bank stress", "2023 bond selloff", "2024 yen carry-trade unwind",
+    ]
+    assert robust.benchmark_episode_returns["2022 rate-hike bear market"] < -0.2
 
 
 def test_build_date_honours_source_date_epoch(bundled, monkeypatch):

@@ -1,0 +1,174 @@
+"""Statistics that test a backtest against luck: pure numpy, no plotting, no backtesting library.
+
+- Column-wise figures (`sharpe_ratios`, `cagrs`, `max_drawdowns`, `total_returns`) reduce along
+  the first axis of an array of simple returns of any shape, so one call measures a whole sweep
+  or a whole bootstrap. They follow the report's definitions (reportgen.metrics): Sharpe is
+  mean / standard deviation (ddof 1) x sqrt(periods_per_year), NaN when the returns never change;
+  CAGR compounds over rows / periods_per_year years; drawdowns count the starting capital as a peak.
+- The Probabilistic Sharpe Ratio (Bailey & Lopez de Prado 2012) and the Deflated Sharpe Ratio
+  (Bailey & Lopez de Prado 2014) work in per-period units throughout: a per-period Sharpe ratio,
+  the skewness and the *raw* kurtosis (3 for a normal distribution, not the excess kurtosis) of
+  the per-period returns, and the number of returns.
+- `bootstrap_intervals` applies resampled row indices (from reportgen.bootstrap) to many return
+  series at once and returns percentile intervals.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+
+EULER_MASCHERONI = 0.5772156649015329
+_NORMAL = NormalDist()
+
+
+# ---------------------------------------------------------------- column-wise figures
+
+def sharpe_ratios(returns: np.ndarray, periods_per_year: float) -> np.ndarray:
+    """Annualised Sharpe ratio of each column (risk-free 0); NaN where the returns never change."""
+    returns = np.asarray(returns, dtype=float)
+    std = returns.std(axis=0, ddof=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = returns.mean(axis=0) / std * math.sqrt(periods_per_year)
+    return np.where(std > 0, ratio, np.nan)
+
+
+def total_returns(returns: np.ndarray) -> np.ndarray:
+    """Compounded return of each column over all rows, as a fraction."""
+    return np.prod(1.0 + np.asarray(returns, dtype=float), axis=0) - 1.0
+
+
+def cagrs(returns: np.ndarray, periods_per_year: float) -> np.ndarray:
+    """Compound annual growth rate of each column: (1 + total return) ^ (periods_per_year / rows) - 1."""
+    returns = np.asarray(returns, dtype=float)
+    return (1.0 + total_returns(returns)) ** (periods_per_year / returns.shape[0]) - 1.0
+
+
+def max_drawdowns(returns: np.ndarray) -> np.ndarray:
+    """Deepest drawdown of each column as a negative fraction, the starting capital a peak."""
+    wealth = np.cumprod(1.0 + np.asarray(returns, dtype=float), axis=0)
+    peak = np.maximum.accumulate(np.maximum(wealth, 1.0), axis=0)
+    return (wealth / peak - 1.0).min(axis=0)
+
+
+# ---------------------------------------------------------------- Sharpe ratio under scrutiny
+
+@dataclass(frozen=True)
+class SharpeMoments:
+    """What the PSR and DSR need to know about one series of per-period returns."""
+
+    sharpe: float  # per period: mean / std (ddof 1); NaN when the returns never change
+    skewness: float  # m3 / m2^1.5, central moments (population)
+    kurtosis: float  # raw: m4 / m2^2 (3 for a normal distribution)
+    n_observations: int
+
+
+def sharpe_moments(returns: pd.Series | np.ndarray) -> SharpeMoments:
+    values = np.asarray(returns, dtype=float)
+    n = len(values)
+    centred = values - values.mean() if n else values
+    m2 = float(np.mean(centred**2)) if n else 0.0
+    if n < 2 or m2 == 0:
+        return SharpeMoments(math.nan, math.nan, math.nan, n)
+    return SharpeMoments(
+        sharpe=float(values.mean() / values.std(ddof=1)),
+        skewness=float(np.mean(centred**3) / m2**1.5),
+        kurtosis=float(np.mean(centred**4) / m2**2),
+        n_observations=n,
+    )
+
+
+def probabilistic_sharpe_ratio(
+    sharpe: float, benchmark_sharpe: float, skewness: float, kurtosis: float, n_observations: int
+) -> float:
+    """P[true Sharpe > benchmark_sharpe] given an observed per-period Sharpe (Bailey & Lopez de Prado 2012):
+
+        PSR = Phi( (SR - SR*) sqrt(T - 1) / sqrt(1 - skew SR + (kurtosis - 1) / 4 SR^2) )
+
+    with SR and SR* per period, `kurtosis` raw (not excess) and T the number of returns.
+    NaN when the Sharpe ratio is undefined or the variance term is not positive.
+    """
+    if any(math.isnan(x) for x in (sharpe, benchmark_sharpe, skewness, kurtosis)) or n_observations < 2:
+        return math.nan
+    variance = 1.0 - skewness * sharpe + (kurtosis - 1.0) / 4.0 * sharpe**2
+    if variance <= 0:
+        return math.nan
+    return _NORMAL.cdf((sharpe - benchmark_sharpe) * math.sqrt(n_observations - 1) / math.sqrt(variance))
+
+
+def expected_max_sharpe(n_trials: int, sharpe_variance: float) -> float:
+    """Expected largest per-period Sharpe of `n_trials` unskilled trials (Bailey & Lopez de Prado 2014):
+
+        SR0 = sqrt(V) ((1 - g) Phi^-1(1 - 1/N) + g Phi^-1(1 - 1/(N e))),  g = Euler-Mascheroni
+
+    with V the variance of the trials' per-period Sharpe ratios. 0 for a single trial (no selection).
+    """
+    if n_trials < 2:
+        return 0.0
+    if math.isnan(sharpe_variance):
+        return math.nan
+    g = EULER_MASCHERONI
+    spread = (1 - g) * _NORMAL.inv_cdf(1 - 1 / n_trials) + g * _NORMAL.inv_cdf(1 - 1 / (n_trials * math.e))
+    return math.sqrt(sharpe_variance) * spread
+
+
+def deflated_sharpe_ratio(best: SharpeMoments, n_trials: int, sharpe_variance: float) -> float:
+    """P[the best of `n_trials` has a true Sharpe above what luck alone would deliver]:
+    the PSR of the best trial against `expected_max_sharpe(n_trials, sharpe_variance)`."""
+    threshold = expected_max_sharpe(n_trials, sharpe_variance)
+    return probabilistic_sharpe_ratio(best.sharpe, threshold, best.skewness, best.kurtosis, best.n_observations)
+
+
+# ---------------------------------------------------------------- bootstrap intervals
+
+INTERVAL_FIGURES = ("sharpe", "cagr", "max_drawdown", "sharpe_diff")
+
+
+def percentile_interval(samples: np.ndarray, confidence: float, max_undefined: float = 0.05) -> tuple[float, float]:
+    """Equal-tailed percentile interval of `samples`; resamples with an undefined figure (NaN) are
+    left out, and no interval (NaN, NaN) is given when more than `max_undefined` of them are."""
+    samples = np.asarray(samples, dtype=float)
+    defined = samples[~np.isnan(samples)]
+    if len(defined) == 0 or 1 - len(defined) / len(samples) > max_undefined:
+        return (math.nan, math.nan)
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(defined, [tail, 100 - tail])
+    return (float(low), float(high))
+
+
+def bootstrap_intervals(
+    returns: pd.DataFrame,
+    benchmark: pd.Series,
+    indices: np.ndarray,
+    periods_per_year: float,
+    confidence: float,
+) -> pd.DataFrame:
+    """Percentile intervals of Sharpe, CAGR, max drawdown and Sharpe minus the benchmark's Sharpe.
+
+    `indices` (resamples x rows) picks the same rows of every series in each resample (a paired
+    bootstrap), so the Sharpe difference keeps the series' co-movement. One row per column of
+    `returns`; columns `<figure>_low` and `<figure>_high` for each of INTERVAL_FIGURES.
+    """
+    rows = np.ascontiguousarray(np.asarray(indices).T)  # rows x resamples: reductions run along axis 0
+    benchmark_sharpe = sharpe_ratios(benchmark.to_numpy(dtype=float)[rows], periods_per_year)
+    table = {}
+    for column in returns.columns:
+        sample = returns[column].to_numpy(dtype=float)[rows]
+        sharpe = sharpe_ratios(sample, periods_per_year)
+        figures = {
+            "sharpe": sharpe,
+            "cagr": cagrs(sample, periods_per_year),
+            "max_drawdown": max_drawdowns(sample),
+            "sharpe_diff": sharpe - benchmark_sharpe,
+        }
+        table[column] = {
+            f"{figure}_{end}": bound
+            for figure, draws in figures.items()
+            for end, bound in zip(("low", "high"), percentile_interval(draws, confidence))
+        }
+    columns = [f"{figure}_{end}" for figure in INTERVAL_FIGURES for end in ("low", "high")]
+    return pd.DataFrame.from_dict(table, orient="index", columns=columns)
