@@ -85,6 +85,9 @@ def _trade_table(records: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+COLUMNS_PER_SIMULATION = 512
+
+
 def simulated_returns(
     price: pd.Series,
     signal: pd.DataFrame,
@@ -94,8 +97,25 @@ def simulated_returns(
     fees: float,
 ) -> pd.DataFrame:
     """Only the daily returns of `simulate` (same rules): for thousands of columns at once,
-    without the trade records, exposures and fees that `simulate` also reads."""
-    return _portfolio(price, signal, size, size_type, init_cash, fees).returns()
+    without the trade records, exposures and fees that `simulate` also reads.
+
+    Columns are simulated in blocks of `COLUMNS_PER_SIMULATION`: a vectorbt portfolio keeps
+    several float arrays per column, and one block bounds the peak memory (about 100 MB a
+    block of 2,000 days) while each block is still one vectorised simulation.
+    """
+    kinds = [size_type] * signal.shape[1] if isinstance(size_type, str) else list(size_type)
+    blocks = [
+        _portfolio(
+            price,
+            signal.iloc[:, start : start + COLUMNS_PER_SIMULATION],
+            size.iloc[:, start : start + COLUMNS_PER_SIMULATION],
+            kinds[start : start + COLUMNS_PER_SIMULATION],
+            init_cash,
+            fees,
+        ).returns()
+        for start in range(0, signal.shape[1], COLUMNS_PER_SIMULATION)
+    ]
+    return pd.concat(blocks, axis=1)
 
 
 def _portfolio(price, signal, size, size_type, init_cash, fees):

@@ -22,8 +22,8 @@ from pathlib import Path
 import pandas as pd
 
 from reportgen import (
-    __version__, attention, attention_tests, backtest, charts, downloads, informativeness, loaders, metrics, pages,
-    provenance, signals, site, views,
+    __version__, attention, attention_tests, backtest, cache, downloads, informativeness, loaders, metrics, pages,
+    provenance, signals, site,
 )
 from reportgen.footer import provenance_line
 from reportgen import robustness
@@ -193,9 +193,8 @@ def report(config: Config, progress: Progress = lambda stage: None) -> Report:
     notes: loaders.Notes = []
     data = config.data
     prices = loaders.read_prices(data.prices, data.date_column, data.price_column, data.exchange_timezone, notes)
-    episodes_name = "data/market_episodes.csv"  # beside the config, else the list bundled with reportgen
-    episodes_file = config.data.episodes or _resource(None, config.source.parent / episodes_name, episodes_name)
-    market_episodes = loaders.read_market_episodes(episodes_file)
+    episodes = episodes_file(config)
+    market_episodes = loaders.read_market_episodes(episodes)
     models = []
     for model in config.models:
         progress(f"backtesting model {model.id}")
@@ -205,7 +204,7 @@ def report(config: Config, progress: Progress = lambda stage: None) -> Report:
     base = config.source.parent
     files = [config.data.prices, *dict.fromkeys(m.predictions for m in config.models)]
     files += list(dict.fromkeys(m.provenance for m in config.models if m.provenance is not None))
-    files.append(episodes_file)
+    files.append(episodes)
     return Report(
         title=config.site.title,
         version=__version__,
@@ -218,7 +217,7 @@ def report(config: Config, progress: Progress = lambda stage: None) -> Report:
         inputs=[InputFile(_shown_path(f, base), _sha256(f)) for f in files],
         config_sha256=_sha256(config.source),
         input_notes=[f"{_shown_path(path, base)}: {sentence}" for path, sentence in notes],
-        episodes_file=_shown_path(episodes_file, base),
+        episodes_file=_shown_path(episodes, base),
     )
 
 
@@ -379,16 +378,45 @@ def _resource(configured: Path | None, beside_config: Path, name: str) -> Path:
     return beside_config if beside_config.exists() else bundled_resource(name)
 
 
+def vega_bundle() -> str:
+    """The vega/vega-lite/vega-embed script, made once per reportgen and library versions."""
+
+    def made() -> str:
+        from reportgen import charts  # Altair and vl-convert only on a miss
+
+        return charts.vega_bundle()
+
+    return cache.cached_text("vega-bundle", cache.code_fingerprint(), made)
+
+
+def chart_svg(spec: dict) -> str:
+    """A chart as static SVG, made once per spec."""
+
+    def made() -> str:
+        from reportgen import charts
+
+        return charts.chart_svg(spec)
+
+    key = cache.fingerprint([cache.code_fingerprint(), json.dumps(spec, sort_keys=True, separators=(",", ":"))])
+    return cache.cached_text("svg", key, made)
+
+
 def site_files(report: Report, links: dict | None = None) -> dict[str, bytes]:
     """Files copied into the site besides the pages: figures as JSON, scripts, styles."""
     assets = _PACKAGE / "assets"
     document = json.dumps(metrics_document(report, links), indent=2, sort_keys=True, allow_nan=False)
     return {
         "metrics.json": (document + "\n").encode(),
-        "assets/javascripts/vega-bundle.js": charts.vega_bundle().encode(),
+        "assets/javascripts/vega-bundle.js": vega_bundle().encode(),
         "assets/javascripts/reportgen-charts.js": (assets / "reportgen-charts.js").read_bytes(),
         "assets/stylesheets/reportgen.css": (assets / "reportgen.css").read_bytes(),
     }
+
+
+def episodes_file(config: Config) -> Path:
+    """The market episodes: [data] episodes, else data/market_episodes.csv beside the config, else reportgen's own."""
+    name = "data/market_episodes.csv"
+    return config.data.episodes or _resource(None, config.source.parent / name, name)
 
 
 def templates_folder(config: Config) -> Path:
@@ -421,8 +449,8 @@ def tearsheet_files(
     """Each strategy's one-file tearsheet (and quantstats' one when made), by site path."""
     assets = _PACKAGE / "assets"
     sheet = pages.TearsheetInput(
-        scripts=charts.vega_bundle() + "\n" + (assets / "reportgen-charts.js").read_text(encoding="utf-8"),
-        static_svg=lambda chart_id: charts.chart_svg(specs[chart_id]),
+        scripts=vega_bundle() + "\n" + (assets / "reportgen-charts.js").read_text(encoding="utf-8"),
+        static_svg=lambda chart_id: chart_svg(specs[chart_id]),
         attachments=downloads.strategy_downloads(report, metrics_document(report)),
         provenance=provenance_line(report),
         quantstats_files={sid: Path(downloads.quantstats_tearsheet_path(sid)).name for sid in quantstats_pages},
@@ -463,14 +491,42 @@ def build(
         return _built(config, target, progress, docs_dir)
 
 
-def _built(config: Config, site_dir: Path, progress: Progress, docs_dir: Path | None) -> Report:
-    project = config.source.parent
+def _computed(config: Config, progress: Progress) -> tuple[Report, dict[str, dict], dict[str, str]]:
+    """Every figure, chart spec and quantstats page of the report: what the cache keeps."""
+    from reportgen import views  # Altair only when something is computed
+
     result = report(config, progress)
     progress("drawing charts")
     specs = views.chart_specs(result)
     if config.site.tearsheet == "quantstats":
         progress("writing quantstats tearsheets")
-    quantstats_pages = quantstats_tearsheets(config, result)
+    return result, specs, quantstats_tearsheets(config, result)
+
+
+def computation_key(config: Config) -> str:
+    """What the computed report depends on: reportgen's code and libraries, the config (and where
+    it is, since the report shows paths), every input's bytes, and SOURCE_DATE_EPOCH."""
+    files = [config.data.prices, episodes_file(config)]
+    for model in config.models:
+        files += [model.predictions] + ([model.provenance] if model.provenance is not None else [])
+    parts: list[bytes | str] = [cache.code_fingerprint(), str(config.source.resolve()), config.source.read_bytes()]
+    parts += [os.environ.get("SOURCE_DATE_EPOCH", "")]
+    parts += [f.read_bytes() for f in files]
+    return cache.fingerprint(parts)
+
+
+def _built(config: Config, site_dir: Path, progress: Progress, docs_dir: Path | None) -> Report:
+    missed = []
+
+    def computed():
+        missed.append(True)
+        return _computed(config, progress)
+
+    result, specs, quantstats_pages = cache.cached_object("report", computation_key(config), computed)
+    if not missed:
+        progress("figures and charts unchanged: taken from the cache")
+        for note in result.input_notes:  # logged again, so --strict sees them on every build
+            log.warning("%s", note)
     links = downloads.download_paths(result, set(quantstats_pages))
     progress("rendering pages")
     templates = templates_folder(config)

@@ -17,6 +17,9 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+# Every test computes what it checks: the build cache is off unless a test turns it on
+# (tests/test_cache.py), and no test writes to the user's cache folder.
+os.environ["REPORTGEN_CACHE_DIR"] = "off"
 
 
 def write_prices(path: Path, closes, start="2021-01-04") -> pd.DatetimeIndex:

@@ -1,0 +1,94 @@
+"""The content-addressed build cache: a hit reuses the figures, any change of input misses."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from reportgen import cache
+from reportgen.config import load_config
+from reportgen.pipeline import build, computation_key
+
+
+@pytest.fixture
+def cache_folder(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(cache.CACHE_ENV, str(folder))
+    return folder
+
+
+def test_fingerprint_separates_its_parts():
+    assert cache.fingerprint(["ab", "c"]) != cache.fingerprint(["a", "bc"])
+    assert cache.fingerprint([b"x"]) == cache.fingerprint(["x"])
+    assert len(cache.fingerprint([])) == 64
+
+
+def test_an_entry_is_computed_once_then_read(cache_folder):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"value": len(calls)}
+
+    assert cache.cached_object("kind", "k1", compute) == {"value": 1}
+    assert cache.cached_object("kind", "k1", compute) == {"value": 1}
+    assert cache.cached_object("kind", "k2", compute) == {"value": 2}
+    assert len(calls) == 2
+    assert sorted(p.name for p in (cache_folder / "kind").iterdir()) == ["k1.pickle", "k2.pickle"]
+
+
+def test_off_computes_every_time_and_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv(cache.CACHE_ENV, "off")
+    calls = []
+    for _ in range(2):
+        cache.cached_text("kind", "k", lambda: calls.append(1) or "x")
+    assert len(calls) == 2 and cache.cache_folder() is None
+
+
+def test_old_entries_are_pruned(cache_folder, monkeypatch):
+    monkeypatch.setattr(cache, "KEEP_OBJECTS", 2)
+    for key in ("a", "b", "c"):
+        cache.cached_object("kind", key, lambda: key)
+    assert len(list((cache_folder / "kind").glob("*.pickle"))) == 2
+
+
+def test_a_rebuild_with_unchanged_inputs_reuses_the_figures(tiny_project, cache_folder):
+    config = load_config(tiny_project / "reportgen.toml")
+    stages: list[str] = []
+    build(config, tiny_project / "site", stages.append)
+    first = (tiny_project / "site" / "metrics.json").read_bytes()
+    assert "figures and charts unchanged: taken from the cache" not in stages
+    stages.clear()
+    build(config, tiny_project / "site", stages.append)
+    assert "figures and charts unchanged: taken from the cache" in stages
+    assert not any(s.startswith("backtesting") for s in stages)
+    assert (tiny_project / "site" / "metrics.json").read_bytes() == first
+    assert len(list((cache_folder / "report").glob("*.pickle"))) == 1
+
+
+def test_any_change_of_an_input_or_the_config_misses(tiny_project, cache_folder, monkeypatch):
+    config_path = tiny_project / "reportgen.toml"
+    key = computation_key(load_config(config_path))
+    prices = tiny_project / "prices.csv"
+    original = prices.read_text()
+    prices.write_text(original.replace("\n2021-01-05,", "\n2021-01-05,1", 1))
+    assert computation_key(load_config(config_path)) != key
+    prices.write_text(original)
+    assert computation_key(load_config(config_path)) == key
+    config_path.write_text(config_path.read_text().replace("fees = 0.001", "fees = 0.002"))
+    assert computation_key(load_config(config_path)) != key
+    config_path.write_text(config_path.read_text().replace("fees = 0.002", "fees = 0.001"))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735776000")
+    assert computation_key(load_config(config_path)) != key
+
+
+def test_strict_still_sees_corrected_inputs_on_a_cached_build(tiny_project, cache_folder, caplog):
+    prices = tiny_project / "prices.csv"
+    lines = prices.read_text().splitlines()
+    prices.write_text("\n".join([lines[0], lines[2], lines[1], *lines[3:]]) + "\n")  # two dates out of order
+    config = load_config(tiny_project / "reportgen.toml")
+    build(config, tiny_project / "site")
+    caplog.clear()
+    build(config, tiny_project / "site")  # from the cache
+    assert "dates were not in order; sorted them" in caplog.text
+    assert json.loads((tiny_project / "site" / "metrics.json").read_text())["strategies"]
