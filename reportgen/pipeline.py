@@ -503,12 +503,15 @@ def _computed(config: Config, progress: Progress) -> tuple[Report, dict[str, dic
     return result, specs, quantstats_tearsheets(config, result)
 
 
-def computation_key(config: Config) -> str:
+def computation_key(config: Config) -> str | None:
     """What the computed report depends on: reportgen's code and libraries, the config (and where
-    it is, since the report shows paths), every input's bytes, and SOURCE_DATE_EPOCH."""
+    it is, since the report shows paths), every input's bytes, and SOURCE_DATE_EPOCH. None when
+    an input is not a readable file: the loaders then say what is wrong, and nothing is cached."""
     files = [config.data.prices, episodes_file(config)]
     for model in config.models:
         files += [model.predictions] + ([model.provenance] if model.provenance is not None else [])
+    if not all(f.is_file() and os.access(f, os.R_OK) for f in files):
+        return None
     parts: list[bytes | str] = [cache.code_fingerprint(), str(config.source.resolve()), config.source.read_bytes()]
     parts += [os.environ.get("SOURCE_DATE_EPOCH", "")]
     parts += [f.read_bytes() for f in files]
@@ -522,7 +525,8 @@ def _built(config: Config, site_dir: Path, progress: Progress, docs_dir: Path | 
         missed.append(True)
         return _computed(config, progress)
 
-    result, specs, quantstats_pages = cache.cached_object("report", computation_key(config), computed)
+    key = computation_key(config)
+    result, specs, quantstats_pages = computed() if key is None else cache.cached_object("report", key, computed)
     if not missed:
         progress("figures and charts unchanged: taken from the cache")
         for note in result.input_notes:  # logged again, so --strict sees them on every build
