@@ -29,7 +29,7 @@ KEEP_OBJECTS = 16  # newest pickled entries of a kind kept; older ones are prune
 KEEP_TEXTS = 4000  # the same for text entries (chart SVGs: a few dozen a report)
 _PACKAGE = Path(__file__).resolve().parent
 _LIBRARIES = ("numpy", "pandas", "vectorbt", "vectorbt-rust", "quantstats", "altair", "vl-convert-python",
-              "statsmodels", "arch", "scipy", "jinja2")
+              "statsmodels", "arch", "scipy", "jinja2", "mkdocs", "mkdocs-material", "pymdown-extensions")
 
 
 def cache_folder() -> Path | None:

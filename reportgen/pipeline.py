@@ -518,6 +518,38 @@ def computation_key(config: Config) -> str | None:
     return cache.fingerprint(parts)
 
 
+BUILD_STAMP = ".reportgen-build.json"  # in the site: what it was built from, and mkdocs' warnings
+
+
+def site_key(config: Config, key: str, docs_dir: Path | None) -> str:
+    """What the published site depends on beyond the computed report: templates and mkdocs.yml."""
+    templates = templates_folder(config)
+    parts: list[bytes | str] = [key, str(docs_dir), mkdocs_file(config).read_bytes()]
+    for path in sorted(p for p in templates.rglob("*") if p.is_file()):
+        parts += [str(path.relative_to(templates)), path.read_bytes()]
+    return cache.fingerprint(parts)
+
+
+def _up_to_date_warnings(site_dir: Path, stamp: str) -> list[str] | None:
+    """mkdocs' warnings of the site already in `site_dir` if it was built from `stamp`, else None."""
+    try:
+        recorded = json.loads((site_dir / BUILD_STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if recorded.get("key") != stamp or not (site_dir / "index.html").is_file():
+        return None
+    return list(recorded.get("warnings", []))
+
+
+class _Recorded(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
 def _built(config: Config, site_dir: Path, progress: Progress, docs_dir: Path | None) -> Report:
     missed = []
 
@@ -531,6 +563,14 @@ def _built(config: Config, site_dir: Path, progress: Progress, docs_dir: Path | 
         progress("figures and charts unchanged: taken from the cache")
         for note in result.input_notes:  # logged again, so --strict sees them on every build
             log.warning("%s", note)
+    stamp = None if key is None or docs_dir is not None or cache.cache_folder() is None else site_key(config, key, docs_dir)
+    if stamp is not None and not missed:
+        previous = _up_to_date_warnings(site_dir, stamp)
+        if previous is not None:
+            progress("templates and mkdocs.yml unchanged: the site is up to date")
+            for warning in previous:
+                logging.getLogger("reportgen.site").warning("%s", warning)
+            return result
     links = downloads.download_paths(result, set(quantstats_pages))
     progress("rendering pages")
     templates = templates_folder(config)
@@ -546,5 +586,14 @@ def _built(config: Config, site_dir: Path, progress: Progress, docs_dir: Path | 
         rendered, files, config.site.title, mkdocs_file(config), result.build_date,
         copyright=html.escape(provenance_line(result)),
     )
-    site.write_site(site_input, site_dir, docs_dir)
+    recorded = _Recorded()
+    site_log = logging.getLogger("reportgen.site")
+    site_log.addHandler(recorded)
+    try:
+        site.write_site(site_input, site_dir, docs_dir)
+    finally:
+        site_log.removeHandler(recorded)
+    if stamp is not None:
+        stamp_file = {"key": stamp, "warnings": recorded.messages}
+        (site_dir / BUILD_STAMP).write_text(json.dumps(stamp_file, indent=1) + "\n", encoding="utf-8")
     return result

@@ -1,6 +1,7 @@
 """The content-addressed build cache: a hit reuses the figures, any change of input misses."""
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,8 @@ import pytest
 from reportgen import cache
 from reportgen.config import load_config
 from reportgen.pipeline import build, computation_key
+
+from conftest import REPO
 
 
 @pytest.fixture
@@ -92,3 +95,20 @@ def test_strict_still_sees_corrected_inputs_on_a_cached_build(tiny_project, cach
     build(config, tiny_project / "site")  # from the cache
     assert "dates were not in order; sorted them" in caplog.text
     assert json.loads((tiny_project / "site" / "metrics.json").read_text())["strategies"]
+
+
+def test_an_up_to_date_site_is_left_as_it_is_until_a_template_changes(tiny_project, cache_folder):
+    config = load_config(tiny_project / "reportgen.toml")
+    site = tiny_project / "site"
+    build(config, site)
+    index = (site / "index.html").stat().st_mtime_ns
+    stages: list[str] = []
+    build(config, site, stages.append)
+    assert stages[-1] == "templates and mkdocs.yml unchanged: the site is up to date"
+    assert (site / "index.html").stat().st_mtime_ns == index
+    templates = tiny_project / "templates"
+    shutil.copytree(REPO / "templates", templates)
+    (templates / "index.md.j2").write_text((templates / "index.md.j2").read_text() + "\nEdited template.\n")
+    stages.clear()
+    build(config, site, stages.append)
+    assert "building site" in stages and "Edited template." in (site / "index.html").read_text()
