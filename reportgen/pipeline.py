@@ -101,38 +101,35 @@ def _attention_tests(
     config: Config, output: pd.DataFrame, price: pd.Series, results: list[StrategyResult], summary: attention.AttentionSummary
 ) -> list[StrategyResult]:
     """Every strategy that filters or sizes by attention, with its exposure-matched control and
-    placebo: all controls and shuffles of all such strategies run as one columnar simulation."""
+    placebo: the control and all shuffles of a strategy run as one columnar simulation (one
+    strategy at a time, so that memory stays bounded however many strategies are tested)."""
     tested = [r for r in results if attention_tests.uses_attention(r.config)]
     if not tested:
         return results
     settings, ppy = config.attention_tests, config.backtest.periods_per_year
     shuffled = attention_tests.permuted_attention(output["attention"], settings.permutations, settings.seed)
-    wanted, sizes, kinds, control_sizes = [], [], [], {}
+    tests = {}
     for r in tested:
         s = r.config
         base = signals.long_signal(output["prediction"], s.threshold)
-        control_sizes[s.id] = attention_tests.exposure_matched_size(r.exposure, base)
-        wanted.append(base.to_frame(f"{s.id}/control"))
-        sizes.append((base * control_sizes[s.id]).to_frame(f"{s.id}/control"))
+        control_size = attention_tests.exposure_matched_size(r.exposure, base)
         placebo = signals.filtered_signals(base, shuffled, s.attention_threshold)
-        wanted.append(placebo.add_prefix(f"{s.id}/"))
-        sizes.append(signals.position_sizes(placebo, shuffled, s.sizing).add_prefix(f"{s.id}/"))
-        kinds += ["percent"] + [s.size_type] * settings.permutations
-    returns = backtest.simulated_returns(
-        price, pd.concat(wanted, axis=1), pd.concat(sizes, axis=1), kinds, config.backtest.init_cash, config.backtest.fees
-    )
-    sharpe = metrics.sharpe_ratios(returns, ppy)
-    tests = {}
-    for r in tested:
+        wanted = pd.concat([base.to_frame("control"), placebo], axis=1)
+        sizes = pd.concat([(base * control_size).to_frame("control"), signals.position_sizes(placebo, shuffled, s.sizing)], axis=1)
+        returns = backtest.simulated_returns(
+            price, wanted, sizes, ["percent"] + [s.size_type] * settings.permutations,
+            config.backtest.init_cash, config.backtest.fees,
+        )
+        sharpe = metrics.sharpe_ratios(returns, ppy)
         facts = attention_tests.strategy_facts(
-            r.config, summary.column, summary.degenerate, r.total_trades, r.exposure_in_market, float(output["attention"].max())
+            s, summary.column, summary.degenerate, r.total_trades, r.exposure_in_market, float(output["attention"].max())
         )
         tests[r.id] = attention_tests.attention_test(
             facts,
             observed_sharpe=float(metrics.sharpe_ratios(r.returns.to_frame(), ppy).iloc[0]),
-            control_size=control_sizes[r.id],
-            control_sharpe=float(sharpe[f"{r.id}/control"]),
-            null_sharpes=sharpe[[f"{r.id}/{k}" for k in range(settings.permutations)]].to_numpy(),
+            control_size=control_size,
+            control_sharpe=float(sharpe["control"]),
+            null_sharpes=sharpe[list(placebo.columns)].to_numpy(),
             seed=settings.seed,
         )
     return [dataclasses.replace(r, attention_test=tests[r.id]) if r.id in tests else r for r in results]
