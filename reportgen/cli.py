@@ -18,25 +18,17 @@ import click
 
 from reportgen import __version__
 from reportgen.errors import ReportgenError
+from reportgen.logrecorder import WarningRecorder
 
 EXIT_STRICT_WARNINGS = 1
 EXIT_USER_ERROR = 2
 
 
-class _WarningCollector(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
-def _configure_logging() -> _WarningCollector:
+def _configure_logging() -> WarningRecorder:
     logging.basicConfig(level=logging.WARNING, format="warning: %(message)s", stream=sys.stderr)
     # mkdocs reports every page it builds at INFO; its warnings still come through.
     logging.getLogger("mkdocs").setLevel(logging.WARNING)
-    collector = _WarningCollector()
+    collector = WarningRecorder()
     logging.getLogger().addHandler(collector)
     return collector
 

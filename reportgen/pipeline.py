@@ -26,6 +26,7 @@ from reportgen import (
     provenance, signals, site,
 )
 from reportgen.footer import provenance_line
+from reportgen.logrecorder import WarningRecorder
 from reportgen import robustness
 from reportgen.config import Config, ModelConfig
 from reportgen.errors import ConfigError
@@ -538,15 +539,6 @@ def _up_to_date_warnings(site_dir: Path, stamp: str) -> list[str] | None:
     return list(recorded.get("warnings", []))
 
 
-class _Recorded(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
 def _built(config: Config, site_dir: Path, progress: Progress, docs_dir: Path | None) -> Report:
     missed = []
 
@@ -583,7 +575,7 @@ def _built(config: Config, site_dir: Path, progress: Progress, docs_dir: Path | 
         rendered, files, config.site.title, mkdocs_file(config), result.build_date,
         copyright=html.escape(provenance_line(result)),
     )
-    recorded = _Recorded()
+    recorded = WarningRecorder()
     site_log = logging.getLogger("reportgen.site")
     site_log.addHandler(recorded)
     try:

@@ -1,5 +1,4 @@
 import json
-import re
 
 from reportgen.pages import _spec_json, num, pct, text
 

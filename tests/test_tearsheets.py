@@ -3,7 +3,6 @@ static SVG), the verdicts of the attention tests when a strategy carries them, a
 own tearsheet when asked for. (test_browser opens them in Chromium.)"""
 
 import base64
-import dataclasses
 import html
 import json
 import re
@@ -11,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from reportgen import pages, views
+from reportgen import pages
 from reportgen.config import load_config
 from reportgen.pipeline import report
 from reportgen.footer import provenance_line
-from reportgen.results import StrategyResult
 
 from conftest import REPO
 
