@@ -75,33 +75,31 @@ def _write_atomically(path: Path, content: bytes) -> None:
         raise
 
 
-def cached_object(kind: str, key: str, compute: Callable[[], T]) -> T:
-    """The pickled entry `kind`/`key`, computed and stored on a miss."""
+def _cached(kind: str, key: str, suffix: str, keep: int, compute: Callable[[], T],
+            dump: Callable[[T], bytes], load: Callable[[bytes], T]) -> T:
+    """The entry `kind`/`key`, computed and stored on a miss; the newest `keep` of a kind are kept."""
     folder = cache_folder()
     if folder is None:
         return compute()
-    path = folder / kind / f"{key}.pickle"
+    path = folder / kind / f"{key}{suffix}"
     if path.is_file():
-        with path.open("rb") as stream:
-            return pickle.load(stream)
+        return load(path.read_bytes())
     value = compute()
-    _write_atomically(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-    _prune(path.parent, "*.pickle", KEEP_OBJECTS)
+    _write_atomically(path, dump(value))
+    _prune(path.parent, f"*{suffix}", keep)
     return value
+
+
+def cached_object(kind: str, key: str, compute: Callable[[], T]) -> T:
+    """The pickled entry `kind`/`key`, computed and stored on a miss."""
+    return _cached(kind, key, ".pickle", KEEP_OBJECTS, compute,
+                   lambda value: pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), pickle.loads)
 
 
 def cached_text(kind: str, key: str, compute: Callable[[], str]) -> str:
     """The text entry `kind`/`key`, computed and stored on a miss."""
-    folder = cache_folder()
-    if folder is None:
-        return compute()
-    path = folder / kind / f"{key}.txt"
-    if path.is_file():
-        return path.read_text(encoding="utf-8")
-    value = compute()
-    _write_atomically(path, value.encode("utf-8"))
-    _prune(path.parent, "*.txt", KEEP_TEXTS)
-    return value
+    return _cached(kind, key, ".txt", KEEP_TEXTS, compute, lambda value: value.encode("utf-8"),
+                   lambda raw: raw.decode("utf-8"))
 
 
 def _prune(folder: Path, pattern: str, keep: int) -> None:

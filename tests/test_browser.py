@@ -3,6 +3,7 @@ no console error, no request to another host, and every chart drawn."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -47,6 +48,36 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield chromium
         chromium.close()
+
+
+@contextlib.contextmanager
+def serving(site: Path):
+    """`site` on a static server on loopback; yields its base URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
+def chart_states(browser, url: str, marks: str) -> tuple[list[str], list[tuple[str, str, int]]]:
+    """Open `url`, wait for its charts; console errors and (chart id, drawn state, `marks` drawn) a chart."""
+    context = browser.new_context()
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.goto(url, wait_until="load")
+    tab.wait_for_function(
+        "() => [...document.querySelectorAll('.reportgen-chart')].every(e => ['yes', 'failed'].includes(e.dataset.drawn))",
+        timeout=20_000,
+    )
+    states = tab.eval_on_selector_all(
+        ".reportgen-chart", f"els => els.map(e => [e.id, e.dataset.drawn, e.querySelectorAll({marks!r}).length])"
+    )
+    context.close()
+    return errors, [tuple(state) for state in states]
 
 
 def site_pages(site: Path) -> list[str]:
@@ -135,24 +166,8 @@ def test_attention_page_of_a_full_vector_draws_every_chart(vector_project: Path,
 
     site = vector_project / "site"
     build(load_config(vector_project / "reportgen.toml"), site)
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        context = browser.new_context()
-        tab = context.new_page()
-        errors = []
-        tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        tab.on("pageerror", lambda e: errors.append(str(e)))
-        tab.goto(f"http://127.0.0.1:{server.server_address[1]}/attention/", wait_until="load")
-        tab.wait_for_function(
-            "() => [...document.querySelectorAll('.reportgen-chart')].every(e => ['yes', 'failed'].includes(e.dataset.drawn))",
-            timeout=20_000,
-        )
-        states = tab.eval_on_selector_all(".reportgen-chart", "els => els.map(e => [e.id, e.dataset.drawn, e.querySelectorAll('svg g.mark-rect path, svg g.mark-line path').length])")
-        context.close()
-    finally:
-        server.shutdown()
+    with serving(site) as base:
+        errors, states = chart_states(browser, f"{base}/attention/", "svg g.mark-rect path, svg g.mark-line path")
     assert errors == []
     assert len(states) == 12 and all(drawn == "yes" and marks > 0 for _, drawn, marks in states), states
     heatmap = next(marks for chart, _, marks in states if chart == "chart-vec-attention-lags")

@@ -1,12 +1,9 @@
 """The model page: a tiny project whose model names a hand-made training sidecar."""
 
 import copy
-import functools
 import hashlib
-import http.server
 import json
 import re
-import threading
 from pathlib import Path
 
 import pytest
@@ -117,30 +114,14 @@ def test_a_malformed_sidecar_is_a_data_error(trained_project):
 
 
 def test_model_page_draws_every_chart_in_a_browser(trained_project):
-    from test_browser import ARGS, CHROMIUM, _chromium_or_skip, _QuietHandler
+    from test_browser import ARGS, CHROMIUM, _chromium_or_skip, chart_states, serving
 
     playwright_api = _chromium_or_skip()
     site = trained_project / "site"
     build(load_config(trained_project / "reportgen.toml"), site)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with playwright_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            tab = browser.new_page()
-            errors = []
-            tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            tab.on("pageerror", lambda e: errors.append(str(e)))
-            tab.goto(f"http://127.0.0.1:{server.server_address[1]}/models/tiny/", wait_until="load")
-            tab.wait_for_function(
-                "() => [...document.querySelectorAll('.reportgen-chart')].every(e => ['yes', 'failed'].includes(e.dataset.drawn))",
-                timeout=20_000,
-            )
-            states = tab.eval_on_selector_all(
-                ".reportgen-chart", "els => els.map(e => [e.dataset.drawn, e.querySelectorAll('svg g.mark-line path, svg g.mark-symbol path').length])"
-            )
-            browser.close()
-    finally:
-        server.shutdown()
+    with serving(site) as base, playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        errors, states = chart_states(browser, f"{base}/models/tiny/", "svg g.mark-line path, svg g.mark-symbol path")
+        browser.close()
     assert errors == []
-    assert len(states) == 5 and all(state == "yes" and marks > 0 for state, marks in states), states
+    assert len(states) == 5 and all(state == "yes" and marks > 0 for _, state, marks in states), states
