@@ -29,7 +29,7 @@ CHILD = r"""
 import json, sys, time
 from pathlib import Path
 from reportgen import pipeline
-from reportgen.config import AttentionTestsConfig, load_config
+from reportgen.inputs.config import AttentionTestsConfig, load_config
 permutations, stage, site = int(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
 config = load_config(Path("pyproject.toml"))
 config = config.model_copy(update={"attention_tests": AttentionTestsConfig(permutations=permutations)})

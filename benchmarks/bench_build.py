@@ -75,7 +75,7 @@ BASELINE = textwrap.dedent(
 def baseline_returns(project: Path, path: Path) -> None:
     """att_lstm_signal's daily returns and buy & hold's, computed once by reportgen."""
     sys.path.insert(0, str(project))
-    from reportgen.config import load_config
+    from reportgen.inputs.config import load_config
     from reportgen.pipeline import report
 
     result = report(load_config(project / "pyproject.toml"))

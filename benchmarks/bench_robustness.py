@@ -45,8 +45,10 @@ def main() -> None:
 
     import pandas as pd
 
-    from reportgen import bootstrap, charts, pipeline, robustness, statistics, views
-    from reportgen.config import SweepConfig, load_config
+    from reportgen.analysis import bootstrap, statistics
+    from reportgen.publish import charts, views
+    from reportgen import pipeline, robustness
+    from reportgen.inputs.config import SweepConfig, load_config
 
     base = load_config(REPO / "pyproject.toml")
     with_sweep = base.model_copy(update={"sweep": SweepConfig(**GRID_1000)})

@@ -1,3 +1,14 @@
-"""reportgen: attention-weighted strategy backtests published as an offline report site."""
+"""reportgen: attention-weighted strategy backtests published as an offline report site.
+
+The package is laid out by stage; imports only point down the stages:
+
+    inputs/     config, loaders, errors, episodes, resources        (imports no other stage)
+    analysis/   signals, backtest, metrics, statistics, sweeps, attention, ... (inputs)
+    model/      reportgen train's walk-forward ATT-LSTM             (inputs; beside analysis)
+    results.py  the records that pass between stages               (inputs, analysis, model)
+    publish/    views, charts, pages, downloads, site, cache        (all of the above)
+    pipeline.py, robustness.py, report_document.py, build_cache.py, preview.py, cli.py: the top,
+                which wires the stages together (tests/test_layout.py checks the directions).
+"""
 
 __version__ = "0.1.0"

@@ -17,8 +17,8 @@ from pathlib import Path
 import click
 
 from reportgen import __version__
-from reportgen.errors import ReportgenError
-from reportgen.logrecorder import WarningRecorder
+from reportgen.inputs.errors import ReportgenError
+from reportgen.publish.logrecorder import WarningRecorder
 
 EXIT_STRICT_WARNINGS = 1
 EXIT_USER_ERROR = 2
@@ -50,7 +50,7 @@ def cli() -> None:
               help="Also keep the generated markdown and its mkdocs.yml here (to build them with Zensical).")
 def build(config_path: Path | None, site_dir: Path | None, strict: bool, docs_dir: Path | None) -> None:
     """Run the backtests and build the report site."""
-    from reportgen.config import load_config
+    from reportgen.inputs.config import load_config
 
     collector = _configure_logging()
     started = time.perf_counter()
@@ -116,7 +116,7 @@ TORCH_PIN = "torch==2.13.0"
 
 def _require_torch() -> None:
     try:
-        import reportgen.att_lstm  # noqa: F401  (the module that imports torch)
+        import reportgen.model.att_lstm  # noqa: F401  (the module that imports torch)
     except ModuleNotFoundError as exc:
         if exc.name != "torch":
             raise
@@ -157,8 +157,8 @@ class _EpochBar:
 def train(config_path: Path | None, output: Path | None) -> None:
     """Fit the walk-forward ATT-LSTM and write its predictions and attention (needs PyTorch)."""
     _require_torch()
-    from reportgen.config import load_train_config
-    from reportgen.training import run_training
+    from reportgen.inputs.config import load_train_config
+    from reportgen.model.training import run_training
 
     _configure_logging()
     started = time.perf_counter()

@@ -21,8 +21,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from reportgen import pipeline
-from reportgen.config import Config, load_config
-from reportgen.errors import ReportgenError, ServeError
+from reportgen.inputs.resources import mkdocs_file, templates_folder
+from reportgen.inputs.config import Config, load_config
+from reportgen.inputs.errors import ReportgenError, ServeError
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +34,8 @@ Stamps = dict[Path, tuple[int, int] | None]
 
 def watched_files(config: Config) -> list[Path]:
     """The files whose change triggers a rebuild: config, data, templates, mkdocs.yml."""
-    templates = pipeline.templates_folder(config)
-    files = [config.source, config.data.prices, *(m.predictions for m in config.models), pipeline.mkdocs_file(config)]
+    templates = templates_folder(config)
+    files = [config.source, config.data.prices, *(m.predictions for m in config.models), mkdocs_file(config)]
     files += sorted(p for p in templates.rglob("*") if p.is_file())
     return list(dict.fromkeys(Path(f) for f in files))
 

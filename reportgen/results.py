@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from reportgen.attention import AttentionSummary
-from reportgen.attention_tests import AttentionTest
-from reportgen.config import ModelConfig, StrategyConfig
-from reportgen.provenance import Provenance
-from reportgen.informativeness import Informativeness
+from reportgen.analysis.attention import AttentionSummary
+from reportgen.analysis.attention_tests import AttentionTest
+from reportgen.inputs.config import ModelConfig, StrategyConfig
+from reportgen.model.provenance import Provenance
+from reportgen.analysis.informativeness import Informativeness
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class StrategyResult:
 
 @dataclass(frozen=True)
 class SeriesStatistics:
-    """How far one return series' figures can be trusted (see reportgen.statistics)."""
+    """How far one return series' figures can be trusted (see reportgen.analysis.statistics)."""
 
     sharpe_per_period: float  # mean / std (ddof 1) of daily returns, not annualised
     skewness: float

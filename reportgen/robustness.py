@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from reportgen import backtest, bootstrap, episodes, statistics, sweeps
-from reportgen.config import Config, StrategyConfig
+from reportgen.analysis import backtest, bootstrap, statistics, sweeps
+from reportgen.inputs import episodes
+from reportgen.inputs.config import Config, StrategyConfig
 from reportgen.results import ModelResult, ModelRobustness, SeriesStatistics, SweepResult
 
 

@@ -126,7 +126,7 @@ SHARING_CONFIG = TINY_CONFIG.replace('title = "Tiny report"', 'title = "Tiny <re
 @pytest.fixture(scope="session")
 def sharing_site(tmp_path_factory) -> Path:
     """The tiny project with quantstats' tearsheets, built once for the session."""
-    from reportgen.config import load_config
+    from reportgen.inputs.config import load_config
     from reportgen.pipeline import build
 
     project = make_tiny_project(tmp_path_factory.mktemp("sharing"), SHARING_CONFIG)
@@ -193,7 +193,7 @@ def vector_project(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def bundled_site(tmp_path_factory) -> Path:
     """The bundled report, built once for the session from a copy of the repository's inputs."""
-    from reportgen.config import load_config
+    from reportgen.inputs.config import load_config
     from reportgen.pipeline import build
 
     project = tmp_path_factory.mktemp("bundled")

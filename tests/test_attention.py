@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import pandas as pd
 
-from reportgen.attention import (
+from reportgen.analysis.attention import (
     attention_concentration,
     attention_last,
     attention_max,

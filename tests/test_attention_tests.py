@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reportgen.attention_tests import (
+from reportgen.analysis.attention_tests import (
     StrategyFacts,
     attention_test,
     exposure_matched_size,
@@ -15,8 +15,8 @@ from reportgen.attention_tests import (
     uses_attention,
     verdict,
 )
-from reportgen.backtest import simulate
-from reportgen.config import StrategyConfig
+from reportgen.analysis.backtest import simulate
+from reportgen.inputs.config import StrategyConfig
 
 DATES = pd.bdate_range("2024-01-01", periods=60)
 

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from reportgen.backtest import simulate
+from reportgen.analysis.backtest import simulate
 
 DATES = pd.bdate_range("2024-01-01", periods=5)
 PRICE = pd.Series([100.0, 110.0, 121.0, 110.0, 99.0], DATES)

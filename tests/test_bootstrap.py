@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reportgen import bootstrap
+from reportgen.analysis import bootstrap
 
 
 def test_same_seed_same_resamples_other_seed_other_resamples():

@@ -161,7 +161,7 @@ def test_quantstats_tearsheet_opens_from_disk_without_requests(sharing_site: Pat
 
 def test_attention_page_of_a_full_vector_draws_every_chart(vector_project: Path, browser):
     """The lag heatmap, the profile and the score distributions draw too (not in the bundled site)."""
-    from reportgen.config import load_config
+    from reportgen.inputs.config import load_config
     from reportgen.pipeline import build
 
     site = vector_project / "site"

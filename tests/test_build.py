@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.config import load_config
-from reportgen.errors import SiteError
+from reportgen.inputs.config import load_config
+from reportgen.inputs.errors import SiteError
 from reportgen.pipeline import build
-from reportgen.site import MARKER
+from reportgen.publish.site import MARKER
 
 PAGES = ["index.html", "attention/index.html", "methodology/index.html"]
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from reportgen import cache
-from reportgen.config import load_config
+from reportgen.publish import cache
+from reportgen.inputs.config import load_config
 from reportgen.pipeline import build, computation_key
 
 from conftest import REPO

@@ -4,7 +4,7 @@ import socket
 
 import pandas as pd
 
-from reportgen import charts
+from reportgen.publish import charts
 
 DATES = pd.bdate_range("2024-01-01", periods=30)
 EPISODES = pd.DataFrame(

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.config import load_config
-from reportgen.errors import ConfigError
+from reportgen.inputs.config import load_config
+from reportgen.inputs.errors import ConfigError
 
 from conftest import REPO, TINY_CONFIG
 

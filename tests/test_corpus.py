@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from reportgen.safe_output import build_lock
+from reportgen.publish.safe_output import build_lock
 
 from conftest import REPO, file_manifest, make_tiny_project, reportgen_cli
 
@@ -259,7 +259,7 @@ class Outcome:
 @pytest.fixture(scope="module")
 def base_project(tmp_path_factory) -> Path:
     """The tiny project with a site built by a previous run."""
-    from reportgen.config import load_config
+    from reportgen.inputs.config import load_config
     from reportgen.pipeline import build
 
     project = make_tiny_project(tmp_path_factory.mktemp("base"))

@@ -52,7 +52,7 @@ def test_two_builds_with_different_hash_seeds_are_byte_identical(project: Path):
 
 
 def test_without_source_date_epoch_the_build_date_is_the_newest_input_date(project: Path, monkeypatch):
-    from reportgen.config import load_config
+    from reportgen.inputs.config import load_config
     from reportgen.pipeline import build
 
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)

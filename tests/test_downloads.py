@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reportgen.downloads import metrics_frame, strategy_download_paths
+from reportgen.publish.downloads import metrics_frame, strategy_download_paths
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from reportgen import episodes, loaders
-from reportgen.errors import DataError
+from reportgen.inputs import episodes, loaders
+from reportgen.inputs.errors import DataError
 
 from conftest import REPO
 

@@ -4,7 +4,7 @@ import pytest
 
 from conftest import ohlcv
 
-from reportgen.features import (
+from reportgen.model.features import (
     CLIP_Z,
     next_day_up,
     price_features,

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from reportgen.forecast_scores import accuracy, baseline_probabilities, log_loss, roc_auc, scores_against_baselines
+from reportgen.model.forecast_scores import accuracy, baseline_probabilities, log_loss, roc_auc, scores_against_baselines
 
 
 def pairwise_auc(labels, scores):

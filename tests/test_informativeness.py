@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 
-from reportgen.informativeness import (
+from reportgen.analysis.informativeness import (
     auc,
     calibration,
     factor_informativeness,

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reportgen.errors import ConfigError
+from reportgen.inputs.errors import ConfigError
 
 from conftest import REPO
 from test_browser import _chromium_or_skip, _QuietHandler, ARGS, CHROMIUM
@@ -63,7 +63,7 @@ def toml_string(value: str) -> str:
 
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory) -> Path:
-    from reportgen.config import load_config
+    from reportgen.inputs.config import load_config
     from reportgen.pipeline import build
 
     project = tmp_path_factory.mktemp("hostile")
@@ -194,7 +194,7 @@ def test_metrics_json_keeps_the_names_as_data(hostile_site: Path):
 
 
 def test_ids_used_in_urls_and_chart_ids_cannot_hold_markup(tmp_path: Path):
-    from reportgen.config import load_config
+    from reportgen.inputs.config import load_config
 
     config = (REPO / "pyproject.toml").read_text().replace('id = "attention_sized"', 'id = "<script>"')
     (tmp_path / "pyproject.toml").write_text(config)

@@ -4,9 +4,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from reportgen.errors import DataError
-from reportgen.attention import attention_scores
-from reportgen.loaders import aligned_prices, read_attention_weights, read_predictions, read_prices
+from reportgen.inputs.errors import DataError
+from reportgen.analysis.attention import attention_scores
+from reportgen.inputs.loaders import aligned_prices, read_attention_weights, read_predictions, read_prices
 
 
 def csv(tmp_path: Path, text: str, name: str = "prices.csv") -> Path:

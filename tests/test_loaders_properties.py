@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from reportgen.errors import DataError, ReportgenError
-from reportgen.loaders import aligned_prices, read_predictions, read_prices
+from reportgen.inputs.errors import DataError, ReportgenError
+from reportgen.inputs.loaders import aligned_prices, read_predictions, read_prices
 
 SETTINGS = settings(max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reportgen import metrics
+from reportgen.analysis import metrics
 
 DATES = pd.bdate_range("2024-01-01", periods=6)
 

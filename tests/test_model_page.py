@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.config import load_config
-from reportgen.errors import DataError
+from reportgen.inputs.config import load_config
+from reportgen.inputs.errors import DataError
 from reportgen.pipeline import build, report
-from reportgen.provenance import read_provenance
-from reportgen.views import fold_scores, loss_curves
+from reportgen.model.provenance import read_provenance
+from reportgen.publish.views import fold_scores, loss_curves
 
 
 def scores(auc, accuracy, log_loss, days=40):

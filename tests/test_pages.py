@@ -1,6 +1,6 @@
 import json
 
-from reportgen.pages import _spec_json, num, pct, text
+from reportgen.publish.pages import _spec_json, num, pct, text
 
 
 def test_text_escapes_html_and_markdown():

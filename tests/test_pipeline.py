@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from reportgen.config import load_config
+from reportgen.inputs.config import load_config
 from reportgen.pipeline import metrics_document, report
 
 from conftest import REPO
@@ -100,7 +100,7 @@ def test_bundled_sensitivity_figures(bundled):
 
 def test_build_date_honours_source_date_epoch(bundled, monkeypatch):
     from reportgen.pipeline import build_date
-    from reportgen.footer import provenance_line
+    from reportgen.publish.footer import provenance_line
 
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     assert build_date(bundled.models) == "2025-03-07"  # the last input date, never the wall clock

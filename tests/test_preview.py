@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.config import load_config
-from reportgen.errors import ServeError
+from reportgen.inputs.config import load_config
+from reportgen.inputs.errors import ServeError
 from reportgen.preview import changed_files, file_stamps, serve, watched_files
 
 from conftest import REPO

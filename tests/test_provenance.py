@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from conftest import REPO
-from reportgen.provenance import read_provenance
+from reportgen.model.provenance import read_provenance
 
 CSV = REPO / "data" / "att_lstm_predictions.csv"
 

@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from reportgen import backtest, statistics
-from reportgen.config import load_config
+from reportgen.analysis import backtest, statistics
+from reportgen.inputs.config import load_config
 from reportgen.pipeline import metrics_document, report
 
 NEVER_TRADES = """

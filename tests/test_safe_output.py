@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.errors import SiteError
-from reportgen.safe_output import MARKER, build_lock, checked_output_folder, lock_path, staged_folder
+from reportgen.inputs.errors import SiteError
+from reportgen.publish.safe_output import MARKER, build_lock, checked_output_folder, lock_path, staged_folder
 
 from conftest import file_manifest
 

@@ -3,7 +3,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reportgen.signals import filtered_signal, filtered_signals, long_signal, position_size, position_sizes
+from reportgen.analysis.signals import filtered_signal, filtered_signals, long_signal, position_size, position_sizes
 
 DATES = pd.bdate_range("2024-01-01", periods=4)
 

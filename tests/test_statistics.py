@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reportgen import metrics, statistics
+from reportgen.analysis import metrics, statistics
 
 RETURNS = [0.02, -0.01, 0.03, -0.02, 0.01, 0.015, -0.005, 0.0]
 

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reportgen import sweeps
+from reportgen.analysis import sweeps
 
 DATES = pd.bdate_range("2024-01-01", periods=6)
 PREDICTION = pd.Series([0.30, 0.45, 0.55, 0.65, 0.50, 0.52], DATES)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from reportgen import pages
-from reportgen.config import load_config
+from reportgen.publish import pages
+from reportgen.inputs.config import load_config
 from reportgen.pipeline import report
-from reportgen.footer import provenance_line
+from reportgen.publish.footer import provenance_line
 
 from conftest import REPO
 

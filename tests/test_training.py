@@ -7,14 +7,14 @@ import pandas as pd
 import pytest
 
 from conftest import ohlcv, write_ohlcv
-from reportgen.config import train_config_from_mapping
-from reportgen.errors import ConfigError
-from reportgen.loaders import read_predictions
-from reportgen.provenance import read_provenance
+from reportgen.inputs.config import train_config_from_mapping
+from reportgen.inputs.errors import ConfigError
+from reportgen.inputs.loaders import read_predictions
+from reportgen.model.provenance import read_provenance
 
 pytest.importorskip("torch")
 
-from reportgen.training import run_training  # noqa: E402  (imports torch)
+from reportgen.model.training import run_training  # noqa: E402  (imports torch)
 
 ROWS = 420
 TINY = dict(

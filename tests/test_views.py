@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reportgen.views import MAX_HEATMAP_CELLS, histogram, lag_cells
+from reportgen.publish.views import MAX_HEATMAP_CELLS, histogram, lag_cells
 
 
 def weights(days: int, steps: int) -> pd.DataFrame:

@@ -73,7 +73,7 @@ def test_ci_workflow_runs_the_readme_test_command():
 def test_the_bundled_report_passes_strict_only_through_listed_findings():
     """The repository's workflow runs --strict on the bundled report: its warnings must be listed."""
     from reportgen.cli import strict_problems
-    from reportgen.config import load_config
+    from reportgen.inputs.config import load_config
     from reportgen.pipeline import report
 
     config = load_config(REPO / "pyproject.toml")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from reportgen.config import load_config
+from reportgen.inputs.config import load_config
 from reportgen.pipeline import build
 
 PAGES = ["index.html", "strategies/signal/index.html", "strategies/sized/index.html", "attention/index.html", "methodology/index.html"]

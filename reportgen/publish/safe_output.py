@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from reportgen.errors import SiteError
+from reportgen.inputs.errors import SiteError
 
 log = logging.getLogger(__name__)
 

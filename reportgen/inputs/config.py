@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from reportgen.errors import ConfigError
+from reportgen.inputs.errors import ConfigError
 
 
 class _Strict(BaseModel):

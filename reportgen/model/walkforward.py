@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reportgen import att_lstm, forecast_scores
-from reportgen.config import TrainingConfig
-from reportgen.features import scaled, scaling_statistics
+from reportgen.model import att_lstm, forecast_scores
+from reportgen.inputs.config import TrainingConfig
+from reportgen.model.features import scaled, scaling_statistics
 
 
 @dataclass(frozen=True)

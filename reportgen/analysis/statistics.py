@@ -2,14 +2,14 @@
 
 - Column-wise figures (`sharpe_ratios`, `cagrs`, `max_drawdowns`, `total_returns`) reduce along
   the first axis of an array of simple returns of any shape, so one call measures a whole sweep
-  or a whole bootstrap. They follow the report's definitions (reportgen.metrics): Sharpe is
+  or a whole bootstrap. They follow the report's definitions (reportgen.analysis.metrics): Sharpe is
   mean / standard deviation (ddof 1) x sqrt(periods_per_year), NaN when the returns never change;
   CAGR compounds over rows / periods_per_year years; drawdowns count the starting capital as a peak.
 - The Probabilistic Sharpe Ratio (Bailey & Lopez de Prado 2012) and the Deflated Sharpe Ratio
   (Bailey & Lopez de Prado 2014) work in per-period units throughout: a per-period Sharpe ratio,
   the skewness and the *raw* kurtosis (3 for a normal distribution, not the excess kurtosis) of
   the per-period returns, and the number of returns.
-- `bootstrap_intervals` applies resampled row indices (from reportgen.bootstrap) to many return
+- `bootstrap_intervals` applies resampled row indices (from reportgen.analysis.bootstrap) to many return
   series at once and returns percentile intervals.
 """
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from reportgen.errors import DataError
+from reportgen.inputs.errors import DataError
 
 CONVENTION = (
     "The row dated t holds the probability that the close of the next trading day (t+1) is above "

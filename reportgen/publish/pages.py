@@ -20,7 +20,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
-from reportgen.errors import ConfigError
+from reportgen.inputs.errors import ConfigError
 from reportgen.results import Report
 
 # Python-Markdown's backslash escapes (with `|` from the tables extension). `<`, `>` and `&`

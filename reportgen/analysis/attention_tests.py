@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reportgen.config import StrategyConfig
+from reportgen.inputs.config import StrategyConfig
 
 # Sharpe ratios closer than this are the same figure (float noise of a near-constant score).
 SHARPE_TIE_TOLERANCE = 1e-6

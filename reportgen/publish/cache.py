@@ -27,7 +27,7 @@ T = TypeVar("T")
 CACHE_ENV = "REPORTGEN_CACHE_DIR"
 KEEP_OBJECTS = 16  # newest pickled entries of a kind kept; older ones are pruned after a write
 KEEP_TEXTS = 4000  # the same for text entries (chart SVGs: a few dozen a report)
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parents[1]  # the whole reportgen package: its code is in every key
 _LIBRARIES = ("numpy", "pandas", "vectorbt", "vectorbt-rust", "quantstats", "altair", "vl-convert-python",
               "statsmodels", "arch", "scipy", "jinja2", "mkdocs", "mkdocs-material", "pymdown-extensions")
 

@@ -19,11 +19,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from reportgen import __version__, att_lstm, forecast_scores, loaders
-from reportgen.config import TrainConfig
-from reportgen.errors import ConfigError, DataError
-from reportgen.features import next_day_up, price_features, warmup_rows
-from reportgen.provenance import (
+from reportgen import __version__
+from reportgen.model import att_lstm, forecast_scores
+from reportgen.inputs import loaders
+from reportgen.inputs.config import TrainConfig
+from reportgen.inputs.errors import ConfigError, DataError
+from reportgen.model.features import next_day_up, price_features, warmup_rows
+from reportgen.model.provenance import (
     CONVENTION,
     FoldRecord,
     InputRecord,
@@ -32,7 +34,7 @@ from reportgen.provenance import (
     ScoresAgainstBaselines,
     provenance_path,
 )
-from reportgen.walkforward import WalkForward, fold_plan, walk_forward
+from reportgen.model.walkforward import WalkForward, fold_plan, walk_forward
 
 DETERMINISM = (
     "Two runs write byte-identical files when the input, the [training] settings (seed and "

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from reportgen.errors import DataError
+from reportgen.inputs.errors import DataError
 
 log = logging.getLogger(__name__)
 

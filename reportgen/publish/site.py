@@ -24,8 +24,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportgen.errors import SiteError
-from reportgen.safe_output import MARKER, checked_output_folder, staged_folder
+from reportgen.inputs.errors import SiteError
+from reportgen.publish.safe_output import MARKER, checked_output_folder, staged_folder
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ __all__ = ["MARKER", "SiteInput", "checked_site_dir", "write_site"]
 
 @dataclass(frozen=True)
 class SiteInput:
-    pages: list  # reportgen.pages.Page, in navigation order
+    pages: list  # reportgen.publish.pages.Page, in navigation order
     files: dict[str, bytes]  # extra files by path relative to the site root
     title: str
     mkdocs_config: Path

@@ -3,7 +3,7 @@
 Daily returns are not independent (volatility clusters), so resampling single days understates
 the uncertainty of a Sharpe ratio or a drawdown. The stationary bootstrap resamples blocks of
 random length (geometric, mean `block_days`) and wraps around the end. This module only draws
-the row indices; reportgen.statistics applies them to every series of a model at once.
+the row indices; reportgen.analysis.statistics applies them to every series of a model at once.
 """
 
 from __future__ import annotations

@@ -8,10 +8,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from reportgen import charts
-from reportgen.attention import lag_profile
-from reportgen.metrics import drawdown
-from reportgen.provenance import Provenance
+from reportgen.publish import charts
+from reportgen.analysis.attention import lag_profile
+from reportgen.analysis.metrics import drawdown
+from reportgen.model.provenance import Provenance
 from reportgen.results import ModelResult, Report, StrategyResult
 
 BENCHMARK = "Buy & hold"

@@ -1,0 +1,59 @@
+"""Where the build's files are: the config's own, or those bundled with reportgen.
+
+Templates, mkdocs.yml and the market episodes come from the config's `[site]`/`[data]` tables,
+else from beside the config, else from reportgen's installation (the wheel's `_bundled/`, or the
+top of a source checkout).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reportgen.inputs.config import Config
+from reportgen.inputs.errors import ConfigError
+
+_PACKAGE = Path(__file__).resolve().parents[1]  # the reportgen package
+
+
+def bundled_resource(name: str) -> Path:
+    """A file shipped with reportgen: inside the wheel, or at the top of a source checkout."""
+    for candidate in (_PACKAGE / "_bundled" / name, _PACKAGE.parent / name):
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError(f"reportgen installation is missing {name}")
+
+
+def _resource(configured: Path | None, beside_config: Path, name: str) -> Path:
+    if configured is not None:
+        if not configured.exists():
+            raise ConfigError(f"{configured}: not found (named in the [site] table)")
+        return configured
+    return beside_config if beside_config.exists() else bundled_resource(name)
+
+
+def episodes_file(config: Config) -> Path:
+    """The market episodes: [data] episodes, else data/market_episodes.csv beside the config, else reportgen's own."""
+    name = "data/market_episodes.csv"
+    return config.data.episodes or _resource(None, config.source.parent / name, name)
+
+
+def templates_folder(config: Config) -> Path:
+    """The page templates: [site] templates, else templates/ beside the config, else reportgen's own."""
+    return _resource(config.site.templates, config.source.parent / "templates", "templates")
+
+
+def mkdocs_file(config: Config) -> Path:
+    """The mkdocs.yml: [site] mkdocs_config, else mkdocs.yml beside the config, else reportgen's own."""
+    return _resource(config.site.mkdocs_config, config.source.parent / "mkdocs.yml", "mkdocs.yml")
+
+
+def build_inputs(config: Config) -> list[Path]:
+    """Every file and folder the build reads: an output folder must not contain any of them."""
+    project = config.source.parent
+    paths = [config.source, config.data.prices, *(m.predictions for m in config.models)]
+    paths += [m.provenance for m in config.models if m.provenance is not None]
+    paths += [config.data.episodes] if config.data.episodes is not None else []
+    paths += [config.site.templates or project / "templates", config.site.mkdocs_config or project / "mkdocs.yml"]
+    return paths
+
+
