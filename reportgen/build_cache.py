@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from reportgen.inputs.config import Config
-from reportgen.inputs.resources import episodes_file, mkdocs_file, templates_folder
+from reportgen.inputs.resources import input_files
 from reportgen.publish import cache
 
 
@@ -20,9 +20,7 @@ def computation_key(config: Config) -> str | None:
     """What the computed report depends on: reportgen's code and libraries, the config (and where
     it is, since the report shows paths), every input's bytes, and SOURCE_DATE_EPOCH. None when
     an input is not a readable file: the loaders then say what is wrong, and nothing is cached."""
-    files = [config.data.prices, episodes_file(config)]
-    for model in config.models:
-        files += [model.predictions] + ([model.provenance] if model.provenance is not None else [])
+    files = input_files(config).data
     if not all(f.is_file() and os.access(f, os.R_OK) for f in files):
         return None
     parts: list[bytes | str] = [cache.code_fingerprint(), str(config.source.resolve()), config.source.read_bytes()]
@@ -36,8 +34,9 @@ BUILD_STAMP = ".reportgen-build.json"  # in the site: what it was built from, an
 
 def site_key(config: Config, key: str, docs_dir: Path | None) -> str:
     """What the published site depends on beyond the computed report: templates and mkdocs.yml."""
-    templates = templates_folder(config)
-    parts: list[bytes | str] = [key, str(docs_dir), mkdocs_file(config).read_bytes()]
+    inputs = input_files(config)
+    templates = inputs.templates
+    parts: list[bytes | str] = [key, str(docs_dir), inputs.mkdocs.read_bytes()]
     for path in sorted(p for p in templates.rglob("*") if p.is_file()):
         parts += [str(path.relative_to(templates)), path.read_bytes()]
     return cache.fingerprint(parts)

@@ -27,7 +27,7 @@ from reportgen.analysis import attention, attention_tests, backtest, informative
 from reportgen.build_cache import BUILD_STAMP, computation_key, site_key, up_to_date_warnings
 from reportgen.inputs import loaders
 from reportgen.inputs.config import Config, ModelConfig
-from reportgen.inputs.resources import build_inputs, episodes_file, mkdocs_file, templates_folder
+from reportgen.inputs.resources import input_files
 from reportgen.model import provenance
 from reportgen.publish import cache, downloads, pages, site
 from reportgen.publish.files import quantstats_tearsheets, site_files, tearsheet_files
@@ -195,7 +195,8 @@ def report(config: Config, progress: Progress = lambda stage: None) -> Report:
     notes: loaders.Notes = []
     data = config.data
     prices = loaders.read_prices(data.prices, data.date_column, data.price_column, data.exchange_timezone, notes)
-    episodes = episodes_file(config)
+    inputs = input_files(config)
+    episodes = inputs.data[-1]
     market_episodes = loaders.read_market_episodes(episodes)
     models = []
     for model in config.models:
@@ -204,9 +205,6 @@ def report(config: Config, progress: Progress = lambda stage: None) -> Report:
         progress(f"sensitivity of model {model.id}: costs, lag, sweep, bootstrap")
         models.append(dataclasses.replace(result, robustness=robustness.model_robustness(config, result, market_episodes)))
     base = config.source.parent
-    files = [config.data.prices, *dict.fromkeys(m.predictions for m in config.models)]
-    files += list(dict.fromkeys(m.provenance for m in config.models if m.provenance is not None))
-    files.append(episodes)
     return Report(
         title=config.site.title,
         version=__version__,
@@ -216,7 +214,7 @@ def report(config: Config, progress: Progress = lambda stage: None) -> Report:
         init_cash=config.backtest.init_cash,
         fees=config.backtest.fees,
         models=models,
-        inputs=[InputFile(_shown_path(f, base), _sha256(f)) for f in files],
+        inputs=[InputFile(_shown_path(f, base), _sha256(f)) for f in inputs.data],
         config_sha256=_sha256(config.source),
         input_notes=[f"{_shown_path(path, base)}: {sentence}" for path, sentence in notes],
         episodes_file=_shown_path(episodes, base),
@@ -236,7 +234,7 @@ def build(
     `docs_dir`, the generated markdown and its mkdocs.yml are kept there as well.
     """
     project = config.source.parent
-    target = site.checked_site_dir(site_dir if site_dir is not None else project / "site", project, build_inputs(config))
+    target = site.checked_site_dir(site_dir if site_dir is not None else project / "site", project, input_files(config).guarded())
     with build_lock(target):
         return _built(config, target, progress, docs_dir)
 
@@ -276,7 +274,8 @@ def _built(config: Config, site_dir: Path, progress: Progress, docs_dir: Path | 
             return result
     links = downloads.download_paths(result, set(quantstats_pages))
     progress("rendering pages")
-    templates = templates_folder(config)
+    inputs = input_files(config)
+    templates = inputs.templates
     rendered = pages.rendered_pages(result, specs, templates, links)
     progress("writing tearsheets and downloads")
     document = metrics_document(result)
@@ -287,7 +286,7 @@ def _built(config: Config, site_dir: Path, progress: Progress, docs_dir: Path | 
     }
     progress("building site")
     site_input = site.SiteInput(
-        rendered, files, config.site.title, mkdocs_file(config), result.build_date,
+        rendered, files, config.site.title, inputs.mkdocs, result.build_date,
         copyright=html.escape(provenance_line(result)),
     )
     recorded = WarningRecorder()

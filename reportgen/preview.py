@@ -1,7 +1,8 @@
 """`reportgen serve`: build the report, serve it on 127.0.0.1, rebuild when an input changes.
 
-Changes are found by polling modification times (and sizes) of the config file, the data files
-it names, every file of the templates folder and the mkdocs.yml: no watcher library, and the
+Changes are found by polling modification times (and sizes) of every input of the build (the
+config, prices, predictions, provenance sidecars, market episodes, every template file and the
+mkdocs.yml, as listed by inputs.resources.input_files): no watcher library, and the
 same on every platform. A rebuild replaces the served folder whole (site.write_site swaps it
 in), so a browser reload shows either the old or the new site, never half of one. A rebuild
 that fails on a user error (a typo in the config, a malformed CSV) is reported and the previous
@@ -21,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from reportgen import pipeline
-from reportgen.inputs.resources import mkdocs_file, templates_folder
+from reportgen.inputs.resources import input_files
 from reportgen.inputs.config import Config, load_config
 from reportgen.inputs.errors import ReportgenError, ServeError
 
@@ -33,11 +34,8 @@ Stamps = dict[Path, tuple[int, int] | None]
 
 
 def watched_files(config: Config) -> list[Path]:
-    """The files whose change triggers a rebuild: config, data, templates, mkdocs.yml."""
-    templates = templates_folder(config)
-    files = [config.source, config.data.prices, *(m.predictions for m in config.models), mkdocs_file(config)]
-    files += sorted(p for p in templates.rglob("*") if p.is_file())
-    return list(dict.fromkeys(Path(f) for f in files))
+    """The files whose change triggers a rebuild: every input of the build (inputs.resources.input_files)."""
+    return input_files(config).watched()
 
 
 def file_stamps(paths: list[Path]) -> Stamps:

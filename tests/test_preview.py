@@ -102,3 +102,42 @@ def test_a_taken_port_is_a_user_error(tiny_project: Path):
         port = taken.getsockname()[1]
         with pytest.raises(ServeError, match=rf"cannot serve on 127.0.0.1:{port}: .*; choose another --port"):
             serve(tiny_project / "reportgen.toml", port=port, stop=threading.Event())
+
+
+def test_an_edit_of_every_kind_of_input_triggers_a_rebuild(tiny_project: Path, monkeypatch):
+    """Prices, predictions, provenance sidecar, episodes CSV, a template, mkdocs.yml and the config:
+    each edit makes `serve` rebuild. The build is replaced by a recorder, so the test times the
+    watching, not the backtests (the real rebuild is exercised above)."""
+    from reportgen import preview
+
+    shutil.copytree(REPO / "templates", tiny_project / "templates")
+    shutil.copy(REPO / "mkdocs.yml", tiny_project / "mkdocs.yml")
+    shutil.copy(REPO / "data/market_episodes.csv", tiny_project / "episodes.csv")
+    (tiny_project / "predictions.json").write_text("{}\n")
+    config = tiny_project / "reportgen.toml"
+    config.write_text(
+        config.read_text()
+        .replace('prices = "prices.csv"', 'prices = "prices.csv"\nepisodes = "episodes.csv"')
+        .replace('predictions = "predictions.csv"', 'predictions = "predictions.csv"\nprovenance = "predictions.json"')
+    )
+    builds: list[int] = []
+    monkeypatch.setattr(preview, "_build", lambda config, site_dir: builds.append(len(builds)))
+    messages: list[str] = []
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=serve, args=(config,), kwargs=dict(port=0, poll_seconds=0.05, stop=stop, notify=messages.append), daemon=True
+    )
+    thread.start()
+    try:
+        wait_for(lambda: any(m.startswith("serving ") for m in messages), "the server")
+        edited = ["prices.csv", "predictions.csv", "predictions.json", "episodes.csv", "templates/model.md.j2", "mkdocs.yml", "reportgen.toml"]
+        for name in edited:
+            before = len(builds)
+            path = tiny_project / name
+            path.write_text(path.read_text() + "\n")
+            wait_for(lambda: len(builds) > before, f"a rebuild after editing {name}")
+            assert any(m.startswith(f"changed: {Path(name).name}") for m in messages)
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert len(builds) == 1 + len(edited)

@@ -98,3 +98,20 @@ def test_min_train_too_small_for_the_first_fold(tmp_path):
         f"{tmp_path / 'reportgen.toml'}: training.min_train = 230 is too small: the first fold needs "
         "at least 240 closes (199 warm-up rows of the features + lookback 5 + validation_days 20 + batch_size 16)"
     )
+
+
+def test_offset_dates_are_read_in_the_configured_exchange_timezone(tmp_path):
+    """Closes stamped 03:00 UTC are the previous day in New York but the same day in Tokyo:
+    `reportgen train` dates its forecasts in `[data] exchange_timezone`, as `build` does."""
+    table = ohlcv(ROWS)
+    write_ohlcv(tmp_path / "prices.csv", table)
+    frame = pd.read_csv(tmp_path / "prices.csv")
+    frame["Date"] = [f"{d}T03:00:00+00:00" for d in frame["Date"]]
+    frame.to_csv(tmp_path / "prices.csv", index=False)
+    data = {"prices": "prices.csv", "open_column": "Open", "high_column": "High", "low_column": "Low", "volume_column": "Volume"}
+    dated = {}
+    for zone in ("America/New_York", "Asia/Tokyo"):
+        config = train_config_from_mapping({"data": {**data, "exchange_timezone": zone}, "training": TINY}, tmp_path / "reportgen.toml")
+        dated[zone] = run_training(config, tmp_path / zone.replace("/", "_") / "predictions.csv").predictions.index
+    assert dated["Asia/Tokyo"][-1] == table.index[-1].strftime("%Y-%m-%d")
+    assert dated["America/New_York"][-1] == (table.index[-1] - pd.Timedelta(days=1)).strftime("%Y-%m-%d")

@@ -317,14 +317,17 @@ def aligned_prices(
 
 
 
-def read_price_table(path: Path, date_column: str, columns: dict[str, str]) -> pd.DataFrame:
+def read_price_table(
+    path: Path, date_column: str, columns: dict[str, str], exchange_timezone: str = EXCHANGE_TIMEZONE
+) -> pd.DataFrame:
     """Daily prices indexed by date, one column per role of `columns` (e.g. {"close": "Adjusted_close",
-    "volume": "Volume"}): positive floats, unique sorted dates."""
+    "volume": "Volume"}): positive floats, unique sorted dates. Dates with UTC offsets become
+    their date in `exchange_timezone`, as in read_prices."""
     frame = _read_csv(path)
     _require_column(frame, date_column, path, "date")
     for role, column in columns.items():
         _require_column(frame, column, path, role)
-    dates = _dates(frame[date_column], path, date_column)
+    dates = _dates(frame[date_column], path, date_column, exchange_timezone)
     table = {}
     for role, column in columns.items():
         values = _numbers(frame[column], dates, path, column)

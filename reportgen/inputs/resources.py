@@ -7,6 +7,7 @@ top of a source checkout).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from reportgen.inputs.config import Config
@@ -47,13 +48,29 @@ def mkdocs_file(config: Config) -> Path:
     return _resource(config.site.mkdocs_config, config.source.parent / "mkdocs.yml", "mkdocs.yml")
 
 
-def build_inputs(config: Config) -> list[Path]:
-    """Every file and folder the build reads: an output folder must not contain any of them."""
-    project = config.source.parent
-    paths = [config.source, config.data.prices, *(m.predictions for m in config.models)]
-    paths += [m.provenance for m in config.models if m.provenance is not None]
-    paths += [config.data.episodes] if config.data.episodes is not None else []
-    paths += [config.site.templates or project / "templates", config.site.mkdocs_config or project / "mkdocs.yml"]
-    return paths
+@dataclass(frozen=True)
+class InputFiles:
+    """Every file the build reads, in one list: the report's input hashes, the output-folder
+    guard, the cache key and `reportgen serve`'s watch list all come from here."""
+
+    config: Path
+    data: list[Path]  # prices, predictions, provenance sidecars, market episodes (hashed in the report)
+    templates: Path  # a folder
+    mkdocs: Path
+
+    def guarded(self) -> list[Path]:
+        """What an output folder must not contain: every input file and the templates folder."""
+        return [self.config, *self.data, self.templates, self.mkdocs]
+
+    def watched(self) -> list[Path]:
+        """Every file whose edit changes the site: config, data, each template file, mkdocs.yml."""
+        templates = sorted(p for p in self.templates.rglob("*") if p.is_file())
+        return list(dict.fromkeys([self.config, *self.data, self.mkdocs, *templates]))
 
 
+def input_files(config: Config) -> InputFiles:
+    """The build's input files, resolved as the build reads them (configured, beside the config, or bundled)."""
+    data = [config.data.prices, *(m.predictions for m in config.models)]
+    data += [m.provenance for m in config.models if m.provenance is not None]
+    data.append(episodes_file(config))
+    return InputFiles(config.source, list(dict.fromkeys(data)), templates_folder(config), mkdocs_file(config))

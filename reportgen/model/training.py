@@ -168,7 +168,9 @@ def run_training(config: TrainConfig, output: Path | None = None, on_epoch: Epoc
     """Fit the walk-forward on the configured prices; write the predictions CSV (`output`, else
     `[training] output`) and its sidecar; nothing is written unless every fold trained."""
     settings = config.training
-    table = loaders.read_price_table(config.data.prices, config.data.date_column, _price_columns(config))
+    table = loaders.read_price_table(
+        config.data.prices, config.data.date_column, _price_columns(config), config.data.exchange_timezone
+    )
     features = price_features(table)
     warmup = warmup_rows(features)
     _check_enough_rows(config, len(table), warmup)
