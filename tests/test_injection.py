@@ -8,7 +8,9 @@ then opened in headless Chromium (search included), which must run no injected c
 
 from __future__ import annotations
 
+import copy
 import functools
+import hashlib
 import html
 import http.server
 import json
@@ -49,6 +51,9 @@ STRATEGIES = [  # (id, name, description, reference source)
     ("s2", HOSTILE[10], HOSTILE[8], HOSTILE[5]),
     ("s3", HOSTILE[11], HOSTILE[2], HOSTILE[3]),
 ]
+EPISODE_NAME, EPISODE_DESCRIPTION = "[evil](javascript:alert(4))", "<img src=x onerror=alert(4)> [x](javascript:alert(4))"
+DEGENERATE_COLUMN = "`x` [evil](javascript:alert(5)) <b>b</b>"  # a constant attention column of a second model
+SIDECAR_STRINGS = ["[f](javascript:alert(6))", "<b>f</b>`x`"]  # features, training keys, input path of the model page
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "srcset"}
 
 
@@ -75,12 +80,34 @@ def hostile_site(tmp_path_factory) -> Path:
         {"predictions": np.round(rng.uniform(0.3, 0.7, 180), 6), ATTENTION_COLUMN: np.round(rng.uniform(0.05, 0.6, 180), 6)},
         index=pd.Index(dates[20:].strftime("%Y-%m-%d")),
     ).to_csv(project / "predictions.csv")
+    pd.DataFrame(
+        {"predictions": np.round(rng.uniform(0.3, 0.7, 180), 6), DEGENERATE_COLUMN: 0.5},
+        index=pd.Index(dates[20:].strftime("%Y-%m-%d")),
+    ).to_csv(project / "degenerate.csv")
+    pd.DataFrame(
+        {"name": [EPISODE_NAME], "start": ["2021-03-01"], "end": ["2021-04-01"], "description": [EPISODE_DESCRIPTION]}
+    ).to_csv(project / "episodes.csv", index=False)
+    from test_model_page import SIDECAR
+
+    sidecar = copy.deepcopy(SIDECAR)
+    sidecar["predictions_sha256"] = hashlib.sha256((project / "degenerate.csv").read_bytes()).hexdigest()
+    sidecar["features"] = SIDECAR_STRINGS
+    sidecar["training"] = {**sidecar["training"], **{name: name for name in SIDECAR_STRINGS}}
+    sidecar["input"]["path"] = SIDECAR_STRINGS[0]
+    (project / "degenerate.json").write_text(json.dumps(sidecar))
     config = f"""
         [site]
         title = {toml_string(TITLE)}
         [data]
         prices = {toml_string(PRICES_FILE)}
         price_column = {toml_string(PRICE_COLUMN)}
+        episodes = "episodes.csv"
+        [[models]]
+        id = "d"
+        name = "Degenerate"
+        predictions = "degenerate.csv"
+        provenance = "degenerate.json"
+        attention_column = {toml_string(DEGENERATE_COLUMN)}
         [[models]]
         id = "m"
         name = {toml_string(MODEL)}
@@ -98,6 +125,13 @@ def hostile_site(tmp_path_factory) -> Path:
         [strategies.reference]
         source = {toml_string(source)}
         total_trades = 3
+        """
+    config += """
+        [[strategies]]
+        id = "d0"
+        name = "On the degenerate model"
+        model = "d"
+        sizing = "attention"
         """
     (project / "reportgen.toml").write_text(textwrap.dedent(config))
     build(load_config(project / "reportgen.toml"), project / "site")
@@ -146,7 +180,7 @@ def parsed(path: Path) -> _Page:
 
 def test_the_built_html_has_no_event_handler_or_script_url(hostile_site: Path):
     pages = sorted(hostile_site.rglob("*.html"))
-    assert len(pages) == 13  # overview, 4 strategies, attention, sensitivity, methodology, 404, 4 one-file tearsheets
+    assert len(pages) == 16  # overview, 5 strategies, model page, attention, sensitivity, methodology, 404, 5 one-file tearsheets
     for path in pages:
         page = parsed(path)
         for tag, name, value in page.attributes:
@@ -174,22 +208,32 @@ def test_every_hostile_string_is_shown_as_typed(hostile_site: Path):
         assert page.title == f"{shown(name)} - {TITLE}"
     assert shown(ATTENTION_COLUMN) in parsed(hostile_site / "attention" / "index.html").visible_text
     assert PRICES_FILE in parsed(hostile_site / "methodology" / "index.html").visible_text
+    assert shown(EPISODE_NAME) in overview
+    sensitivity = parsed(hostile_site / "sensitivity" / "index.html").visible_text
+    assert f"{DEGENERATE_COLUMN.replace('`', '')} is constant" in sensitivity  # the reason, its code span as code
+    assert shown(EPISODE_NAME) in sensitivity and shown(EPISODE_DESCRIPTION) in sensitivity
+    model_page = parsed(hostile_site / "models" / "d" / "index.html").visible_text
+    assert all(value in model_page for value in SIDECAR_STRINGS)
 
 
 def test_names_inside_chart_specs_are_data(hostile_site: Path):
     page = parsed(hostile_site / "index.html")
     specs = [json.loads(body) for attrs, body in page.scripts if attrs.get("class") == "reportgen-spec"]
-    assert len(specs) == 2
+    assert len(specs) == 4  # equity and drawdown of each model
     raw = (hostile_site / "index.html").read_text()
     for block in re.findall(r'<script type="application/json" class="reportgen-spec"[^>]*>(.*?)</script>', raw, re.S):
         assert "<" not in block and ">" not in block
-    series = {row["series"] for spec in specs for row in next(iter(spec["datasets"].values()))}
-    assert series == {name for _, name, _, _ in STRATEGIES} | {"Buy & hold"}
+    rows = [row for spec in specs for dataset in spec["datasets"].values() for row in dataset]
+    series = {row["series"] for row in rows if "series" in row}
+    assert {row["name"] for row in rows if "name" in row} == {EPISODE_NAME}  # the episode band's tooltip
+    assert series == {name for _, name, _, _ in STRATEGIES} | {"Buy & hold", "On the degenerate model"}
 
 
 def test_metrics_json_keeps_the_names_as_data(hostile_site: Path):
     document = json.loads((hostile_site / "metrics.json").read_text())
-    assert {sid: s["name"] for sid, s in document["strategies"].items()} == {sid: name for sid, name, _, _ in STRATEGIES}
+    assert {sid: s["name"] for sid, s in document["strategies"].items()} == {
+        **{sid: name for sid, name, _, _ in STRATEGIES}, "d0": "On the degenerate model"
+    }
     assert document["models"]["m"]["name"] == MODEL
 
 
@@ -213,7 +257,8 @@ def served_hostile(hostile_site: Path):
 
 def test_the_browser_runs_no_injected_code(hostile_site: Path, served_hostile: str):
     playwright_api = _chromium_or_skip()
-    pages = ["", "strategies/s0/", "strategies/s1/", "strategies/s2/", "strategies/s3/", "attention/", "methodology/"]
+    pages = ["", "strategies/s0/", "strategies/s1/", "strategies/s2/", "strategies/s3/", "strategies/d0/", "attention/",
+             "sensitivity/", "methodology/", "models/d/", "tearsheets/d0.html"]
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         tab = browser.new_page()
@@ -228,6 +273,8 @@ def test_the_browser_runs_no_injected_code(hostile_site: Path, served_hostile: s
             )
             injected = tab.evaluate("() => document.querySelectorAll('img[src=\"x\"], svg[onload], [onclick], [onerror], [onmouseover]').length")
             assert injected == 0, page
+            links = tab.evaluate("() => [...document.querySelectorAll('a[href]')].map(a => a.href.replace(/[\\x00-\\x20]/g, '').toLowerCase())")
+            assert links and not [url for url in links if url.startswith(("javascript:", "vbscript:", "data:text/html"))], page
         # search results are built in the browser from the search index: shown as text there too
         tab.goto(f"{served_hostile}/", wait_until="load")
         tab.click("input.md-search__input")
