@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import math
-
 from reportgen import robustness
+from reportgen.analysis.metrics import json_number as _json_number
 from reportgen.results import ModelResult, Report
 
-
-def _json_number(value):
-    return None if isinstance(value, float) and math.isnan(value) else value
 
 
 def metrics_document(report: Report, links: dict | None = None) -> dict:

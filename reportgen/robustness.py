@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from reportgen.analysis import backtest, bootstrap, statistics, sweeps
+from reportgen.analysis import backtest, bootstrap, metrics, statistics, sweeps
 from reportgen.inputs import episodes
 from reportgen.inputs.config import Config, StrategyConfig
 from reportgen.results import ModelResult, ModelRobustness, SeriesStatistics, SweepResult
@@ -23,10 +23,10 @@ def _figures(returns: pd.DataFrame, periods_per_year: int) -> pd.DataFrame:
     values = returns.to_numpy(dtype=float)
     return pd.DataFrame(
         {
-            "total_return": statistics.total_returns(values),
-            "cagr": statistics.cagrs(values, periods_per_year),
-            "sharpe": statistics.sharpe_ratios(values, periods_per_year),
-            "max_drawdown": statistics.max_drawdowns(values),
+            "total_return": metrics.total_returns(values),
+            "cagr": metrics.cagrs(values, periods_per_year),
+            "sharpe": metrics.sharpe_ratios(values, periods_per_year),
+            "max_drawdown": metrics.max_drawdowns(values),
         },
         index=returns.columns,
     )
@@ -172,16 +172,13 @@ def model_robustness(config: Config, model: ModelResult, market_episodes: pd.Dat
 
 # ---------------------------------------------------------------- metrics.json fields
 
-def _number(value) -> float | None:
-    value = float(value)
-    return None if np.isnan(value) else value
+_number = metrics.json_number
 
 
 def _interval(bounds: tuple[float, float]) -> list[float | None]:
     """[low, high]; [null, null] when undefined (a strategy that never trades has no Sharpe)."""
-    if any(np.isnan(b) for b in bounds):
-        return [None, None]
-    return [float(b) for b in bounds]
+    values = [_number(b) for b in bounds]
+    return [None, None] if None in values else values
 
 
 def _statistics_fields(stats: SeriesStatistics) -> dict:

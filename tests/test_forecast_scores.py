@@ -4,7 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from reportgen.model.forecast_scores import accuracy, baseline_probabilities, log_loss, roc_auc, scores_against_baselines
+from reportgen.analysis.metrics import roc_auc
+from reportgen.model.forecast_scores import accuracy, baseline_probabilities, log_loss, scores_against_baselines
 
 
 def pairwise_auc(labels, scores):

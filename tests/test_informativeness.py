@@ -6,7 +6,6 @@ import pytest
 from scipy.stats import spearmanr
 
 from reportgen.analysis.informativeness import (
-    auc,
     calibration,
     factor_informativeness,
     newey_west_lags,
@@ -77,14 +76,6 @@ def test_buckets_of_an_informative_factor_climb():
     assert table["hit_rate"].iloc[-1] > 0.7 > 0.3 > table["hit_rate"].iloc[0]
     assert (table["low"].iloc[1:].to_numpy() >= table["high"].iloc[:-1].to_numpy()).all()
     assert quantile_buckets(pd.Series(0.5, factor.index), forward).empty
-
-
-def test_auc_by_hand():
-    positive = np.array([True, False, True, False])
-    assert auc(np.array([0.9, 0.1, 0.8, 0.2]), positive) == 1.0
-    assert auc(np.array([0.1, 0.9, 0.2, 0.8]), positive) == 0.0
-    assert auc(np.array([0.5, 0.5, 0.5, 0.5]), positive) == 0.5
-    assert auc(np.array([0.9, 0.3, 0.2, 0.1]), positive) == 0.75  # pairs won: (0.9>0.3, 0.9>0.1, 0.2>0.1)
 
 
 def test_calibration_figures_by_hand():

@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "reportgen"
 ALLOWED = {
     "inputs": {"inputs"},
     "analysis": {"inputs", "analysis"},
-    "model": {"inputs", "model"},
+    "model": {"inputs", "analysis", "model"},  # scores forecasts with analysis.metrics (one AUC)
     "compute": {"compute"},
     "results": {"inputs", "analysis", "model"},
     "publish": {"inputs", "analysis", "model", "results", "publish"},

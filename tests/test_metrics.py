@@ -104,3 +104,11 @@ def test_columnar_sharpe_equals_the_quantstats_sharpe_of_each_column():
     for k in range(3):
         assert sharpe[k] == pytest.approx(metrics.sharpe_ratio(returns[k], 252), rel=1e-12)
     assert math.isnan(sharpe[3])
+
+
+def test_auc_by_hand():
+    positive = np.array([True, False, True, False])
+    assert metrics.roc_auc(positive, np.array([0.9, 0.1, 0.8, 0.2])) == 1.0
+    assert metrics.roc_auc(positive, np.array([0.1, 0.9, 0.2, 0.8])) == 0.0
+    assert metrics.roc_auc(positive, np.array([0.5, 0.5, 0.5, 0.5])) == 0.5
+    assert metrics.roc_auc(positive, np.array([0.9, 0.3, 0.2, 0.1])) == 0.75  # pairs won: (0.9>0.3, 0.9>0.1, 0.2>0.1)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from reportgen.analysis.metrics import roc_auc
+
 BUCKETS = 5
 CALIBRATION_BINS = 10
 PREDICTION = "prediction"
@@ -120,15 +122,6 @@ def quantile_buckets(factor: pd.Series, forward_returns: pd.Series, buckets: int
     return table.reset_index()[columns]
 
 
-def auc(scores: np.ndarray, positive: np.ndarray) -> float:
-    """Area under the ROC curve by the rank (Mann-Whitney) formula, ties counted as one half."""
-    n_pos, n_neg = int(positive.sum()), int((~positive).sum())
-    if n_pos == 0 or n_neg == 0:
-        return math.nan
-    ranks = pd.Series(scores).rank().to_numpy()
-    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
-
-
 def calibration(prediction: pd.Series, forward_returns: pd.Series, bins: int = CALIBRATION_BINS) -> Calibration:
     """How well the predicted probability of an up day matches how often the next day is up.
 
@@ -154,7 +147,7 @@ def calibration(prediction: pd.Series, forward_returns: pd.Series, bins: int = C
         bins=table,
         brier=float(np.mean((p - up) ** 2)),
         brier_base_rate=float(np.mean((up_rate - up) ** 2)),
-        auc=auc(p, up),
+        auc=roc_auc(up, p),
         accuracy=float(np.mean((p > 0.5) == up)),
         always_up_accuracy=up_rate,
         n=n,

@@ -37,9 +37,52 @@ def _float(value) -> float:
     return value if math.isfinite(value) else math.nan
 
 
+def json_number(value):
+    """A figure as JSON: NaN (undefined) becomes None (null), a numpy float a Python float;
+    anything else is returned unchanged. The one NaN-to-null rule of metrics.json and the sidecar."""
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return None if math.isnan(value) else value
+    return value
+
+
+# ---------------------------------------------------------------- column-wise figures
+# The one implementation of each figure: along the first axis of an array of simple returns of
+# any shape (a sweep, a bootstrap, thousands of placebo columns); the single-series functions
+# below apply them to one column.
+
+def total_returns(returns: np.ndarray) -> np.ndarray:
+    """Compounded return of each column over all rows, as a fraction."""
+    return np.prod(1.0 + np.asarray(returns, dtype=float), axis=0) - 1.0
+
+
+def cagrs(returns: np.ndarray, periods_per_year: float) -> np.ndarray:
+    """Compound annual growth rate of each column: (1 + total return) ^ (periods_per_year / rows) - 1."""
+    returns = np.asarray(returns, dtype=float)
+    return (1.0 + total_returns(returns)) ** (periods_per_year / returns.shape[0]) - 1.0
+
+
+def max_drawdowns(returns: np.ndarray) -> np.ndarray:
+    """Deepest drawdown of each column as a negative fraction, the starting capital a peak."""
+    wealth = np.cumprod(1.0 + np.asarray(returns, dtype=float), axis=0)
+    peak = np.maximum.accumulate(np.maximum(wealth, 1.0), axis=0)
+    return (wealth / peak - 1.0).min(axis=0)
+
+
+def sharpe_ratios(returns, periods_per_year: float):
+    """Annualised Sharpe ratio of each column: mean / std (ddof 1) x sqrt(periods_per_year) of the
+    returns given (excess returns when a risk-free rate applies); NaN for a column whose returns
+    never change. A DataFrame gives a Series by column, an array an array."""
+    values = np.asarray(returns, dtype=float)
+    std = values.std(axis=0, ddof=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sharpe = np.where(std > 0, values.mean(axis=0) / std * math.sqrt(periods_per_year), math.nan)
+    return pd.Series(sharpe, index=returns.columns, name="sharpe") if isinstance(returns, pd.DataFrame) else sharpe
+
+
 def total_return(returns: pd.Series) -> float:
     """Compounded return over the whole period, as a fraction."""
-    return float(np.prod(1.0 + returns.to_numpy()) - 1.0)
+    return float(total_returns(returns.to_numpy()))
 
 
 def drawdown(returns: pd.Series) -> pd.Series:
@@ -51,24 +94,23 @@ def drawdown(returns: pd.Series) -> pd.Series:
 
 def max_drawdown(returns: pd.Series) -> float:
     """Deepest drawdown as a negative fraction (0 for a series that never loses)."""
-    return float(drawdown(returns).min()) if len(returns) else math.nan
+    return float(max_drawdowns(returns.to_numpy())) if len(returns) else math.nan
 
 
 def sharpe_ratio(returns: pd.Series, periods_per_year: int) -> float:
-    """Annualised Sharpe ratio, risk-free rate 0: mean / std (ddof 1) x sqrt(periods_per_year)."""
-    if returns.std() == 0:
+    """Annualised Sharpe ratio of one series (see sharpe_ratios)."""
+    return float(sharpe_ratios(returns.to_numpy(), periods_per_year)) if len(returns) > 1 else math.nan
+
+
+def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
+    """Area under the ROC curve by the rank (Mann-Whitney) formula, ties counted as one half;
+    `labels` 1 (or True) for a positive. NaN unless both classes occur."""
+    positive = np.asarray(labels, dtype=float) == 1
+    n_pos, n_neg = int(positive.sum()), int((~positive).sum())
+    if n_pos == 0 or n_neg == 0:
         return math.nan
-    return _float(_qs().stats.sharpe(returns, periods=periods_per_year))
-
-
-def sharpe_ratios(returns: pd.DataFrame, periods_per_year: int) -> pd.Series:
-    """`sharpe_ratio` of every column at once, in numpy (for thousands of placebo columns):
-    mean / std (ddof 1) x sqrt(periods_per_year); NaN for a column whose returns never change."""
-    values = returns.to_numpy(dtype=float)
-    std = values.std(axis=0, ddof=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sharpe = np.where(std > 0, values.mean(axis=0) / std * math.sqrt(periods_per_year), math.nan)
-    return pd.Series(sharpe, index=returns.columns, name="sharpe")
+    ranks = pd.Series(np.asarray(scores, dtype=float)).rank(method="average").to_numpy()
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
 def headline_metrics(returns: pd.Series, periods_per_year: int) -> dict[str, float]:

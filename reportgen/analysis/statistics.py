@@ -1,10 +1,7 @@
 """Statistics that test a backtest against luck: pure numpy, no plotting, no backtesting library.
 
-- Column-wise figures (`sharpe_ratios`, `cagrs`, `max_drawdowns`, `total_returns`) reduce along
-  the first axis of an array of simple returns of any shape, so one call measures a whole sweep
-  or a whole bootstrap. They follow the report's definitions (reportgen.analysis.metrics): Sharpe is
-  mean / standard deviation (ddof 1) x sqrt(periods_per_year), NaN when the returns never change;
-  CAGR compounds over rows / periods_per_year years; drawdowns count the starting capital as a peak.
+- The figures themselves (Sharpe, CAGR, drawdown, total return) are reportgen.analysis.metrics'
+  column-wise functions: one implementation of each figure.
 - The Probabilistic Sharpe Ratio (Bailey & Lopez de Prado 2012) and the Deflated Sharpe Ratio
   (Bailey & Lopez de Prado 2014) work in per-period units throughout: a per-period Sharpe ratio,
   the skewness and the *raw* kurtosis (3 for a normal distribution, not the excess kurtosis) of
@@ -22,37 +19,10 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+from reportgen.analysis.metrics import cagrs, max_drawdowns, sharpe_ratios
+
 EULER_MASCHERONI = 0.5772156649015329
 _NORMAL = NormalDist()
-
-
-# ---------------------------------------------------------------- column-wise figures
-
-def sharpe_ratios(returns: np.ndarray, periods_per_year: float) -> np.ndarray:
-    """Annualised Sharpe ratio of each column (risk-free 0); NaN where the returns never change."""
-    returns = np.asarray(returns, dtype=float)
-    std = returns.std(axis=0, ddof=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = returns.mean(axis=0) / std * math.sqrt(periods_per_year)
-    return np.where(std > 0, ratio, np.nan)
-
-
-def total_returns(returns: np.ndarray) -> np.ndarray:
-    """Compounded return of each column over all rows, as a fraction."""
-    return np.prod(1.0 + np.asarray(returns, dtype=float), axis=0) - 1.0
-
-
-def cagrs(returns: np.ndarray, periods_per_year: float) -> np.ndarray:
-    """Compound annual growth rate of each column: (1 + total return) ^ (periods_per_year / rows) - 1."""
-    returns = np.asarray(returns, dtype=float)
-    return (1.0 + total_returns(returns)) ** (periods_per_year / returns.shape[0]) - 1.0
-
-
-def max_drawdowns(returns: np.ndarray) -> np.ndarray:
-    """Deepest drawdown of each column as a negative fraction, the starting capital a peak."""
-    wealth = np.cumprod(1.0 + np.asarray(returns, dtype=float), axis=0)
-    peak = np.maximum.accumulate(np.maximum(wealth, 1.0), axis=0)
-    return (wealth / peak - 1.0).min(axis=0)
 
 
 # ---------------------------------------------------------------- Sharpe ratio under scrutiny

@@ -7,20 +7,10 @@ probabilities of 1.0. Probabilities are clipped to [1e-7, 1 - 1e-7] for the log 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
+
+from reportgen.analysis.metrics import roc_auc
 
 EPSILON = 1e-7
-
-
-def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
-    """Area under the ROC curve (ties count one half); NaN unless both classes occur."""
-    labels = np.asarray(labels, dtype=float)
-    positives = int((labels == 1).sum())
-    negatives = len(labels) - positives
-    if positives == 0 or negatives == 0:
-        return float("nan")
-    ranks = pd.Series(np.asarray(scores, dtype=float)).rank(method="average").to_numpy()
-    return float((ranks[labels == 1].sum() - positives * (positives + 1) / 2) / (positives * negatives))
 
 
 def accuracy(labels: np.ndarray, predicted_up: np.ndarray) -> float:

@@ -10,7 +10,6 @@ CLI imports this module only for `reportgen train`.
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from reportgen import __version__
+from reportgen.analysis.metrics import json_number
 from reportgen.model import att_lstm, forecast_scores
 from reportgen.inputs import loaders
 from reportgen.inputs.config import TrainConfig
@@ -90,7 +90,7 @@ def _scores(labels: np.ndarray, result: WalkForward, where: np.ndarray, today_up
     )
     return ScoresAgainstBaselines(
         **{
-            name: Scores(**{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in values.items()})
+            name: Scores(**{k: json_number(v) for k, v in values.items()})
             for name, values in figures.items()
         }
     )
