@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from reportgen import __version__, robustness
-from reportgen.analysis import attention, attention_tests, backtest, informativeness, metrics, signals
+from reportgen.analysis import attention, attention_tests, backtest, informativeness, metrics, signals, thresholds
 from reportgen.build_cache import BUILD_STAMP, computation_key, site_key, up_to_date_warnings
 from reportgen.inputs import loaders
 from reportgen.inputs.config import Config, ModelConfig
@@ -79,7 +79,7 @@ def _strategy_results(config: Config, model: ModelConfig, output: pd.DataFrame, 
                 open_trades=int(simulation.open_trades[s.id]),
                 total_fees=float(simulation.total_fees[s.id]),
                 metrics=metrics.headline_metrics(returns, ppy),
-                sharpe_vectorbt_default=metrics.sharpe_ratio(returns, 365),
+                sharpe_vectorbt_default=metrics.sharpe_ratio(returns, thresholds.VECTORBT_DAYS_PER_YEAR),
                 max_drawdown_from_first_close=metrics.max_drawdown(returns.iloc[1:]),
                 rolling_sharpe=metrics.rolling_sharpe(returns, window, ppy),
                 monthly_returns=metrics.monthly_returns(returns),

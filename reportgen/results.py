@@ -88,6 +88,11 @@ class SweepResult:
     configured: dict[str, int]  # strategy id -> row of `table` running the same rules
     off_grid: dict[str, str]  # strategy id -> why no row of the grid runs its rules
 
+    @property
+    def never_trading(self) -> int:
+        """Configurations whose Sharpe ratio is undefined (they never trade)."""
+        return int(self.table["sharpe"].isna().sum())
+
     def share_below(self, row: int) -> float:
         """Share of the configurations with a defined Sharpe whose Sharpe is below that of `row`."""
         sharpe = self.table["sharpe"].dropna()
@@ -163,6 +168,11 @@ class Report:
     config_sha256: str
     input_notes: list[str] = field(default_factory=list)  # what reportgen corrected in the inputs
     episodes_file: str = ""  # the market episodes CSV, as shown in the report
+
+    @property
+    def fees_bps(self) -> float:
+        """The fee rate in basis points, as the cost tables list it."""
+        return self.fees * 1e4
 
     @property
     def strategies(self) -> list[tuple[ModelResult, StrategyResult]]:

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from reportgen.analysis.thresholds import SIGNIFICANCE
 from reportgen.inputs.config import StrategyConfig
 
 # Sharpe ratios closer than this are the same figure (float noise of a near-constant score).
 SHARPE_TIE_TOLERANCE = 1e-6
-SIGNIFICANCE = 0.05
 # A size in units ("amount") that leaves the strategy this invested has been capped by cash.
 ALL_IN_EXPOSURE = 0.99
 

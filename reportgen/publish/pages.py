@@ -20,7 +20,9 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
+from reportgen.analysis import thresholds
 from reportgen.inputs.errors import ConfigError
+from reportgen.publish import facts
 from reportgen.results import Report
 
 # Python-Markdown's backslash escapes (with `|` from the tables extension). `<`, `>` and `&`
@@ -137,6 +139,7 @@ def _environment(templates: Path, specs: dict[str, dict]) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(text=text, code=code, prose=prose, pct=pct, num=num, interval=interval)
+    env.globals.update(SIGNIFICANCE=thresholds.SIGNIFICANCE, CONFIDENT=thresholds.CONFIDENT)
 
     def chart(chart_id: str, caption: str = "", empty: str = "Nothing to draw.") -> Markup:
         if chart_id not in specs:
@@ -178,7 +181,7 @@ def rendered_pages(
             Page(
                 f"strategies/{strategy.id}.md",
                 strategy.config.name,
-                render("strategy.md.j2", model=model, strategy=strategy),
+                render("strategy.md.j2", model=model, strategy=strategy, page=facts.strategy_page(report, model, strategy)),
             )
         )
     for model in report.models:
