@@ -3,10 +3,12 @@ no console error, no request to another host, and every chart drawn."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
 import http.server
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -172,3 +174,57 @@ def test_attention_page_of_a_full_vector_draws_every_chart(vector_project: Path,
     assert len(states) == 12 and all(drawn == "yes" and marks > 0 for _, drawn, marks in states), states
     heatmap = next(marks for chart, _, marks in states if chart == "chart-vec-attention-lags")
     assert heatmap >= 300 * 12  # one cell per date and lag
+
+
+YEAR = re.compile(r"\b(19|20)\d\d\b")
+# the drawn labels of each x axis over a time scale of each chart: Vega names such axes in aria-label
+TIME_AXIS_LABELS = """els => els.map(e => [e.id, [...e.querySelectorAll('g.role-axis[aria-label^="X-axis"]')]
+    .filter(axis => axis.getAttribute('aria-label').includes('time scale'))
+    .map(axis => [...axis.querySelectorAll('g.role-axis-label text')]
+        .filter(t => t.getAttribute('opacity') !== '0' && t.textContent).map(t => t.textContent))])"""
+
+
+def _time_charts(html_text: str) -> set[str]:
+    """Ids of the charts whose spec puts dates on the x axis."""
+    ids = set()
+    for target, body in re.findall(r'<script type="application/json" class="reportgen-spec" data-target="([^"]+)">(.*?)</script>', html_text, re.S):
+        if re.search(r'"x":\{[^{}]*"type":"temporal"', body):
+            ids.add(target)
+    return ids
+
+
+def test_every_time_axis_shows_years_on_pages_and_tearsheets(bundled_site: Path, served: str, browser):
+    """The drawn labels of every time axis, read in Chromium: each names its year (no 'April
+    October April'); the static SVGs of the tearsheets' print layout too."""
+    urls = [f"{served}/{'' if page == '.' else page + '/'}" for page in site_pages(bundled_site)]
+    files = sorted((bundled_site / "tearsheets").glob("*.html"))
+    urls += [path.as_uri() for path in files]
+    checked = 0
+    for url in urls:
+        context = browser.new_context()
+        tab = context.new_page()
+        tab.goto(url, wait_until="load")
+        if tab.locator(".reportgen-chart").count():
+            tab.wait_for_function(
+                "() => [...document.querySelectorAll('.reportgen-chart')].every(e => ['yes', 'failed'].includes(e.dataset.drawn))",
+                timeout=20_000,
+            )
+        expected = _time_charts(tab.content())
+        axes = {chart: labels for chart, labels in tab.eval_on_selector_all(".reportgen-chart", TIME_AXIS_LABELS)}
+        context.close()
+        for chart in expected:
+            assert axes[chart], (url, chart, "no time axis drawn")
+            for labels in axes[chart]:
+                assert len(labels) >= 2 and all(YEAR.search(label) for label in labels), (url, chart, labels)
+                checked += 1
+    assert checked > 30
+    static = 0
+    for path in files:
+        for encoded in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', path.read_text()):
+            svg = base64.b64decode(encoded).decode()
+            for axis in svg.split('aria-label="X-axis for a time scale')[1:]:
+                group = re.search(r'class="mark-text role-axis-label"[^>]*>(.*?)</g>', axis, re.S).group(1)
+                labels = [text for attrs, text in re.findall(r"<text([^>]*)>([^<]*)</text>", group) if 'opacity="0"' not in attrs]
+                assert len(labels) >= 2 and all(YEAR.search(label) for label in labels), (path.name, labels)
+                static += 1
+    assert static >= 5 * 5  # equity, drawdown, rolling Sharpe, size, attention of each tearsheet that trades

@@ -23,6 +23,13 @@ import pandas as pd
 MAX_POINTS_PER_SERIES = 2_600  # about ten years of trading days
 VEGA_LITE_VERSION = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
 
+# Every time axis names the year: "2021" at a new year, "Apr 2021" at the start of another month,
+# "15 Apr 2021" at a tick inside a month (short spans); labels that would overlap are dropped.
+TIME_LABEL_EXPR = (
+    "timeFormat(datum.value, month(datum.value) == 0 && date(datum.value) == 1 ? '%Y'"
+    " : date(datum.value) == 1 ? '%b %Y' : '%d %b %Y')"
+)
+
 _PALETTE = ["#1f5fa8", "#e07b00", "#2a9d4b", "#c0392b", "#7b4fa0", "#8c6d31", "#d35fb7", "#5f6b7a"]
 
 
@@ -36,6 +43,7 @@ def _theme() -> alt.theme.ThemeConfig:
             "view": {"continuousWidth": 640, "continuousHeight": 260, "stroke": None},
             "range": {"category": _PALETTE},
             "axis": {"labelFontSize": 11, "titleFontSize": 12, "gridColor": "#e8e8e8"},
+            "axisTemporal": {"labelExpr": TIME_LABEL_EXPR, "labelOverlap": "greedy", "labelSeparation": 6},
             "legend": {"orient": "top", "labelFontSize": 11, "titleFontSize": 11, "columns": 4, "labelLimit": 220},
             "line": {"strokeWidth": 1.6},
         }
