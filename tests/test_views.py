@@ -2,7 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reportgen.publish.views import MAX_HEATMAP_CELLS, histogram, lag_cells
+from reportgen.publish import charts
+from reportgen.publish.views import MAX_HEATMAP_CELLS, constant_value, distribution_chart, histogram, lag_cells
 
 
 def weights(days: int, steps: int) -> pd.DataFrame:
@@ -30,9 +31,21 @@ def test_lag_cells_are_thinned_to_weekly_then_monthly_means():
     assert ((cells["date_end"] - cells["date"]).dt.days >= 28).all()
 
 
-def test_histogram_counts_every_value_and_puts_a_constant_in_one_bin():
+def test_histogram_counts_every_value():
     counts = histogram(np.array([0.0, 0.1, 0.2, 0.9, np.nan]), bins=3)
     assert counts["count"].to_list() == [3, 0, 1] and counts["bin_start"].iloc[0] == 0.0
-    constant = histogram(np.array([1 / 7 + 1e-9, 1 / 7 - 1e-9] * 10))
-    assert constant["count"].to_list() == [20]
-    assert constant["bin_start"].iloc[0] < 1 / 7 < constant["bin_end"].iloc[0]
+
+
+def test_a_nearly_constant_score_is_one_labelled_bar_with_a_sentence():
+    values = np.array([1 / 7 + 1e-9, 1 / 7 - 1e-9] * 10 + [np.nan])
+    assert constant_value(values) == pytest.approx(1 / 7) and constant_value(np.array([0.1, 0.2])) is None
+    spec = charts.chart_spec(distribution_chart(values, "attention_mean", ".3~g", "days"))
+    rows = next(iter(spec["datasets"].values()))
+    assert rows == [{"value": "0.142857", "count": 20}]  # one bar, named by its value (a band axis: one tick)
+    assert spec["layer"][0]["encoding"]["x"]["type"] == "nominal"
+    assert spec["title"]["text"] == "All 20 days are 0.142857 (equal up to float noise): nothing to spread over."
+    svg = charts.chart_svg(spec)
+    assert svg.count(">0.142857</text>") == 1 and ">20</text>" in svg and "All 20 days are 0.142857" in svg
+    markers = pd.DataFrame({"value": [0.5, 0.25], "label": ["exposure-matched constant size", "this strategy"]})
+    placebo = charts.chart_spec(distribution_chart(np.full(50, 0.3), "Sharpe", ".3~f", "runs", markers))
+    assert placebo["title"]["text"].endswith("nothing to spread over. exposure-matched constant size: 0.500; this strategy: 0.250.")

@@ -215,6 +215,20 @@ def histogram_chart(bins: pd.DataFrame, title: str, value_format: str = ".3f", m
     return alt.layer(bars, rules).properties(width="container", height=200)
 
 
+def constant_histogram_chart(value_label: str, count: int, title: str, unit: str, sentence: str) -> alt.LayerChart:
+    """One bar, labelled with the value and its count, for a series that never changes; the
+    `sentence` (what it means) is the chart's subtitle, so it is in the static SVG too."""
+    frame = pd.DataFrame({"value": [value_label], "count": [count]})
+    base = alt.Chart(frame).encode(
+        x=alt.X("value:N", title=title, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("count:Q", title=unit),
+    )
+    bar = base.mark_bar(color=_PALETTE[5], opacity=0.75, size=48).encode(tooltip=[alt.Tooltip("value:N"), alt.Tooltip("count:Q")])
+    label = base.mark_text(baseline="bottom", dy=-3, fontSize=11).encode(text="count:Q")
+    heading = alt.TitleParams(sentence, anchor="start", fontSize=12, fontWeight="normal")
+    return alt.layer(bar, label).properties(width="container", height=160, title=heading)
+
+
 def bucket_chart(buckets: pd.DataFrame, value: str, title: str, value_format: str, reference: float | None = None) -> alt.Chart:
     """Grouped bars per quantile bucket (1 = lowest), one colour per factor: columns factor,
     bucket, `value`; an optional dashed rule at `reference`."""

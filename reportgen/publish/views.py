@@ -104,19 +104,31 @@ def _model_charts(model: ModelResult) -> dict:
         specs[f"{mid}-fold-accuracy"] = charts.fold_scores_chart(fold_scores(training, "accuracy"), "accuracy", ".0%")
         specs[f"{mid}-fold-log-loss"] = charts.fold_scores_chart(fold_scores(training, "log_loss"), "log loss", ".3f")
     return specs
-def histogram(values: np.ndarray, bins: int = HISTOGRAM_BINS) -> pd.DataFrame:
-    """Counts of `values` (NaN left out) in equal-width bins: columns bin_start, bin_end, count.
-
-    Values that differ by less than a millionth of their size (a constant up to float noise)
-    fall in one bin centred on their mean.
-    """
+def constant_value(values: np.ndarray) -> float | None:
+    """The mean of `values` (NaN left out) when they differ by less than a millionth of their
+    size (a constant up to float noise), else None."""
     values = values[np.isfinite(values)]
     low, high = float(values.min()), float(values.max())
-    if high - low <= 1e-6 * max(1.0, abs(low), abs(high)):
-        centre, half = float(values.mean()), 0.005 * max(1.0, abs(float(values.mean())))
-        return pd.DataFrame({"bin_start": [centre - half], "bin_end": [centre + half], "count": [len(values)]})
-    counts, edges = np.histogram(values, bins=bins)
+    return float(values.mean()) if high - low <= 1e-6 * max(1.0, abs(low), abs(high)) else None
+
+
+def histogram(values: np.ndarray, bins: int = HISTOGRAM_BINS) -> pd.DataFrame:
+    """Counts of `values` (NaN left out) in equal-width bins: columns bin_start, bin_end, count."""
+    counts, edges = np.histogram(values[np.isfinite(values)], bins=bins)
     return pd.DataFrame({"bin_start": edges[:-1], "bin_end": edges[1:], "count": counts})
+
+
+def distribution_chart(values: np.ndarray, title: str, value_format: str, unit: str, markers: pd.DataFrame | None = None):
+    """The histogram of `values`; for a (nearly) constant series one labelled bar and a sentence
+    saying so, instead of a full-width band over an axis of repeated ticks."""
+    constant = constant_value(values)
+    if constant is None:
+        return charts.histogram_chart(histogram(values), title, value_format, markers)
+    count = int(np.isfinite(values).sum())
+    sentence = f"All {count} {unit} are {constant:.6g} (equal up to float noise): nothing to spread over."
+    if markers is not None and len(markers):
+        sentence += " " + "; ".join(f"{label}: {value:.3f}" for label, value in zip(markers["label"], markers["value"])) + "."
+    return charts.constant_histogram_chart(f"{constant:.6g}", count, title, unit, sentence)
 
 
 def lag_cells(weights: pd.DataFrame) -> tuple[pd.DataFrame, str]:
@@ -148,9 +160,7 @@ def _attention_charts(report: Report, model: ModelResult) -> dict:
         profile = lag_profile(model.weights).rename_axis("lag").reset_index()
         built[f"{mid}-attention-profile"] = charts.attention_profile_chart(profile, 1.0 / model.weights.shape[1])
     for name in model.scores.columns if model.scores is not None else []:
-        built[f"{mid}-distribution-{name}"] = charts.histogram_chart(
-            histogram(model.scores[name].to_numpy(dtype=float)), name, ".3~g"
-        )
+        built[f"{mid}-distribution-{name}"] = distribution_chart(model.scores[name].to_numpy(dtype=float), name, ".3~g", "days")
     info = model.informativeness
     if info is not None:
         if len(info.buckets):
@@ -169,8 +179,8 @@ def _attention_charts(report: Report, model: ModelResult) -> dict:
                     "label": ["exposure-matched constant size", "this strategy"],
                 }
             ).dropna()
-            built[f"{strategy.id}-placebo"] = charts.histogram_chart(
-                histogram(test.null_sharpes), f"Sharpe ({report.periods_per_year} periods a year)", ".3~f", markers
+            built[f"{strategy.id}-placebo"] = distribution_chart(
+                test.null_sharpes, f"Sharpe ({report.periods_per_year} periods a year)", ".3~f", "runs", markers
             )
     return built
 
