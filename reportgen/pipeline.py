@@ -42,7 +42,9 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 
 
-def _strategy_results(config: Config, model: ModelConfig, output: pd.DataFrame, price: pd.Series) -> list[StrategyResult]:
+def _strategy_results(
+    config: Config, model: ModelConfig, output: pd.DataFrame, price: pd.Series, risk_free: pd.Series
+) -> list[StrategyResult]:
     strategies = [s for s in config.strategies if s.model == model.id]
     if not strategies:
         return []
@@ -78,10 +80,10 @@ def _strategy_results(config: Config, model: ModelConfig, output: pd.DataFrame, 
                 total_trades=int(simulation.total_trades[s.id]),
                 open_trades=int(simulation.open_trades[s.id]),
                 total_fees=float(simulation.total_fees[s.id]),
-                metrics=metrics.headline_metrics(returns, ppy),
+                metrics=metrics.headline_metrics(returns, ppy, risk_free),
                 sharpe_vectorbt_default=metrics.sharpe_ratio(returns, thresholds.VECTORBT_DAYS_PER_YEAR),
                 max_drawdown_from_first_close=metrics.max_drawdown(returns.iloc[1:]),
-                rolling_sharpe=metrics.rolling_sharpe(returns, window, ppy),
+                rolling_sharpe=metrics.rolling_sharpe(metrics.excess_returns(returns, risk_free), window, ppy),
                 monthly_returns=metrics.monthly_returns(returns),
                 quantstats_table=metrics.quantstats_table(returns, benchmark_returns, ppy),
             )
@@ -103,7 +105,8 @@ def _assessed_scores(output: pd.DataFrame, column: str, derived: pd.DataFrame | 
 
 
 def _attention_tests(
-    config: Config, output: pd.DataFrame, price: pd.Series, results: list[StrategyResult], summary: attention.AttentionSummary
+    config: Config, output: pd.DataFrame, price: pd.Series, results: list[StrategyResult], summary: attention.AttentionSummary,
+    risk_free: pd.Series,
 ) -> list[StrategyResult]:
     """Every strategy that filters or sizes by attention, with its exposure-matched control and
     placebo: the control and all shuffles of a strategy run as one columnar simulation (one
@@ -125,19 +128,30 @@ def _attention_tests(
             price, wanted, sizes, ["percent"] + [s.size_type] * settings.permutations,
             config.backtest.init_cash, config.backtest.fees,
         )
-        sharpe = metrics.sharpe_ratios(returns, ppy)
+        sharpe = metrics.sharpe_ratios(metrics.excess_returns(returns, risk_free), ppy)
         facts = attention_tests.strategy_facts(
             s, summary.column, summary.degenerate, r.total_trades, r.exposure_in_market, float(output["attention"].max())
         )
         tests[r.id] = attention_tests.attention_test(
             facts,
-            observed_sharpe=float(metrics.sharpe_ratios(r.returns.to_frame(), ppy).iloc[0]),
+            observed_sharpe=float(metrics.sharpe_ratios(metrics.excess_returns(r.returns.to_frame(), risk_free), ppy).iloc[0]),
             control_size=control_size,
             control_sharpe=float(sharpe["control"]),
             null_sharpes=sharpe[list(placebo.columns)].to_numpy(),
             seed=settings.seed,
         )
     return [dataclasses.replace(r, attention_test=tests[r.id]) if r.id in tests else r for r in results]
+
+
+def _risk_free(config: Config, dates: pd.DatetimeIndex) -> pd.Series:
+    """The per-period risk-free return on each of `dates`: [backtest] risk_free's constant annual
+    rate, or its CSV's rates forward-filled, de-annualised by metrics.per_period_risk_free."""
+    rate = config.backtest.risk_free
+    annual = (
+        loaders.read_risk_free(rate, dates, config.data.exchange_timezone)
+        if isinstance(rate, Path) else pd.Series(float(rate), index=dates)
+    )
+    return metrics.per_period_risk_free(annual, config.backtest.periods_per_year)
 
 
 def model_result(config: Config, model: ModelConfig, prices: pd.Series, notes: loaders.Notes | None = None) -> ModelResult:
@@ -148,21 +162,22 @@ def model_result(config: Config, model: ModelConfig, prices: pd.Series, notes: l
     output = loaders.read_predictions(model.predictions, model.attention_column, derived, config.data.exchange_timezone, notes)
     training = None if model.provenance is None else provenance.checked_provenance(model.provenance, model.predictions)
     price = loaders.aligned_prices(prices, output.index, model.predictions, config.backtest.min_rows, notes)
+    risk_free = _risk_free(config, price.index)
     benchmark_returns = _benchmark_returns(price)
     steps = None if weights is None else weights.shape[1]
     scores = _assessed_scores(output, model.attention_column, derived)
     summaries = {name: attention.attention_summary(scores[name], name, steps) for name in scores.columns}
     used = summaries[model.attention_column]
-    strategies = _strategy_results(config, model, output, price)
+    strategies = _strategy_results(config, model, output, price, risk_free)
     return ModelResult(
         config=model,
         output=output,
         price=price,
         benchmark_returns=benchmark_returns,
-        benchmark_metrics=metrics.headline_metrics(benchmark_returns, config.backtest.periods_per_year),
+        benchmark_metrics=metrics.headline_metrics(benchmark_returns, config.backtest.periods_per_year, risk_free),
         benchmark_monthly_returns=metrics.monthly_returns(benchmark_returns),
         attention=used,
-        strategies=_attention_tests(config, output, price, strategies, used),
+        strategies=_attention_tests(config, output, price, strategies, used, risk_free),
         weights=weights,
         scores=scores,
         score_summaries=summaries,
@@ -170,6 +185,7 @@ def model_result(config: Config, model: ModelConfig, prices: pd.Series, notes: l
             output["prediction"], scores, price, [name for name, s in summaries.items() if s.degenerate]
         ),
         provenance=training,
+        risk_free=risk_free,
     )
 
 
@@ -218,6 +234,9 @@ def report(config: Config, progress: Progress = lambda stage: None) -> Report:
         config_sha256=_sha256(config.source),
         input_notes=[f"{_shown_path(path, base)}: {sentence}" for path, sentence in notes],
         episodes_file=_shown_path(episodes, base),
+        risk_free_rate=(
+            _shown_path(config.backtest.risk_free, base) if isinstance(config.backtest.risk_free, Path) else float(config.backtest.risk_free)
+        ),
     )
 
 

@@ -23,7 +23,8 @@ def metrics_document(report: Report, links: dict | None = None) -> dict:
         "build_date": report.build_date,
         "conventions": {
             "periods_per_year": report.periods_per_year,
-            "risk_free_rate": 0.0,
+            "risk_free_rate": report.risk_free_rate,
+            **({} if report.risk_free_rate == 0.0 else {"risk_free_per_period": report.risk_free_per_period}),
             "returns": "simple daily returns of portfolio value",
             "execution": "orders fill at the close of the signal's bar",
             "fees": report.fees,

@@ -140,6 +140,7 @@ class ModelResult:
     weights: pd.DataFrame | None = None  # the attention vector (dates x lags, lag 0 = newest) if given
     scores: pd.DataFrame | None = None  # every attention score assessed (the one used first), by date
     score_summaries: dict[str, AttentionSummary] = field(default_factory=dict)  # the same, by name
+    risk_free: pd.Series | None = None  # per-period risk-free return on each date (None: 0)
     informativeness: Informativeness | None = None
     robustness: ModelRobustness | None = None
 
@@ -168,6 +169,34 @@ class Report:
     config_sha256: str
     input_notes: list[str] = field(default_factory=list)  # what reportgen corrected in the inputs
     episodes_file: str = ""  # the market episodes CSV, as shown in the report
+    risk_free_rate: float | str = 0.0  # [backtest] risk_free: the constant annual rate, or the CSV as shown
+
+    @property
+    def risk_free_per_period(self) -> str:
+        """How an annual rate r becomes the risk-free return of one period (metrics.per_period_risk_free)."""
+        return f"(1 + r) ^ (1 / {self.periods_per_year}) - 1"
+
+    @property
+    def risk_free_note(self) -> str:
+        """The risk-free rate in a few words, for the tearsheet's note."""
+        if self.risk_free_rate == 0.0:
+            return "risk-free rate 0"
+        rate = self.risk_free_rate if isinstance(self.risk_free_rate, str) else f"{self.risk_free_rate * 100:g} % a year"
+        return f"Sharpe, Sortino and the tests of returns in excess of a risk-free rate of {rate} ({self.risk_free_per_period} per period)"
+
+    @property
+    def risk_free_sentence(self) -> str:
+        """The risk-free rate in one sentence, for the methodology page and the tearsheet."""
+        if self.risk_free_rate == 0.0:
+            return "The risk-free rate is 0."
+        rate = (
+            f"the daily annualised rates of {self.risk_free_rate} (forward-filled to trading days)"
+            if isinstance(self.risk_free_rate, str) else f"{self.risk_free_rate * 100:g} % a year"
+        )
+        return (
+            f"Sharpe, Sortino, PSR, DSR, the bootstrap intervals and the placebo tests use returns in excess of "
+            f"a risk-free rate of {rate}, each annual rate r taken as {self.risk_free_per_period} per period."
+        )
 
     @property
     def fees_bps(self) -> float:

@@ -18,14 +18,15 @@ from reportgen.inputs.config import Config, StrategyConfig
 from reportgen.results import ModelResult, ModelRobustness, SeriesStatistics, SweepResult
 
 
-def _figures(returns: pd.DataFrame, periods_per_year: int) -> pd.DataFrame:
-    """Headline figures of every column at once: one row a column."""
+def _figures(returns: pd.DataFrame, periods_per_year: int, risk_free: pd.Series | None) -> pd.DataFrame:
+    """Headline figures of every column at once: one row a column (Sharpe of the excess returns)."""
     values = returns.to_numpy(dtype=float)
+    excess = metrics.excess_returns(returns, risk_free).to_numpy(dtype=float)
     return pd.DataFrame(
         {
             "total_return": metrics.total_returns(values),
             "cagr": metrics.cagrs(values, periods_per_year),
-            "sharpe": metrics.sharpe_ratios(values, periods_per_year),
+            "sharpe": metrics.sharpe_ratios(excess, periods_per_year),
             "max_drawdown": metrics.max_drawdowns(values),
         },
         index=returns.columns,
@@ -52,7 +53,7 @@ def cost_tables(config: Config, model: ModelResult) -> dict[str, pd.DataFrame]:
         init_cash=config.backtest.init_cash,
         fees=(variants.params["fees_bps"] / 1e4).to_list(),
     )
-    table = variants.params.join(_figures(simulation.returns, config.backtest.periods_per_year)).assign(
+    table = variants.params.join(_figures(simulation.returns, config.backtest.periods_per_year, model.risk_free)).assign(
         total_fees=simulation.total_fees.to_numpy(), total_trades=simulation.total_trades.to_numpy()
     )
     return {
@@ -73,7 +74,7 @@ def sweep_result(config: Config, model: ModelResult) -> SweepResult:
         init_cash=config.backtest.init_cash, fees=config.backtest.fees,
     )
     returns = simulation.returns.to_numpy(dtype=float)
-    table = grid.params.join(_figures(simulation.returns, ppy)).assign(
+    table = grid.params.join(_figures(simulation.returns, ppy, model.risk_free)).assign(
         total_trades=simulation.total_trades.to_numpy()
     )
     defined = np.flatnonzero(table["sharpe"].notna().to_numpy())
@@ -83,7 +84,9 @@ def sweep_result(config: Config, model: ModelResult) -> SweepResult:
     variance = float(np.var(per_period, ddof=1)) if len(trials) > 1 else 0.0
     best = int(table["sharpe"].idxmax()) if len(defined) else -1
     deflated = (
-        statistics.deflated_sharpe_ratio(statistics.sharpe_moments(returns[:, best]), len(trials), variance)
+        statistics.deflated_sharpe_ratio(
+            statistics.sharpe_moments(metrics.excess_returns(simulation.returns.iloc[:, best], model.risk_free)), len(trials), variance
+        )
         if best >= 0 else float("nan")
     )
     configured, off_grid = {}, {}
@@ -141,19 +144,21 @@ def model_robustness(config: Config, model: ModelResult, market_episodes: pd.Dat
     indices = bootstrap.stationary_bootstrap_indices(
         len(returns), block_days, settings.bootstrap_resamples, settings.bootstrap_seed
     )
-    benchmark = model.benchmark_returns
-    intervals = statistics.bootstrap_intervals(returns, benchmark, indices, ppy, settings.confidence)
+    benchmark, risk_free = model.benchmark_returns, model.risk_free
+    intervals = statistics.bootstrap_intervals(returns, benchmark, indices, ppy, settings.confidence, risk_free)
     benchmark_intervals = statistics.bootstrap_intervals(
-        benchmark.to_frame(), benchmark, indices, ppy, settings.confidence
+        benchmark.to_frame(), benchmark, indices, ppy, settings.confidence, risk_free
     ).iloc[0]
-    benchmark_sharpe = statistics.sharpe_moments(model.benchmark_returns).sharpe
+    excess = metrics.excess_returns(returns, risk_free)
+    benchmark_excess = metrics.excess_returns(benchmark, risk_free)
+    benchmark_sharpe = statistics.sharpe_moments(benchmark_excess).sharpe
     overlapping = episodes.episodes_within(market_episodes, returns.index)
     return ModelRobustness(
         statistics={
-            sid: _series_statistics(returns[sid], benchmark_sharpe, intervals.loc[sid]) for sid in returns.columns
+            sid: _series_statistics(excess[sid], benchmark_sharpe, intervals.loc[sid]) for sid in returns.columns
         },
         benchmark_statistics=_series_statistics(
-            benchmark, benchmark_sharpe, benchmark_intervals, is_benchmark=True
+            benchmark_excess, benchmark_sharpe, benchmark_intervals, is_benchmark=True
         ),
         costs=cost_tables(config, model),
         episodes=overlapping,

@@ -80,6 +80,21 @@ def sharpe_ratios(returns, periods_per_year: float):
     return pd.Series(sharpe, index=returns.columns, name="sharpe") if isinstance(returns, pd.DataFrame) else sharpe
 
 
+def per_period_risk_free(annual_rate: pd.Series, periods_per_year: int) -> pd.Series:
+    """The risk-free return of each period from annual rates: (1 + r) ^ (1 / periods_per_year) - 1,
+    the geometric de-annualisation (compounding it over a year gives r back)."""
+    return ((1.0 + annual_rate) ** (1.0 / periods_per_year) - 1.0).rename("risk_free")
+
+
+def excess_returns(returns, risk_free: pd.Series | None):
+    """`returns` (a Series, or a DataFrame column by column) minus the per-period risk-free return."""
+    if risk_free is None:
+        return returns
+    if isinstance(returns, pd.DataFrame):
+        return returns.sub(risk_free.reindex(returns.index), axis=0)
+    return returns - risk_free.reindex(returns.index)
+
+
 def total_return(returns: pd.Series) -> float:
     """Compounded return over the whole period, as a fraction."""
     return float(total_returns(returns.to_numpy()))
@@ -113,15 +128,17 @@ def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
     return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
-def headline_metrics(returns: pd.Series, periods_per_year: int) -> dict[str, float]:
-    """The figures every strategy and the benchmark report, as floats (fractions, ratios)."""
+def headline_metrics(returns: pd.Series, periods_per_year: int, risk_free: pd.Series | None = None) -> dict[str, float]:
+    """The figures every strategy and the benchmark report, as floats (fractions, ratios).
+    Sharpe and Sortino are of the returns in excess of `risk_free` (per period; None: 0)."""
     stats = _qs().stats
     flat = returns.std() == 0
+    excess = excess_returns(returns, risk_free)
     return {
         "total_return": total_return(returns),
         "cagr": _float(stats.cagr(returns, periods=periods_per_year)),
-        "sharpe": sharpe_ratio(returns, periods_per_year),
-        "sortino": math.nan if flat else _float(stats.sortino(returns, periods=periods_per_year)),
+        "sharpe": sharpe_ratio(excess, periods_per_year),
+        "sortino": math.nan if flat else _float(stats.sortino(excess, periods=periods_per_year)),
         "volatility": _float(stats.volatility(returns, periods=periods_per_year)),
         "max_drawdown": max_drawdown(returns),
         "calmar": math.nan if flat or max_drawdown(returns) == 0 else _float(

@@ -116,19 +116,22 @@ def bootstrap_intervals(
     indices: np.ndarray,
     periods_per_year: float,
     confidence: float,
+    risk_free: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Percentile intervals of Sharpe, CAGR, max drawdown and Sharpe minus the benchmark's Sharpe.
 
     `indices` (resamples x rows) picks the same rows of every series in each resample (a paired
-    bootstrap), so the Sharpe difference keeps the series' co-movement. One row per column of
+    bootstrap), so the Sharpe difference keeps the series' co-movement. Sharpe ratios are of the
+    returns in excess of `risk_free` (per period, resampled on the same rows; None: 0). One row per column of
     `returns`; columns `<figure>_low` and `<figure>_high` for each of INTERVAL_FIGURES.
     """
     rows = np.ascontiguousarray(np.asarray(indices).T)  # rows x resamples: reductions run along axis 0
-    benchmark_sharpe = sharpe_ratios(benchmark.to_numpy(dtype=float)[rows], periods_per_year)
+    free = 0.0 if risk_free is None else risk_free.reindex(returns.index).to_numpy(dtype=float)[rows]
+    benchmark_sharpe = sharpe_ratios(benchmark.to_numpy(dtype=float)[rows] - free, periods_per_year)
     table = {}
     for column in returns.columns:
         sample = returns[column].to_numpy(dtype=float)[rows]
-        sharpe = sharpe_ratios(sample, periods_per_year)
+        sharpe = sharpe_ratios(sample - free, periods_per_year)
         figures = {
             "sharpe": sharpe,
             "cagr": cagrs(sample, periods_per_year),

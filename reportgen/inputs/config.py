@@ -57,6 +57,13 @@ class BacktestConfig(_Strict):
         252, gt=0, description="Periods a year for every annualised figure of the report."
     )
     rolling_window_days: int = Field(63, ge=2, description="Window of the rolling Sharpe.")
+    risk_free: float | Path = Field(
+        0.0,
+        description="Risk-free rate: a constant annual rate (0.02 = 2 %), or a CSV of daily annualised "
+        "rates (columns date, rate; forward-filled to trading days; it must cover the report's dates). "
+        "Sharpe, Sortino, PSR, DSR, the bootstrap intervals and the placebo tests use returns in excess "
+        "of it, each day's annual rate r taken as (1 + r) ^ (1 / periods_per_year) - 1 per period.",
+    )
     min_rows: int = Field(
         20, ge=2, description="Fewest prediction dates a model needs; fewer is an error."
     )
@@ -328,6 +335,9 @@ def _resolved(config: Config, base: Path) -> Config:
         update={
             "data": config.data.model_copy(
                 update={"prices": rebase(config.data.prices), "episodes": rebase(config.data.episodes)}
+            ),
+            "backtest": config.backtest.model_copy(
+                update={"risk_free": rebase(config.backtest.risk_free) if isinstance(config.backtest.risk_free, Path) else config.backtest.risk_free}
             ),
             "models": [
                 m.model_copy(update={"predictions": rebase(m.predictions), "provenance": rebase(m.provenance)})

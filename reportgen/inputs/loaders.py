@@ -336,6 +336,24 @@ def read_price_table(
     return _sorted_unique(pd.DataFrame(table), path)
 
 
+def read_risk_free(path: Path, dates: pd.DatetimeIndex, exchange_timezone: str = EXCHANGE_TIMEZONE) -> pd.Series:
+    """The annual risk-free rate on each of `dates`: the CSV's daily annualised rates (columns
+    date, rate; 0.02 = 2 %), forward-filled to the trading days. A DataError when the file does
+    not cover `dates` (it starts after the first or stops before the last)."""
+    frame = _read_csv(path)
+    for column in ("date", "rate"):
+        _require_column(frame, column, path, "risk-free")
+    rates = _numbers(frame["rate"], _dates(frame["date"], path, "date", exchange_timezone), path, "rate")
+    rates = _sorted_unique(rates.rename("risk_free"), path, "date")
+    if rates.index[0] > dates[0] or rates.index[-1] < dates[-1]:
+        edge = "starts on " + str(rates.index[0].date()) if rates.index[0] > dates[0] else "stops on " + str(rates.index[-1].date())
+        raise DataError(
+            f"{path}: risk-free rates {edge}, but the report runs from {dates[0].date()} to {dates[-1].date()}; "
+            "extend the file to cover those dates"
+        )
+    return rates.reindex(rates.index.union(dates)).ffill().reindex(dates)
+
+
 EPISODE_COLUMNS = ("name", "start", "end", "description")
 
 
