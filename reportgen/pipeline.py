@@ -29,7 +29,7 @@ from reportgen.inputs import loaders
 from reportgen.inputs.config import Config, ModelConfig
 from reportgen.inputs.resources import input_files
 from reportgen.model import provenance
-from reportgen.publish import cache, downloads, pages, site
+from reportgen.publish import cache, downloads, pages, pdf, site
 from reportgen.publish.files import quantstats_tearsheets, site_files, tearsheet_files
 from reportgen.publish.footer import provenance_line
 from reportgen.publish.logrecorder import WarningRecorder
@@ -253,6 +253,8 @@ def build(
     `docs_dir`, the generated markdown and its mkdocs.yml are kept there as well.
     """
     project = config.source.parent
+    if config.site.pdf:
+        pdf.check_available(config.source)
     target = site.checked_site_dir(site_dir if site_dir is not None else project / "site", project, input_files(config).guarded())
     with build_lock(target):
         return _built(config, target, progress, docs_dir)
@@ -301,7 +303,7 @@ def _built(config: Config, site_dir: Path, progress: Progress, docs_dir: Path | 
     files = {
         **site_files(metrics_document(result, links)),
         **downloads.download_files(result, document),
-        **tearsheet_files(result, specs, templates, quantstats_pages, document),
+        **tearsheet_files(result, specs, templates, quantstats_pages, document, config.site.pdf),
     }
     progress("building site")
     site_input = site.SiteInput(

@@ -231,6 +231,11 @@ class SiteConfig(_Strict):
         '"quantstats": also quantstats\' own HTML tearsheet of the same returns (static images, '
         "a few seconds a strategy).",
     )
+    pdf: bool = Field(
+        False,
+        description="Also write tearsheets/<id>.pdf of each tearsheet's print layout (static SVG charts); "
+        "needs the `pdf` extra (WeasyPrint): pip install 'reportgen[pdf]'.",
+    )
     expected_warnings: list[str] = Field(
         [],
         description="Warnings this report is known to produce, as glob patterns (`*` matches "

@@ -64,9 +64,11 @@ def quantstats_tearsheets(config: Config, report: Report) -> dict[str, str]:
 
 
 def tearsheet_files(
-    report: Report, specs: dict[str, dict], templates: Path, quantstats_pages: dict[str, str], document: dict
+    report: Report, specs: dict[str, dict], templates: Path, quantstats_pages: dict[str, str], document: dict,
+    pdf: bool = False,
 ) -> dict[str, bytes]:
-    """Each strategy's one-file tearsheet (and quantstats' one when made), by site path."""
+    """Each strategy's one-file tearsheet (and quantstats' one when made, and its PDF with
+    `pdf`), by site path."""
     assets = _ASSETS
     sheet = pages.TearsheetInput(
         scripts=vega_bundle() + "\n" + (assets / "reportgen-charts.js").read_text(encoding="utf-8"),
@@ -75,10 +77,12 @@ def tearsheet_files(
         provenance=provenance_line(report),
         quantstats_files={sid: Path(downloads.quantstats_tearsheet_path(sid)).name for sid in quantstats_pages},
     )
-    files = {
-        downloads.tearsheet_path(sid): page.encode()
-        for sid, page in pages.rendered_tearsheets(report, specs, templates, sheet).items()
-    }
+    rendered = pages.rendered_tearsheets(report, specs, templates, sheet)
+    files = {downloads.tearsheet_path(sid): page.encode() for sid, page in rendered.items()}
+    if pdf:
+        from reportgen.publish.pdf import tearsheet_pdf
+
+        files.update({str(Path(downloads.tearsheet_path(sid)).with_suffix(".pdf")): tearsheet_pdf(page) for sid, page in rendered.items()})
     files.update({downloads.quantstats_tearsheet_path(sid): page.encode() for sid, page in quantstats_pages.items()})
     return files
 
