@@ -143,17 +143,6 @@ def _attention_tests(
     return [dataclasses.replace(r, attention_test=tests[r.id]) if r.id in tests else r for r in results]
 
 
-def _risk_free(config: Config, dates: pd.DatetimeIndex) -> pd.Series:
-    """The per-period risk-free return on each of `dates`: [backtest] risk_free's constant annual
-    rate, or its CSV's rates forward-filled, de-annualised by metrics.per_period_risk_free."""
-    rate = config.backtest.risk_free
-    annual = (
-        loaders.read_risk_free(rate, dates, config.data.exchange_timezone)
-        if isinstance(rate, Path) else pd.Series(float(rate), index=dates)
-    )
-    return metrics.per_period_risk_free(annual, config.backtest.periods_per_year)
-
-
 def model_result(config: Config, model: ModelConfig, prices: pd.Series, notes: loaders.Notes | None = None) -> ModelResult:
     weights = loaders.read_attention_weights(
         model.predictions, model.attention_prefix, model.attention_order, config.data.exchange_timezone
@@ -162,7 +151,8 @@ def model_result(config: Config, model: ModelConfig, prices: pd.Series, notes: l
     output = loaders.read_predictions(model.predictions, model.attention_column, derived, config.data.exchange_timezone, notes)
     training = None if model.provenance is None else provenance.checked_provenance(model.provenance, model.predictions)
     price = loaders.aligned_prices(prices, output.index, model.predictions, config.backtest.min_rows, notes)
-    risk_free = _risk_free(config, price.index)
+    annual_risk_free = loaders.read_risk_free(config.backtest.risk_free, price.index, config.data.exchange_timezone)
+    risk_free = metrics.per_period_risk_free(annual_risk_free, config.backtest.periods_per_year)
     benchmark_returns = _benchmark_returns(price)
     steps = None if weights is None else weights.shape[1]
     scores = _assessed_scores(output, model.attention_column, derived)

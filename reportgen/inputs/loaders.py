@@ -336,10 +336,14 @@ def read_price_table(
     return _sorted_unique(pd.DataFrame(table), path)
 
 
-def read_risk_free(path: Path, dates: pd.DatetimeIndex, exchange_timezone: str = EXCHANGE_TIMEZONE) -> pd.Series:
-    """The annual risk-free rate on each of `dates`: the CSV's daily annualised rates (columns
-    date, rate; 0.02 = 2 %), forward-filled to the trading days. A DataError when the file does
-    not cover `dates` (it starts after the first or stops before the last)."""
+def read_risk_free(rate: float | Path, dates: pd.DatetimeIndex, exchange_timezone: str = EXCHANGE_TIMEZONE) -> pd.Series:
+    """The annual risk-free rate on each of `dates`: `rate` itself when it is a number, else the
+    CSV's daily annualised rates (columns date, rate; 0.02 = 2 %) forward-filled to the trading
+    days. A DataError when the file does not cover `dates` (it starts after the first or stops
+    before the last)."""
+    if not isinstance(rate, Path):
+        return pd.Series(float(rate), index=dates, name="risk_free")
+    path = rate
     frame = _read_csv(path)
     for column in ("date", "rate"):
         _require_column(frame, column, path, "risk-free")
