@@ -20,157 +20,22 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-import pandas as pd
-
-from reportgen import __version__, robustness
-from reportgen.analysis import attention, attention_tests, backtest, informativeness, metrics, signals
+from reportgen import __version__, backtests, robustness
 from reportgen.build_cache import BUILD_STAMP, computation_key, site_key, up_to_date_warnings
 from reportgen.inputs import loaders
-from reportgen.inputs.config import Config, ModelConfig
+from reportgen.inputs.config import Config
 from reportgen.inputs.resources import build_inputs, episodes_file, mkdocs_file, templates_folder
-from reportgen.model import provenance
 from reportgen.publish import cache, downloads, pages, site
 from reportgen.publish.files import quantstats_tearsheets, site_files, tearsheet_files
 from reportgen.publish.footer import provenance_line
 from reportgen.publish.logrecorder import WarningRecorder
 from reportgen.publish.safe_output import build_lock
 from reportgen.report_document import metrics_document
-from reportgen.results import InputFile, ModelResult, Report, StrategyResult
+from reportgen.results import InputFile, ModelResult, Report
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
-
-
-def _strategy_results(config: Config, model: ModelConfig, output: pd.DataFrame, price: pd.Series) -> list[StrategyResult]:
-    strategies = [s for s in config.strategies if s.model == model.id]
-    if not strategies:
-        return []
-    wanted = {
-        s.id: signals.filtered_signal(
-            signals.long_signal(output["prediction"], s.threshold), output["attention"], s.attention_threshold
-        )
-        for s in strategies
-    }
-    sizes = {s.id: signals.position_size(wanted[s.id], output["attention"], s.sizing) for s in strategies}
-    simulation = backtest.simulate(
-        price,
-        pd.DataFrame(wanted),
-        pd.DataFrame(sizes),
-        [s.size_type for s in strategies],
-        init_cash=config.backtest.init_cash,
-        fees=config.backtest.fees,
-    )
-    ppy, window = config.backtest.periods_per_year, config.backtest.rolling_window_days
-    benchmark_returns = _benchmark_returns(price)
-    results = []
-    for s in strategies:
-        returns = simulation.returns[s.id].rename(s.id)
-        results.append(
-            StrategyResult(
-                config=s,
-                signal=wanted[s.id],
-                size=sizes[s.id],
-                value=simulation.value[s.id],
-                returns=returns,
-                exposure=simulation.exposure[s.id],
-                trades=simulation.trades[simulation.trades["column"] == s.id].drop(columns="column"),
-                total_trades=int(simulation.total_trades[s.id]),
-                open_trades=int(simulation.open_trades[s.id]),
-                total_fees=float(simulation.total_fees[s.id]),
-                metrics=metrics.headline_metrics(returns, ppy),
-                sharpe_vectorbt_default=metrics.sharpe_ratio(returns, 365),
-                max_drawdown_from_first_close=metrics.max_drawdown(returns.iloc[1:]),
-                rolling_sharpe=metrics.rolling_sharpe(returns, window, ppy),
-                monthly_returns=metrics.monthly_returns(returns),
-                quantstats_table=metrics.quantstats_table(returns, benchmark_returns, ppy),
-            )
-        )
-    return results
-
-
-def _benchmark_returns(price: pd.Series) -> pd.Series:
-    """Buy and hold from the first aligned close, no fees: 0 on the first day."""
-    return price.pct_change().fillna(0.0).rename("benchmark")
-
-
-def _assessed_scores(output: pd.DataFrame, column: str, derived: pd.DataFrame | None) -> pd.DataFrame:
-    """The attention score used (first), then every other score derived from the vector."""
-    scores = output[["attention"]].rename(columns={"attention": column})
-    if derived is not None:
-        scores = scores.join(derived.drop(columns=column, errors="ignore").reindex(output.index))
-    return scores
-
-
-def _attention_tests(
-    config: Config, output: pd.DataFrame, price: pd.Series, results: list[StrategyResult], summary: attention.AttentionSummary
-) -> list[StrategyResult]:
-    """Every strategy that filters or sizes by attention, with its exposure-matched control and
-    placebo: the control and all shuffles of a strategy run as one columnar simulation (one
-    strategy at a time, so that memory stays bounded however many strategies are tested)."""
-    tested = [r for r in results if attention_tests.uses_attention(r.config)]
-    if not tested:
-        return results
-    settings, ppy = config.attention_tests, config.backtest.periods_per_year
-    shuffled = attention_tests.permuted_attention(output["attention"], settings.permutations, settings.seed)
-    tests = {}
-    for r in tested:
-        s = r.config
-        base = signals.long_signal(output["prediction"], s.threshold)
-        control_size = attention_tests.exposure_matched_size(r.exposure, base)
-        placebo = signals.filtered_signals(base, shuffled, s.attention_threshold)
-        wanted = pd.concat([base.to_frame("control"), placebo], axis=1)
-        sizes = pd.concat([(base * control_size).to_frame("control"), signals.position_sizes(placebo, shuffled, s.sizing)], axis=1)
-        returns = backtest.simulated_returns(
-            price, wanted, sizes, ["percent"] + [s.size_type] * settings.permutations,
-            config.backtest.init_cash, config.backtest.fees,
-        )
-        sharpe = metrics.sharpe_ratios(returns, ppy)
-        facts = attention_tests.strategy_facts(
-            s, summary.column, summary.degenerate, r.total_trades, r.exposure_in_market, float(output["attention"].max())
-        )
-        tests[r.id] = attention_tests.attention_test(
-            facts,
-            observed_sharpe=float(metrics.sharpe_ratios(r.returns.to_frame(), ppy).iloc[0]),
-            control_size=control_size,
-            control_sharpe=float(sharpe["control"]),
-            null_sharpes=sharpe[list(placebo.columns)].to_numpy(),
-            seed=settings.seed,
-        )
-    return [dataclasses.replace(r, attention_test=tests[r.id]) if r.id in tests else r for r in results]
-
-
-def model_result(config: Config, model: ModelConfig, prices: pd.Series, notes: loaders.Notes | None = None) -> ModelResult:
-    weights = loaders.read_attention_weights(
-        model.predictions, model.attention_prefix, model.attention_order, config.data.exchange_timezone
-    )
-    derived = attention.attention_scores(weights) if weights is not None else None
-    output = loaders.read_predictions(model.predictions, model.attention_column, derived, config.data.exchange_timezone, notes)
-    training = None if model.provenance is None else provenance.checked_provenance(model.provenance, model.predictions)
-    price = loaders.aligned_prices(prices, output.index, model.predictions, config.backtest.min_rows, notes)
-    benchmark_returns = _benchmark_returns(price)
-    steps = None if weights is None else weights.shape[1]
-    scores = _assessed_scores(output, model.attention_column, derived)
-    summaries = {name: attention.attention_summary(scores[name], name, steps) for name in scores.columns}
-    used = summaries[model.attention_column]
-    strategies = _strategy_results(config, model, output, price)
-    return ModelResult(
-        config=model,
-        output=output,
-        price=price,
-        benchmark_returns=benchmark_returns,
-        benchmark_metrics=metrics.headline_metrics(benchmark_returns, config.backtest.periods_per_year),
-        benchmark_monthly_returns=metrics.monthly_returns(benchmark_returns),
-        attention=used,
-        strategies=_attention_tests(config, output, price, strategies, used),
-        weights=weights,
-        scores=scores,
-        score_summaries=summaries,
-        informativeness=informativeness.factor_informativeness(
-            output["prediction"], scores, price, [name for name, s in summaries.items() if s.degenerate]
-        ),
-        provenance=training,
-    )
 
 
 def _sha256(path: Path) -> str:
@@ -200,7 +65,7 @@ def report(config: Config, progress: Progress = lambda stage: None) -> Report:
     models = []
     for model in config.models:
         progress(f"backtesting model {model.id}")
-        result = model_result(config, model, prices, notes)
+        result = backtests.model_result(config, model, prices, notes)
         progress(f"sensitivity of model {model.id}: costs, lag, sweep, bootstrap")
         models.append(dataclasses.replace(result, robustness=robustness.model_robustness(config, result, market_episodes)))
     base = config.source.parent

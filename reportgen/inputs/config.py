@@ -214,6 +214,20 @@ class AttentionTestsConfig(_Strict):
     seed: int = Field(0, ge=0, description="Seed of the shuffles: the same seed gives the same p-value.")
 
 
+class ComputeConfig(_Strict):
+    """How the heavy, columnar work of a build is cut up and where it runs."""
+
+    memory_mb: int | None = Field(
+        None,
+        ge=16,
+        description="Working memory in MB of one block of columns (sweep configurations, cost "
+        "and lag variants, bootstrap resamples, placebo shuffles): each block is one vectorised "
+        "computation, one after the other, so peak memory grows with the rows and this budget, "
+        "not with the number of columns. Default: an eighth of the machine's memory, between 64 "
+        "and 256 MB. Figures are identical whatever the block size.",
+    )
+
+
 class SiteConfig(_Strict):
     title: str = Field("Strategy report", description="Title of the site.")
     templates: Path | None = Field(None, description="Folder of Jinja page templates.")
@@ -242,6 +256,7 @@ class Config(_Strict):
     statistics: StatisticsConfig = StatisticsConfig()
     training: TrainingConfig | None = Field(None, description="Read by `reportgen train` only.")
     attention_tests: AttentionTestsConfig = AttentionTestsConfig()
+    compute: ComputeConfig = ComputeConfig()
     source: Path = Field(Path("."), exclude=True, description="File the config was read from.")
 
     @model_validator(mode="after")
