@@ -196,13 +196,54 @@ class TrainingConfig(_Strict):
     min_train: int = Field(1008, ge=2, description="Closes known before the first prediction.")
     refit_every: int = Field(63, ge=1, description="Days between refits; folds are anchored at the first date.")
     validation_days: int = Field(126, ge=1, description="Early-stopping slice: the last samples of each training window.")
+    window_days: int | None = Field(
+        None, ge=2, description="Rolling training window: each fold trains (and scales the features) on "
+        "the samples of its last `window_days` days only, validation slice included; default: every "
+        "sample since the first date (an expanding window anchored there).",
+    )
+    assets: list[str] | None = Field(
+        None, min_length=1, description="Universe training only: train on these columns of `[universe] "
+        "prices` (default: every one).",
+    )
     seed: int = Field(0, ge=0, description="Seed of every random draw: same seed, input and machine, same output.")
     threads: int = Field(1, ge=1, description="CPU threads of torch; results depend on it, so it is fixed.")
     output: Path = Field(
         Path("predictions.csv"),
-        description="Predictions CSV to write (relative to the config file); the provenance "
-        "sidecar goes beside it with the suffix .json.",
+        description="Predictions CSV to write (relative to the config file), gzip-compressed when "
+        "it ends in .csv.gz; the provenance sidecar goes beside it with the suffix .json.",
     )
+
+    @model_validator(mode="after")
+    def _window_holds_the_validation_slice(self) -> TrainingConfig:
+        if self.window_days is not None and self.window_days <= self.validation_days:
+            raise ValueError(
+                f"training.window_days = {self.window_days} must exceed training.validation_days = "
+                f"{self.validation_days} (the window holds the validation slice and the training samples)"
+            )
+        if self.assets is not None and len(set(self.assets)) != len(self.assets):
+            raise ValueError("training.assets: an asset appears twice")
+        return self
+
+
+class ComputeConfig(_Strict):
+    """Where coarse tasks (the folds of `reportgen train`) run; results do not depend on it."""
+
+    workers: int | None = Field(
+        None, ge=1, description="Local worker processes (scheduler \"local\"); default: the number of CPU cores."
+    )
+    scheduler: str = Field(
+        "local",
+        description='"local": a dask.distributed LocalCluster of `workers` processes; "synchronous": '
+        'everything in this process, one task after another (needs no Dask); or the address of a '
+        'running Dask scheduler, "tcp://host:8786". Dask is the `dask` extra.',
+    )
+
+    @field_validator("scheduler")
+    @classmethod
+    def _known_scheduler(cls, scheduler: str) -> str:
+        if scheduler not in ("local", "synchronous") and not (scheduler.startswith("tcp://") and len(scheduler) > 6):
+            raise ValueError("expected 'local', 'synchronous' or a scheduler address 'tcp://host:port'")
+        return scheduler
 
 
 class AttentionTestsConfig(_Strict):
@@ -242,6 +283,7 @@ class Config(_Strict):
     statistics: StatisticsConfig = StatisticsConfig()
     training: TrainingConfig | None = Field(None, description="Read by `reportgen train` only.")
     attention_tests: AttentionTestsConfig = AttentionTestsConfig()
+    compute: ComputeConfig = ComputeConfig()
     source: Path = Field(Path("."), exclude=True, description="File the config was read from.")
 
     @model_validator(mode="after")
@@ -271,6 +313,7 @@ class TrainConfig(_Strict):
 
     data: DataConfig
     training: TrainingConfig = TrainingConfig()
+    compute: ComputeConfig = ComputeConfig()
     source: Path = Field(Path("."), exclude=True, description="File the config was read from.")
 
     @model_validator(mode="before")
