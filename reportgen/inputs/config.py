@@ -12,7 +12,7 @@ import zoneinfo
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from reportgen.inputs.errors import ConfigError
 from reportgen.inputs.universe import has_asset_column
@@ -393,13 +393,24 @@ class Config(_Strict):
 
 
 class TrainConfig(_Strict):
-    """What `reportgen train` reads: `[data]` and `[training]`. A file may also hold the tables
-    of `reportgen build` (so one pyproject serves both); train leaves them to build."""
+    """What `reportgen train` reads: `[data]` or `[universe]`, `[training]` and `[compute]`. With a
+    `[universe]` table it trains one model pooled across the universe's assets, else one on `[data]`.
+    A file may also hold the tables of `reportgen build` (so one pyproject serves both); train
+    leaves them to build."""
 
-    data: DataConfig
+    data: DataConfig | None = None
+    universe: UniverseConfig | None = None
     training: TrainingConfig = TrainingConfig()
     compute: ComputeConfig = ComputeConfig()
     source: Path = Field(Path("."), exclude=True, description="File the config was read from.")
+
+    @model_validator(mode="after")
+    def _something_to_train_on(self) -> TrainConfig:
+        if self.data is None and self.universe is None:
+            raise ValueError("data: required key missing (reportgen train needs a [data] or a [universe] table)")
+        if self.universe is None and self.training.assets is not None:
+            raise ValueError("training.assets: set, but there is no [universe] table to choose assets from")
+        return self
 
     @model_validator(mode="before")
     @classmethod
@@ -513,12 +524,14 @@ def _validated(schema: type[BaseModel], table: dict[str, Any], source: Path):
 
 
 def train_config_from_mapping(table: dict[str, Any], source: Path) -> TrainConfig:
-    """Validate the `[data]` and `[training]` tables; paths in them are relative to `source`'s folder."""
+    """Validate the tables `reportgen train` reads; paths in them are relative to `source`'s folder."""
     config = _validated(TrainConfig, table, source)
     base = source.parent
+    data, universe = config.data, config.universe
     return config.model_copy(
         update={
-            "data": config.data.model_copy(update={"prices": (base / config.data.prices).resolve()}),
+            "data": data and data.model_copy(update={"prices": (base / data.prices).resolve()}),
+            "universe": universe and universe.model_copy(update={"prices": (base / universe.prices).resolve()}),
             "training": config.training.model_copy(update={"output": (base / config.training.output).resolve()}),
         }
     )
