@@ -258,3 +258,15 @@ def test_a_missing_dask_is_a_one_line_error_naming_the_extra(tmp_path):
     )
     assert synchronous.returncode == 0, synchronous.stderr
     assert (tmp_path / "out" / "predictions.csv").is_file()
+
+
+def test_an_interrupted_run_writes_nothing(tmp_path):
+    config = universe_config(tmp_path, universe_prices())
+
+    def interrupted_after_one_fold(function, folds, data):
+        function(data, folds[0])
+        raise KeyboardInterrupt  # as Ctrl-C while the other folds run
+
+    with pytest.raises(KeyboardInterrupt):
+        run_universe_training(config, tmp_path / "out" / "predictions.csv", interrupted_after_one_fold)
+    assert not (tmp_path / "out").exists()

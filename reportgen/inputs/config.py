@@ -286,11 +286,11 @@ class TrainingConfig(_Strict):
     def _window_holds_the_validation_slice(self) -> TrainingConfig:
         if self.window_days is not None and self.window_days <= self.validation_days:
             raise ValueError(
-                f"training.window_days = {self.window_days} must exceed training.validation_days = "
+                f"window_days = {self.window_days} must exceed validation_days = "
                 f"{self.validation_days} (the window holds the validation slice and the training samples)"
             )
         if self.assets is not None and len(set(self.assets)) != len(self.assets):
-            raise ValueError("training.assets: an asset appears twice")
+            raise ValueError("assets: an asset appears twice")
         return self
 
 
