@@ -5,6 +5,7 @@ The package is laid out by stage; imports only point down the stages:
     inputs/     config, loaders, errors, episodes, resources        (imports no other stage)
     analysis/   signals, backtest, metrics, statistics, sweeps, attention, ... (inputs)
     model/      reportgen train's walk-forward ATT-LSTM             (inputs; beside analysis)
+    compute/    executors: where coarse tasks run (Dask)           (imports no other stage)
     results.py  the records that pass between stages               (inputs, analysis, model)
     publish/    views, charts, pages, downloads, site, cache        (all of the above)
     compute/    blocks of columns sized from a memory budget        (imports no other stage)

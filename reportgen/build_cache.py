@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from reportgen.inputs.config import Config
-from reportgen.inputs.resources import episodes_file, mkdocs_file, templates_folder
+from reportgen.inputs.resources import episodes_file, mkdocs_file, price_files, templates_folder
 from reportgen.publish import cache
 
 
@@ -20,7 +20,7 @@ def computation_key(config: Config) -> str | None:
     """What the computed report depends on: reportgen's code and libraries, the config (and where
     it is, since the report shows paths), every input's bytes, and SOURCE_DATE_EPOCH. None when
     an input is not a readable file: the loaders then say what is wrong, and nothing is cached."""
-    files = [config.data.prices, episodes_file(config)]
+    files = [*price_files(config), episodes_file(config)]
     for model in config.models:
         files += [model.predictions] + ([model.provenance] if model.provenance is not None else [])
     if not all(f.is_file() and os.access(f, os.R_OK) for f in files):

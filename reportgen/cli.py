@@ -151,28 +151,62 @@ class _EpochBar:
 
 @cli.command()
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
-              help="reportgen TOML file with [data] and [training] (default: [tool.reportgen] in ./pyproject.toml).")
+              help="reportgen TOML file with [data] or [universe], and [training] (default: [tool.reportgen] in ./pyproject.toml).")
 @click.option("--out", "output", type=click.Path(path_type=Path), default=None,
-              help="Predictions CSV to write (default: [training] output); the provenance sidecar goes beside it as .json.")
-def train(config_path: Path | None, output: Path | None) -> None:
-    """Fit the walk-forward ATT-LSTM and write its predictions and attention (needs PyTorch)."""
+              help="Predictions CSV (or .csv.gz) to write (default: [training] output); the provenance sidecar goes beside it as .json.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Universe training: local worker processes (default: [compute] workers, else one per CPU core).")
+@click.option("--scheduler", default=None,
+              help='Universe training: "local", "synchronous" or "tcp://host:port" (default: [compute] scheduler, else "local").')
+def train(config_path: Path | None, output: Path | None, workers: int | None, scheduler: str | None) -> None:
+    """Fit the walk-forward ATT-LSTM and write its predictions and attention (needs PyTorch).
+
+    With a [universe] table, one model per fold is trained on every asset's samples pooled, and
+    the folds run as tasks on Dask (the `dask` extra) or, with --scheduler synchronous, here."""
     _require_torch()
     from reportgen.inputs.config import load_train_config
-    from reportgen.model.training import run_training
 
     _configure_logging()
     started = time.perf_counter()
     config = load_train_config(config_path)
-    bar = _EpochBar(config.training.epochs)
-    try:
-        run = run_training(config, output, bar.update)
-    finally:
-        bar.close()
+    if config.universe is not None:
+        run = _train_universe(config, output, workers, scheduler)
+    else:
+        from reportgen.model.training import run_training
+
+        bar = _EpochBar(config.training.epochs)
+        try:
+            run = run_training(config, output, bar.update)
+        finally:
+            bar.close()
     click.echo(
         f"[{time.perf_counter() - started:5.1f}s] wrote {len(run.predictions)} forecasts from "
         f"{len(run.provenance.folds)} folds to {run.csv_path} and {run.provenance_path.name}",
         err=True,
     )
+
+
+def _train_universe(config, output: Path | None, workers: int | None, scheduler: str | None):
+    """Universe training with its folds on the executor the options (else [compute]) choose."""
+    from reportgen.compute import ComputeError, Progress, executor
+    from reportgen.model.universe_training import run_universe_training
+
+    where = "--scheduler" if scheduler is not None else f"{config.source}: compute.scheduler"
+    workers = workers if workers is not None else config.compute.workers
+    scheduler = scheduler if scheduler is not None else config.compute.scheduler
+    try:
+        with executor(workers, scheduler) as pool:
+
+            def map_folds(function, folds, data):
+                progress = Progress(len(folds), f"folds ({pool.description})")
+                try:
+                    return pool.map(function, folds, data, on_done=lambda index: progress.advance(f"fold {index + 1}"))
+                finally:
+                    progress.close()
+
+            return run_universe_training(config, output, map_folds)
+    except ComputeError as exc:
+        raise ReportgenError(f"{where}: {exc}") from None
 
 
 def main(argv: list[str] | None = None) -> None:

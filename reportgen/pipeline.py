@@ -24,7 +24,7 @@ from reportgen import __version__, backtests, robustness
 from reportgen.build_cache import BUILD_STAMP, computation_key, site_key, up_to_date_warnings
 from reportgen.inputs import loaders
 from reportgen.inputs.config import Config
-from reportgen.inputs.resources import build_inputs, episodes_file, mkdocs_file, templates_folder
+from reportgen.inputs.resources import build_inputs, episodes_file, mkdocs_file, price_files, templates_folder
 from reportgen.publish import cache, downloads, pages, site
 from reportgen.publish.files import quantstats_tearsheets, site_files, tearsheet_files
 from reportgen.publish.footer import provenance_line
@@ -59,17 +59,19 @@ def report(config: Config, progress: Progress = lambda stage: None) -> Report:
     progress("reading prices")
     notes: loaders.Notes = []
     data = config.data
-    prices = loaders.read_prices(data.prices, data.date_column, data.price_column, data.exchange_timezone, notes)
+    single_asset = [m for m in config.models if not config.is_universe_model(m.id)]
+    if single_asset:
+        prices = loaders.read_prices(data.prices, data.date_column, data.price_column, data.exchange_timezone, notes)
     episodes = episodes_file(config)
     market_episodes = loaders.read_market_episodes(episodes)
     models = []
-    for model in config.models:
+    for model in single_asset:
         progress(f"backtesting model {model.id}")
         result = backtests.model_result(config, model, prices, notes)
         progress(f"sensitivity of model {model.id}: costs, lag, sweep, bootstrap")
         models.append(dataclasses.replace(result, robustness=robustness.model_robustness(config, result, market_episodes)))
     base = config.source.parent
-    files = [config.data.prices, *dict.fromkeys(m.predictions for m in config.models)]
+    files = [*price_files(config), *dict.fromkeys(m.predictions for m in config.models)]
     files += list(dict.fromkeys(m.provenance for m in config.models if m.provenance is not None))
     files.append(episodes)
     return Report(

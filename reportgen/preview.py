@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from reportgen import pipeline
-from reportgen.inputs.resources import mkdocs_file, templates_folder
+from reportgen.inputs.resources import mkdocs_file, price_files, templates_folder
 from reportgen.inputs.config import Config, load_config
 from reportgen.inputs.errors import ReportgenError, ServeError
 
@@ -35,7 +35,7 @@ Stamps = dict[Path, tuple[int, int] | None]
 def watched_files(config: Config) -> list[Path]:
     """The files whose change triggers a rebuild: config, data, templates, mkdocs.yml."""
     templates = templates_folder(config)
-    files = [config.source, config.data.prices, *(m.predictions for m in config.models), mkdocs_file(config)]
+    files = [config.source, *price_files(config), *(m.predictions for m in config.models), mkdocs_file(config)]
     files += sorted(p for p in templates.rglob("*") if p.is_file())
     return list(dict.fromkeys(Path(f) for f in files))
 

@@ -98,3 +98,22 @@ def test_min_train_too_small_for_the_first_fold(tmp_path):
         f"{tmp_path / 'reportgen.toml'}: training.min_train = 230 is too small: the first fold needs "
         "at least 240 closes (199 warm-up rows of the features + lookback 5 + validation_days 20 + batch_size 16)"
     )
+
+
+def test_rolling_window_trains_on_the_last_window_days_only(tmp_path):
+    table = ohlcv(ROWS)
+    provenance = read_provenance(trained(tmp_path, table, window_days=100).provenance_path)
+    assert provenance.training["window_days"] == 100
+    for fold, fit_row in zip(provenance.folds, FIT_ROWS):
+        start = max(199 + 4, fit_row - 100)  # never before the first complete window
+        assert fold.train_start == table.index[start].date()
+        assert fold.train_samples == fit_row - start - 20 and fold.validation_samples == 20
+
+
+def test_window_must_hold_the_validation_slice(tmp_path):
+    with pytest.raises(ConfigError) as error:
+        trained(tmp_path, ohlcv(ROWS), window_days=20)
+    assert str(error.value) == (
+        f"{tmp_path / 'reportgen.toml'}: training: window_days = 20 must exceed "
+        "validation_days = 20 (the window holds the validation slice and the training samples)"
+    )

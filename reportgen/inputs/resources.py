@@ -34,7 +34,16 @@ def _resource(configured: Path | None, beside_config: Path, name: str) -> Path:
 def episodes_file(config: Config) -> Path:
     """The market episodes: [data] episodes, else data/market_episodes.csv beside the config, else reportgen's own."""
     name = "data/market_episodes.csv"
-    return config.data.episodes or _resource(None, config.source.parent / name, name)
+    configured = config.data.episodes if config.data is not None else None
+    return configured or _resource(None, config.source.parent / name, name)
+
+
+def price_files(config: Config) -> list[Path]:
+    """The price files the build reads: [data] prices, [universe] prices and benchmark."""
+    files = [config.data.prices] if config.data is not None else []
+    if config.universe is not None:
+        files += [config.universe.prices] + ([config.universe.benchmark] if config.universe.benchmark is not None else [])
+    return files
 
 
 def templates_folder(config: Config) -> Path:
@@ -50,9 +59,9 @@ def mkdocs_file(config: Config) -> Path:
 def build_inputs(config: Config) -> list[Path]:
     """Every file and folder the build reads: an output folder must not contain any of them."""
     project = config.source.parent
-    paths = [config.source, config.data.prices, *(m.predictions for m in config.models)]
+    paths = [config.source, *price_files(config), *(m.predictions for m in config.models)]
     paths += [m.provenance for m in config.models if m.provenance is not None]
-    paths += [config.data.episodes] if config.data.episodes is not None else []
+    paths += [config.data.episodes] if config.data is not None and config.data.episodes is not None else []
     paths += [config.site.templates or project / "templates", config.site.mkdocs_config or project / "mkdocs.yml"]
     return paths
 
