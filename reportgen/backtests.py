@@ -167,3 +167,13 @@ def model_result(config: Config, model: ModelConfig, prices: pd.Series, notes: l
         ),
         provenance=training,
     )
+
+
+def model_task(shared: tuple[Config, pd.Series, pd.DataFrame], model: ModelConfig) -> tuple[ModelResult, loaders.Notes]:
+    """Every figure of one model, its sensitivity included, and what the loaders noted on the way:
+    one coarse task of a build (shared = config, prices, market episodes), run here or on a worker."""
+    config, prices, market_episodes = shared
+    notes: loaders.Notes = []
+    result = model_result(config, model, prices, notes)
+    robust = robustness.model_robustness(config, result, market_episodes)
+    return dataclasses.replace(result, robustness=robust), notes

@@ -48,7 +48,15 @@ def cli() -> None:
               help="Exit with code 1 if the build logged a warning not listed in [site] expected_warnings.")
 @click.option("--docs-dir", type=click.Path(path_type=Path), default=None,
               help="Also keep the generated markdown and its mkdocs.yml here (to build them with Zensical).")
-def build(config_path: Path | None, site_dir: Path | None, strict: bool, docs_dir: Path | None) -> None:
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Local worker processes for the models' backtests (default: [compute] workers, else one per CPU core).")
+@click.option("--scheduler", default=None,
+              help='Where the models\' backtests run: "synchronous" (this process), "local" (worker processes) '
+              'or "tcp://host:port" (a Dask cluster). Default: [compute] scheduler when set, else "synchronous".')
+def build(
+    config_path: Path | None, site_dir: Path | None, strict: bool, docs_dir: Path | None,
+    workers: int | None, scheduler: str | None,
+) -> None:
     """Run the backtests and build the report site."""
     from reportgen.inputs.config import load_config
 
@@ -61,7 +69,7 @@ def build(config_path: Path | None, site_dir: Path | None, strict: bool, docs_di
     config = load_config(config_path)
     from reportgen.pipeline import build as build_site  # heavy imports only once the config is valid
 
-    result = build_site(config, site_dir, progress, docs_dir)
+    result = build_site(config, site_dir, progress, docs_dir, _build_tasks(config, workers, scheduler))
     for warning in result.warnings:
         logging.getLogger("reportgen").warning(warning)
     out = site_dir if site_dir is not None else config.source.parent / "site"
@@ -77,6 +85,35 @@ def build(config_path: Path | None, site_dir: Path | None, strict: bool, docs_di
         sys.exit(EXIT_STRICT_WARNINGS)
     if strict and collector.messages:
         click.echo(f"--strict: {len(collector.messages)} warning(s), all listed in [site] expected_warnings", err=True)
+
+
+def _build_tasks(config, workers: int | None, scheduler: str | None):
+    """A map of a build's heavy tasks (one per model) on the executor the options, else `[compute]`,
+    choose. Unlike `train`, a build runs in this process unless told otherwise: on the bundled
+    report, starting local workers (each imports vectorbt and quantstats again) costs more than
+    two models in parallel save. The executor starts only when a task runs (not on a cached build)."""
+    from reportgen.compute import ComputeError, Progress, executor
+
+    where = "--scheduler" if scheduler is not None else f"{config.source}: compute.scheduler"
+    if scheduler is not None and scheduler not in ("local", "synchronous") and not scheduler.startswith("tcp://"):
+        raise ReportgenError(f"--scheduler: unknown scheduler {scheduler!r}; expected 'local', 'synchronous' or 'tcp://host:port'")
+    explicit = config.compute.model_fields_set
+    workers = workers if workers is not None else config.compute.workers
+    if scheduler is None:
+        scheduler = config.compute.scheduler if "scheduler" in explicit or "workers" in explicit else "synchronous"
+
+    def map_tasks(function, tasks, shared):
+        try:
+            with executor(workers, scheduler) as pool:
+                progress = Progress(len(tasks), f"models ({pool.description})")
+                try:
+                    return pool.map(function, tasks, shared, on_done=lambda index: progress.advance(tasks[index].id))
+                finally:
+                    progress.close()
+        except ComputeError as exc:
+            raise ReportgenError(f"{where}: {exc}") from None
+
+    return map_tasks
 
 
 def strict_problems(messages: list[str], expected: list[str]) -> list[str]:

@@ -10,7 +10,6 @@ live in reportgen.build_cache, and the site's files besides its pages in reportg
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import html
@@ -20,7 +19,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from reportgen import __version__, backtests, robustness
+from reportgen import __version__, backtests
 from reportgen.build_cache import BUILD_STAMP, computation_key, site_key, up_to_date_warnings
 from reportgen.inputs import loaders
 from reportgen.inputs.config import Config
@@ -36,6 +35,14 @@ from reportgen.results import InputFile, ModelResult, Report
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
+# map_tasks(function, tasks, shared) -> [function(shared, task) for task in tasks], in task order,
+# wherever it runs them (reportgen.compute's executors; the CLI chooses one).
+MapTasks = Callable[[Callable, list, object], list]
+
+
+def in_process(function: Callable, tasks: list, shared: object) -> list:
+    """Every task here, one after another."""
+    return [function(shared, task) for task in tasks]
 
 
 def _sha256(path: Path) -> str:
@@ -54,8 +61,9 @@ def build_date(models: list[ModelResult]) -> str:
     return max(m.output.index[-1] for m in models).date().isoformat()
 
 
-def report(config: Config, progress: Progress = lambda stage: None) -> Report:
-    """Read every input and compute every figure of the report: nothing is written."""
+def report(config: Config, progress: Progress = lambda stage: None, map_tasks: MapTasks = in_process) -> Report:
+    """Read every input and compute every figure of the report: nothing is written. Each model
+    is one task of `map_tasks` (its backtests, attention tests and sensitivity)."""
     progress("reading prices")
     notes: loaders.Notes = []
     data = config.data
@@ -64,12 +72,10 @@ def report(config: Config, progress: Progress = lambda stage: None) -> Report:
         prices = loaders.read_prices(data.prices, data.date_column, data.price_column, data.exchange_timezone, notes)
     episodes = episodes_file(config)
     market_episodes = loaders.read_market_episodes(episodes)
-    models = []
-    for model in single_asset:
-        progress(f"backtesting model {model.id}")
-        result = backtests.model_result(config, model, prices, notes)
-        progress(f"sensitivity of model {model.id}: costs, lag, sweep, bootstrap")
-        models.append(dataclasses.replace(result, robustness=robustness.model_robustness(config, result, market_episodes)))
+    progress("backtesting " + ", ".join(f"model {m.id}" for m in single_asset) + ": strategies, attention tests, costs, lag, sweep, bootstrap")
+    computed = map_tasks(backtests.model_task, single_asset, (config, prices, market_episodes)) if single_asset else []
+    models = [result for result, _ in computed]
+    notes += [note for _, model_notes in computed for note in model_notes]
     base = config.source.parent
     files = [*price_files(config), *dict.fromkeys(m.predictions for m in config.models)]
     files += list(dict.fromkeys(m.provenance for m in config.models if m.provenance is not None))
@@ -95,24 +101,26 @@ def build(
     site_dir: Path | None = None,
     progress: Progress = lambda stage: None,
     docs_dir: Path | None = None,
+    map_tasks: MapTasks = in_process,
 ) -> Report:
     """Compute the report, render it, and publish it to `site_dir` (default: site/ beside the config).
 
     The output folder is checked and locked first, so an unsafe folder or a build already
     running into it fails at once; nothing is written unless every input is valid. With
-    `docs_dir`, the generated markdown and its mkdocs.yml are kept there as well.
+    `docs_dir`, the generated markdown and its mkdocs.yml are kept there as well. The heavy
+    tasks (one per model) run through `map_tasks`: the site is the same byte for byte wherever.
     """
     project = config.source.parent
     target = site.checked_site_dir(site_dir if site_dir is not None else project / "site", project, build_inputs(config))
     with build_lock(target):
-        return _built(config, target, progress, docs_dir)
+        return _built(config, target, progress, docs_dir, map_tasks)
 
 
-def _computed(config: Config, progress: Progress) -> tuple[Report, dict[str, dict], dict[str, str]]:
+def _computed(config: Config, progress: Progress, map_tasks: MapTasks) -> tuple[Report, dict[str, dict], dict[str, str]]:
     """Every figure, chart spec and quantstats page of the report: what the cache keeps."""
     from reportgen.publish import views  # Altair only when something is computed
 
-    result = report(config, progress)
+    result = report(config, progress, map_tasks)
     progress("drawing charts")
     specs = views.chart_specs(result)
     if config.site.tearsheet == "quantstats":
@@ -120,12 +128,12 @@ def _computed(config: Config, progress: Progress) -> tuple[Report, dict[str, dic
     return result, specs, quantstats_tearsheets(config, result)
 
 
-def _built(config: Config, site_dir: Path, progress: Progress, docs_dir: Path | None) -> Report:
+def _built(config: Config, site_dir: Path, progress: Progress, docs_dir: Path | None, map_tasks: MapTasks) -> Report:
     missed = []
 
     def computed():
         missed.append(True)
-        return _computed(config, progress)
+        return _computed(config, progress, map_tasks)
 
     key = computation_key(config)
     result, specs, quantstats_pages = computed() if key is None else cache.cached_object("report", key, computed)
