@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from reportgen.analysis import metrics
@@ -63,10 +64,15 @@ def quantstats_tearsheets(config: Config, report: Report) -> dict[str, str]:
     return {sid: page for sid, page in made.items() if page is not None}
 
 
+def _encoded(page: Callable[[], str]) -> Callable[[], bytes]:
+    return lambda: page().encode()
+
+
 def tearsheet_files(
     report: Report, specs: dict[str, dict], templates: Path, quantstats_pages: dict[str, str], document: dict
-) -> dict[str, bytes]:
-    """Each strategy's one-file tearsheet (and quantstats' one when made), by site path."""
+) -> dict[str, bytes | Callable[[], bytes]]:
+    """Each strategy's one-file tearsheet (made when the site writes it) and quantstats' one when
+    made, by site path."""
     assets = _ASSETS
     sheet = pages.TearsheetInput(
         scripts=vega_bundle() + "\n" + (assets / "reportgen-charts.js").read_text(encoding="utf-8"),
@@ -75,8 +81,8 @@ def tearsheet_files(
         provenance=provenance_line(report),
         quantstats_files={sid: Path(downloads.quantstats_tearsheet_path(sid)).name for sid in quantstats_pages},
     )
-    files = {
-        downloads.tearsheet_path(sid): page.encode()
+    files: dict[str, bytes | Callable[[], bytes]] = {
+        downloads.tearsheet_path(sid): _encoded(page)
         for sid, page in pages.rendered_tearsheets(report, specs, templates, sheet).items()
     }
     files.update({downloads.quantstats_tearsheet_path(sid): page.encode() for sid, page in quantstats_pages.items()})
