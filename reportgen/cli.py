@@ -48,7 +48,15 @@ def cli() -> None:
               help="Exit with code 1 if the build logged a warning not listed in [site] expected_warnings.")
 @click.option("--docs-dir", type=click.Path(path_type=Path), default=None,
               help="Also keep the generated markdown and its mkdocs.yml here (to build them with Zensical).")
-def build(config_path: Path | None, site_dir: Path | None, strict: bool, docs_dir: Path | None) -> None:
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Local worker processes for the models' backtests (default: [compute] workers, else one per CPU core).")
+@click.option("--scheduler", default=None,
+              help='Where the models\' backtests run: "synchronous" (this process), "local" (worker processes) '
+              'or "tcp://host:port" (a Dask cluster). Default: [compute] scheduler when set, else "synchronous".')
+def build(
+    config_path: Path | None, site_dir: Path | None, strict: bool, docs_dir: Path | None,
+    workers: int | None, scheduler: str | None,
+) -> None:
     """Run the backtests and build the report site."""
     from reportgen.inputs.config import load_config
 
@@ -61,7 +69,7 @@ def build(config_path: Path | None, site_dir: Path | None, strict: bool, docs_di
     config = load_config(config_path)
     from reportgen.pipeline import build as build_site  # heavy imports only once the config is valid
 
-    result = build_site(config, site_dir, progress, docs_dir)
+    result = build_site(config, site_dir, progress, docs_dir, _build_tasks(config, workers, scheduler))
     for warning in result.warnings:
         logging.getLogger("reportgen").warning(warning)
     out = site_dir if site_dir is not None else config.source.parent / "site"
@@ -77,6 +85,35 @@ def build(config_path: Path | None, site_dir: Path | None, strict: bool, docs_di
         sys.exit(EXIT_STRICT_WARNINGS)
     if strict and collector.messages:
         click.echo(f"--strict: {len(collector.messages)} warning(s), all listed in [site] expected_warnings", err=True)
+
+
+def _build_tasks(config, workers: int | None, scheduler: str | None):
+    """A map of a build's heavy tasks (one per model) on the executor the options, else `[compute]`,
+    choose. Unlike `train`, a build runs in this process unless told otherwise: on the bundled
+    report, starting local workers (each imports vectorbt and quantstats again) costs more than
+    two models in parallel save. The executor starts only when a task runs (not on a cached build)."""
+    from reportgen.compute import ComputeError, Progress, executor
+
+    where = "--scheduler" if scheduler is not None else f"{config.source}: compute.scheduler"
+    if scheduler is not None and scheduler not in ("local", "synchronous") and not scheduler.startswith("tcp://"):
+        raise ReportgenError(f"--scheduler: unknown scheduler {scheduler!r}; expected 'local', 'synchronous' or 'tcp://host:port'")
+    explicit = config.compute.model_fields_set
+    workers = workers if workers is not None else config.compute.workers
+    if scheduler is None:
+        scheduler = config.compute.scheduler if "scheduler" in explicit or "workers" in explicit else "synchronous"
+
+    def map_tasks(function, tasks, shared):
+        try:
+            with executor(workers, scheduler) as pool:
+                progress = Progress(len(tasks), f"models ({pool.description})")
+                try:
+                    return pool.map(function, tasks, shared, on_done=lambda index: progress.advance(tasks[index].id))
+                finally:
+                    progress.close()
+        except ComputeError as exc:
+            raise ReportgenError(f"{where}: {exc}") from None
+
+    return map_tasks
 
 
 def strict_problems(messages: list[str], expected: list[str]) -> list[str]:
@@ -151,28 +188,62 @@ class _EpochBar:
 
 @cli.command()
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
-              help="reportgen TOML file with [data] and [training] (default: [tool.reportgen] in ./pyproject.toml).")
+              help="reportgen TOML file with [data] or [universe], and [training] (default: [tool.reportgen] in ./pyproject.toml).")
 @click.option("--out", "output", type=click.Path(path_type=Path), default=None,
-              help="Predictions CSV to write (default: [training] output); the provenance sidecar goes beside it as .json.")
-def train(config_path: Path | None, output: Path | None) -> None:
-    """Fit the walk-forward ATT-LSTM and write its predictions and attention (needs PyTorch)."""
+              help="Predictions CSV (or .csv.gz) to write (default: [training] output); the provenance sidecar goes beside it as .json.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Universe training: local worker processes (default: [compute] workers, else one per CPU core).")
+@click.option("--scheduler", default=None,
+              help='Universe training: "local", "synchronous" or "tcp://host:port" (default: [compute] scheduler, else "local").')
+def train(config_path: Path | None, output: Path | None, workers: int | None, scheduler: str | None) -> None:
+    """Fit the walk-forward ATT-LSTM and write its predictions and attention (needs PyTorch).
+
+    With a [universe] table, one model per fold is trained on every asset's samples pooled, and
+    the folds run as tasks on Dask (the `dask` extra) or, with --scheduler synchronous, here."""
     _require_torch()
     from reportgen.inputs.config import load_train_config
-    from reportgen.model.training import run_training
 
     _configure_logging()
     started = time.perf_counter()
     config = load_train_config(config_path)
-    bar = _EpochBar(config.training.epochs)
-    try:
-        run = run_training(config, output, bar.update)
-    finally:
-        bar.close()
+    if config.universe is not None:
+        run = _train_universe(config, output, workers, scheduler)
+    else:
+        from reportgen.model.training import run_training
+
+        bar = _EpochBar(config.training.epochs)
+        try:
+            run = run_training(config, output, bar.update)
+        finally:
+            bar.close()
     click.echo(
         f"[{time.perf_counter() - started:5.1f}s] wrote {len(run.predictions)} forecasts from "
         f"{len(run.provenance.folds)} folds to {run.csv_path} and {run.provenance_path.name}",
         err=True,
     )
+
+
+def _train_universe(config, output: Path | None, workers: int | None, scheduler: str | None):
+    """Universe training with its folds on the executor the options (else [compute]) choose."""
+    from reportgen.compute import ComputeError, Progress, executor
+    from reportgen.model.universe_training import run_universe_training
+
+    where = "--scheduler" if scheduler is not None else f"{config.source}: compute.scheduler"
+    workers = workers if workers is not None else config.compute.workers
+    scheduler = scheduler if scheduler is not None else config.compute.scheduler
+    try:
+        with executor(workers, scheduler) as pool:
+
+            def map_folds(function, folds, data):
+                progress = Progress(len(folds), f"folds ({pool.description})")
+                try:
+                    return pool.map(function, folds, data, on_done=lambda index: progress.advance(f"fold {index + 1}"))
+                finally:
+                    progress.close()
+
+            return run_universe_training(config, output, map_folds)
+    except ComputeError as exc:
+        raise ReportgenError(f"{where}: {exc}") from None
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,7 +10,6 @@ live in reportgen.build_cache, and the site's files besides its pages in reportg
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import html
@@ -20,163 +19,30 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-import pandas as pd
-
-from reportgen import __version__, robustness
-from reportgen.analysis import attention, attention_tests, backtest, informativeness, metrics, signals, thresholds
+from reportgen import __version__, backtests
 from reportgen.build_cache import BUILD_STAMP, computation_key, site_key, up_to_date_warnings
 from reportgen.inputs import loaders
-from reportgen.inputs.config import Config, ModelConfig
-from reportgen.inputs.resources import input_files
-from reportgen.model import provenance
+from reportgen.inputs.config import Config
+from reportgen.inputs.resources import episodes_file, input_files
 from reportgen.publish import cache, downloads, pages, pdf, site
 from reportgen.publish.files import quantstats_tearsheets, site_files, tearsheet_files
 from reportgen.publish.footer import provenance_line
 from reportgen.publish.logrecorder import WarningRecorder
 from reportgen.publish.safe_output import build_lock
 from reportgen.report_document import metrics_document
-from reportgen.results import InputFile, ModelResult, Report, StrategyResult
+from reportgen.results import InputFile, ModelResult, Report
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
+# map_tasks(function, tasks, shared) -> [function(shared, task) for task in tasks], in task order,
+# wherever it runs them (reportgen.compute's executors; the CLI chooses one).
+MapTasks = Callable[[Callable, list, object], list]
 
 
-def _strategy_results(
-    config: Config, model: ModelConfig, output: pd.DataFrame, price: pd.Series, risk_free: pd.Series
-) -> list[StrategyResult]:
-    strategies = [s for s in config.strategies if s.model == model.id]
-    if not strategies:
-        return []
-    wanted = {
-        s.id: signals.filtered_signal(
-            signals.long_signal(output["prediction"], s.threshold), output["attention"], s.attention_threshold
-        )
-        for s in strategies
-    }
-    sizes = {s.id: signals.position_size(wanted[s.id], output["attention"], s.sizing) for s in strategies}
-    simulation = backtest.simulate(
-        price,
-        pd.DataFrame(wanted),
-        pd.DataFrame(sizes),
-        [s.size_type for s in strategies],
-        init_cash=config.backtest.init_cash,
-        fees=config.backtest.fees,
-    )
-    ppy, window = config.backtest.periods_per_year, config.backtest.rolling_window_days
-    benchmark_returns = _benchmark_returns(price)
-    results = []
-    for s in strategies:
-        returns = simulation.returns[s.id].rename(s.id)
-        results.append(
-            StrategyResult(
-                config=s,
-                signal=wanted[s.id],
-                size=sizes[s.id],
-                value=simulation.value[s.id],
-                returns=returns,
-                exposure=simulation.exposure[s.id],
-                trades=simulation.trades[simulation.trades["column"] == s.id].drop(columns="column"),
-                total_trades=int(simulation.total_trades[s.id]),
-                open_trades=int(simulation.open_trades[s.id]),
-                total_fees=float(simulation.total_fees[s.id]),
-                metrics=metrics.headline_metrics(returns, ppy, risk_free),
-                sharpe_vectorbt_default=metrics.sharpe_ratio(returns, thresholds.VECTORBT_DAYS_PER_YEAR),
-                max_drawdown_from_first_close=metrics.max_drawdown(returns.iloc[1:]),
-                rolling_sharpe=metrics.rolling_sharpe(metrics.excess_returns(returns, risk_free), window, ppy),
-                monthly_returns=metrics.monthly_returns(returns),
-                quantstats_table=metrics.quantstats_table(returns, benchmark_returns, ppy),
-            )
-        )
-    return results
-
-
-def _benchmark_returns(price: pd.Series) -> pd.Series:
-    """Buy and hold from the first aligned close, no fees: 0 on the first day."""
-    return price.pct_change().fillna(0.0).rename("benchmark")
-
-
-def _assessed_scores(output: pd.DataFrame, column: str, derived: pd.DataFrame | None) -> pd.DataFrame:
-    """The attention score used (first), then every other score derived from the vector."""
-    scores = output[["attention"]].rename(columns={"attention": column})
-    if derived is not None:
-        scores = scores.join(derived.drop(columns=column, errors="ignore").reindex(output.index))
-    return scores
-
-
-def _attention_tests(
-    config: Config, output: pd.DataFrame, price: pd.Series, results: list[StrategyResult], summary: attention.AttentionSummary,
-    risk_free: pd.Series,
-) -> list[StrategyResult]:
-    """Every strategy that filters or sizes by attention, with its exposure-matched control and
-    placebo: the control and all shuffles of a strategy run as one columnar simulation (one
-    strategy at a time, so that memory stays bounded however many strategies are tested)."""
-    tested = [r for r in results if attention_tests.uses_attention(r.config)]
-    if not tested:
-        return results
-    settings, ppy = config.attention_tests, config.backtest.periods_per_year
-    shuffled = attention_tests.permuted_attention(output["attention"], settings.permutations, settings.seed)
-    tests = {}
-    for r in tested:
-        s = r.config
-        base = signals.long_signal(output["prediction"], s.threshold)
-        control_size = attention_tests.exposure_matched_size(r.exposure, base)
-        placebo = signals.filtered_signals(base, shuffled, s.attention_threshold)
-        wanted = pd.concat([base.to_frame("control"), placebo], axis=1)
-        sizes = pd.concat([(base * control_size).to_frame("control"), signals.position_sizes(placebo, shuffled, s.sizing)], axis=1)
-        returns = backtest.simulated_returns(
-            price, wanted, sizes, ["percent"] + [s.size_type] * settings.permutations,
-            config.backtest.init_cash, config.backtest.fees,
-        )
-        sharpe = metrics.sharpe_ratios(metrics.excess_returns(returns, risk_free), ppy)
-        facts = attention_tests.strategy_facts(
-            s, summary.column, summary.degenerate, r.total_trades, r.exposure_in_market, float(output["attention"].max())
-        )
-        tests[r.id] = attention_tests.attention_test(
-            facts,
-            observed_sharpe=float(metrics.sharpe_ratios(metrics.excess_returns(r.returns.to_frame(), risk_free), ppy).iloc[0]),
-            control_size=control_size,
-            control_sharpe=float(sharpe["control"]),
-            null_sharpes=sharpe[list(placebo.columns)].to_numpy(),
-            seed=settings.seed,
-        )
-    return [dataclasses.replace(r, attention_test=tests[r.id]) if r.id in tests else r for r in results]
-
-
-def model_result(config: Config, model: ModelConfig, prices: pd.Series, notes: loaders.Notes | None = None) -> ModelResult:
-    weights = loaders.read_attention_weights(
-        model.predictions, model.attention_prefix, model.attention_order, config.data.exchange_timezone
-    )
-    derived = attention.attention_scores(weights) if weights is not None else None
-    output = loaders.read_predictions(model.predictions, model.attention_column, derived, config.data.exchange_timezone, notes)
-    training = None if model.provenance is None else provenance.checked_provenance(model.provenance, model.predictions)
-    price = loaders.aligned_prices(prices, output.index, model.predictions, config.backtest.min_rows, notes)
-    annual_risk_free = loaders.read_risk_free(config.backtest.risk_free, price.index, config.data.exchange_timezone)
-    risk_free = metrics.per_period_risk_free(annual_risk_free, config.backtest.periods_per_year)
-    benchmark_returns = _benchmark_returns(price)
-    steps = None if weights is None else weights.shape[1]
-    scores = _assessed_scores(output, model.attention_column, derived)
-    summaries = {name: attention.attention_summary(scores[name], name, steps) for name in scores.columns}
-    used = summaries[model.attention_column]
-    strategies = _strategy_results(config, model, output, price, risk_free)
-    return ModelResult(
-        config=model,
-        output=output,
-        price=price,
-        benchmark_returns=benchmark_returns,
-        benchmark_metrics=metrics.headline_metrics(benchmark_returns, config.backtest.periods_per_year, risk_free),
-        benchmark_monthly_returns=metrics.monthly_returns(benchmark_returns),
-        attention=used,
-        strategies=_attention_tests(config, output, price, strategies, used, risk_free),
-        weights=weights,
-        scores=scores,
-        score_summaries=summaries,
-        informativeness=informativeness.factor_informativeness(
-            output["prediction"], scores, price, [name for name, s in summaries.items() if s.degenerate]
-        ),
-        provenance=training,
-        risk_free=risk_free,
-    )
+def in_process(function: Callable, tasks: list, shared: object) -> list:
+    """Every task here, one after another."""
+    return [function(shared, task) for task in tasks]
 
 
 def _sha256(path: Path) -> str:
@@ -195,21 +61,22 @@ def build_date(models: list[ModelResult]) -> str:
     return max(m.output.index[-1] for m in models).date().isoformat()
 
 
-def report(config: Config, progress: Progress = lambda stage: None) -> Report:
-    """Read every input and compute every figure of the report: nothing is written."""
+def report(config: Config, progress: Progress = lambda stage: None, map_tasks: MapTasks = in_process) -> Report:
+    """Read every input and compute every figure of the report: nothing is written. Each model
+    is one task of `map_tasks` (its backtests, attention tests and sensitivity)."""
     progress("reading prices")
     notes: loaders.Notes = []
     data = config.data
-    prices = loaders.read_prices(data.prices, data.date_column, data.price_column, data.exchange_timezone, notes)
+    single_asset = [m for m in config.models if not config.is_universe_model(m.id)]
+    if single_asset:
+        prices = loaders.read_prices(data.prices, data.date_column, data.price_column, data.exchange_timezone, notes)
     inputs = input_files(config)
-    episodes = inputs.data[-1]
+    episodes = episodes_file(config)
     market_episodes = loaders.read_market_episodes(episodes)
-    models = []
-    for model in config.models:
-        progress(f"backtesting model {model.id}")
-        result = model_result(config, model, prices, notes)
-        progress(f"sensitivity of model {model.id}: costs, lag, sweep, bootstrap")
-        models.append(dataclasses.replace(result, robustness=robustness.model_robustness(config, result, market_episodes)))
+    progress("backtesting " + ", ".join(f"model {m.id}" for m in single_asset) + ": strategies, attention tests, costs, lag, sweep, bootstrap")
+    computed = map_tasks(backtests.model_task, single_asset, (config, prices, market_episodes)) if single_asset else []
+    models = [result for result, _ in computed]
+    notes += [note for _, model_notes in computed for note in model_notes]
     base = config.source.parent
     return Report(
         title=config.site.title,
@@ -235,26 +102,28 @@ def build(
     site_dir: Path | None = None,
     progress: Progress = lambda stage: None,
     docs_dir: Path | None = None,
+    map_tasks: MapTasks = in_process,
 ) -> Report:
     """Compute the report, render it, and publish it to `site_dir` (default: site/ beside the config).
 
     The output folder is checked and locked first, so an unsafe folder or a build already
     running into it fails at once; nothing is written unless every input is valid. With
-    `docs_dir`, the generated markdown and its mkdocs.yml are kept there as well.
+    `docs_dir`, the generated markdown and its mkdocs.yml are kept there as well. The heavy
+    tasks (one per model) run through `map_tasks`: the site is the same byte for byte wherever.
     """
     project = config.source.parent
     if config.site.pdf:
         pdf.check_available(config.source)
     target = site.checked_site_dir(site_dir if site_dir is not None else project / "site", project, input_files(config).guarded())
     with build_lock(target):
-        return _built(config, target, progress, docs_dir)
+        return _built(config, target, progress, docs_dir, map_tasks)
 
 
-def _computed(config: Config, progress: Progress) -> tuple[Report, dict[str, dict], dict[str, str]]:
+def _computed(config: Config, progress: Progress, map_tasks: MapTasks) -> tuple[Report, dict[str, dict], dict[str, str]]:
     """Every figure, chart spec and quantstats page of the report: what the cache keeps."""
     from reportgen.publish import views  # Altair only when something is computed
 
-    result = report(config, progress)
+    result = report(config, progress, map_tasks)
     progress("drawing charts")
     specs = views.chart_specs(result)
     if config.site.tearsheet == "quantstats":
@@ -262,12 +131,12 @@ def _computed(config: Config, progress: Progress) -> tuple[Report, dict[str, dic
     return result, specs, quantstats_tearsheets(config, result)
 
 
-def _built(config: Config, site_dir: Path, progress: Progress, docs_dir: Path | None) -> Report:
+def _built(config: Config, site_dir: Path, progress: Progress, docs_dir: Path | None, map_tasks: MapTasks) -> Report:
     missed = []
 
     def computed():
         missed.append(True)
-        return _computed(config, progress)
+        return _computed(config, progress, map_tasks)
 
     key = computation_key(config)
     result, specs, quantstats_pages = computed() if key is None else cache.cached_object("report", key, computed)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from reportgen.analysis import backtest, bootstrap, metrics, statistics, sweeps
+from reportgen.compute import blocks
 from reportgen.inputs import episodes
 from reportgen.inputs.config import Config, StrategyConfig
 from reportgen.results import ModelResult, ModelRobustness, SeriesStatistics, SweepResult
@@ -33,19 +34,37 @@ def _figures(returns: pd.DataFrame, periods_per_year: int, risk_free: pd.Series 
     )
 
 
+def block_columns(config: Config, n_rows: int, bytes_per_cell: float) -> int:
+    """How many columns of `n_rows` rows one block holds within `[compute] memory_mb`."""
+    budget = config.compute.memory_mb or blocks.default_memory_mb()
+    return blocks.columns_per_block(n_rows, bytes_per_cell, budget)
+
+
 def cost_tables(config: Config, model: ModelResult) -> dict[str, pd.DataFrame]:
-    """Each strategy at every fee level, filled at the signal's close and `execution_lag_days` later."""
+    """Each strategy at every fee level, filled at the signal's close and `execution_lag_days` later.
+
+    Strategies are simulated a block at a time (all variants of a strategy in one block)."""
     if not model.strategies:
         return {}
     sweep = config.sweep
+    lags = [0, sweep.execution_lag_days]
+    variants_each = len(sweep.fees_bps) * len(lags)
+    per_block = max(1, block_columns(config, len(model.price), backtest.RETURNS_BYTES_PER_CELL) // variants_each)
+    tables = {}
+    for block in blocks.column_blocks(len(model.strategies), per_block):
+        tables.update(_cost_block(config, model, model.strategies[block], lags))
+    return tables
+
+
+def _cost_block(config: Config, model: ModelResult, strategies, lags: list[int]) -> dict[str, pd.DataFrame]:
     variants = sweeps.cost_timing_columns(
-        pd.DataFrame({s.id: s.signal for s in model.strategies}),
-        pd.DataFrame({s.id: s.size for s in model.strategies}),
-        sweep.fees_bps,
-        [0, sweep.execution_lag_days],
+        pd.DataFrame({s.id: s.signal for s in strategies}),
+        pd.DataFrame({s.id: s.size for s in strategies}),
+        config.sweep.fees_bps,
+        lags,
     )
-    kinds = {s.id: s.config.size_type for s in model.strategies}
-    simulation = backtest.simulate(
+    kinds = {s.id: s.config.size_type for s in strategies}
+    simulation = backtest.simulated_totals(
         model.price,
         variants.signal,
         variants.size,
@@ -63,35 +82,43 @@ def cost_tables(config: Config, model: ModelResult) -> dict[str, pd.DataFrame]:
 
 
 def sweep_result(config: Config, model: ModelResult) -> SweepResult:
-    """The whole grid as one simulation; the deflated Sharpe ratio of its best configuration."""
+    """The grid simulated a block of configurations at a time; the deflated Sharpe ratio of its
+    best configuration. Only the figures, a digest of each configuration's returns (to count
+    distinct trials) and each block's best returns are kept, never every configuration's returns."""
     sweep, ppy = config.sweep, config.backtest.periods_per_year
-    grid = sweeps.sweep_columns(
-        model.output["prediction"], model.output["attention"],
-        sweep.thresholds, sweep.attention_quantiles, sweep.sizings, sweep.size_scales,
-    )
-    simulation = backtest.simulate(
-        model.price, grid.signal, grid.size, "percent",
-        init_cash=config.backtest.init_cash, fees=config.backtest.fees,
-    )
-    returns = simulation.returns.to_numpy(dtype=float)
-    table = grid.params.join(_figures(simulation.returns, ppy, model.risk_free)).assign(
-        total_trades=simulation.total_trades.to_numpy()
-    )
+    output = model.output
+    grid = sweeps.sweep_grid(output["attention"], sweep.thresholds, sweep.attention_quantiles, sweep.sizings, sweep.size_scales)
+    per_block = block_columns(config, len(model.price), backtest.RETURNS_BYTES_PER_CELL)
+    figures, keys, best_returns = [], [], {}
+    for block in blocks.column_blocks(len(grid), per_block):
+        columns = sweeps.sweep_block(output["prediction"], output["attention"], grid.iloc[block])
+        simulation = backtest.simulated_totals(
+            model.price, columns.signal, columns.size, "percent",
+            init_cash=config.backtest.init_cash, fees=config.backtest.fees,
+        )
+        block_figures = _figures(simulation.returns, ppy, model.risk_free).assign(
+            total_trades=simulation.total_trades.to_numpy()
+        )
+        figures.append(block_figures)
+        keys += sweeps.column_keys(simulation.returns.to_numpy(dtype=float))
+        if block_figures["sharpe"].notna().any():
+            best_in_block = int(block_figures["sharpe"].idxmax())
+            best = metrics.excess_returns(simulation.returns[best_in_block], model.risk_free)
+            best_returns[best_in_block] = best.to_numpy(dtype=float)
+    table = grid.join(pd.concat(figures))
     defined = np.flatnonzero(table["sharpe"].notna().to_numpy())
-    trials = defined[sweeps.distinct_columns(returns[:, defined])] if len(defined) else defined
+    trials = defined[sweeps.distinct_columns([keys[i] for i in defined])] if len(defined) else defined
     table["trial"] = np.isin(np.arange(len(table)), trials)
     per_period = table["sharpe"].to_numpy()[trials] / np.sqrt(ppy)
     variance = float(np.var(per_period, ddof=1)) if len(trials) > 1 else 0.0
     best = int(table["sharpe"].idxmax()) if len(defined) else -1
     deflated = (
-        statistics.deflated_sharpe_ratio(
-            statistics.sharpe_moments(metrics.excess_returns(simulation.returns.iloc[:, best], model.risk_free)), len(trials), variance
-        )
+        statistics.deflated_sharpe_ratio(statistics.sharpe_moments(best_returns[best]), len(trials), variance)
         if best >= 0 else float("nan")
     )
     configured, off_grid = {}, {}
     for strategy in model.strategies:
-        row, reason = _grid_row(grid.params, strategy.config)
+        row, reason = _grid_row(grid, strategy.config)
         if row is None:
             off_grid[strategy.id] = reason
         else:
@@ -136,19 +163,32 @@ def _series_statistics(
     )
 
 
+def _bootstrap_intervals(
+    config: Config, returns: pd.DataFrame, benchmark: pd.Series, indices: np.ndarray, risk_free: pd.Series | None
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Bootstrap intervals of every strategy and of the benchmark, a block of resamples at a time."""
+    ppy, confidence = config.backtest.periods_per_year, config.statistics.confidence
+    per_block = max(2, block_columns(config, len(benchmark), statistics.BOOTSTRAP_BYTES_PER_CELL))
+    draws, benchmark_draws = [], []
+    for block in blocks.column_blocks(len(indices), per_block, smallest=2):
+        draws.append(statistics.bootstrap_draws(returns, benchmark, indices[block], ppy, risk_free))
+        benchmark_draws.append(statistics.bootstrap_draws(benchmark.to_frame(), benchmark, indices[block], ppy, risk_free))
+    return (
+        statistics.draw_intervals(np.concatenate(draws, axis=2), returns.columns, confidence),
+        statistics.draw_intervals(np.concatenate(benchmark_draws, axis=2), pd.Index(["benchmark"]), confidence).iloc[0],
+    )
+
+
 def model_robustness(config: Config, model: ModelResult, market_episodes: pd.DataFrame) -> ModelRobustness:
     """Costs and timing, the parameter sweep, the Sharpe statistics and the market episodes of a model."""
-    settings, ppy = config.statistics, config.backtest.periods_per_year
+    settings = config.statistics
     returns = pd.DataFrame({s.id: s.returns for s in model.strategies}, index=model.benchmark_returns.index)
     block_days = settings.block_length_days or bootstrap.expected_block_days(model.benchmark_returns)
     indices = bootstrap.stationary_bootstrap_indices(
         len(returns), block_days, settings.bootstrap_resamples, settings.bootstrap_seed
     )
     benchmark, risk_free = model.benchmark_returns, model.risk_free
-    intervals = statistics.bootstrap_intervals(returns, benchmark, indices, ppy, settings.confidence, risk_free)
-    benchmark_intervals = statistics.bootstrap_intervals(
-        benchmark.to_frame(), benchmark, indices, ppy, settings.confidence, risk_free
-    ).iloc[0]
+    intervals, benchmark_intervals = _bootstrap_intervals(config, returns, benchmark, indices, risk_free)
     excess = metrics.excess_returns(returns, risk_free)
     benchmark_excess = metrics.excess_returns(benchmark, risk_free)
     benchmark_sharpe = statistics.sharpe_moments(benchmark_excess).sharpe

@@ -190,6 +190,76 @@ def vector_project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+UNIVERSE_ASSETS = ("AAA", "BBB", "CCC", "DDD", "EEE")
+UNIVERSE_STEPS = 4
+
+UNIVERSE_CONFIG = """
+[site]
+title = "Universe report"
+
+[universe]
+prices = "universe_prices.csv"
+
+[backtest]
+init_cash = 1000
+fees = 0.0
+
+[attention_tests]
+permutations = 50
+seed = 5
+
+[[models]]
+id = "uni"
+name = "Universe model"
+predictions = "universe_predictions.csv"
+attention_column = "attention_max"
+
+[[portfolios]]
+id = "equal"
+name = "Equal"
+model = "uni"
+weighting = "equal"
+
+[[portfolios]]
+id = "attention"
+name = "Attention-weighted"
+model = "uni"
+weighting = "attention"
+"""
+
+
+def write_universe(folder: Path, days: int = 80, first_prediction: int = 10, seed: int = 3) -> pd.DataFrame:
+    """Wide random-walk prices of UNIVERSE_ASSETS and long predictions with a 4-step attention
+    vector from day `first_prediction` on; returns the predictions as written (long)."""
+    rng = np.random.default_rng(seed)
+    dates = pd.bdate_range("2021-01-04", periods=days)
+    closes = 50 * np.exp(np.cumsum(rng.normal(0.0004, 0.015, (days, len(UNIVERSE_ASSETS))), axis=0))
+    prices = pd.DataFrame(np.round(closes, 4), columns=list(UNIVERSE_ASSETS))
+    prices.insert(0, "Date", dates.strftime("%Y-%m-%d"))
+    prices.to_csv(folder / "universe_prices.csv", index=False)
+    rows = [(d, a) for d in dates[first_prediction:] for a in UNIVERSE_ASSETS]
+    weights = softmax_rows(rng.normal(0, 1.5, (len(rows), UNIVERSE_STEPS)))
+    frame = pd.DataFrame(
+        {
+            "date": [d.strftime("%Y-%m-%d") for d, _ in rows],
+            "asset": [a for _, a in rows],
+            "predictions": np.round(rng.uniform(0.3, 0.8, len(rows)), 6),
+        }
+    )
+    for k in range(UNIVERSE_STEPS):
+        frame[f"att_{k}"] = np.round(weights[:, k], 10)
+    frame.to_csv(folder / "universe_predictions.csv", index=False)
+    return frame
+
+
+@pytest.fixture
+def universe_project(tmp_path: Path) -> Path:
+    """5 assets, 80 days, predictions with attention vectors from day 10; fees 0, daily rebalancing."""
+    write_universe(tmp_path)
+    (tmp_path / "reportgen.toml").write_text(textwrap.dedent(UNIVERSE_CONFIG))
+    return tmp_path
+
+
 @pytest.fixture(scope="session")
 def bundled_site(tmp_path_factory) -> Path:
     """The bundled report, built once for the session from a copy of the repository's inputs."""

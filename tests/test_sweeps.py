@@ -67,5 +67,17 @@ def test_a_configured_strategy_is_found_on_the_grid_or_told_why_not():
 
 
 def test_distinct_columns_count_identical_returns_once():
-    returns = np.array([[0.1, 0.2, 0.1, 0.0], [0.0, 0.1, 0.0, 0.0]])
-    assert sweeps.distinct_columns(returns).tolist() == [0, 1, 3]
+    returns = np.array([[0.1, 0.2, 0.1, 0.0, -0.0], [0.0, 0.1, 0.0, 0.0, 0.0]])
+    assert sweeps.distinct_columns(sweeps.column_keys(returns)).tolist() == [0, 1, 3]
+    # block by block: the keys of two blocks, joined, find the same columns
+    keys = sweeps.column_keys(returns[:, :2]) + sweeps.column_keys(returns[:, 2:])
+    assert sweeps.distinct_columns(keys).tolist() == [0, 1, 3]
+
+
+def test_a_block_of_the_grid_is_the_same_columns_as_the_whole_grid():
+    whole = sweeps.sweep_columns(PREDICTION, ATTENTION, **GRID)
+    grid = sweeps.sweep_grid(ATTENTION, **GRID)
+    block = sweeps.sweep_block(PREDICTION, ATTENTION, grid.iloc[3:7])
+    assert block.signal.columns.tolist() == [3, 4, 5, 6]
+    pd.testing.assert_frame_equal(block.signal, whole.signal.iloc[:, 3:7], check_exact=True)
+    pd.testing.assert_frame_equal(block.size, whole.size.iloc[:, 3:7], check_exact=True)

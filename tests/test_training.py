@@ -115,3 +115,22 @@ def test_offset_dates_are_read_in_the_configured_exchange_timezone(tmp_path):
         dated[zone] = run_training(config, tmp_path / zone.replace("/", "_") / "predictions.csv").predictions.index
     assert dated["Asia/Tokyo"][-1] == table.index[-1].strftime("%Y-%m-%d")
     assert dated["America/New_York"][-1] == (table.index[-1] - pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+
+
+def test_rolling_window_trains_on_the_last_window_days_only(tmp_path):
+    table = ohlcv(ROWS)
+    provenance = read_provenance(trained(tmp_path, table, window_days=100).provenance_path)
+    assert provenance.training["window_days"] == 100
+    for fold, fit_row in zip(provenance.folds, FIT_ROWS):
+        start = max(199 + 4, fit_row - 100)  # never before the first complete window
+        assert fold.train_start == table.index[start].date()
+        assert fold.train_samples == fit_row - start - 20 and fold.validation_samples == 20
+
+
+def test_window_must_hold_the_validation_slice(tmp_path):
+    with pytest.raises(ConfigError) as error:
+        trained(tmp_path, ohlcv(ROWS), window_days=20)
+    assert str(error.value) == (
+        f"{tmp_path / 'reportgen.toml'}: training: window_days = 20 must exceed "
+        "validation_days = 20 (the window holds the validation slice and the training samples)"
+    )

@@ -8,6 +8,7 @@ Orders fill at the close of the bar whose signal triggers them (vectorbt's conve
 from __future__ import annotations
 
 from collections.abc import Sequence
+import gc
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,10 +49,12 @@ def simulate(
     available cash then caps). A position is not resized while its signal stays on. `fees` is
     one rate (a fraction of traded value) for every column, or one rate per column.
     """
-    portfolio = _portfolio(price, signal, size, size_type, init_cash, fees)
+    return _read(_simulation, price, signal, size, size_type, init_cash, fees)
+
+
+def _simulation(portfolio, columns: pd.Index) -> Simulation:
     value = portfolio.value()
     trades = portfolio.trades
-    columns = signal.columns
     return Simulation(
         value=value,
         returns=portfolio.returns(),
@@ -85,7 +88,21 @@ def _trade_table(records: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-COLUMNS_PER_SIMULATION = 512
+# Working memory of one cell (one day of one column) of a simulation, measured on 7,500 days x
+# 256..512 columns (python benchmarks/bench_scale.py --cells): about 125 bytes when only the
+# returns are read, about 350 with the trade records `simulate` also reads. Callers size their
+# blocks of columns with these (reportgen.compute.blocks).
+RETURNS_BYTES_PER_CELL = 160
+SIMULATION_BYTES_PER_CELL = 400
+
+
+@dataclass(frozen=True)
+class ColumnTotals:
+    """Daily returns and totals of many simulated columns, without trade records or exposures."""
+
+    returns: pd.DataFrame
+    total_trades: pd.Series  # closed + open trades
+    total_fees: pd.Series  # in cash units
 
 
 def simulated_returns(
@@ -94,28 +111,45 @@ def simulated_returns(
     size: pd.DataFrame,
     size_type: list[str] | str,
     init_cash: float,
-    fees: float,
+    fees: float | Sequence[float],
 ) -> pd.DataFrame:
-    """Only the daily returns of `simulate` (same rules): for thousands of columns at once,
-    without the trade records, exposures and fees that `simulate` also reads.
+    """Only the daily returns of `simulate` (same rules), as one vectorbt call over the columns
+    given: for a block of placebo shuffles, without the trade records `simulate` also reads."""
+    return _read(lambda portfolio, columns: portfolio.returns(), price, signal, size, size_type, init_cash, fees)
 
-    Columns are simulated in blocks of `COLUMNS_PER_SIMULATION`: a vectorbt portfolio keeps
-    several float arrays per column, and one block bounds the peak memory (about 100 MB a
-    block of 2,000 days) while each block is still one vectorised simulation.
-    """
-    kinds = [size_type] * signal.shape[1] if isinstance(size_type, str) else list(size_type)
-    blocks = [
-        _portfolio(
-            price,
-            signal.iloc[:, start : start + COLUMNS_PER_SIMULATION],
-            size.iloc[:, start : start + COLUMNS_PER_SIMULATION],
-            kinds[start : start + COLUMNS_PER_SIMULATION],
-            init_cash,
-            fees,
-        ).returns()
-        for start in range(0, signal.shape[1], COLUMNS_PER_SIMULATION)
-    ]
-    return pd.concat(blocks, axis=1)
+
+def simulated_totals(
+    price: pd.Series,
+    signal: pd.DataFrame,
+    size: pd.DataFrame,
+    size_type: list[str] | str,
+    init_cash: float,
+    fees: float | Sequence[float],
+) -> ColumnTotals:
+    """Daily returns, trade counts and fees of `simulate` (same rules), as one vectorbt call over
+    the columns given: for a block of sweep configurations or cost variants."""
+    return _read(_totals, price, signal, size, size_type, init_cash, fees)
+
+
+def _totals(portfolio, columns: pd.Index) -> ColumnTotals:
+    return ColumnTotals(
+        returns=portfolio.returns(),
+        total_trades=pd.Series(portfolio.trades.count(), index=columns),
+        total_fees=_fees_by_column(portfolio.orders.records, columns),
+    )
+
+
+def _read(read, price, signal, size, size_type, init_cash, fees):
+    """`read(portfolio, columns)` of one simulation, with the portfolio's memory freed before
+    returning. A vectorbt Portfolio sits in reference cycles (its indexers hold bound methods of
+    it), so dropping it does not free its arrays: only the cycle collector does, and that runs
+    by object counts, not bytes, so blocks of hundreds of MB would pile up until it did. A
+    young-generation collection (milliseconds) frees it at once."""
+    portfolio = _portfolio(price, signal, size, size_type, init_cash, fees)
+    result = read(portfolio, signal.columns)
+    del portfolio
+    gc.collect(1)
+    return result
 
 
 def _portfolio(price, signal, size, size_type, init_cash, fees):

@@ -96,6 +96,9 @@ def deflated_sharpe_ratio(best: SharpeMoments, n_trials: int, sharpe_variance: f
 # ---------------------------------------------------------------- bootstrap intervals
 
 INTERVAL_FIGURES = ("sharpe", "cagr", "max_drawdown", "sharpe_diff")
+# Working memory of one cell (one row of one resample) of `bootstrap_draws`: the row indices, the
+# resampled returns and the temporaries of the figures, about ten float arrays of that shape.
+BOOTSTRAP_BYTES_PER_CELL = 96
 
 
 def percentile_interval(samples: np.ndarray, confidence: float, max_undefined: float = 0.05) -> tuple[float, float]:
@@ -110,6 +113,46 @@ def percentile_interval(samples: np.ndarray, confidence: float, max_undefined: f
     return (float(low), float(high))
 
 
+def bootstrap_draws(
+    returns: pd.DataFrame, benchmark: pd.Series, indices: np.ndarray, periods_per_year: float,
+    risk_free: pd.Series | None = None,
+) -> np.ndarray:
+    """Sharpe, CAGR, max drawdown and Sharpe minus the benchmark's Sharpe of every column of
+    `returns` in each resample: shape (len(INTERVAL_FIGURES), columns, resamples).
+
+    `indices` (resamples x rows) picks the same rows of every series in each resample (a paired
+    bootstrap), so the Sharpe difference keeps the series' co-movement. Each resample's figures
+    depend on that resample only, so the resamples can be cut into blocks (of at least two: numpy
+    sums one column pairwise but several, row by row, and the figures must not depend on the
+    block) and the draws joined along the last axis. Sharpe ratios are of the returns in excess of
+    `risk_free` (per period, resampled on the same rows; None: 0).
+    """
+    rows = np.ascontiguousarray(np.asarray(indices).T)  # rows x resamples: reductions run along axis 0
+    free = 0.0 if risk_free is None else risk_free.reindex(returns.index).to_numpy(dtype=float)[rows]
+    benchmark_sharpe = sharpe_ratios(benchmark.to_numpy(dtype=float)[rows] - free, periods_per_year)
+    draws = np.empty((len(INTERVAL_FIGURES), returns.shape[1], rows.shape[1]))
+    for j, column in enumerate(returns.columns):
+        sample = returns[column].to_numpy(dtype=float)[rows]
+        sharpe = sharpe_ratios(sample - free, periods_per_year)
+        draws[:, j] = (sharpe, cagrs(sample, periods_per_year), max_drawdowns(sample), sharpe - benchmark_sharpe)
+    return draws
+
+
+def draw_intervals(draws: np.ndarray, columns: pd.Index, confidence: float) -> pd.DataFrame:
+    """Percentile intervals of `bootstrap_draws` (all resamples): one row per column, columns
+    `<figure>_low` and `<figure>_high` for each of INTERVAL_FIGURES."""
+    table = {
+        column: {
+            f"{figure}_{end}": bound
+            for f, figure in enumerate(INTERVAL_FIGURES)
+            for end, bound in zip(("low", "high"), percentile_interval(draws[f, j], confidence))
+        }
+        for j, column in enumerate(columns)
+    }
+    names = [f"{figure}_{end}" for figure in INTERVAL_FIGURES for end in ("low", "high")]
+    return pd.DataFrame.from_dict(table, orient="index", columns=names)
+
+
 def bootstrap_intervals(
     returns: pd.DataFrame,
     benchmark: pd.Series,
@@ -118,30 +161,7 @@ def bootstrap_intervals(
     confidence: float,
     risk_free: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Percentile intervals of Sharpe, CAGR, max drawdown and Sharpe minus the benchmark's Sharpe.
-
-    `indices` (resamples x rows) picks the same rows of every series in each resample (a paired
-    bootstrap), so the Sharpe difference keeps the series' co-movement. Sharpe ratios are of the
-    returns in excess of `risk_free` (per period, resampled on the same rows; None: 0). One row per column of
-    `returns`; columns `<figure>_low` and `<figure>_high` for each of INTERVAL_FIGURES.
-    """
-    rows = np.ascontiguousarray(np.asarray(indices).T)  # rows x resamples: reductions run along axis 0
-    free = 0.0 if risk_free is None else risk_free.reindex(returns.index).to_numpy(dtype=float)[rows]
-    benchmark_sharpe = sharpe_ratios(benchmark.to_numpy(dtype=float)[rows] - free, periods_per_year)
-    table = {}
-    for column in returns.columns:
-        sample = returns[column].to_numpy(dtype=float)[rows]
-        sharpe = sharpe_ratios(sample - free, periods_per_year)
-        figures = {
-            "sharpe": sharpe,
-            "cagr": cagrs(sample, periods_per_year),
-            "max_drawdown": max_drawdowns(sample),
-            "sharpe_diff": sharpe - benchmark_sharpe,
-        }
-        table[column] = {
-            f"{figure}_{end}": bound
-            for figure, draws in figures.items()
-            for end, bound in zip(("low", "high"), percentile_interval(draws, confidence))
-        }
-    columns = [f"{figure}_{end}" for figure in INTERVAL_FIGURES for end in ("low", "high")]
-    return pd.DataFrame.from_dict(table, orient="index", columns=columns)
+    """Percentile intervals of Sharpe, CAGR, max drawdown and Sharpe minus the benchmark's Sharpe,
+    from all resamples of `indices` at once (`bootstrap_draws`, then `draw_intervals`)."""
+    draws = bootstrap_draws(returns, benchmark, indices, periods_per_year, risk_free)
+    return draw_intervals(draws, returns.columns, confidence)

@@ -1,12 +1,14 @@
 """The sensitivity grid and the cost/timing variants as columns of signals and sizes: numpy only.
 
-A sweep is built by broadcasting, not by a loop: the predictions against every threshold, the
-attention against every attention level, times every base size and scale, reshaped into one
-column per configuration, so that one columnar simulation runs them all.
+A sweep is a grid of configurations (`sweep_grid`, one row each) whose signals and sizes are
+built by broadcasting, for any block of its rows (`sweep_block`): the predictions against each
+row's threshold, the attention against its level, times its base size and scale, one column per
+configuration, so that one columnar simulation runs a whole block.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -28,32 +30,22 @@ def attention_levels(attention: pd.Series, quantiles: Sequence[float]) -> np.nda
     return np.quantile(attention.to_numpy(dtype=float), np.asarray(quantiles, dtype=float))
 
 
-def sweep_columns(
-    prediction: pd.Series,
+def sweep_grid(
     attention: pd.Series,
     thresholds: Sequence[float],
     attention_quantiles: Sequence[float],
     sizings: Sequence[str],
     size_scales: Sequence[float],
-) -> Columns:
-    """Every combination of the grid, as long-while-(prediction > threshold and attention >= level)
-    signals sized at min(1, scale x base) of available cash, base 1 ("full") or attention.
+) -> pd.DataFrame:
+    """Every combination of the grid, one row a configuration: threshold, attention_quantile,
+    attention_level (that quantile of `attention`), sizing and size_scale.
 
-    Column order: threshold slowest, then attention quantile, sizing, and scale fastest.
+    Row order: threshold slowest, then attention quantile, sizing, and scale fastest.
     """
-    n = len(prediction)
     levels = attention_levels(attention, attention_quantiles)
-    pred = prediction.to_numpy(dtype=float)[:, None, None, None, None]
-    att = attention.to_numpy(dtype=float)[:, None, None, None, None]
-    above = pred > np.asarray(thresholds, dtype=float)[None, :, None, None, None]
-    attended = att >= levels[None, None, :, None, None]
-    base = np.stack([np.ones(n) if s == "full" else attention.to_numpy(dtype=float) for s in sizings], axis=1)
-    scaled = np.minimum(1.0, base[:, None, None, :, None] * np.asarray(size_scales, dtype=float)[None, None, None, None, :])
-    shape = (n, len(thresholds), len(levels), len(sizings), len(size_scales))
-    signal = np.broadcast_to(above & attended, shape).reshape(n, -1)
-    size = (np.broadcast_to(scaled, shape) * np.broadcast_to(above & attended, shape)).reshape(n, -1)
-    ti, qi, zi, si = (axis.ravel() for axis in np.indices(shape[1:]))
-    params = pd.DataFrame(
+    shape = (len(thresholds), len(levels), len(sizings), len(size_scales))
+    ti, qi, zi, si = (axis.ravel() for axis in np.indices(shape))
+    return pd.DataFrame(
         {
             "threshold": np.asarray(thresholds, dtype=float)[ti],
             "attention_quantile": np.asarray(attention_quantiles, dtype=float)[qi],
@@ -62,12 +54,39 @@ def sweep_columns(
             "size_scale": np.asarray(size_scales, dtype=float)[si],
         }
     )
-    columns = pd.RangeIndex(signal.shape[1])
+
+
+def sweep_block(prediction: pd.Series, attention: pd.Series, grid: pd.DataFrame) -> Columns:
+    """Signals and sizes of the configurations in `grid` (rows of `sweep_grid`, any subset), one
+    column each named by its row: long while prediction > threshold and attention >= level,
+    sized at min(1, scale x base) of available cash, base 1 ("full") or the attention."""
+    pred = prediction.to_numpy(dtype=float)[:, None]
+    att = attention.to_numpy(dtype=float)[:, None]
+    signal = (pred > grid["threshold"].to_numpy(dtype=float)[None, :]) & (
+        att >= grid["attention_level"].to_numpy(dtype=float)[None, :]
+    )
+    full = (grid["sizing"].to_numpy() == "full")[None, :]
+    base = np.where(full, 1.0, att)
+    size = np.minimum(1.0, base * grid["size_scale"].to_numpy(dtype=float)[None, :]) * signal
+    columns = pd.Index(grid.index)
     return Columns(
-        params=params,
+        params=grid,
         signal=pd.DataFrame(signal, index=prediction.index, columns=columns),
         size=pd.DataFrame(size, index=prediction.index, columns=columns),
     )
+
+
+def sweep_columns(
+    prediction: pd.Series,
+    attention: pd.Series,
+    thresholds: Sequence[float],
+    attention_quantiles: Sequence[float],
+    sizings: Sequence[str],
+    size_scales: Sequence[float],
+) -> Columns:
+    """The whole grid of `sweep_grid` as one block of `sweep_block`."""
+    grid = sweep_grid(attention, thresholds, attention_quantiles, sizings, size_scales)
+    return sweep_block(prediction, attention, grid)
 
 
 def delayed(frame: pd.DataFrame, lag_days: int, fill) -> pd.DataFrame:
@@ -118,7 +137,16 @@ def grid_position(
     return int(match.index[0]), ""
 
 
-def distinct_columns(returns: np.ndarray) -> np.ndarray:
-    """Positions of the first of each set of identical columns (rules that trade alike)."""
-    _, first = np.unique(np.round(np.asarray(returns, dtype=float), 12), axis=1, return_index=True)
-    return np.sort(first)
+def column_keys(returns: np.ndarray) -> list[bytes]:
+    """One digest per column of its returns rounded to 12 decimals (-0.0 taken as 0.0): equal
+    columns have equal keys, so columns can be compared block by block without being kept."""
+    rounded = np.round(np.asarray(returns, dtype=float), 12) + 0.0
+    return [hashlib.sha256(np.ascontiguousarray(rounded[:, j]).tobytes()).digest() for j in range(rounded.shape[1])]
+
+
+def distinct_columns(keys: Sequence[bytes]) -> np.ndarray:
+    """Positions of the first of each set of columns with equal `column_keys` (rules that trade alike)."""
+    first: dict[bytes, int] = {}
+    for position, key in enumerate(keys):
+        first.setdefault(key, position)
+    return np.array(sorted(first.values()), dtype=int)

@@ -12,13 +12,25 @@ import zoneinfo
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from reportgen.inputs.errors import ConfigError
+from reportgen.inputs.universe import has_asset_column
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _known_timezone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError("unknown time zone; expected an IANA name such as 'America/New_York'") from None
+    return name
+
+
+TimeZoneName = Annotated[str, AfterValidator(_known_timezone)]
 
 
 class DataConfig(_Strict):
@@ -34,20 +46,38 @@ class DataConfig(_Strict):
     high_column: str | None = Field(None, description="Column of the high (used by `reportgen train`).")
     low_column: str | None = Field(None, description="Column of the low (used by `reportgen train`).")
     volume_column: str | None = Field(None, description="Column of the volume (used by `reportgen train`).")
-    exchange_timezone: str = Field(
+    exchange_timezone: TimeZoneName = Field(
         "America/New_York",
         description="IANA time zone of the exchange. Dates with a UTC offset are converted to it "
         "and their date there is the trading day; dates without an offset are taken as they are.",
     )
 
-    @field_validator("exchange_timezone")
-    @classmethod
-    def _known_timezone(cls, name: str) -> str:
-        try:
-            zoneinfo.ZoneInfo(name)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError("unknown time zone; expected an IANA name such as 'America/New_York'") from None
-        return name
+
+class UniverseConfig(_Strict):
+    """The assets a universe model allocates among (`[universe]`)."""
+
+    prices: Path = Field(
+        description="CSV (or .csv.gz) of daily prices, wide: a date column and one adjusted-close "
+        "column per asset, named as the `asset` column of a universe model's predictions."
+    )
+    date_column: str = Field("Date", description="Column of the prices CSV holding the date.")
+    benchmark: Path | None = Field(
+        None,
+        description="CSV with a date column and one price column: the benchmark of every universe "
+        "model; default: an equal-weight buy & hold of the model's assets from its first date.",
+    )
+    benchmark_column: str | None = Field(None, description="Price column of `benchmark`; required when it is set.")
+    exchange_timezone: TimeZoneName = Field(
+        "America/New_York", description="IANA time zone of the exchange (as in [data])."
+    )
+
+    @model_validator(mode="after")
+    def _benchmark_column_given(self) -> UniverseConfig:
+        if self.benchmark is not None and self.benchmark_column is None:
+            raise ValueError("benchmark_column: required when benchmark is set")
+        if self.benchmark is None and self.benchmark_column is not None:
+            raise ValueError("benchmark_column: set, but no benchmark file is given")
+        return self
 
 
 class BacktestConfig(_Strict):
@@ -135,6 +165,45 @@ class StrategyConfig(_Strict):
     reference: ReferenceFigures | None = Field(None, description="Figures to reproduce.")
 
 
+class PortfolioConfig(_Strict):
+    """A portfolio allocating among the assets of one universe model (`[[portfolios]]`).
+
+    On a rebalance day t, from data known at the close of t: over the eligible assets,
+    w_i = gross * s_i / sum_j s_j, then the cap; orders fill at the close of t and weights drift
+    with prices until the next rebalance day.
+    """
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]+$", description="Short id used in URLs and JSON.")
+    name: str = Field(description="Display name.")
+    model: str = Field(description="Id of the universe model whose predictions drive the portfolio.")
+    description: str = Field("", description="One sentence shown on the overview.")
+    threshold: float = Field(
+        0.5, ge=0, le=1, description="An asset is eligible on a day while its prediction > threshold."
+    )
+    weighting: Literal["equal", "prediction", "attention", "inverse_volatility"] = Field(
+        "equal",
+        description='Score s_i of an eligible asset: 1 ("equal"), its prediction ("prediction"), '
+        'its attention score ("attention") or 1 / trailing volatility ("inverse_volatility").',
+    )
+    top_k: int | None = Field(
+        None, ge=1, description="Only the k eligible assets with the highest prediction (ties: asset name)."
+    )
+    max_weight: float | None = Field(
+        None, gt=0, le=1, description="Cap on each asset's weight; what the cap removes stays in cash."
+    )
+    gross: float = Field(
+        1.0, gt=0, le=1, description="Fraction of value invested when at least one asset is eligible."
+    )
+    rebalance: Literal["daily", "weekly", "monthly"] = Field(
+        "daily",
+        description='"daily"; "weekly": the first trading day of each week; "monthly": the first '
+        "trading day of each month.",
+    )
+    vol_window_days: int = Field(
+        63, ge=2, description='Trailing window of daily returns for "inverse_volatility".'
+    )
+
+
 def _default_sweep_thresholds() -> list[float]:
     return [round(0.40 + 0.01 * i, 2) for i in range(21)]
 
@@ -203,12 +272,64 @@ class TrainingConfig(_Strict):
     min_train: int = Field(1008, ge=2, description="Closes known before the first prediction.")
     refit_every: int = Field(63, ge=1, description="Days between refits; folds are anchored at the first date.")
     validation_days: int = Field(126, ge=1, description="Early-stopping slice: the last samples of each training window.")
+    window_days: int | None = Field(
+        None, ge=2, description="Rolling training window: each fold trains (and scales the features) on "
+        "the samples of its last `window_days` days only, validation slice included; default: every "
+        "sample since the first date (an expanding window anchored there).",
+    )
+    assets: list[str] | None = Field(
+        None, min_length=1, description="Universe training only: train on these columns of `[universe] "
+        "prices` (default: every one).",
+    )
     seed: int = Field(0, ge=0, description="Seed of every random draw: same seed, input and machine, same output.")
     threads: int = Field(1, ge=1, description="CPU threads of torch; results depend on it, so it is fixed.")
     output: Path = Field(
         Path("predictions.csv"),
-        description="Predictions CSV to write (relative to the config file); the provenance "
-        "sidecar goes beside it with the suffix .json.",
+        description="Predictions CSV to write (relative to the config file), gzip-compressed when "
+        "it ends in .csv.gz; the provenance sidecar goes beside it with the suffix .json.",
+    )
+
+    @model_validator(mode="after")
+    def _window_holds_the_validation_slice(self) -> TrainingConfig:
+        if self.window_days is not None and self.window_days <= self.validation_days:
+            raise ValueError(
+                f"window_days = {self.window_days} must exceed validation_days = "
+                f"{self.validation_days} (the window holds the validation slice and the training samples)"
+            )
+        if self.assets is not None and len(set(self.assets)) != len(self.assets):
+            raise ValueError("assets: an asset appears twice")
+        return self
+
+
+class ComputeConfig(_Strict):
+    """Where coarse tasks run (the folds of `reportgen train`, the heavy blocks of a build) and
+    how large a block of columns is; results do not depend on any of it."""
+
+    workers: int | None = Field(
+        None, ge=1, description="Local worker processes (scheduler \"local\"); default: the number of CPU cores."
+    )
+    scheduler: str = Field(
+        "local",
+        description='"local": a dask.distributed LocalCluster of `workers` processes; "synchronous": '
+        'everything in this process, one task after another (needs no Dask); or the address of a '
+        'running Dask scheduler, "tcp://host:8786". Dask is the `dask` extra.',
+    )
+
+    @field_validator("scheduler")
+    @classmethod
+    def _known_scheduler(cls, scheduler: str) -> str:
+        if scheduler not in ("local", "synchronous") and not (scheduler.startswith("tcp://") and len(scheduler) > 6):
+            raise ValueError("expected 'local', 'synchronous' or a scheduler address 'tcp://host:port'")
+        return scheduler
+
+    memory_mb: int | None = Field(
+        None,
+        ge=16,
+        description="Working memory in MB of one block of columns (sweep configurations, cost "
+        "and lag variants, bootstrap resamples, placebo shuffles): each block is one vectorised "
+        "computation, one after the other, so peak memory grows with the rows and this budget, "
+        "not with the number of columns. Default: an eighth of the machine's memory, between 64 "
+        "and 256 MB. Figures are identical whatever the block size.",
     )
 
 
@@ -245,30 +366,44 @@ class SiteConfig(_Strict):
 
 
 class Config(_Strict):
-    data: DataConfig
+    data: DataConfig | None = Field(None, description="The single asset; required unless every model is a universe model.")
+    universe: UniverseConfig | None = Field(None, description="The assets of universe models; required by portfolios.")
     backtest: BacktestConfig = BacktestConfig()
     models: list[ModelConfig] = Field(min_length=1)
-    strategies: list[StrategyConfig] = Field(min_length=1)
+    strategies: list[StrategyConfig] = []
+    portfolios: list[PortfolioConfig] = []
     site: SiteConfig = SiteConfig()
     sweep: SweepConfig = SweepConfig()
     statistics: StatisticsConfig = StatisticsConfig()
     training: TrainingConfig | None = Field(None, description="Read by `reportgen train` only.")
     attention_tests: AttentionTestsConfig = AttentionTestsConfig()
+    compute: ComputeConfig = ComputeConfig()
     source: Path = Field(Path("."), exclude=True, description="File the config was read from.")
+    universe_models: tuple[str, ...] = Field(
+        (), exclude=True, description="Ids of the models whose predictions have an `asset` column (set on loading)."
+    )
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Config:
         problems = []
         model_ids = [m.id for m in self.models]
-        for kind, ids in (("models", model_ids), ("strategies", [s.id for s in self.strategies])):
+        kinds = (("models", model_ids), ("strategies", [s.id for s in self.strategies]), ("portfolios", [p.id for p in self.portfolios]))
+        for kind, ids in kinds:
             for dup in sorted({i for i in ids if ids.count(i) > 1}):
                 problems.append(f"{kind}: duplicate id {dup!r}")
-        for i, strategy in enumerate(self.strategies):
-            if strategy.model not in model_ids:
-                problems.append(
-                    f"strategies[{i}].model: unknown model {strategy.model!r}; "
-                    f"expected one of {model_ids}"
-                )
+        for kind, entries in (("strategies", self.strategies), ("portfolios", self.portfolios)):
+            for i, entry in enumerate(entries):
+                if entry.model not in model_ids:
+                    problems.append(f"{kind}[{i}].model: unknown model {entry.model!r}; expected one of {model_ids}")
+        for i, portfolio in enumerate(self.portfolios):
+            if portfolio.id in kinds[1][1]:
+                problems.append(f"portfolios[{i}].id: {portfolio.id!r} is also a strategy id; ids must differ")
+        if self.portfolios and self.universe is None:
+            problems.append("universe: required key missing (portfolios allocate among the assets of a [universe] table)")
+        if self.strategies and self.data is None:
+            problems.append("data: required key missing (strategies trade the single asset of a [data] table)")
+        if not self.strategies and not self.portfolios:
+            problems.append("strategies: required key missing (a config needs [[strategies]], [[portfolios]] or both)")
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -276,14 +411,29 @@ class Config(_Strict):
     def model(self, model_id: str) -> ModelConfig:
         return next(m for m in self.models if m.id == model_id)
 
+    def is_universe_model(self, model_id: str) -> bool:
+        return model_id in self.universe_models
+
 
 class TrainConfig(_Strict):
-    """What `reportgen train` reads: `[data]` and `[training]`. A file may also hold the tables
-    of `reportgen build` (so one pyproject serves both); train leaves them to build."""
+    """What `reportgen train` reads: `[data]` or `[universe]`, `[training]` and `[compute]`. With a
+    `[universe]` table it trains one model pooled across the universe's assets, else one on `[data]`.
+    A file may also hold the tables of `reportgen build` (so one pyproject serves both); train
+    leaves them to build."""
 
-    data: DataConfig
+    data: DataConfig | None = None
+    universe: UniverseConfig | None = None
     training: TrainingConfig = TrainingConfig()
+    compute: ComputeConfig = ComputeConfig()
     source: Path = Field(Path("."), exclude=True, description="File the config was read from.")
+
+    @model_validator(mode="after")
+    def _something_to_train_on(self) -> TrainConfig:
+        if self.data is None and self.universe is None:
+            raise ValueError("data: required key missing (reportgen train needs a [data] or a [universe] table)")
+        if self.universe is None and self.training.assets is not None:
+            raise ValueError("training.assets: set, but there is no [universe] table to choose assets from")
+        return self
 
     @model_validator(mode="before")
     @classmethod
@@ -336,13 +486,17 @@ def _resolved(config: Config, base: Path) -> Config:
     def rebase(path: Path | None) -> Path | None:
         return None if path is None else (base / path).resolve()
 
+    universe = config.universe
     return config.model_copy(
         update={
-            "data": config.data.model_copy(
+            "data": None if config.data is None else config.data.model_copy(
                 update={"prices": rebase(config.data.prices), "episodes": rebase(config.data.episodes)}
             ),
             "backtest": config.backtest.model_copy(
                 update={"risk_free": rebase(config.backtest.risk_free) if isinstance(config.backtest.risk_free, Path) else config.backtest.risk_free}
+            ),
+            "universe": None if universe is None else universe.model_copy(
+                update={"prices": rebase(universe.prices), "benchmark": rebase(universe.benchmark)}
             ),
             "models": [
                 m.model_copy(update={"predictions": rebase(m.predictions), "provenance": rebase(m.provenance)})
@@ -359,8 +513,32 @@ def _resolved(config: Config, base: Path) -> Config:
 
 
 def config_from_mapping(table: dict[str, Any], source: Path) -> Config:
-    """Validate a parsed TOML table; paths in it are relative to `source`'s folder."""
-    return _resolved(_validated(Config, table, source), source.parent)
+    """Validate a parsed TOML table; paths in it are relative to `source`'s folder.
+
+    A model is a universe model when its predictions CSV has an `asset` column: the header of
+    every readable predictions file is read here, so that a universe model named by a strategy,
+    or a single-asset model named by a portfolio, is a config error (a missing file is left to
+    the loaders to report)."""
+    config = _resolved(_validated(Config, table, source), source.parent)
+    universe = tuple(m.id for m in config.models if has_asset_column(m.predictions))
+    config = config.model_copy(update={"universe_models": universe})
+    problems = []
+    for kind, entries, wanted in (("strategies", config.strategies, False), ("portfolios", config.portfolios, True)):
+        for i, entry in enumerate(entries):
+            model = config.model(entry.model)
+            if config.is_universe_model(model.id) != wanted and model.predictions.is_file():
+                what = "a universe model (its predictions have an `asset` column)" if not wanted else (
+                    "a single-asset model (its predictions have no `asset` column)"
+                )
+                use = "[[portfolios]]" if not wanted else "[[strategies]]"
+                problems.append(f"{kind}[{i}].model: {model.id!r} is {what}; name it from {use}")
+    if config.data is None:
+        for i, model in enumerate(config.models):
+            if model.predictions.is_file() and not config.is_universe_model(model.id):
+                problems.append(f"models[{i}]: {model.id!r} is a single-asset model and needs a [data] table")
+    if problems:
+        raise ConfigError(f"{source}: {'; '.join(problems)}")
+    return config
 
 
 def _validated(schema: type[BaseModel], table: dict[str, Any], source: Path):
@@ -372,12 +550,14 @@ def _validated(schema: type[BaseModel], table: dict[str, Any], source: Path):
 
 
 def train_config_from_mapping(table: dict[str, Any], source: Path) -> TrainConfig:
-    """Validate the `[data]` and `[training]` tables; paths in them are relative to `source`'s folder."""
+    """Validate the tables `reportgen train` reads; paths in them are relative to `source`'s folder."""
     config = _validated(TrainConfig, table, source)
     base = source.parent
+    data, universe = config.data, config.universe
     return config.model_copy(
         update={
-            "data": config.data.model_copy(update={"prices": (base / config.data.prices).resolve()}),
+            "data": data and data.model_copy(update={"prices": (base / data.prices).resolve()}),
+            "universe": universe and universe.model_copy(update={"prices": (base / universe.prices).resolve()}),
             "training": config.training.model_copy(update={"output": (base / config.training.output).resolve()}),
         }
     )

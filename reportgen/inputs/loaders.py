@@ -234,6 +234,24 @@ def _require_attention_column(
     raise DataError(f"{path}: no attention column {column!r}; columns found: {found}{hint}")
 
 
+def attention_vector_columns(frame: pd.DataFrame, prefix: str, path: Path) -> list[str]:
+    """The columns <prefix>0 .. <prefix>{T-1} of `frame` in step order; [] when it has none."""
+    pattern = re.compile(re.escape(prefix) + r"(\d+)$")
+    steps = {int(m.group(1)): str(c) for c in frame.columns if (m := pattern.fullmatch(str(c)))}
+    if not steps:
+        return []
+    window = max(steps) + 1
+    missing = [f"{prefix}{k}" for k in range(window) if k not in steps]
+    if missing:
+        raise DataError(
+            f"{path}: attention columns must run {prefix}0 .. {prefix}{window - 1} without gaps; "
+            f"missing {', '.join(missing[:5])}"
+        )
+    if window < 2:
+        raise DataError(f"{path}: an attention vector needs at least 2 steps, found only {prefix}0")
+    return [steps[k] for k in range(window)]
+
+
 def read_attention_weights(
     path: Path, prefix: str = "att_", order: str = "newest_first", exchange_timezone: str = EXCHANGE_TIMEZONE
 ) -> pd.DataFrame | None:
@@ -245,19 +263,10 @@ def read_attention_weights(
     non-negative, and each row must sum to 1 (a softmax).
     """
     frame = _read_csv(path)
-    pattern = re.compile(re.escape(prefix) + r"(\d+)$")
-    steps = {int(m.group(1)): str(c) for c in frame.columns if (m := pattern.fullmatch(str(c)))}
+    steps = attention_vector_columns(frame, prefix, path)
     if not steps:
         return None
-    window = max(steps) + 1
-    missing = [f"{prefix}{k}" for k in range(window) if k not in steps]
-    if missing:
-        raise DataError(
-            f"{path}: attention columns must run {prefix}0 .. {prefix}{window - 1} without gaps; "
-            f"missing {', '.join(missing[:5])}"
-        )
-    if window < 2:
-        raise DataError(f"{path}: an attention vector needs at least 2 steps, found only {prefix}0")
+    window = len(steps)
     date_column = str(frame.columns[0])
     dates = _dates(frame[date_column], path, date_column or "first column", exchange_timezone)
     weights = {}

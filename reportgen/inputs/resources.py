@@ -35,7 +35,16 @@ def _resource(configured: Path | None, beside_config: Path, name: str) -> Path:
 def episodes_file(config: Config) -> Path:
     """The market episodes: [data] episodes, else data/market_episodes.csv beside the config, else reportgen's own."""
     name = "data/market_episodes.csv"
-    return config.data.episodes or _resource(None, config.source.parent / name, name)
+    configured = config.data.episodes if config.data is not None else None
+    return configured or _resource(None, config.source.parent / name, name)
+
+
+def price_files(config: Config) -> list[Path]:
+    """The price files the build reads: [data] prices, [universe] prices and benchmark."""
+    files = [config.data.prices] if config.data is not None else []
+    if config.universe is not None:
+        files += [config.universe.prices] + ([config.universe.benchmark] if config.universe.benchmark is not None else [])
+    return files
 
 
 def templates_folder(config: Config) -> Path:
@@ -70,7 +79,9 @@ class InputFiles:
 
 def input_files(config: Config) -> InputFiles:
     """The build's input files, resolved as the build reads them (configured, beside the config, or bundled)."""
-    data = [config.data.prices, *(m.predictions for m in config.models)]
+    data = [*price_files(config), *(m.predictions for m in config.models)]
     data += [m.provenance for m in config.models if m.provenance is not None]
     data.append(episodes_file(config))
+    if isinstance(config.backtest.risk_free, Path):
+        data.append(config.backtest.risk_free)
     return InputFiles(config.source, list(dict.fromkeys(data)), templates_folder(config), mkdocs_file(config))

@@ -101,9 +101,30 @@ class Provenance(_Record):
         return sum(values) / len(values) if values else float("nan")
 
 
+class AssetFoldRecord(_Record):
+    """One asset in one fold of a universe walk-forward."""
+
+    train_samples: int
+    validation_samples: int
+    scores: ScoresAgainstBaselines | None  # its forecast days with a known outcome (baselines fitted on its own days)
+
+
+class UniverseFoldRecord(FoldRecord):
+    """A fold of one model pooled across assets: the dates are the fold's, the samples and scores
+    the pooled ones (all assets' days together); `assets` breaks them down."""
+
+    assets: dict[str, AssetFoldRecord]  # only the assets the fold trained on and forecast
+
+
+class UniverseProvenance(Provenance):
+    assets: list[str]  # the columns of the universe prices trained on, in their order
+    folds: list[UniverseFoldRecord]
+    overall_per_asset: dict[str, ScoresAgainstBaselines | None]
+
+
 def provenance_path(predictions: Path) -> Path:
-    """Where the sidecar of a predictions CSV goes: beside it, suffix .json."""
-    return predictions.with_suffix(".json")
+    """Where the sidecar of a predictions CSV goes: beside it, suffix .json (x.csv.gz -> x.json)."""
+    return (predictions.with_suffix("") if predictions.suffix == ".gz" else predictions).with_suffix(".json")
 
 
 def checked_provenance(path: Path, predictions: Path) -> Provenance:
@@ -119,15 +140,17 @@ def checked_provenance(path: Path, predictions: Path) -> Provenance:
 
 
 def read_provenance(path: Path) -> Provenance:
-    """The sidecar at `path`; a DataError names the file and the first problem."""
+    """The sidecar at `path` (a UniverseProvenance when it lists assets); a DataError names the
+    file and the first problem."""
     if not path.is_file():
         raise DataError(f"{path}: file not found (named by a model's provenance key)")
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: not a JSON file ({exc})") from None
+    schema = UniverseProvenance if isinstance(document, dict) and "assets" in document else Provenance
     try:
-        return Provenance.model_validate(document)
+        return schema.model_validate(document)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])

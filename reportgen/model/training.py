@@ -9,6 +9,7 @@ CLI imports this module only for `reportgen train`.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 from collections.abc import Callable
@@ -63,7 +64,8 @@ def _price_columns(config: TrainConfig) -> dict[str, str]:
     return {"close": data.price_column, **{role: column for role, column in optional.items() if column}}
 
 
-def _check_enough_rows(config: TrainConfig, rows: int, warmup: int) -> None:
+def check_enough_rows(config: TrainConfig, prices: Path, rows: int, warmup: int) -> None:
+    """The first fold needs the features' warm-up, a window, the validation slice and a batch."""
     s = config.training
     needed = warmup + s.lookback + s.validation_days + s.batch_size
     if s.min_train < needed:
@@ -73,20 +75,19 @@ def _check_enough_rows(config: TrainConfig, rows: int, warmup: int) -> None:
             f"+ validation_days {s.validation_days} + batch_size {s.batch_size})"
         )
     if rows < s.min_train:
-        raise DataError(
-            f"{config.data.prices}: {rows} rows of prices, fewer than training.min_train = {s.min_train}"
-        )
+        raise DataError(f"{prices}: {rows} rows of prices, fewer than training.min_train = {s.min_train}")
 
 
-def _scores(labels: np.ndarray, result: WalkForward, where: np.ndarray, today_up: np.ndarray) -> ScoresAgainstBaselines | None:
-    """Scores on the forecast rows selected by `where` whose outcome is known."""
-    rows = result.rows[where]
-    known = ~np.isnan(labels[rows])
+def scores_record(
+    labels: np.ndarray, probability: np.ndarray, always_up: np.ndarray, yesterday: np.ndarray, today_up: np.ndarray
+) -> ScoresAgainstBaselines | None:
+    """Scores of the model and the naive baselines on the days (aligned arrays) whose outcome is
+    known (`labels` not NaN); None when there is none."""
+    known = ~np.isnan(labels)
     if not known.any():
         return None
-    pick = np.flatnonzero(where)[known]
     figures = forecast_scores.scores_against_baselines(
-        labels[result.rows[pick]], result.probability[pick], result.always_up[pick], result.yesterday[pick], today_up[result.rows[pick]]
+        labels[known], probability[known], always_up[known], yesterday[known], today_up[known]
     )
     return ScoresAgainstBaselines(
         **{
@@ -94,6 +95,12 @@ def _scores(labels: np.ndarray, result: WalkForward, where: np.ndarray, today_up
             for name, values in figures.items()
         }
     )
+
+
+def _scores(labels: np.ndarray, result: WalkForward, where: np.ndarray, today_up: np.ndarray) -> ScoresAgainstBaselines | None:
+    """Scores on the forecast rows selected by `where` whose outcome is known."""
+    rows = result.rows[where]
+    return scores_record(labels[rows], result.probability[where], result.always_up[where], result.yesterday[where], today_up[rows])
 
 
 def predictions_frame(dates: pd.DatetimeIndex, result: WalkForward) -> pd.DataFrame:
@@ -157,7 +164,7 @@ def provenance_document(
         predictions_sha256=predictions_sha256,
         features=feature_names,
         warmup_rows=warmup,
-        training=config.training.model_dump(mode="json", exclude={"output"}),
+        training=config.training.model_dump(mode="json", exclude={"output"}, exclude_none=True),
         determinism=DETERMINISM,
         folds=folds,
         overall=_scores(labels, result, np.ones(len(result.rows), dtype=bool), today_up),
@@ -173,8 +180,11 @@ def run_training(config: TrainConfig, output: Path | None = None, on_epoch: Epoc
     )
     features = price_features(table)
     warmup = warmup_rows(features)
-    _check_enough_rows(config, len(table), warmup)
-    folds = fold_plan(len(table), warmup + settings.lookback - 1, settings.min_train, settings.refit_every, settings.validation_days)
+    check_enough_rows(config, config.data.prices, len(table), warmup)
+    folds = fold_plan(
+        len(table), warmup + settings.lookback - 1, settings.min_train, settings.refit_every,
+        settings.validation_days, settings.window_days,
+    )
     labels = next_day_up(table["close"]).to_numpy()
     today_up = (table["close"].diff() > 0).to_numpy()
     result = walk_forward(
@@ -183,8 +193,8 @@ def run_training(config: TrainConfig, output: Path | None = None, on_epoch: Epoc
     )
     sha256 = hashlib.sha256(config.data.prices.read_bytes()).hexdigest()
     predictions = predictions_frame(table.index, result)
-    predictions_sha256 = hashlib.sha256(csv_bytes(predictions)).hexdigest()
     csv_path = output.resolve() if output is not None else settings.output
+    predictions_sha256 = hashlib.sha256(predictions_bytes(predictions, csv_path)).hexdigest()
     run = TrainingRun(
         predictions=predictions,
         provenance=provenance_document(
@@ -202,11 +212,18 @@ def csv_bytes(predictions: pd.DataFrame) -> bytes:
     return predictions.to_csv(float_format="%.8f", lineterminator="\n").encode()
 
 
+def predictions_bytes(predictions: pd.DataFrame, path: Path) -> bytes:
+    """The predictions file as written to `path`: the CSV, gzip-compressed when `path` ends in
+    .gz (with no name and no time stamp in the gzip header, so the same CSV gives the same bytes)."""
+    content = csv_bytes(predictions)
+    return gzip.compress(content, compresslevel=9, mtime=0) if path.suffix == ".gz" else content
+
+
 def write_training_output(run: TrainingRun) -> None:
     """Write the CSV and the sidecar, each to a temporary name first, then renamed into place."""
     run.csv_path.parent.mkdir(parents=True, exist_ok=True)
     contents = {
-        run.csv_path: csv_bytes(run.predictions),
+        run.csv_path: predictions_bytes(run.predictions, run.csv_path),
         run.provenance_path: (run.provenance.model_dump_json(indent=1) + "\n").encode(),
     }
     for path, content in contents.items():

@@ -54,11 +54,16 @@ class WalkForward:
     fits: list[FoldFit]
 
 
-def fold_plan(rows: int, first_sample_row: int, min_train: int, refit_every: int, validation_days: int) -> list[Fold]:
-    """The folds over `rows` days; the first sample (window end) is `first_sample_row`."""
+def fold_plan(
+    rows: int, first_sample_row: int, min_train: int, refit_every: int, validation_days: int,
+    window_days: int | None = None,
+) -> list[Fold]:
+    """The folds over `rows` days; the first sample (window end) is `first_sample_row`. With
+    `window_days`, a fold's samples are those of its last `window_days` rows before the fit."""
     folds = []
     for number, fit_row in enumerate(range(min_train - 1, rows, refit_every)):
-        samples = range(first_sample_row, fit_row)
+        start = first_sample_row if window_days is None else max(first_sample_row, fit_row - window_days)
+        samples = range(start, fit_row)
         folds.append(
             Fold(
                 number=number,
@@ -69,6 +74,12 @@ def fold_plan(rows: int, first_sample_row: int, min_train: int, refit_every: int
             )
         )
     return folds
+
+
+def scaling_rows(fold: Fold, lookback: int) -> slice:
+    """The rows the fold's training and validation windows cover, all before its fit: the rows
+    whose mean and standard deviation scale the features of its samples and forecasts."""
+    return slice(fold.train_rows.start - lookback + 1, fold.fit_row)
 
 
 def fold_seed(seed: int, fold_number: int) -> int:
@@ -99,7 +110,7 @@ def walk_forward(
     parts: dict[str, list[np.ndarray]] = {k: [] for k in ("rows", "probability", "attention", "always_up", "yesterday")}
     fits = []
     for fold in folds:
-        mean, std = scaling_statistics(features[warmup : fold.fit_row])
+        mean, std = scaling_statistics(features[scaling_rows(fold, lookback)])
         values = scaled(features[: fold.forecast_rows.stop], mean, std)
         known = np.arange(fold.train_rows.start, fold.validation_rows.stop)
         seed = fold_seed(settings.seed, fold.number)

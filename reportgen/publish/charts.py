@@ -353,7 +353,7 @@ def loss_curves_chart(curves: pd.DataFrame, title: str, reference: float | None 
 def chart_spec(chart: alt.Chart) -> dict:
     """The Vega-Lite spec of `chart`, data inlined, with stable parameter and view names."""
     with alt.data_transformers.enable("default", max_rows=None):
-        return _stable_names(chart.to_dict())
+        return _stable_names(chart.to_dict(validate=False))
 
 
 _GENERATED_NAME = re.compile(r"(param|view)_\w+")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from reportgen.analysis import metrics
@@ -63,12 +64,20 @@ def quantstats_tearsheets(config: Config, report: Report) -> dict[str, str]:
     return {sid: page for sid, page in made.items() if page is not None}
 
 
+def _encoded(page: Callable[[], str]) -> Callable[[], bytes]:
+    return lambda: page().encode()
+
+
+def _pdf(page: Callable[[], str], tearsheet_pdf: Callable[[str], bytes]) -> Callable[[], bytes]:
+    return lambda: tearsheet_pdf(page())
+
+
 def tearsheet_files(
     report: Report, specs: dict[str, dict], templates: Path, quantstats_pages: dict[str, str], document: dict,
     pdf: bool = False,
-) -> dict[str, bytes]:
-    """Each strategy's one-file tearsheet (and quantstats' one when made, and its PDF with
-    `pdf`), by site path."""
+) -> dict[str, bytes | Callable[[], bytes]]:
+    """Each strategy's one-file tearsheet (made when the site writes it), quantstats' one when
+    made, and with `pdf` each tearsheet's PDF, by site path."""
     assets = _ASSETS
     sheet = pages.TearsheetInput(
         scripts=vega_bundle() + "\n" + (assets / "reportgen-charts.js").read_text(encoding="utf-8"),
@@ -78,11 +87,14 @@ def tearsheet_files(
         quantstats_files={sid: Path(downloads.quantstats_tearsheet_path(sid)).name for sid in quantstats_pages},
     )
     rendered = pages.rendered_tearsheets(report, specs, templates, sheet)
-    files = {downloads.tearsheet_path(sid): page.encode() for sid, page in rendered.items()}
+    files: dict[str, bytes | Callable[[], bytes]] = {
+        downloads.tearsheet_path(sid): _encoded(page) for sid, page in rendered.items()
+    }
     if pdf:
         from reportgen.publish.pdf import tearsheet_pdf
 
-        files.update({str(Path(downloads.tearsheet_path(sid)).with_suffix(".pdf")): tearsheet_pdf(page) for sid, page in rendered.items()})
+        for sid, page in rendered.items():
+            files[str(Path(downloads.tearsheet_path(sid)).with_suffix(".pdf"))] = _pdf(page, tearsheet_pdf)
     files.update({downloads.quantstats_tearsheet_path(sid): page.encode() for sid, page in quantstats_pages.items()})
     return files
 

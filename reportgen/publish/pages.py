@@ -9,6 +9,7 @@ element (so a page also draws when opened from disk).
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import math
 import re
@@ -206,8 +207,10 @@ class TearsheetInput:
 
 def rendered_tearsheets(
     report: Report, specs: dict[str, dict], templates: Path, sheet: TearsheetInput
-) -> dict[str, str]:
-    """Each strategy's self-contained HTML tearsheet (tearsheet.html.j2), by strategy id.
+) -> dict[str, Callable[[], str]]:
+    """Each strategy's self-contained HTML tearsheet (tearsheet.html.j2), by strategy id, rendered
+    when called: a tearsheet holds the vega bundle, every chart and every CSV, so a build of
+    many strategies renders and writes them one at a time rather than holding them all.
 
     Everything is inside the file: scripts, chart specs, static SVGs and the CSV downloads, so
     it reads the same from a mail attachment, from disk (file://) or from the site.
@@ -222,15 +225,17 @@ def rendered_tearsheets(
 
     env.globals["figure"] = figure
     template = env.get_template("tearsheet.html.j2")
-    return {
-        strategy.id: template.render(
+    scripts = inline_script(sheet.scripts)
+
+    def rendered(model, strategy) -> str:
+        return template.render(
             report=report,
             model=model,
             strategy=strategy,
-            scripts=inline_script(sheet.scripts),
+            scripts=scripts,
             attachments=sheet.attachments.get(strategy.id, {}),
             provenance=sheet.provenance,
             quantstats_file=sheet.quantstats_files.get(strategy.id),
         )
-        for model, strategy in report.strategies
-    }
+
+    return {strategy.id: functools.partial(rendered, model, strategy) for model, strategy in report.strategies}

@@ -19,7 +19,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +35,7 @@ __all__ = ["MARKER", "SiteInput", "checked_site_dir", "write_site"]
 @dataclass(frozen=True)
 class SiteInput:
     pages: list  # reportgen.publish.pages.Page, in navigation order
-    files: dict[str, bytes]  # extra files by path relative to the site root
+    files: dict[str, bytes | Callable[[], bytes]]  # extra files by site path; a callable makes its bytes when written
     title: str
     mkdocs_config: Path
     build_date: str | None = None  # ISO date mkdocs stamps on the sitemap, unless SOURCE_DATE_EPOCH is set
@@ -140,7 +140,7 @@ def write_docs(site: SiteInput, folder: Path) -> Path:
     for name, content in site.files.items():
         path = docs / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
+        path.write_bytes(content() if callable(content) else content)
     config_file = folder / "mkdocs.yml"
     config_file.write_text(effective_mkdocs_yml(site), encoding="utf-8")
     return config_file

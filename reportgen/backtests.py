@@ -1,0 +1,189 @@
+"""One model's figures: its strategies simulated a block of strategies at a time, its attention
+scores and their informativeness, and the attention tests (control and placebo) of every strategy
+that filters or sizes by attention, the placebo's shuffles a block of columns at a time. Wired by
+reportgen.pipeline; the sensitivity stage is reportgen.robustness.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from reportgen import robustness
+from reportgen.analysis import attention, attention_tests, backtest, informativeness, metrics, signals, thresholds
+from reportgen.compute import blocks
+from reportgen.inputs import loaders
+from reportgen.inputs.config import Config, ModelConfig, StrategyConfig
+from reportgen.model import provenance
+from reportgen.results import ModelResult, StrategyResult
+
+
+def _strategy_results(
+    config: Config, model: ModelConfig, output: pd.DataFrame, price: pd.Series, risk_free: pd.Series
+) -> list[StrategyResult]:
+    """Every strategy of the model, simulated a block of strategies at a time."""
+    strategies = [s for s in config.strategies if s.model == model.id]
+    per_block = robustness.block_columns(config, len(price), backtest.SIMULATION_BYTES_PER_CELL)
+    return [
+        result
+        for block in blocks.column_blocks(len(strategies), per_block)
+        for result in _strategy_block(config, strategies[block], output, price, risk_free)
+    ]
+
+
+def _strategy_block(
+    config: Config, strategies: list[StrategyConfig], output: pd.DataFrame, price: pd.Series, risk_free: pd.Series
+) -> list[StrategyResult]:
+    wanted = {
+        s.id: signals.filtered_signal(
+            signals.long_signal(output["prediction"], s.threshold), output["attention"], s.attention_threshold
+        )
+        for s in strategies
+    }
+    sizes = {s.id: signals.position_size(wanted[s.id], output["attention"], s.sizing) for s in strategies}
+    simulation = backtest.simulate(
+        price,
+        pd.DataFrame(wanted),
+        pd.DataFrame(sizes),
+        [s.size_type for s in strategies],
+        init_cash=config.backtest.init_cash,
+        fees=config.backtest.fees,
+    )
+    ppy, window = config.backtest.periods_per_year, config.backtest.rolling_window_days
+    benchmark_returns = _benchmark_returns(price)
+    results = []
+    for s in strategies:
+        returns = simulation.returns[s.id].rename(s.id)
+        results.append(
+            StrategyResult(
+                config=s,
+                signal=wanted[s.id],
+                size=sizes[s.id],
+                value=simulation.value[s.id],
+                returns=returns,
+                exposure=simulation.exposure[s.id],
+                trades=simulation.trades[simulation.trades["column"] == s.id].drop(columns="column"),
+                total_trades=int(simulation.total_trades[s.id]),
+                open_trades=int(simulation.open_trades[s.id]),
+                total_fees=float(simulation.total_fees[s.id]),
+                metrics=metrics.headline_metrics(returns, ppy, risk_free),
+                sharpe_vectorbt_default=metrics.sharpe_ratio(returns, thresholds.VECTORBT_DAYS_PER_YEAR),
+                max_drawdown_from_first_close=metrics.max_drawdown(returns.iloc[1:]),
+                rolling_sharpe=metrics.rolling_sharpe(metrics.excess_returns(returns, risk_free), window, ppy),
+                monthly_returns=metrics.monthly_returns(returns),
+                quantstats_table=metrics.quantstats_table(returns, benchmark_returns, ppy),
+            )
+        )
+    return results
+
+
+def _benchmark_returns(price: pd.Series) -> pd.Series:
+    """Buy and hold from the first aligned close, no fees: 0 on the first day."""
+    return price.pct_change().fillna(0.0).rename("benchmark")
+
+
+def _assessed_scores(output: pd.DataFrame, column: str, derived: pd.DataFrame | None) -> pd.DataFrame:
+    """The attention score used (first), then every other score derived from the vector."""
+    scores = output[["attention"]].rename(columns={"attention": column})
+    if derived is not None:
+        scores = scores.join(derived.drop(columns=column, errors="ignore").reindex(output.index))
+    return scores
+
+
+def _attention_tests(
+    config: Config, output: pd.DataFrame, price: pd.Series, results: list[StrategyResult], summary: attention.AttentionSummary,
+    risk_free: pd.Series,
+) -> list[StrategyResult]:
+    """Every strategy that filters or sizes by attention, with its exposure-matched control and
+    placebo: one strategy at a time, its shuffles simulated a block of columns at a time, so that
+    memory stays bounded however many strategies and shuffles are tested."""
+    tested = [r for r in results if attention_tests.uses_attention(r.config)]
+    if not tested:
+        return results
+    settings, ppy = config.attention_tests, config.backtest.periods_per_year
+    shuffled = attention_tests.permuted_attention(output["attention"], settings.permutations, settings.seed)
+    per_block = robustness.block_columns(config, len(price), backtest.RETURNS_BYTES_PER_CELL)
+    tests = {}
+    for r in tested:
+        s = r.config
+        base = signals.long_signal(output["prediction"], s.threshold)
+        control_size = attention_tests.exposure_matched_size(r.exposure, base)
+        control = _simulated_returns(config, price, base.to_frame("control"), (base * control_size).to_frame("control"), "percent")
+        null_sharpes = np.concatenate([
+            metrics.sharpe_ratios(
+                metrics.excess_returns(_placebo_returns(config, price, base, shuffled.iloc[:, block], s), risk_free), ppy
+            ).to_numpy()
+            for block in blocks.column_blocks(settings.permutations, per_block)
+        ])
+        facts = attention_tests.strategy_facts(
+            s, summary.column, summary.degenerate, r.total_trades, r.exposure_in_market, float(output["attention"].max())
+        )
+        tests[r.id] = attention_tests.attention_test(
+            facts,
+            observed_sharpe=float(metrics.sharpe_ratios(metrics.excess_returns(r.returns.to_frame(), risk_free), ppy).iloc[0]),
+            control_size=control_size,
+            control_sharpe=float(metrics.sharpe_ratios(metrics.excess_returns(control, risk_free), ppy)["control"]),
+            null_sharpes=null_sharpes,
+            seed=settings.seed,
+        )
+    return [dataclasses.replace(r, attention_test=tests[r.id]) if r.id in tests else r for r in results]
+
+
+def _placebo_returns(config: Config, price: pd.Series, base: pd.Series, shuffled: pd.DataFrame, strategy: StrategyConfig
+) -> pd.DataFrame:
+    """Daily returns of the strategy's rules run on each column of shuffled attention."""
+    placebo = signals.filtered_signals(base, shuffled, strategy.attention_threshold)
+    sizes = signals.position_sizes(placebo, shuffled, strategy.sizing)
+    return _simulated_returns(config, price, placebo, sizes, strategy.size_type)
+
+
+def _simulated_returns(config: Config, price: pd.Series, wanted: pd.DataFrame, sizes: pd.DataFrame, size_type: str) -> pd.DataFrame:
+    return backtest.simulated_returns(price, wanted, sizes, size_type, config.backtest.init_cash, config.backtest.fees)
+
+
+def model_result(config: Config, model: ModelConfig, prices: pd.Series, notes: loaders.Notes | None = None) -> ModelResult:
+    weights = loaders.read_attention_weights(
+        model.predictions, model.attention_prefix, model.attention_order, config.data.exchange_timezone
+    )
+    derived = attention.attention_scores(weights) if weights is not None else None
+    output = loaders.read_predictions(model.predictions, model.attention_column, derived, config.data.exchange_timezone, notes)
+    training = None if model.provenance is None else provenance.checked_provenance(model.provenance, model.predictions)
+    price = loaders.aligned_prices(prices, output.index, model.predictions, config.backtest.min_rows, notes)
+    annual_risk_free = loaders.read_risk_free(config.backtest.risk_free, price.index, config.data.exchange_timezone)
+    risk_free = metrics.per_period_risk_free(annual_risk_free, config.backtest.periods_per_year)
+    benchmark_returns = _benchmark_returns(price)
+    steps = None if weights is None else weights.shape[1]
+    scores = _assessed_scores(output, model.attention_column, derived)
+    summaries = {name: attention.attention_summary(scores[name], name, steps) for name in scores.columns}
+    used = summaries[model.attention_column]
+    strategies = _strategy_results(config, model, output, price, risk_free)
+    return ModelResult(
+        config=model,
+        output=output,
+        price=price,
+        benchmark_returns=benchmark_returns,
+        benchmark_metrics=metrics.headline_metrics(benchmark_returns, config.backtest.periods_per_year, risk_free),
+        benchmark_monthly_returns=metrics.monthly_returns(benchmark_returns),
+        attention=used,
+        strategies=_attention_tests(config, output, price, strategies, used, risk_free),
+        weights=weights,
+        scores=scores,
+        score_summaries=summaries,
+        informativeness=informativeness.factor_informativeness(
+            output["prediction"], scores, price, [name for name, s in summaries.items() if s.degenerate]
+        ),
+        provenance=training,
+        risk_free=risk_free,
+    )
+
+
+def model_task(shared: tuple[Config, pd.Series, pd.DataFrame], model: ModelConfig) -> tuple[ModelResult, loaders.Notes]:
+    """Every figure of one model, its sensitivity included, and what the loaders noted on the way:
+    one coarse task of a build (shared = config, prices, market episodes), run here or on a worker."""
+    config, prices, market_episodes = shared
+    notes: loaders.Notes = []
+    result = model_result(config, model, prices, notes)
+    robust = robustness.model_robustness(config, result, market_episodes)
+    return dataclasses.replace(result, robustness=robust), notes

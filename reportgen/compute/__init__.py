@@ -1,0 +1,21 @@
+"""Compute: where coarse tasks run. The only package that imports Dask.
+
+    executor(workers, scheduler)   a context manager giving an Executor: "synchronous" (this
+                                   process, no Dask needed), "local" (a dask.distributed
+                                   LocalCluster of `workers` processes) or "tcp://host:port"
+                                   (an existing Dask cluster)
+    Executor.map(f, tasks, shared) f(shared, task) for every task, results in task order; `shared`
+                                   goes to each worker once (scattered), not once per task
+    Progress                       counts, a bar and the time left on a terminal, plain lines otherwise
+    blocks                         blocks of columns sized from a memory budget (`[compute]
+                                   memory_mb`): columns_per_block, column_blocks
+
+The stages never know how they are scheduled: they expose pure functions of (shared data, one
+task), and the top of the package (cli, pipeline) opens an executor and maps them. It may import
+nothing else of reportgen; its user errors are ComputeError, which the caller names the config of.
+"""
+
+from reportgen.compute.executor import ComputeError, Executor, executor
+from reportgen.compute.progress import Progress
+
+__all__ = ["ComputeError", "Executor", "Progress", "executor"]

@@ -1,0 +1,55 @@
+"""Blocks of columns sized from a memory budget: plain arithmetic, no Dask, no reportgen imports.
+
+A columnar computation (a vectorbt simulation of many strategies, a bootstrap of many resamples)
+holds a few arrays of `rows x columns` at once. Run on all columns together, its memory grows
+with the number of columns; run on blocks of columns, one block at a time, it grows with the
+rows only. `columns_per_block` turns a budget in megabytes into a number of columns from what one
+cell (one row of one column) costs, and `column_blocks` cuts the columns into slices of that size.
+"""
+
+from __future__ import annotations
+
+import os
+
+# The default budget of one block: an eighth of the machine's memory, between these bounds.
+# Past a few hundred MB a block is already one vectorised call over hundreds of columns, so a
+# larger one buys no speed, only memory.
+DEFAULT_MEMORY_MB_MIN = 64
+DEFAULT_MEMORY_MB_MAX = 256
+
+
+def machine_memory_mb() -> int | None:
+    """Physical memory of this machine in MB; None where the OS does not say."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2**20
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def default_memory_mb(machine_mb: int | None = None) -> int:
+    """The working-memory budget of one block when `[compute] memory_mb` is not set: an eighth of
+    `machine_mb` (default: this machine's memory), at least DEFAULT_MEMORY_MB_MIN and at most
+    DEFAULT_MEMORY_MB_MAX."""
+    machine_mb = machine_memory_mb() if machine_mb is None else machine_mb
+    if machine_mb is None:
+        return DEFAULT_MEMORY_MB_MIN
+    return max(DEFAULT_MEMORY_MB_MIN, min(DEFAULT_MEMORY_MB_MAX, machine_mb // 8))
+
+
+def columns_per_block(n_rows: int, bytes_per_cell: float, memory_mb: float) -> int:
+    """How many columns of `n_rows` rows fit in `memory_mb` when one cell costs `bytes_per_cell`
+    of working memory: at least 1, whatever the budget."""
+    if n_rows < 1 or bytes_per_cell <= 0:
+        raise ValueError(f"n_rows must be >= 1 and bytes_per_cell > 0, got {n_rows} and {bytes_per_cell}")
+    return max(1, int(memory_mb * 2**20 // (n_rows * bytes_per_cell)))
+
+
+def column_blocks(n_columns: int, per_block: int, smallest: int = 1) -> list[slice]:
+    """Consecutive slices of `per_block` columns covering `n_columns`. The last one is shorter, and
+    joins the one before it when it would hold fewer than `smallest` columns."""
+    if per_block < max(1, smallest):
+        raise ValueError(f"per_block must be >= max(1, smallest), got {per_block} < {smallest}")
+    starts = list(range(0, n_columns, per_block))
+    if len(starts) > 1 and n_columns - starts[-1] < smallest:
+        starts.pop()
+    return [slice(start, end) for start, end in zip(starts, starts[1:] + [n_columns])]

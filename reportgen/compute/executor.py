@@ -1,0 +1,133 @@
+"""Executors: run f(shared, task) over coarse tasks here, on local worker processes, or on a cluster.
+
+Determinism is the tasks' job (each seeds itself from its own inputs and fixes its thread count);
+an executor only promises that results come back in task order, whatever order they finish in.
+Dask is imported lazily, so "synchronous" works without it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import resource
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol, TypeVar
+
+SCHEDULERS = ("local", "synchronous")  # or the address of a running cluster, tcp://host:port
+DASK_EXTRA = "pip install 'reportgen[dask]' (or dask[distributed]==2026.8.0)"
+CONNECT_TIMEOUT_SECONDS = 10
+
+Shared = TypeVar("Shared")
+Task = TypeVar("Task")
+Result = TypeVar("Result")
+OnDone = Callable[[int], None]  # called with the index of each task as it finishes
+
+
+class ComputeError(Exception):
+    """The compute backend cannot be used: Dask is missing, or the cluster cannot be reached."""
+
+
+class Executor(Protocol):
+    workers: int  # how many tasks can run at once
+    description: str  # for messages: "synchronous", "local cluster of 2 workers", "tcp://..."
+
+    def map(
+        self, function: Callable[[Shared, Task], Result], tasks: Sequence[Task], shared: Shared,
+        on_done: OnDone = lambda index: None,
+    ) -> list[Result]:
+        """function(shared, task) for every task; the results in the order of `tasks`."""
+
+    def peak_memory_bytes(self) -> dict[str, int]:
+        """Peak resident memory of each process that ran tasks so far, by worker name."""
+
+
+def _peak_rss_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
+
+
+class SynchronousExecutor:
+    """Every task in this process, one after another, in order."""
+
+    workers = 1
+    description = "synchronous"
+
+    def map(self, function, tasks, shared, on_done=lambda index: None):
+        results = []
+        for index, task in enumerate(tasks):
+            results.append(function(shared, task))
+            on_done(index)
+        return results
+
+    def peak_memory_bytes(self) -> dict[str, int]:
+        return {"this process": _peak_rss_bytes()}
+
+
+class DaskExecutor:
+    """Tasks on the workers of a dask.distributed client; `shared` is scattered to all once."""
+
+    def __init__(self, client: Any, description: str) -> None:
+        self.client = client
+        self.description = description
+        self.workers = max(1, sum(client.nthreads().values()))
+
+    def map(self, function, tasks, shared, on_done=lambda index: None):
+        from dask.distributed import as_completed
+
+        [shared_future] = self.client.scatter([shared], broadcast=True, hash=False)
+        futures = [self.client.submit(function, shared_future, task, pure=False) for task in tasks]
+        index_of = {future.key: index for index, future in enumerate(futures)}
+        try:
+            for future in as_completed(futures):
+                future.result()  # a task's exception is raised here, as soon as it happens
+                on_done(index_of[future.key])
+            return [future.result() for future in futures]
+        finally:
+            self.client.cancel(futures + [shared_future])
+
+    def peak_memory_bytes(self) -> dict[str, int]:
+        return self.client.run(_peak_rss_bytes)
+
+
+def default_workers() -> int:
+    return os.cpu_count() or 1
+
+
+@contextmanager
+def executor(workers: int | None = None, scheduler: str = "local") -> Iterator[Executor]:
+    """An executor for `scheduler`: "synchronous", "local" (a LocalCluster of `workers` processes
+    with one thread each; default: one per CPU core) or "tcp://host:port". Leaving the block
+    (normally, on an error or on Ctrl-C) closes the client and stops a local cluster."""
+    if scheduler == "synchronous":
+        yield SynchronousExecutor()
+        return
+    if scheduler != "local" and not scheduler.startswith("tcp://"):
+        raise ComputeError(f"unknown scheduler {scheduler!r}; expected 'local', 'synchronous' or 'tcp://host:port'")
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ModuleNotFoundError:
+        raise ComputeError(
+            f"scheduler {scheduler!r} needs Dask, which is not installed: {DASK_EXTRA}; "
+            "or use scheduler = 'synchronous'"
+        ) from None
+    if scheduler == "local":
+        count = workers or default_workers()
+        cluster = LocalCluster(
+            n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
+        client = Client(cluster)
+        description = f"local cluster of {count} worker process{'es' if count > 1 else ''}"
+    else:
+        cluster = None
+        try:
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT_SECONDS)
+        except (OSError, TimeoutError) as exc:
+            raise ComputeError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+        description = f"Dask cluster at {scheduler}"
+    try:
+        yield DaskExecutor(client, description)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

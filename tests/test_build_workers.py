@@ -1,0 +1,32 @@
+"""`reportgen build --workers N --scheduler S`: the same site byte for byte wherever the models run."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from conftest import file_manifest, reportgen_cli
+
+pytest.importorskip("dask.distributed")
+
+
+def test_bundled_site_is_identical_with_two_local_workers(bundled_site, tmp_path):
+    # bundled_site is built in this process, synchronously; this build runs both models as tasks
+    # on a local cluster of two worker processes, from a copy of the same inputs.
+    project = bundled_site.parent
+    other = tmp_path / "project"
+    shutil.copytree(project, other, ignore=shutil.ignore_patterns("site"))
+    result = reportgen_cli("build", "--site-dir", "site", "--scheduler", "local", "--workers", "2", cwd=other)
+    assert result.returncode == 0, result.stderr
+    assert "models (local cluster of 2 worker processes): 2/2 done" in result.stderr
+    assert file_manifest(other / "site") == file_manifest(bundled_site)
+
+
+def test_unknown_scheduler_is_one_line_and_exit_2(tiny_project):
+    result = reportgen_cli("build", "--config", "reportgen.toml", "--scheduler", "yarn", cwd=tiny_project)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: --scheduler: unknown scheduler 'yarn'; expected 'local', 'synchronous' or 'tcp://host:port'"
+    )
+    assert not (tiny_project / "site").exists()

@@ -1,0 +1,127 @@
+"""reportgen.compute: executors, the scatter-once map, Ctrl-C, and the progress reporter."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+
+import pytest
+
+from reportgen.compute import ComputeError, Progress, executor
+from reportgen.compute.progress import seconds_left
+
+
+def where_it_ran(shared: dict, task: int) -> tuple[int, int, int]:
+    """The task's result, the worker's process id, and the identity of its copy of `shared`."""
+    return task * shared["factor"], os.getpid(), id(shared)
+
+
+def test_synchronous_runs_in_order_here():
+    done = []
+    with executor(3, "synchronous") as pool:
+        results = pool.map(where_it_ran, [3, 1, 2], {"factor": 10}, on_done=done.append)
+    assert [r[0] for r in results] == [30, 10, 20]
+    assert {r[1] for r in results} == {os.getpid()}
+    assert done == [0, 1, 2] and pool.workers == 1
+
+
+def test_synchronous_needs_no_dask_and_anything_else_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "dask", None)  # as if not installed
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)
+    with executor(2, "synchronous") as pool:
+        assert pool.map(where_it_ran, [1], {"factor": 2})[0][0] == 2
+    for scheduler in ("local", "tcp://127.0.0.1:8786"):
+        with pytest.raises(ComputeError) as error:
+            with executor(2, scheduler):
+                pass
+        assert str(error.value) == (
+            f"scheduler {scheduler!r} needs Dask, which is not installed: pip install 'reportgen[dask]' "
+            "(or dask[distributed]==2026.8.0); or use scheduler = 'synchronous'"
+        )
+
+
+def test_unknown_scheduler():
+    with pytest.raises(ComputeError) as error:
+        with executor(2, "threads"):
+            pass
+    assert str(error.value) == "unknown scheduler 'threads'; expected 'local', 'synchronous' or 'tcp://host:port'"
+
+
+def test_local_cluster_keeps_task_order_and_sends_shared_data_once_per_worker():
+    pytest.importorskip("dask.distributed")
+    done = []
+    with executor(2, "local") as pool:
+        assert pool.workers == 2 and pool.description == "local cluster of 2 worker processes"
+        results = pool.map(where_it_ran, list(range(8)), {"factor": 3, "payload": list(range(10_000))}, on_done=done.append)
+        memory = pool.peak_memory_bytes()
+    assert [r[0] for r in results] == [3 * t for t in range(8)]
+    assert sorted(done) == list(range(8))
+    assert os.getpid() not in {r[1] for r in results}
+    copies = {}
+    for _, pid, identity in results:
+        copies.setdefault(pid, set()).add(identity)
+    assert all(len(ids) == 1 for ids in copies.values())  # one copy of `shared` per worker, reused by every task
+    assert len(memory) == 2 and all(value > 10 * 2**20 for value in memory.values())
+
+
+def test_ctrl_c_stops_the_local_cluster():
+    pytest.importorskip("dask.distributed")
+
+    def interrupt(index: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        with executor(1, "local") as pool:
+            pool.map(where_it_ran, [1, 2], {"factor": 1}, on_done=interrupt)
+    assert pool.client.status == "closed"
+    assert pool.client.cluster is None or pool.client.cluster.status.name == "closed"
+
+
+def test_unreachable_cluster_is_a_compute_error():
+    pytest.importorskip("dask.distributed")
+    with pytest.raises(ComputeError) as error:
+        with executor(None, "tcp://127.0.0.1:9"):
+            pass
+    assert str(error.value).startswith("cannot reach the Dask scheduler at tcp://127.0.0.1:9: ")
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_plain_progress_lines_count_and_estimate_the_time_left():
+    clock, stream = FakeClock(), io.StringIO()
+    progress = Progress(4, "folds", stream, clock)
+    clock.now += 30
+    progress.advance("fold 2")
+    clock.now += 90
+    progress.advance("fold 1")
+    progress.close()
+    assert stream.getvalue() == (
+        "folds: 1/4 done (fold 2) after 0:30, about 1:30 left\n"  # 30 s a task, 3 to go
+        "folds: 2/4 done (fold 1) after 2:00, about 2:00 left\n"
+    )
+
+
+def test_terminal_progress_is_one_bar_redrawn_in_place():
+    clock, stream = FakeClock(), Terminal()
+    progress = Progress(2, "folds", stream, clock)
+    clock.now += 4000
+    progress.advance()
+    progress.advance()
+    progress.close()
+    bar = "#" * 15 + "-" * 15
+    assert stream.getvalue() == (
+        f"\rfolds [{bar}] 1/2 (1:06:40, about 1:06:40 left)" f"\rfolds [{'#' * 30}] 2/2 (1:06:40, about 0:00 left)\n"
+    )
+    assert seconds_left(0, 3, 10.0) != seconds_left(0, 3, 10.0)  # NaN before any task has finished
