@@ -152,3 +152,11 @@ def herfindahl(weights: pd.DataFrame) -> pd.Series:
 
 def holdings_count(weights: pd.DataFrame) -> pd.Series:
     return (weights > 0).sum(axis=1).rename("holdings")
+
+
+def annualised_turnover(traded_value: pd.Series, value: pd.Series, periods_per_year: int) -> float:
+    """One-way turnover a year: half the value bought and sold each day as a share of the
+    portfolio's value at that close, averaged over days and times `periods_per_year` (1.0 =
+    the whole portfolio replaced once a year; the first purchase from cash counts as 0.5)."""
+    daily = (traded_value / value).fillna(0.0) / 2.0
+    return float(daily.mean() * periods_per_year) if len(daily) else float("nan")
