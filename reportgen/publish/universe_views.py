@@ -53,12 +53,14 @@ def _portfolio_charts(report: Report, model: UniverseModelResult, p: PortfolioRe
         f"{pid}-holdings": charts.series_chart(
             _long({"assets held": (p.weights > 1e-12).sum(axis=1).astype(float)}), "assets held", ",.0f"
         ),
-        f"{pid}-turnover": charts.series_chart(
-            _long({f"{IC_WINDOW_DAYS}-day one-way turnover, a year": _rolling_turnover(p, report.periods_per_year)}), "turnover", ".0%"
-        ),
         f"{pid}-contributions": charts.contribution_chart(p.contributions.rename_axis("asset").reset_index()),
         f"{pid}-monthly": charts.monthly_returns_chart(p.monthly_returns),
     }
+    turnover = _rolling_turnover(p, report.periods_per_year)
+    if turnover.notna().any():  # none before a full window
+        built[f"{pid}-turnover"] = charts.series_chart(
+            _long({f"{IC_WINDOW_DAYS}-day one-way turnover, a year": turnover}), "turnover", ".0%"
+        )
     test = p.attention_test
     if test is not None and len(test.defined_sharpes):
         markers = pd.DataFrame(
