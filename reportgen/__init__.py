@@ -8,7 +8,8 @@ The package is laid out by stage; imports only point down the stages:
     compute/    executors: where coarse tasks run (Dask)           (imports no other stage)
     results.py  the records that pass between stages               (inputs, analysis, model)
     publish/    views, charts, pages, downloads, site, cache        (all of the above)
-    pipeline.py, robustness.py, report_document.py, build_cache.py, preview.py, cli.py: the top,
+    pipeline.py, robustness.py, portfolio_report.py (universe models and their portfolios),
+    report_document.py, build_cache.py, preview.py, cli.py: the top,
                 which wires the stages together (tests/test_layout.py checks the directions).
 """
 

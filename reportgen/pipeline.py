@@ -26,16 +26,18 @@ from reportgen import __version__, robustness
 from reportgen.analysis import attention, attention_tests, backtest, informativeness, metrics, signals
 from reportgen.build_cache import BUILD_STAMP, computation_key, site_key, up_to_date_warnings
 from reportgen.inputs import loaders
+from reportgen.inputs.universe import read_universe_prices
 from reportgen.inputs.config import Config, ModelConfig
 from reportgen.inputs.resources import build_inputs, episodes_file, mkdocs_file, price_files, templates_folder
 from reportgen.model import provenance
+from reportgen.portfolio_report import universe_model_result
 from reportgen.publish import cache, downloads, pages, site
 from reportgen.publish.files import quantstats_tearsheets, site_files, tearsheet_files
 from reportgen.publish.footer import provenance_line
 from reportgen.publish.logrecorder import WarningRecorder
 from reportgen.publish.safe_output import build_lock
 from reportgen.report_document import metrics_document
-from reportgen.results import InputFile, ModelResult, Report, StrategyResult
+from reportgen.results import InputFile, ModelResult, Report, StrategyResult, UniverseModelResult
 
 log = logging.getLogger(__name__)
 
@@ -181,12 +183,12 @@ def _shown_path(path: Path, base: Path) -> str:
     return path.relative_to(base).as_posix() if path.is_relative_to(base) else path.name
 
 
-def build_date(models: list[ModelResult]) -> str:
+def build_date(models: list[ModelResult], universe_models: list[UniverseModelResult] = ()) -> str:
     """SOURCE_DATE_EPOCH when set, else the newest date in the inputs: never the wall clock."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date().isoformat()
-    return max(m.output.index[-1] for m in models).date().isoformat()
+    return max([m.output.index[-1] for m in models] + [m.dates[-1] for m in universe_models]).date().isoformat()
 
 
 def report(config: Config, progress: Progress = lambda stage: None) -> Report:
@@ -205,6 +207,14 @@ def report(config: Config, progress: Progress = lambda stage: None) -> Report:
         result = model_result(config, model, prices, notes)
         progress(f"sensitivity of model {model.id}: costs, lag, sweep, bootstrap")
         models.append(dataclasses.replace(result, robustness=robustness.model_robustness(config, result, market_episodes)))
+    universe_models = []
+    if config.universe_models:
+        u = config.universe
+        universe_prices = read_universe_prices(u.prices, u.date_column, u.exchange_timezone, notes)
+        for model in config.models:
+            if config.is_universe_model(model.id):
+                progress(f"backtesting the portfolios of universe model {model.id}: variants, placebos, bootstrap")
+                universe_models.append(universe_model_result(config, model, universe_prices, market_episodes, notes))
     base = config.source.parent
     files = [*price_files(config), *dict.fromkeys(m.predictions for m in config.models)]
     files += list(dict.fromkeys(m.provenance for m in config.models if m.provenance is not None))
@@ -212,7 +222,7 @@ def report(config: Config, progress: Progress = lambda stage: None) -> Report:
     return Report(
         title=config.site.title,
         version=__version__,
-        build_date=build_date(models),
+        build_date=build_date(models, universe_models),
         periods_per_year=config.backtest.periods_per_year,
         rolling_window_days=config.backtest.rolling_window_days,
         init_cash=config.backtest.init_cash,
@@ -222,6 +232,7 @@ def report(config: Config, progress: Progress = lambda stage: None) -> Report:
         config_sha256=_sha256(config.source),
         input_notes=[f"{_shown_path(path, base)}: {sentence}" for path, sentence in notes],
         episodes_file=_shown_path(episodes, base),
+        universe_models=universe_models,
     )
 
 
@@ -245,11 +256,11 @@ def build(
 
 def _computed(config: Config, progress: Progress) -> tuple[Report, dict[str, dict], dict[str, str]]:
     """Every figure, chart spec and quantstats page of the report: what the cache keeps."""
-    from reportgen.publish import views  # Altair only when something is computed
+    from reportgen.publish import universe_views, views  # Altair only when something is computed
 
     result = report(config, progress)
     progress("drawing charts")
-    specs = views.chart_specs(result)
+    specs = {**views.chart_specs(result), **universe_views.universe_chart_specs(result)}
     if config.site.tearsheet == "quantstats":
         progress("writing quantstats tearsheets")
     return result, specs, quantstats_tearsheets(config, result)

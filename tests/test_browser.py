@@ -172,3 +172,31 @@ def test_attention_page_of_a_full_vector_draws_every_chart(vector_project: Path,
     assert len(states) == 12 and all(drawn == "yes" and marks > 0 for _, drawn, marks in states), states
     heatmap = next(marks for chart, _, marks in states if chart == "chart-vec-attention-lags")
     assert heatmap >= 300 * 12  # one cell per date and lag
+
+
+def test_universe_pages_and_portfolio_tearsheets_draw_every_chart_offline(universe_project: Path, browser):
+    """Overview, universe, cross-sectional attention and portfolio pages served locally, and the
+    portfolio tearsheets from disk: every chart drawn, no console error, nothing fetched elsewhere."""
+    from reportgen.inputs.config import load_config
+    from reportgen.pipeline import build
+
+    site = universe_project / "site"
+    build(load_config(universe_project / "reportgen.toml"), site)
+    marks = "svg g.mark-rect path, svg g.mark-line path, svg g.mark-area path, svg g.mark-rule line"
+    expected = {
+        ".": 1,  # growth of 100 of every portfolio
+        "universe/uni": 2,  # equity, drawdown
+        "universe/uni-attention": 3,  # rank IC over time, quintiles, mean attention per asset and lag
+        "portfolios/equal": 7,  # equity, drawdown, weights, holdings, turnover, contributions, monthly
+        "portfolios/attention": 8,  # the same and the placebo histogram
+    }
+    assert site_pages(site) == sorted(expected)
+    with serving(site) as base:
+        for page, count in expected.items():
+            errors, states = chart_states(browser, f"{base}/{'' if page == '.' else page + '/'}", marks)
+            assert errors == [], (page, errors)
+            assert len(states) == count and all(drawn == "yes" and n > 0 for _, drawn, n in states), (page, states)
+    for name, count in (("equal", 7), ("attention", 8)):
+        errors, requests, states = _open_offline(browser, (site / "tearsheets" / f"{name}.html").as_uri())
+        assert errors == [] and requests == [], (name, errors, requests)
+        assert len(states) == count and all(state == "yes" and n > 0 for state, n in states), (name, states)
