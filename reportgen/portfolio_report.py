@@ -18,6 +18,7 @@ from reportgen.analysis.portfolio_backtest import portfolio_returns, simulate_po
 from reportgen.inputs import episodes, loaders, universe
 from reportgen.inputs.config import Config, ModelConfig, PortfolioConfig
 from reportgen.inputs.errors import DataError
+from reportgen.model import provenance
 from reportgen.results import CrossSection, PortfolioResult, UniverseModelResult
 
 EQUAL_WEIGHT_BENCHMARK = "Equal-weight buy & hold"
@@ -193,6 +194,7 @@ def universe_model_result(
     return UniverseModelResult(
         config=model,
         assets=assets,
+        provenance=None if model.provenance is None else provenance.checked_provenance(model.provenance, model.predictions),
         dates=dates,
         prices=close,
         prediction=prediction,

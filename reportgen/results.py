@@ -209,6 +209,7 @@ class UniverseModelResult:
     fees_bps: list[float] = field(default_factory=list)
     execution_lag_days: int = 1
     confidence: float = 0.95  # coverage of the bootstrap intervals
+    provenance: Provenance | None = None  # how `reportgen train` made the predictions, when known
 
     @property
     def id(self) -> str:

@@ -204,6 +204,8 @@ def _universe_pages(report: Report, render: Callable[..., str]) -> list[Page]:
             Page(f"universe/{model.id}-attention.md", f"{model.config.name}: attention across assets",
                  render("universe_attention.md.j2", model=model, factors=factor_rows(model)))
         )
+        if model.provenance is not None:
+            pages.append(Page(f"models/{model.id}.md", f"{model.config.name}: training", render("model.md.j2", model=model)))
     for model, portfolio in report.portfolios:
         pages.append(
             Page(f"portfolios/{portfolio.id}.md", portfolio.config.name,
