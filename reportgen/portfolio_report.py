@@ -14,7 +14,7 @@ import pandas as pd
 
 from reportgen import robustness
 from reportgen.analysis import attention, attention_tests, bootstrap, informativeness, metrics, portfolios, statistics
-from reportgen.analysis.portfolio_backtest import portfolio_returns, simulate_portfolios
+from reportgen.analysis.portfolio_backtest import block_returns, portfolio_returns, simulate_portfolios
 from reportgen.inputs import episodes, loaders, universe
 from reportgen.inputs.config import Config, ModelConfig, PortfolioConfig
 from reportgen.inputs.errors import DataError
@@ -87,34 +87,38 @@ def _cost_table(config: Config, close, targets: dict[str, pd.DataFrame], portfol
     return {pid: part.drop(columns="source").reset_index(drop=True) for pid, part in table.groupby("source", sort=False)}
 
 
+PLACEBO_BLOCK_BYTES = 64 * 2**20  # target weights of one block of placebo runs
+
+
 def _attention_test(config: Config, close, portfolio: PortfolioConfig, weights, held, scores, observed_returns, used) -> attention_tests.AttentionTest:
     """Exposure-matched equal weights and `permutations` shuffles of attention across each day's
-    held assets, simulated in blocks (a generator makes each block's targets when it runs)."""
-    settings, ppy = config.attention_tests, config.backtest.periods_per_year
+    held assets. The shuffles run in blocks of about PLACEBO_BLOCK_BYTES of target weights: a
+    block is drawn, weighted and simulated before the next is made, so memory stays bounded."""
+    settings, ppy, fees = config.attention_tests, config.backtest.periods_per_year, config.backtest.fees
     rng = np.random.default_rng(settings.seed)
-    score = scores.to_numpy(dtype=float)
-    held_values = held.to_numpy()
-
-    def shuffled():
-        for k in range(settings.permutations):
-            permuted = pd.DataFrame(portfolios.permuted_scores(score, held_values, rng), weights.index, weights.columns)
-            yield f"placebo-{k}", _targets(portfolio, portfolios.target_weights(held, permuted, portfolio.gross, portfolio.max_weight))
-
-    control = portfolios.exposure_matched_weights(weights)
-    runs = [("control", _targets(portfolio, control))]
-    returns = portfolio_returns(close, (x for part in (runs, shuffled()) for x in part), config.backtest.init_cash, config.backtest.fees)
-    sharpe = metrics.sharpe_ratios(returns, ppy)
+    on_days = portfolios.rebalance_days(weights.index, portfolio.rebalance).to_numpy()
+    score, held_values = scores.to_numpy(dtype=float)[on_days], held.to_numpy()[on_days]  # only these send orders
+    control = _targets(portfolio, portfolios.exposure_matched_weights(weights)).to_numpy()[None]
+    control_sharpe = float(statistics.sharpe_ratios(block_returns(close, control, config.backtest.init_cash, [fees]), ppy)[0])
+    per_block = max(1, PLACEBO_BLOCK_BYTES // max(1, weights.size * 8))
+    null = []
+    for start in range(0, settings.permutations, per_block):
+        runs = min(per_block, settings.permutations - start)
+        permuted = portfolios.permuted_scores(score, held_values, rng.random((runs, *score.shape)))
+        targets = np.full((runs, *weights.shape), np.nan)  # no order between rebalance days
+        targets[:, on_days, :] = portfolios.weights_of_scores(held_values, permuted, portfolio.gross, portfolio.max_weight)
+        null.append(statistics.sharpe_ratios(block_returns(close, targets, config.backtest.init_cash, np.full(runs, fees)), ppy))
+    null = np.concatenate(null)
     observed = float(metrics.sharpe_ratios(observed_returns.to_frame(), ppy).iloc[0])
-    null = sharpe.drop("control").to_numpy(dtype=float)
     p_value = attention_tests.permutation_p_value(observed, null)
     return attention_tests.AttentionTest(
         observed_sharpe=observed,
         exposure_matched_size=float(weights.sum(axis=1).mean()),
-        exposure_matched_sharpe=float(sharpe["control"]),
+        exposure_matched_sharpe=control_sharpe,
         null_sharpes=null,
         seed=settings.seed,
         p_value=p_value,
-        verdict=attention_tests.portfolio_verdict(used.column, used.degenerate, observed, float(sharpe["control"]), null, p_value),
+        verdict=attention_tests.portfolio_verdict(used.column, used.degenerate, observed, control_sharpe, null, p_value),
     )
 
 

@@ -67,16 +67,21 @@ def test_rebalance_days():
 
 
 def test_permuted_scores_shuffle_only_among_held_assets():
-    rng = np.random.default_rng(0)
     score = np.arange(1.0, 21.0).reshape(4, 5)
     held = np.array([[1, 1, 0, 1, 0], [0, 0, 0, 0, 0], [1, 1, 1, 1, 1], [0, 1, 0, 0, 1]], dtype=bool)
-    permuted = portfolios.permuted_scores(score, held, rng)
-    for row in range(4):
-        assert sorted(permuted[row, held[row]]) == sorted(score[row, held[row]])
-        assert (permuted[row, ~held[row]] == score[row, ~held[row]]).all()
-    assert not np.array_equal(permuted, score)
-    again = portfolios.permuted_scores(score, held, np.random.default_rng(0))
-    assert np.array_equal(permuted, again)
+    runs = portfolios.permuted_scores(score, held, np.random.default_rng(0).random((300, 4, 5)))
+    for permuted in runs:
+        for row in range(4):
+            assert sorted(permuted[row, held[row]]) == sorted(score[row, held[row]])
+            assert (permuted[row, ~held[row]] == score[row, ~held[row]]).all()
+    assert not np.array_equal(runs[0], score)
+    # every held asset of row 2 takes each of the 5 values about equally often (a uniform shuffle)
+    counts = np.array([[np.sum(runs[:, 2, k] == v) for v in score[2]] for k in range(5)])
+    assert counts.min() > 30 and counts.sum() == 1500
+    # one block of 300 runs draws what 300 runs one by one draw from the same generator
+    rng = np.random.default_rng(0)
+    one_by_one = np.stack([portfolios.permuted_scores(score, held, rng.random((4, 5))) for _ in range(300)])
+    assert np.array_equal(one_by_one, runs)
 
 
 def test_exposure_matched_weights_keep_holdings_and_gross():
@@ -142,3 +147,21 @@ def test_weights_drift_between_rebalance_days_and_blocks_agree(tmp_path):
     assert simulation.returns["q"].iloc[:2].abs().sum() == 0  # lagged: in cash until the first lagged fill
     returns = portfolio_returns(close, iter([("p", targets), ("q", portfolios.orders(weights, rebalance, 1))]), 1000.0, 0.0)
     pd.testing.assert_frame_equal(returns, simulation.returns, check_names=False)
+
+
+def test_block_simulation_matches_vectorbt_with_fees_caps_and_drift(tmp_path):
+    """The compiled loop of portfolio_returns against vectorbt's from_orders: fees (partial buys
+    when cash runs short), a cap, weekly rebalancing (drift), a lag, blocks of one portfolio."""
+    close, prediction, attention = _universe(tmp_path)
+    runs = {}
+    for name, weighting, cap, rebalance, lag in (
+        ("a", "attention", 0.3, "weekly", 0), ("e", "equal", None, "daily", 0), ("p", "prediction", 0.5, "monthly", 1)
+    ):
+        config = PortfolioConfig(id=name, name=name, model="m", weighting=weighting, max_weight=cap, rebalance=rebalance)
+        weights = portfolios.portfolio_weights(config, prediction, attention, close, close.notna())
+        runs[name] = portfolios.orders(weights, portfolios.rebalance_days(close.index, rebalance), lag)
+    fees = {"a": 0.001, "e": 0.0025, "p": 0.01}
+    expected = pd.concat([simulate_portfolios(close, {n: t}, 1000.0, fees[n]).returns for n, t in runs.items()], axis=1)
+    blocked = portfolio_returns(close, iter(runs.items()), 1000.0, fees, block_bytes=1)
+    np.testing.assert_allclose(blocked.to_numpy(), expected.to_numpy(), rtol=0, atol=1e-12)
+    assert list(blocked.columns) == ["a", "e", "p"]

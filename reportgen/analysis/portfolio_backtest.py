@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reportgen.analysis.backtest import COLUMNS_PER_SIMULATION, _vbt
+from reportgen.analysis.backtest import _vbt
 
 GROUP, ASSET = "portfolio", "asset"
 
@@ -96,26 +96,51 @@ def portfolio_returns(
     targets: Iterable[tuple[str, pd.DataFrame]],
     init_cash: float,
     fees: float | dict[str, float],
+    block_bytes: int = 64 * 2**20,
 ) -> pd.DataFrame:
-    """Only the daily returns of `simulate_portfolios` (same rules), for many portfolios (cost
-    and lag variants, placebos): simulated in blocks of about `COLUMNS_PER_SIMULATION` asset
-    columns, so that memory is bounded by one block whatever the number of portfolios.
-    `targets` may be a generator: a block's targets are made only when it runs."""
-    per_block = max(1, COLUMNS_PER_SIMULATION // close.shape[1])
-    blocks, block = [], {}
+    """Only the daily returns of `simulate_portfolios` (same rules, same numbers), for many
+    portfolios at once: cost and lag variants, the control, placebos.
+
+    Portfolios are simulated in blocks whose target weights take about `block_bytes` (`targets`
+    may be a generator: a block's targets are made only when it runs), so memory is bounded by a
+    block whatever the number of portfolios. Each block runs in one compiled loop
+    (`_target_percent_values`) that follows vectorbt's `from_orders` order by order (target
+    percent of the group's value at the close, sells before buys, fees, partial buys when cash
+    runs short); tests/test_portfolios.py checks that both give the same returns.
+    """
+    per_block = max(1, block_bytes // max(1, close.size * 8))
+    names, frames, block = [], [], []
+
+    def run() -> None:
+        stacked = np.stack([t.reindex(index=close.index, columns=close.columns).to_numpy(dtype=float) for _, t in block])
+        rates = np.array([fees[n] if isinstance(fees, dict) else fees for n, _ in block], dtype=float)
+        frames.append(block_returns(close, stacked, init_cash, rates))
+        names.extend(n for n, _ in block)
+        block.clear()
+
     for name, target in targets:
-        block[name] = target
+        block.append((name, target))
         if len(block) == per_block:
-            blocks.append(_block_returns(close, block, init_cash, fees))
-            block = {}
+            run()
     if block:
-        blocks.append(_block_returns(close, block, init_cash, fees))
-    return pd.concat(blocks, axis=1)
+        run()
+    return pd.DataFrame(np.hstack(frames), index=close.index, columns=pd.Index(names, name=GROUP))
 
 
-def _block_returns(close, block, init_cash, fees) -> pd.DataFrame:
-    fee = {n: fees[n] for n in block} if isinstance(fees, dict) else fees
-    return _per_group(_portfolio(close, block, init_cash, fee).returns(), block)
+def block_returns(close: pd.DataFrame, targets: np.ndarray, init_cash: float, fees: np.ndarray) -> np.ndarray:
+    """Daily returns (dates x portfolios) of a block of portfolios given as one array of target
+    percents (portfolios x dates x assets, NaN = no order) with one fee rate each."""
+    prices = np.ascontiguousarray(close.to_numpy(dtype=float))
+    values = _kernel()(prices, np.ascontiguousarray(targets, dtype=float), float(init_cash), np.asarray(fees, dtype=float))
+    previous = np.vstack([np.full((1, values.shape[1]), float(init_cash)), values[:-1]])
+    return values / previous - 1.0
+
+
+def _kernel():
+    """The compiled simulation loop (numba; imported only when a simulation runs)."""
+    from reportgen.analysis.portfolio_kernel import values_of
+
+    return values_of
 
 
 def _per_group(result: pd.Series | pd.DataFrame, targets: dict) -> pd.DataFrame:

@@ -73,12 +73,16 @@ def target_weights(held: pd.DataFrame, score: pd.DataFrame, gross: float, max_we
 
     An asset whose score is undefined (NaN) is not held; a day whose held scores sum to 0 (or
     with nothing held) is all cash."""
-    s = score.where(held & score.notna(), 0.0).to_numpy(dtype=float)
-    total = s.sum(axis=1, keepdims=True)
-    weights = np.divide(gross * s, total, out=np.zeros_like(s), where=total > 0)
-    if max_weight is not None:
-        weights = np.minimum(weights, max_weight)
+    weights = weights_of_scores(held.to_numpy(), score.to_numpy(dtype=float), gross, max_weight)
     return pd.DataFrame(weights, index=score.index, columns=score.columns)
+
+
+def weights_of_scores(held: np.ndarray, score: np.ndarray, gross: float, max_weight: float | None) -> np.ndarray:
+    """`target_weights` on arrays whose last axis is the assets (any leading axes: dates, runs)."""
+    s = np.where(held & ~np.isnan(score), score, 0.0)
+    total = s.sum(axis=-1, keepdims=True)
+    weights = np.divide(gross * s, total, out=np.zeros_like(s), where=total > 0)
+    return np.minimum(weights, max_weight) if max_weight is not None else weights
 
 
 def rebalance_days(dates: pd.DatetimeIndex, rebalance: str) -> pd.Series:
@@ -130,15 +134,15 @@ def exposure_matched_weights(weights: pd.DataFrame) -> pd.DataFrame:
     return held.mul(per_asset, axis=0).astype(float)
 
 
-def permuted_scores(score: np.ndarray, held: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """`score` with its values on each day shuffled among that day's held assets (the others
-    keep theirs); draws from `rng` in one call, so the same generator state gives the same shuffle."""
-    keys = np.where(held, rng.random(score.shape), np.inf)
-    shuffled_from = np.argsort(keys, axis=1, kind="stable")  # held assets first, in random order
-    held_in_order = np.argsort(~held, axis=1, kind="stable")  # held assets first, in column order
-    rows = np.arange(score.shape[0])[:, None]
-    permuted = score.copy()
-    permuted[rows, held_in_order] = score[rows, shuffled_from]
+def permuted_scores(score: np.ndarray, held: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """`score` (dates x assets) with its values on each day shuffled among that day's held assets
+    (the others keep theirs), one shuffle per leading index of `keys` (runs x dates x assets, or
+    dates x assets): uniform random numbers, `rng.random(...)`, that order the held assets."""
+    keys = np.where(held, keys, np.inf)
+    shuffled_from = np.argsort(keys, axis=-1, kind="stable")  # held assets first, in random order
+    held_in_order = np.broadcast_to(np.argsort(~held, axis=-1, kind="stable"), keys.shape)  # held first, column order
+    permuted = np.broadcast_to(score, keys.shape).copy()
+    np.put_along_axis(permuted, held_in_order, np.take_along_axis(np.broadcast_to(score, keys.shape), shuffled_from, axis=-1), axis=-1)
     return np.where(held, permuted, score)
 
 
