@@ -229,6 +229,7 @@ def test_same_bytes_whatever_the_scheduler_and_workers(tmp_path):
         assert result.returncode == 0, result.stderr
         assert "wrote 363 forecasts from 4 folds" in result.stderr
         assert "folds (" in result.stderr and "4/4 done" in result.stderr  # plain progress lines (not a terminal)
+        assert "warning:" not in result.stderr  # Dask's own INFO chatter stays quiet
     for suffix in ("csv", "json"):
         contents = {(tmp_path / folder / f"predictions.{suffix}").read_bytes() for folder in ("out", "w1", "w2")}
         assert len(contents) == 1, suffix

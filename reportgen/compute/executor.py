@@ -118,10 +118,22 @@ def executor(workers: int | None = None, scheduler: str = "local") -> Iterator[E
             f"scheduler {scheduler!r} needs Dask, which is not installed: {DASK_EXTRA}; "
             "or use scheduler = 'synchronous'"
         ) from None
+    chatter = logging.getLogger("distributed")  # its INFO lines (workers joining, connections) are not ours to print
+    level = chatter.level
+    chatter.setLevel(logging.ERROR)
+    try:
+        with _dask_client(scheduler, workers, Client, LocalCluster) as pool:
+            yield pool
+    finally:
+        chatter.setLevel(level)
+
+
+@contextmanager
+def _dask_client(scheduler: str, workers: int | None, Client: Any, LocalCluster: Any) -> Iterator[Executor]:
     if scheduler == "local":
         count = workers or default_workers()
         cluster = LocalCluster(
-            n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None,
+            n_workers=count, threads_per_worker=1, processes=True, dashboard_address=":0",  # any free port, never a clash
             silence_logs=logging.ERROR,
         )
         client = Client(cluster)
