@@ -4,7 +4,8 @@ Trains the example universe (examples/universe/reportgen.toml, or --config FILE)
 cluster of 1, 2, ... workers (up to the CPU count, or --workers 1 2 4), each run in a fresh
 process, writing into a temporary folder, and prints per run: wall time, speed-up over one
 worker, the peak resident memory of each worker and of the main process, the load average
-(the machine may be shared), and whether every run wrote the same bytes (and the same bytes as
+(the machine may be shared: the workers' CPU seconds say how much work there was whatever
+the load), and whether every run wrote the same bytes (and the same bytes as
 the committed predictions beside the config, when there are any).
 
     python benchmarks/bench_train_universe.py [--config FILE] [--workers 1 2]
@@ -40,14 +41,15 @@ def one_run(config_path: Path, workers: int, output: Path) -> dict:
     started = time.perf_counter()
     with executor(workers, "local") as pool:
         run = run_universe_training(config, output, lambda f, folds, data: pool.map(f, folds, data))
-        worker_peaks = pool.peak_memory_bytes()
+        usage = pool.usage()
     wall = time.perf_counter() - started
     return {
         "workers": workers,
         "wall_seconds": wall,
         "folds": len(run.provenance.folds),
         "forecasts": len(run.predictions),
-        "worker_peak_mb": sorted(round(v / 2**20) for v in worker_peaks.values()),
+        "worker_peak_mb": sorted(round(u.peak_memory_bytes / 2**20) for u in usage.values()),
+        "worker_cpu_seconds": sorted(round(u.cpu_seconds, 1) for u in usage.values()),
         "main_peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "sha256": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (run.csv_path, run.provenance_path)},
     }
@@ -80,15 +82,21 @@ def main() -> int:
             )
             result = json.loads(child.stdout.strip().splitlines()[-1])
             result["load_before"] = load
+            result["load_after"] = os.getloadavg()
             results.append(result)
             print(
-                f"{workers} worker(s): wall {result['wall_seconds']:.1f} s "
-                f"(speed-up {results[0]['wall_seconds'] / result['wall_seconds']:.2f}x over {counts[0]}), "
-                f"{result['folds']} folds, {result['forecasts']} forecasts; peak memory per worker "
-                f"{', '.join(f'{m} MB' for m in result['worker_peak_mb'])}, main process {result['main_peak_mb']} MB; "
-                f"load average before {load[0]:.2f}/{load[1]:.2f}/{load[2]:.2f}",
+                f"{workers} worker(s): wall {result['wall_seconds']:.1f} s, {result['folds']} folds, "
+                f"{result['forecasts']} forecasts; per worker: peak memory "
+                f"{', '.join(f'{m} MB' for m in result['worker_peak_mb'])}, CPU "
+                f"{', '.join(f'{c:.0f} s' for c in result['worker_cpu_seconds'])}; main process "
+                f"{result['main_peak_mb']} MB; load average (1/5/15 min) before "
+                f"{load[0]:.2f}/{load[1]:.2f}/{load[2]:.2f}, after "
+                f"{result['load_after'][0]:.2f}/{result['load_after'][1]:.2f}/{result['load_after'][2]:.2f}",
                 flush=True,
             )
+    base = next((r for r in results if r["workers"] == 1), results[0])
+    for r in results:
+        print(f"speed-up of {r['workers']} worker(s) over {base['workers']}: {base['wall_seconds'] / r['wall_seconds']:.2f}x")
     hashes = {json.dumps(r["sha256"], sort_keys=True) for r in results}
     print("outputs: " + ("byte-identical across worker counts" if len(hashes) == 1 else "DIFFER between worker counts"))
     files = (committed, provenance_path(committed))

@@ -39,6 +39,13 @@ def cli() -> None:
     """Backtest attention-weighted strategies and publish them as an offline report site."""
 
 
+def _built_what(result) -> str:
+    """"6 strategies", "4 portfolios" or "6 strategies and 4 portfolios"."""
+    parts = [f"{len(result.strategies)} strategies"] if result.models or not result.portfolios else []
+    parts += [f"{len(result.portfolios)} portfolios"] if result.portfolios else []
+    return " and ".join(parts)
+
+
 @cli.command()
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
               help="reportgen TOML file (default: [tool.reportgen] in ./pyproject.toml).")
@@ -74,7 +81,7 @@ def build(
         logging.getLogger("reportgen").warning(warning)
     out = site_dir if site_dir is not None else config.source.parent / "site"
     click.echo(
-        f"[{time.perf_counter() - started:5.1f}s] built {len(result.strategies)} strategies into {out}",
+        f"[{time.perf_counter() - started:5.1f}s] built {_built_what(result)} into {out}",
         err=True,
     )
     problems = strict_problems(collector.messages, config.site.expected_warnings) if strict else []

@@ -24,13 +24,15 @@ from reportgen.build_cache import BUILD_STAMP, computation_key, site_key, up_to_
 from reportgen.inputs import loaders
 from reportgen.inputs.config import Config
 from reportgen.inputs.resources import episodes_file, input_files
+from reportgen.inputs.universe import read_universe_prices
+from reportgen.portfolio_report import universe_model_result
 from reportgen.publish import cache, downloads, pages, pdf, site
 from reportgen.publish.files import quantstats_tearsheets, site_files, tearsheet_files
 from reportgen.publish.footer import provenance_line
 from reportgen.publish.logrecorder import WarningRecorder
 from reportgen.publish.safe_output import build_lock
 from reportgen.report_document import metrics_document
-from reportgen.results import InputFile, ModelResult, Report
+from reportgen.results import InputFile, ModelResult, Report, UniverseModelResult
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +55,12 @@ def _shown_path(path: Path, base: Path) -> str:
     return path.relative_to(base).as_posix() if path.is_relative_to(base) else path.name
 
 
-def build_date(models: list[ModelResult]) -> str:
+def build_date(models: list[ModelResult], universe_models: list[UniverseModelResult] = ()) -> str:
     """SOURCE_DATE_EPOCH when set, else the newest date in the inputs: never the wall clock."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date().isoformat()
-    return max(m.output.index[-1] for m in models).date().isoformat()
+    return max([m.output.index[-1] for m in models] + [m.dates[-1] for m in universe_models]).date().isoformat()
 
 
 def report(config: Config, progress: Progress = lambda stage: None, map_tasks: MapTasks = in_process) -> Report:
@@ -77,11 +79,19 @@ def report(config: Config, progress: Progress = lambda stage: None, map_tasks: M
     computed = map_tasks(backtests.model_task, single_asset, (config, prices, market_episodes)) if single_asset else []
     models = [result for result, _ in computed]
     notes += [note for _, model_notes in computed for note in model_notes]
+    universe_models = []
+    if config.universe_models:
+        u = config.universe
+        universe_prices = read_universe_prices(u.prices, u.date_column, u.exchange_timezone, notes)
+        for model in config.models:
+            if config.is_universe_model(model.id):
+                progress(f"backtesting the portfolios of universe model {model.id}: variants, placebos, bootstrap")
+                universe_models.append(universe_model_result(config, model, universe_prices, market_episodes, notes))
     base = config.source.parent
     return Report(
         title=config.site.title,
         version=__version__,
-        build_date=build_date(models),
+        build_date=build_date(models, universe_models),
         periods_per_year=config.backtest.periods_per_year,
         rolling_window_days=config.backtest.rolling_window_days,
         init_cash=config.backtest.init_cash,
@@ -94,6 +104,7 @@ def report(config: Config, progress: Progress = lambda stage: None, map_tasks: M
         risk_free_rate=(
             _shown_path(config.backtest.risk_free, base) if isinstance(config.backtest.risk_free, Path) else float(config.backtest.risk_free)
         ),
+        universe_models=universe_models,
     )
 
 
@@ -121,11 +132,11 @@ def build(
 
 def _computed(config: Config, progress: Progress, map_tasks: MapTasks) -> tuple[Report, dict[str, dict], dict[str, str]]:
     """Every figure, chart spec and quantstats page of the report: what the cache keeps."""
-    from reportgen.publish import views  # Altair only when something is computed
+    from reportgen.publish import universe_views, views  # Altair only when something is computed
 
     result = report(config, progress, map_tasks)
     progress("drawing charts")
-    specs = views.chart_specs(result)
+    specs = {**views.chart_specs(result), **universe_views.universe_chart_specs(result)}
     if config.site.tearsheet == "quantstats":
         progress("writing quantstats tearsheets")
     return result, specs, quantstats_tearsheets(config, result)

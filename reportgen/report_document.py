@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reportgen import robustness
+from reportgen import portfolio_report, robustness
 from reportgen.analysis.metrics import json_number as _json_number
 from reportgen.results import ModelResult, Report
 
@@ -17,7 +17,6 @@ def metrics_document(report: Report, links: dict | None = None) -> dict:
     def figures(values: dict[str, float]) -> dict:
         return {k: _json_number(v) for k, v in values.items()}
 
-    first = report.models[0]
     document = {
         "reportgen_version": report.version,
         "build_date": report.build_date,
@@ -33,7 +32,10 @@ def metrics_document(report: Report, links: dict | None = None) -> dict:
         },
         "inputs": {f.path: {"sha256": f.sha256} for f in report.inputs},
         "config_sha256": report.config_sha256,
-        "benchmark": {"name": "Buy & hold", "model_dates": first.id, **figures(first.benchmark_metrics)},
+        **(
+            {"benchmark": {"name": "Buy & hold", "model_dates": report.models[0].id, **figures(report.models[0].benchmark_metrics)}}
+            if report.models else {}
+        ),
         "models": {
             m.id: {
                 "name": m.config.name,
@@ -70,9 +72,12 @@ def metrics_document(report: Report, links: dict | None = None) -> dict:
         },
     }
     _add_robustness(document, report)
+    if report.universe_models:
+        document["models"].update({m.id: portfolio_report.universe_model_fields(m) for m in report.universe_models})
+        document["portfolios"] = {p.id: portfolio_report.portfolio_fields(m, p) for m, p in report.portfolios}
     if links is not None:
-        for kind in ("strategies", "models"):
-            for entity_id, paths in links[kind].items():
+        for kind in ("strategies", "models", "portfolios"):
+            for entity_id, paths in links.get(kind, {}).items():
                 document[kind][entity_id]["downloads"] = paths
     return document
 

@@ -8,9 +8,9 @@ import pandas as pd
 
 from reportgen.analysis.attention import AttentionSummary
 from reportgen.analysis.attention_tests import AttentionTest
-from reportgen.inputs.config import ModelConfig, StrategyConfig
+from reportgen.inputs.config import ModelConfig, PortfolioConfig, StrategyConfig
 from reportgen.model.provenance import Provenance
-from reportgen.analysis.informativeness import Informativeness
+from reportgen.analysis.informativeness import CrossSectionalIC, Informativeness
 
 
 @dataclass(frozen=True)
@@ -150,6 +150,79 @@ class ModelResult:
 
 
 @dataclass(frozen=True)
+class PortfolioResult:
+    """One portfolio of a universe model: its simulation, figures and tests."""
+
+    config: PortfolioConfig
+    target_weights: pd.DataFrame  # dates x assets: the weights wanted on each date (sent on rebalance days)
+    weights: pd.DataFrame  # dates x assets: asset value / portfolio value at the close, after the orders
+    value: pd.Series  # cash units
+    returns: pd.Series  # simple daily returns
+    trades: pd.DataFrame  # one row an order: date, asset, side, size, price, value, fees
+    contributions: pd.Series  # by asset: profit (fees included) / initial cash; sums to the total return
+    total_fees: float
+    metrics: dict[str, float]  # headline figures, see metrics.headline_metrics
+    turnover: float  # one-way, a year
+    mean_holdings: float  # assets held at the close, mean over dates
+    herfindahl: pd.Series  # concentration of the holdings per date (NaN when nothing is held)
+    rolling_sharpe: pd.DataFrame
+    monthly_returns: pd.DataFrame
+    statistics: SeriesStatistics | None = None
+    costs: pd.DataFrame | None = None  # one row a (lag_days, fees_bps) variant and its figures
+    episode_returns: pd.Series | None = None  # one row a market episode
+    attention_test: AttentionTest | None = None  # for attention-weighted portfolios
+
+    @property
+    def id(self) -> str:
+        return self.config.id
+
+    @property
+    def exposure(self) -> pd.Series:
+        return self.weights.sum(axis=1)
+
+
+@dataclass(frozen=True)
+class CrossSection:
+    """How well a universe model's factors rank the assets' next-day returns (alphalens-style)."""
+
+    ics: list[CrossSectionalIC]  # the prediction first, then each attention score
+    quintiles: dict[str, pd.DataFrame]  # factor -> dates x buckets of mean next-day returns
+
+    def ic(self, factor: str) -> CrossSectionalIC:
+        return next(i for i in self.ics if i.factor == factor)
+
+
+@dataclass(frozen=True)
+class UniverseModelResult:
+    """A universe model: predictions and attention per asset and day, and its portfolios."""
+
+    config: ModelConfig
+    assets: list[str]
+    dates: pd.DatetimeIndex  # the prediction dates
+    prices: pd.DataFrame  # dates x assets, close on the prediction dates (NaN before an asset's first price)
+    prediction: pd.DataFrame  # dates x assets (NaN: no prediction)
+    attention_scores: pd.DataFrame  # dates x assets: the attention score used by portfolios
+    attention: AttentionSummary  # of the score used, pooled over assets and dates
+    profile: pd.DataFrame | None  # assets x lags: the mean attention vector of each asset, if given
+    benchmark_name: str
+    benchmark_returns: pd.Series
+    benchmark_metrics: dict[str, float]
+    cross_section: CrossSection
+    portfolios: list[PortfolioResult]
+    benchmark_statistics: SeriesStatistics | None = None
+    benchmark_episode_returns: pd.Series | None = None
+    episodes: pd.DataFrame | None = None
+    fees_bps: list[float] = field(default_factory=list)
+    execution_lag_days: int = 1
+    confidence: float = 0.95  # coverage of the bootstrap intervals
+    provenance: Provenance | None = None  # how `reportgen train` made the predictions, when known
+
+    @property
+    def id(self) -> str:
+        return self.config.id
+
+
+@dataclass(frozen=True)
 class InputFile:
     path: str  # as shown in the report: relative to the config's folder when inside it
     sha256: str
@@ -169,6 +242,7 @@ class Report:
     config_sha256: str
     input_notes: list[str] = field(default_factory=list)  # what reportgen corrected in the inputs
     episodes_file: str = ""  # the market episodes CSV, as shown in the report
+    universe_models: list[UniverseModelResult] = field(default_factory=list)
     risk_free_rate: float | str = 0.0  # [backtest] risk_free: the constant annual rate, or the CSV as shown
 
     @property
@@ -208,8 +282,15 @@ class Report:
         return [(model, strategy) for model in self.models for strategy in model.strategies]
 
     @property
+    def portfolios(self) -> list[tuple[UniverseModelResult, PortfolioResult]]:
+        return [(model, portfolio) for model in self.universe_models for portfolio in model.portfolios]
+
+    @property
     def warnings(self) -> list[str]:
         notes = [
             f"model {m.id!r}: {m.attention.reason}" for m in self.models if m.attention.degenerate
+        ]
+        notes += [
+            f"universe model {m.id!r}: {m.attention.reason}" for m in self.universe_models if m.attention.degenerate
         ]
         return notes + [w for _, s in self.strategies for w in s.warnings]

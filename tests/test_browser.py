@@ -228,3 +228,31 @@ def test_every_time_axis_shows_years_on_pages_and_tearsheets(bundled_site: Path,
                 assert len(labels) >= 2 and all(YEAR.search(label) for label in labels), (path.name, labels)
                 static += 1
     assert static >= 5 * 5  # equity, drawdown, rolling Sharpe, size, attention of each tearsheet that trades
+
+
+def test_universe_pages_and_portfolio_tearsheets_draw_every_chart_offline(universe_project: Path, browser):
+    """Overview, universe, cross-sectional attention and portfolio pages served locally, and the
+    portfolio tearsheets from disk: every chart drawn, no console error, nothing fetched elsewhere."""
+    from reportgen.inputs.config import load_config
+    from reportgen.pipeline import build
+
+    site = universe_project / "site"
+    build(load_config(universe_project / "reportgen.toml"), site)
+    marks = "svg g.mark-rect path, svg g.mark-line path, svg g.mark-area path, svg g.mark-rule line"
+    expected = {
+        ".": 1,  # growth of 100 of every portfolio
+        "universe/uni": 2,  # equity, drawdown
+        "universe/uni-attention": 3,  # rank IC over time, quintiles, mean attention per asset and lag
+        "portfolios/equal": 7,  # equity, drawdown, weights, holdings, turnover, contributions, monthly
+        "portfolios/attention": 8,  # the same and the placebo histogram
+    }
+    assert site_pages(site) == sorted(expected)
+    with serving(site) as base:
+        for page, count in expected.items():
+            errors, states = chart_states(browser, f"{base}/{'' if page == '.' else page + '/'}", marks)
+            assert errors == [], (page, errors)
+            assert len(states) == count and all(drawn == "yes" and n > 0 for _, drawn, n in states), (page, states)
+    for name, count in (("equal", 7), ("attention", 8)):
+        errors, requests, states = _open_offline(browser, (site / "tearsheets" / f"{name}.html").as_uri())
+        assert errors == [] and requests == [], (name, errors, requests)
+        assert len(states) == count and all(state == "yes" and n > 0 for state, n in states), (name, states)

@@ -54,7 +54,7 @@ def test_local_cluster_keeps_task_order_and_sends_shared_data_once_per_worker():
     with executor(2, "local") as pool:
         assert pool.workers == 2 and pool.description == "local cluster of 2 worker processes"
         results = pool.map(where_it_ran, list(range(8)), {"factor": 3, "payload": list(range(10_000))}, on_done=done.append)
-        memory = pool.peak_memory_bytes()
+        usage = pool.usage()
     assert [r[0] for r in results] == [3 * t for t in range(8)]
     assert sorted(done) == list(range(8))
     assert os.getpid() not in {r[1] for r in results}
@@ -62,7 +62,7 @@ def test_local_cluster_keeps_task_order_and_sends_shared_data_once_per_worker():
     for _, pid, identity in results:
         copies.setdefault(pid, set()).add(identity)
     assert all(len(ids) == 1 for ids in copies.values())  # one copy of `shared` per worker, reused by every task
-    assert len(memory) == 2 and all(value > 10 * 2**20 for value in memory.values())
+    assert len(usage) == 2 and all(u.peak_memory_bytes > 10 * 2**20 and u.cpu_seconds > 0 for u in usage.values())
 
 
 def test_ctrl_c_stops_the_local_cluster():

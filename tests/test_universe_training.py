@@ -229,6 +229,7 @@ def test_same_bytes_whatever_the_scheduler_and_workers(tmp_path):
         assert result.returncode == 0, result.stderr
         assert "wrote 363 forecasts from 4 folds" in result.stderr
         assert "folds (" in result.stderr and "4/4 done" in result.stderr  # plain progress lines (not a terminal)
+        assert "warning:" not in result.stderr  # Dask's own INFO chatter stays quiet
     for suffix in ("csv", "json"):
         contents = {(tmp_path / folder / f"predictions.{suffix}").read_bytes() for folder in ("out", "w1", "w2")}
         assert len(contents) == 1, suffix
@@ -270,3 +271,55 @@ def test_an_interrupted_run_writes_nothing(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         run_universe_training(config, tmp_path / "out" / "predictions.csv", interrupted_after_one_fold)
     assert not (tmp_path / "out").exists()
+
+
+REPORT_TOML = """
+[universe]
+prices = "universe.csv"
+
+[attention_tests]
+permutations = 20
+
+[statistics]
+bootstrap_resamples = 100
+
+[[models]]
+id = "pooled"
+name = "Pooled ATT-LSTM"
+predictions = "out/predictions.csv.gz"
+provenance = "out/predictions.json"
+attention_column = "attention_max"
+
+[[portfolios]]
+id = "equal"
+name = "Equal"
+model = "pooled"
+weighting = "equal"
+
+[[portfolios]]
+id = "attention"
+name = "Attention-weighted"
+model = "pooled"
+weighting = "attention"
+"""
+
+
+def test_the_report_shows_the_pooled_and_per_asset_scores(tmp_path):
+    from reportgen.inputs.config import load_config
+    from reportgen.pipeline import build
+
+    run = trained(tmp_path, universe_prices(), output="out/predictions.csv.gz")
+    (tmp_path / "reportgen.toml").write_text(REPORT_TOML)
+    build(load_config(tmp_path / "reportgen.toml"), tmp_path / "site")
+    page = (tmp_path / "site" / "models" / "pooled" / "index.html").read_text()
+    provenance = run.provenance
+    assert "pooled" in page and "Asset by asset" in page
+    beating = [a for a in ASSETS if provenance.overall_per_asset[a].model.log_loss < provenance.overall_per_asset[a].always_up.log_loss]
+    assert f"<strong>{len(beating)} of 3 assets</strong>" in page
+    for asset in ASSETS:
+        s = provenance.overall_per_asset[asset]
+        row = f"<td>{asset}</td>\n<td style=\"text-align: right;\">{s.model.days}</td>\n<td style=\"text-align: right;\">{s.model.auc:.3f}</td>"
+        assert row in page, asset
+    assert f"{provenance.overall.model.log_loss:.4f}" in page  # the pooled table
+    overview = (tmp_path / "site" / "universe" / "pooled" / "index.html").read_text()
+    assert 'href="../../models/pooled/"' in overview

@@ -81,3 +81,11 @@ def test_the_bundled_report_passes_strict_only_through_listed_findings():
     assert len(warnings) == 2
     assert strict_problems(warnings, config.site.expected_warnings) == []
     assert strict_problems(warnings, []) == warnings
+
+
+def test_the_example_universe_report_is_built_by_ci_and_published_beside_the_main_report():
+    command = "reportgen build --strict --config examples/universe/reportgen.toml"
+    assert command in readme_commands()
+    published = [c for c in run_steps(load("report.yml")) if c.startswith(command)]
+    assert published == [command + " --site-dir site/universe"]
+    assert "python -m " + command in (REPO / ".ci/run").read_text()

@@ -220,3 +220,37 @@ def attention_test(
         p_value=p_value,
         verdict=verdict(facts, observed_sharpe, control_sharpe, null, p_value),
     )
+
+
+def portfolio_verdict(column: str, score_constant: bool, observed: float, control: float, null: np.ndarray, p_value: float) -> str:
+    """One sentence on an attention-weighted portfolio: does weighting by `column` beat equal
+    weights on the same holdings and exposure, and attention shuffled across those holdings?"""
+    n = len(null)
+    if not math.isfinite(observed):
+        return "The portfolio never holds anything, so there is nothing to test."
+    if score_constant or _all_ties(observed, null):
+        return (
+            f"{column} does not vary across the assets held on a day, so weighting by it is equal weighting and the "
+            f"tests cannot show any effect of attention (Sharpe {_sharpe(observed)} vs {_sharpe(control)}; "
+            f"placebo p = {p_value:.2f} over {n:,} shuffles)."
+        )
+    figures = f"Sharpe {_sharpe(observed)} vs {_sharpe(control)} for equal weights on the same holdings and exposure"
+    beats_control = math.isfinite(control) and observed > control + SHARPE_TIE_TOLERANCE
+    beats_placebo = p_value < SIGNIFICANCE
+    if beats_control and beats_placebo:
+        as_good = int(np.sum(null[np.isfinite(null)] >= observed - SHARPE_TIE_TOLERANCE))
+        return (
+            f"Weighting by {column} beats both tests: {figures}, and only {as_good:,} of {n:,} shuffles of "
+            f"attention across the same holdings do as well (placebo p = {p_value:.3f})."
+        )
+    if beats_control:
+        return (
+            f"Weighting by {column} beats equal weights ({figures}) but not the placebo: attention shuffled across "
+            f"the same holdings does as well (placebo p = {p_value:.2f}), so the gain is consistent with chance."
+        )
+    if beats_placebo:
+        return (
+            f"Weighting by {column} beats shuffled attention (placebo p = {p_value:.3f}) but not equal weights "
+            f"({figures}): equal weights on the same holdings do as well."
+        )
+    return f"Weighting by {column} does not beat equal weights on the same holdings ({figures}; placebo p = {p_value:.2f})."

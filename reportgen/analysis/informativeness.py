@@ -180,3 +180,67 @@ def factor_informativeness(
         buckets=buckets,
         calibration=calibration(prediction, forward),
     )
+
+
+# ---------------------------------------------------------------- across assets (alphalens-style)
+
+@dataclass(frozen=True)
+class CrossSectionalIC:
+    """The per-date rank IC of a factor across assets, and how far its mean can be trusted."""
+
+    factor: str
+    daily: pd.Series  # per date: Spearman correlation across assets with their next-day returns
+    mean_ic: float
+    ic_ir: float  # mean / std (ddof 1) of the daily ICs, not annualised
+    p_value: float  # two-sided, mean IC against 0 with a Newey-West standard error
+    n_dates: int  # dates with a defined IC
+    lags: int
+    undefined: str  # why there is no figure ("constant", "too few dates"), or ""
+
+
+def next_day_returns_by_asset(prices: pd.DataFrame) -> pd.DataFrame:
+    """Per asset: simple return from the close of each date to the close of the next date."""
+    return prices.shift(-1) / prices - 1.0
+
+
+def daily_rank_ic(factor: pd.DataFrame, forward_returns: pd.DataFrame, min_assets: int = 3) -> pd.Series:
+    """Per date, the Spearman rank correlation across assets between the factor and the next-day
+    return (assets with both defined); NaN on dates with fewer than `min_assets` such assets or
+    where either side is constant across them."""
+    both = factor.notna() & forward_returns.notna()
+    x = factor.where(both).rank(axis=1)
+    y = forward_returns.where(both).rank(axis=1)
+    x, y = x.sub(x.mean(axis=1), axis=0), y.sub(y.mean(axis=1), axis=0)
+    denominator = np.sqrt((x**2).sum(axis=1) * (y**2).sum(axis=1))
+    ic = (x * y).sum(axis=1) / denominator.where(denominator > 0)
+    return ic.where(both.sum(axis=1) >= min_assets).rename("rank_ic")
+
+
+def mean_ic_test(daily: pd.Series, name: str, constant: bool = False) -> CrossSectionalIC:
+    """Mean, IC IR and the Newey-West p-value of the mean of a series of daily ICs."""
+    values = daily.dropna()
+    n, lags = len(values), newey_west_lags(len(values))
+    if constant:
+        return CrossSectionalIC(name, daily, math.nan, math.nan, math.nan, n, lags, "constant")
+    if n < 3 or values.std() == 0:
+        return CrossSectionalIC(name, daily, math.nan, math.nan, math.nan, n, lags, "too few dates" if n < 3 else "constant")
+    from statsmodels.regression.linear_model import OLS
+
+    fit = OLS(values.to_numpy(), np.ones((n, 1))).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
+    return CrossSectionalIC(
+        name, daily, float(values.mean()), float(values.mean() / values.std(ddof=1)), float(fit.pvalues[0]), n, lags, ""
+    )
+
+
+def quintile_returns(factor: pd.DataFrame, forward_returns: pd.DataFrame, buckets: int = BUCKETS) -> pd.DataFrame:
+    """Per date, the assets split into `buckets` groups by factor rank (1 = lowest; ties by the
+    order of the columns), and each group's mean next-day return: (dates x buckets). Dates with
+    fewer assets than buckets are left out."""
+    both = factor.notna() & forward_returns.notna()
+    count = both.sum(axis=1)
+    share = factor.where(both).rank(axis=1, method="first").div(count, axis=0)
+    bucket = np.ceil(share * buckets)
+    table = {
+        b: forward_returns.where(bucket == b).mean(axis=1) for b in range(1, buckets + 1)
+    }
+    return pd.DataFrame(table)[count >= buckets]

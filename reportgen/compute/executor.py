@@ -12,6 +12,7 @@ import os
 import resource
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 SCHEDULERS = ("local", "synchronous")  # or the address of a running cluster, tcp://host:port
@@ -38,12 +39,19 @@ class Executor(Protocol):
     ) -> list[Result]:
         """function(shared, task) for every task; the results in the order of `tasks`."""
 
-    def peak_memory_bytes(self) -> dict[str, int]:
-        """Peak resident memory of each process that ran tasks so far, by worker name."""
+    def usage(self) -> dict[str, WorkerUsage]:
+        """Peak memory and CPU time of each process that runs tasks, so far, by worker name."""
 
 
-def _peak_rss_bytes() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
+@dataclass(frozen=True)
+class WorkerUsage:
+    peak_memory_bytes: int  # peak resident set size of the worker process
+    cpu_seconds: float  # user + system time of the worker process since it started
+
+
+def _process_usage() -> WorkerUsage:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return WorkerUsage(own.ru_maxrss * 1024, own.ru_utime + own.ru_stime)  # Linux reports KiB
 
 
 class SynchronousExecutor:
@@ -59,8 +67,8 @@ class SynchronousExecutor:
             on_done(index)
         return results
 
-    def peak_memory_bytes(self) -> dict[str, int]:
-        return {"this process": _peak_rss_bytes()}
+    def usage(self) -> dict[str, WorkerUsage]:
+        return {"this process": _process_usage()}
 
 
 class DaskExecutor:
@@ -85,8 +93,8 @@ class DaskExecutor:
         finally:
             self.client.cancel(futures + [shared_future])
 
-    def peak_memory_bytes(self) -> dict[str, int]:
-        return self.client.run(_peak_rss_bytes)
+    def usage(self) -> dict[str, WorkerUsage]:
+        return self.client.run(_process_usage)
 
 
 def default_workers() -> int:
@@ -110,10 +118,22 @@ def executor(workers: int | None = None, scheduler: str = "local") -> Iterator[E
             f"scheduler {scheduler!r} needs Dask, which is not installed: {DASK_EXTRA}; "
             "or use scheduler = 'synchronous'"
         ) from None
+    chatter = logging.getLogger("distributed")  # its INFO lines (workers joining, connections) are not ours to print
+    level = chatter.level
+    chatter.setLevel(logging.ERROR)
+    try:
+        with _dask_client(scheduler, workers, Client, LocalCluster) as pool:
+            yield pool
+    finally:
+        chatter.setLevel(level)
+
+
+@contextmanager
+def _dask_client(scheduler: str, workers: int | None, Client: Any, LocalCluster: Any) -> Iterator[Executor]:
     if scheduler == "local":
         count = workers or default_workers()
         cluster = LocalCluster(
-            n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None,
+            n_workers=count, threads_per_worker=1, processes=True, dashboard_address=":0",  # any free port, never a clash
             silence_logs=logging.ERROR,
         )
         client = Client(cluster)

@@ -121,6 +121,13 @@ class UniverseProvenance(Provenance):
     folds: list[UniverseFoldRecord]
     overall_per_asset: dict[str, ScoresAgainstBaselines | None]
 
+    def assets_beating(self, baseline: str) -> list[str]:
+        """The assets whose forecasts (all folds) have a lower log loss than `baseline`'s."""
+        return [
+            asset for asset, s in self.overall_per_asset.items()
+            if s is not None and s.model.log_loss < getattr(s, baseline).log_loss
+        ]
+
 
 def provenance_path(predictions: Path) -> Path:
     """Where the sidecar of a predictions CSV goes: beside it, suffix .json (x.csv.gz -> x.json)."""

@@ -194,7 +194,8 @@ def run_training(config: TrainConfig, output: Path | None = None, on_epoch: Epoc
     sha256 = hashlib.sha256(config.data.prices.read_bytes()).hexdigest()
     predictions = predictions_frame(table.index, result)
     csv_path = output.resolve() if output is not None else settings.output
-    predictions_sha256 = hashlib.sha256(predictions_bytes(predictions, csv_path)).hexdigest()
+    content = predictions_bytes(predictions, csv_path)  # formatted (and compressed) once
+    predictions_sha256 = hashlib.sha256(content).hexdigest()
     run = TrainingRun(
         predictions=predictions,
         provenance=provenance_document(
@@ -203,7 +204,7 @@ def run_training(config: TrainConfig, output: Path | None = None, on_epoch: Epoc
         csv_path=csv_path,
         provenance_path=provenance_path(csv_path),
     )
-    write_training_output(run)
+    write_training_output(run, content)
     return run
 
 
@@ -219,11 +220,12 @@ def predictions_bytes(predictions: pd.DataFrame, path: Path) -> bytes:
     return gzip.compress(content, compresslevel=9, mtime=0) if path.suffix == ".gz" else content
 
 
-def write_training_output(run: TrainingRun) -> None:
-    """Write the CSV and the sidecar, each to a temporary name first, then renamed into place."""
+def write_training_output(run: TrainingRun, predictions: bytes) -> None:
+    """Write the predictions file (`predictions_bytes` of the run's frame) and the sidecar, each
+    to a temporary name first, then renamed into place."""
     run.csv_path.parent.mkdir(parents=True, exist_ok=True)
     contents = {
-        run.csv_path: predictions_bytes(run.predictions, run.csv_path),
+        run.csv_path: predictions,
         run.provenance_path: (run.provenance.model_dump_json(indent=1) + "\n").encode(),
     }
     for path, content in contents.items():

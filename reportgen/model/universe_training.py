@@ -202,12 +202,13 @@ def run_universe_training(config: TrainConfig, output: Path | None = None, map_f
     joined = _joined(fits)
     predictions = universe_predictions_frame(prices.index, list(prices.columns), joined)
     csv_path = output.resolve() if output is not None else settings.output
-    predictions_sha256 = hashlib.sha256(predictions_bytes(predictions, csv_path)).hexdigest()
+    content = predictions_bytes(predictions, csv_path)  # formatted (and compressed) once
+    predictions_sha256 = hashlib.sha256(content).hexdigest()
     run = TrainingRun(
         predictions=predictions,
         provenance=universe_provenance(config, prices, feature_names, data, fits, joined, predictions_sha256),
         csv_path=csv_path,
         provenance_path=provenance_path(csv_path),
     )
-    write_training_output(run)
+    write_training_output(run, content)
     return run

@@ -526,3 +526,73 @@ def interval_chart(intervals: pd.DataFrame, title: str) -> alt.LayerChart:
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#444", strokeDash=[4, 4]).encode(x="x:Q")
     rows = len(order) * intervals["figure"].nunique()
     return alt.layer(rules, points, zero).properties(width="container", height=18 * rows)
+
+
+# ---------------------------------------------------------------- portfolios across a universe
+
+def stacked_weights_chart(weights: pd.DataFrame) -> alt.Chart:
+    """Weights over time as stacked areas, one per asset (the largest holdings and "other"):
+    columns date, series, weight. Long series are shown weekly, as every time chart."""
+    data = thinned(weights, "series")
+    order = list(dict.fromkeys(data["series"]))
+    return (
+        alt.Chart(data)
+        .mark_area()
+        .encode(
+            x=alt.X("date:T", title=None),
+            y=alt.Y("weight:Q", title="weight at the close", stack="zero", axis=alt.Axis(format=".0%")),
+            color=alt.Color("series:N", title=None, sort=order, scale=alt.Scale(scheme="tableau20")),
+            order=alt.Order("series_order:Q"),
+            tooltip=[
+                alt.Tooltip("date:T", format="%Y-%m-%d"),
+                alt.Tooltip("series:N", title="asset"),
+                alt.Tooltip("weight:Q", format=".2%"),
+            ],
+        )
+        .transform_calculate(series_order=f"indexof({json.dumps(order)}, datum.series)")
+        .add_params(_zoom())
+        .properties(width="container")
+    )
+
+
+def series_chart(frame: pd.DataFrame, title: str, value_format: str, reference: float | None = None) -> alt.Chart:
+    """Lines over time (columns date, series, value), with an optional dashed rule at `reference`."""
+    lines = _time_lines(frame, "value", title, value_format).properties(height=200)
+    if reference is None:
+        return lines
+    rule = alt.Chart(pd.DataFrame({"y": [reference]})).mark_rule(color="#444", strokeDash=[4, 4]).encode(y="y:Q")
+    return alt.layer(lines, rule).properties(width="container", height=200)
+
+
+def contribution_chart(contributions: pd.DataFrame) -> alt.Chart:
+    """Each asset's contribution to the total return as horizontal bars: columns asset, contribution."""
+    return (
+        alt.Chart(contributions)
+        .mark_bar()
+        .encode(
+            y=alt.Y("asset:N", title=None, sort="-x"),
+            x=alt.X("contribution:Q", title="contribution to the total return", axis=alt.Axis(format=".0%")),
+            color=alt.condition(alt.datum.contribution >= 0, alt.value(_PALETTE[0]), alt.value(_PALETTE[3])),
+            tooltip=[alt.Tooltip("asset:N"), alt.Tooltip("contribution:Q", format=".2%")],
+        )
+        .properties(width="container", height=alt.Step(16))
+    )
+
+
+def asset_lag_heatmap(cells: pd.DataFrame, uniform_weight: float) -> alt.Chart:
+    """Mean attention weight per asset and lag: columns asset, lag, weight; the colour scale is
+    centred on the uniform weight 1/T (above: the model looks there more than uniformly)."""
+    return (
+        alt.Chart(cells)
+        .mark_rect()
+        .encode(
+            x=alt.X("lag:O", title="days back (0 = latest)"),
+            y=alt.Y("asset:N", title=None),
+            color=alt.Color(
+                "weight:Q", title="mean weight", scale=alt.Scale(scheme="redblue", reverse=True, domainMid=uniform_weight),
+                legend=alt.Legend(format=".3~f", gradientLength=200),
+            ),
+            tooltip=[alt.Tooltip("asset:N"), alt.Tooltip("lag:O", title="days back"), alt.Tooltip("weight:Q", format=".4f")],
+        )
+        .properties(width="container", height=alt.Step(14))
+    )

@@ -12,7 +12,7 @@ import math
 
 import pandas as pd
 
-from reportgen.results import ModelResult, Report, StrategyResult
+from reportgen.results import ModelResult, PortfolioResult, Report, StrategyResult, UniverseModelResult
 
 STRATEGY_FILES = {
     "daily_returns": "daily-returns.csv",
@@ -43,11 +43,29 @@ def model_download_paths(model_id: str) -> dict[str, str]:
     return {"aligned_inputs": f"downloads/models/{model_id}/aligned-inputs.csv"}
 
 
+PORTFOLIO_FILES = {
+    "daily_returns": "daily-returns.csv",
+    "weights": "weights.csv",
+    "trades": "trades.csv",
+    "contributions": "contributions.csv",
+    "metrics": "metrics.csv",
+}
+
+
+def portfolio_download_paths(portfolio_id: str) -> dict[str, str]:
+    """Site-relative paths of one portfolio's downloads and tearsheet, by kind."""
+    paths = {kind: f"downloads/portfolios/{portfolio_id}/{name}" for kind, name in PORTFOLIO_FILES.items()}
+    paths["tearsheet"] = tearsheet_path(portfolio_id)  # portfolio ids never equal strategy ids (config)
+    return paths
+
+
 def download_paths(report: Report, quantstats_strategies: set[str] = frozenset()) -> dict[str, dict[str, dict[str, str]]]:
-    """Every download of the report: {"strategies": {id: {kind: path}}, "models": {id: {kind: path}}}."""
+    """Every download of the report: {"strategies": {id: {kind: path}}, "models": {id: {kind: path}},
+    "portfolios": {id: {kind: path}}}."""
     return {
         "strategies": {s.id: strategy_download_paths(s.id, s.id in quantstats_strategies) for _, s in report.strategies},
         "models": {m.id: model_download_paths(m.id) for m in report.models},
+        "portfolios": {p.id: portfolio_download_paths(p.id) for _, p in report.portfolios},
     }
 
 
@@ -86,18 +104,18 @@ def _is_figure(value) -> bool:
     return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
 
 
-def metrics_frame(figures: dict, benchmark: dict) -> pd.DataFrame:
-    """metric, strategy, benchmark: the numeric entries of a strategy in metrics.json, as they are there."""
+def metrics_frame(figures: dict, benchmark: dict, entity: str = "strategy") -> pd.DataFrame:
+    """metric, <entity>, benchmark: the numeric entries of a strategy (or portfolio) in metrics.json, as they are there."""
     rows = [
         {
             "metric": name,
-            "strategy": math.nan if value is None else value,
+            entity: math.nan if value is None else value,
             "benchmark": math.nan if benchmark.get(name) is None else benchmark[name],
         }
         for name, value in figures.items()
         if _is_figure(value)
     ]
-    return pd.DataFrame(rows, columns=["metric", "strategy", "benchmark"], dtype=object)  # counts stay integers
+    return pd.DataFrame(rows, columns=["metric", entity, "benchmark"], dtype=object)  # counts stay integers
 
 
 def aligned_inputs_frame(model: ModelResult) -> pd.DataFrame:
@@ -124,10 +142,45 @@ def strategy_downloads(report: Report, document: dict) -> dict[str, dict[str, by
     return files
 
 
+def portfolio_frames(model: UniverseModelResult, portfolio: PortfolioResult, document: dict) -> dict[str, pd.DataFrame]:
+    """A portfolio's downloads by kind: daily returns (date, return, value, exposure,
+    benchmark_return); weights (date, asset, weight at the close after the day's orders, held
+    assets only); orders (date, asset, side, size in units, price, value, fees); contributions
+    (asset, profit / initial cash, fees included); figures as in metrics.json."""
+    p = portfolio
+    held = p.weights.rename_axis(index="date", columns="asset").stack().rename("weight").reset_index()
+    return {
+        "daily_returns": pd.DataFrame(
+            {
+                "date": p.returns.index,
+                "return": p.returns.to_numpy(),
+                "value": p.value.to_numpy(),
+                "exposure": p.exposure.to_numpy(),
+                "benchmark_return": model.benchmark_returns.reindex(p.returns.index).to_numpy(),
+            }
+        ),
+        "weights": held[held["weight"].abs() > 1e-12].reset_index(drop=True),
+        "trades": p.trades,
+        "contributions": p.contributions.rename_axis("asset").reset_index(),
+        "metrics": metrics_frame(document["portfolios"][p.id], document["models"][model.id]["benchmark"], "portfolio"),
+    }
+
+
+def portfolio_downloads(report: Report, document: dict) -> dict[str, dict[str, bytes]]:
+    """Each portfolio's CSVs by file name ({id: {"weights.csv": b"...", ...}})."""
+    return {
+        p.id: {PORTFOLIO_FILES[kind]: csv_bytes(frame) for kind, frame in portfolio_frames(m, p, document).items()}
+        for m, p in report.portfolios
+    }
+
+
 def download_files(report: Report, document: dict) -> dict[str, bytes]:
     """Every CSV of the report by its site-relative path."""
     paths = download_paths(report)
     files = {}
+    for pid, by_name in portfolio_downloads(report, document).items():
+        for kind, name in PORTFOLIO_FILES.items():
+            files[paths["portfolios"][pid][kind]] = by_name[name]
     for sid, by_name in strategy_downloads(report, document).items():
         for kind, name in STRATEGY_FILES.items():
             files[paths["strategies"][sid][kind]] = by_name[name]

@@ -82,7 +82,7 @@ def tearsheet_files(
     sheet = pages.TearsheetInput(
         scripts=vega_bundle() + "\n" + (assets / "reportgen-charts.js").read_text(encoding="utf-8"),
         static_svg=lambda chart_id: chart_svg(specs[chart_id]),
-        attachments=downloads.strategy_downloads(report, document),
+        attachments=downloads.strategy_downloads(report, document) | downloads.portfolio_downloads(report, document),
         provenance=provenance_line(report),
         quantstats_files={sid: Path(downloads.quantstats_tearsheet_path(sid)).name for sid in quantstats_pages},
     )

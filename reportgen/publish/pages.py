@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 from reportgen.analysis import thresholds
 from reportgen.inputs.errors import ConfigError
 from reportgen.publish import facts
+from reportgen.publish.universe_fields import factor_rows, weighting_sentence
 from reportgen.results import Report
 
 # Python-Markdown's backslash escapes (with `|` from the tables extension). `<`, `>` and `&`
@@ -168,7 +169,7 @@ def rendered_pages(
     the pages link the CSVs and tearsheets.
     """
     env = _environment(templates, specs)
-    env.globals["downloads"] = downloads or {"strategies": {}, "models": {}}
+    env.globals["downloads"] = downloads or {"strategies": {}, "models": {}, "portfolios": {}}
 
     def render(template: str, **context) -> str:
         try:
@@ -176,6 +177,8 @@ def rendered_pages(
         except jinja2.TemplateError as exc:
             raise ConfigError(f"{_template_location(exc, templates / template)}: template error: {exc.message}") from None
 
+    if not report.models:  # universe models only
+        return [Page("index.md", "Overview", render("universe_index.md.j2")), *_universe_pages(report, render)]
     pages = [Page("index.md", "Overview", render("index.md.j2"))]
     for model, strategy in report.strategies:
         pages.append(
@@ -188,9 +191,30 @@ def rendered_pages(
     for model in report.models:
         if model.provenance is not None:
             pages.append(Page(f"models/{model.id}.md", model.config.name, render("model.md.j2", model=model)))
+    pages += _universe_pages(report, render)
     pages.append(Page("attention.md", "Attention", render("attention.md.j2")))
     pages.append(Page("sensitivity.md", "Sensitivity", render("sensitivity.md.j2")))
     pages.append(Page("methodology.md", "Methodology", render("methodology.md.j2")))
+    return pages
+
+
+def _universe_pages(report: Report, render: Callable[..., str]) -> list[Page]:
+    """Per universe model an overview of its portfolios and its cross-sectional attention page;
+    one page per portfolio."""
+    pages = []
+    for model in report.universe_models:
+        pages.append(Page(f"universe/{model.id}.md", model.config.name, render("universe.md.j2", model=model, weighting=weighting_sentence)))
+        pages.append(
+            Page(f"universe/{model.id}-attention.md", f"{model.config.name}: attention across assets",
+                 render("universe_attention.md.j2", model=model, factors=factor_rows(model)))
+        )
+        if model.provenance is not None:
+            pages.append(Page(f"models/{model.id}.md", f"{model.config.name}: training", render("model.md.j2", model=model)))
+    for model, portfolio in report.portfolios:
+        pages.append(
+            Page(f"portfolios/{portfolio.id}.md", portfolio.config.name,
+                 render("portfolio.md.j2", model=model, portfolio=portfolio, weighting=weighting_sentence))
+        )
     return pages
 
 
@@ -200,7 +224,7 @@ class TearsheetInput:
 
     scripts: str  # the vega bundle and the chart drawing script, inlined once per file
     static_svg: Callable[[str], str]  # chart id -> the chart as a static SVG document
-    attachments: dict[str, dict[str, bytes]]  # strategy id -> {file name: CSV}, inlined as data: links
+    attachments: dict[str, dict[str, bytes]]  # strategy or portfolio id -> {file name: CSV}, inlined as data: links
     provenance: str  # one line: version, build date, hashes
     quantstats_files: dict[str, str]  # strategy id -> file name of its quantstats tearsheet, if made
 
@@ -208,9 +232,10 @@ class TearsheetInput:
 def rendered_tearsheets(
     report: Report, specs: dict[str, dict], templates: Path, sheet: TearsheetInput
 ) -> dict[str, Callable[[], str]]:
-    """Each strategy's self-contained HTML tearsheet (tearsheet.html.j2), by strategy id, rendered
-    when called: a tearsheet holds the vega bundle, every chart and every CSV, so a build of
-    many strategies renders and writes them one at a time rather than holding them all.
+    """Each strategy's and portfolio's self-contained HTML tearsheet (tearsheet.html.j2,
+    portfolio_tearsheet.html.j2), by id, rendered when called: a tearsheet holds the vega bundle,
+    every chart and every CSV, so a build of many renders and writes them one at a time rather
+    than holding them all.
 
     Everything is inside the file: scripts, chart specs, static SVGs and the CSV downloads, so
     it reads the same from a mail attachment, from disk (file://) or from the site.
@@ -224,8 +249,23 @@ def rendered_tearsheets(
         return Markup(_figure(chart_id, specs[chart_id], caption, sheet.static_svg(chart_id)))
 
     env.globals["figure"] = figure
-    template = env.get_template("tearsheet.html.j2")
     scripts = inline_script(sheet.scripts)
+
+    def rendered_portfolio(model, portfolio) -> str:
+        return env.get_template("portfolio_tearsheet.html.j2").render(
+            report=report,
+            model=model,
+            portfolio=portfolio,
+            rules=weighting_sentence(portfolio),
+            scripts=scripts,
+            attachments=sheet.attachments.get(portfolio.id, {}),
+            provenance=sheet.provenance,
+        )
+
+    sheets = {portfolio.id: functools.partial(rendered_portfolio, model, portfolio) for model, portfolio in report.portfolios}
+    if not report.strategies:
+        return sheets
+    template = env.get_template("tearsheet.html.j2")
 
     def rendered(model, strategy) -> str:
         return template.render(
@@ -238,4 +278,4 @@ def rendered_tearsheets(
             quantstats_file=sheet.quantstats_files.get(strategy.id),
         )
 
-    return {strategy.id: functools.partial(rendered, model, strategy) for model, strategy in report.strategies}
+    return sheets | {strategy.id: functools.partial(rendered, model, strategy) for model, strategy in report.strategies}

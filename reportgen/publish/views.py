@@ -12,7 +12,7 @@ from reportgen.publish import charts
 from reportgen.analysis.attention import lag_profile
 from reportgen.analysis.metrics import drawdown
 from reportgen.model.provenance import Provenance
-from reportgen.results import ModelResult, Report, StrategyResult
+from reportgen.results import ModelResult, Report, StrategyResult, UniverseModelResult
 
 BENCHMARK = "Buy & hold"
 # Above this many date x lag cells the attention heatmap shows weekly (then monthly) means.
@@ -89,7 +89,7 @@ def loss_curves(training: Provenance, split: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["fold", "fitted", "epoch", "loss", "best"])
 
 
-def _model_charts(model: ModelResult) -> dict:
+def _model_charts(model: ModelResult | UniverseModelResult) -> dict:
     """The model page's charts; a chart with nothing to draw (no fold with a known outcome) is left out."""
     training, mid = model.provenance, model.id
     specs = {
@@ -229,6 +229,9 @@ def chart_specs(report: Report) -> dict[str, dict]:
         if model.robustness is not None:  # market episodes shaded on every time-series chart
             for chart_id in set(built) - before:
                 built[chart_id] = charts.with_episodes(built[chart_id], model.robustness.episodes)
+    for model in report.universe_models:
+        if model.provenance is not None:
+            built.update(_model_charts(model))
     return {chart_id: charts.chart_spec(chart) for chart_id, chart in built.items()}
 
 

@@ -1,0 +1,150 @@
+"""Backtests of portfolios across a universe, with vectorbt (beside analysis/backtest.py).
+
+All portfolios of a model run as one `Portfolio.from_orders` simulation: one column per
+(portfolio, asset), grouped by portfolio with cash shared inside each group, orders as target
+percents of the group's value (NaN: no order, so weights drift with prices), sells before buys
+(`call_seq="auto"`), fees a fraction of traded value. Orders fill at the close of their row.
+Results leave this module as plain pandas objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from reportgen.analysis.backtest import _vbt
+
+GROUP, ASSET = "portfolio", "asset"
+
+
+@dataclass(frozen=True)
+class PortfolioSimulation:
+    """Daily outcome of a set of portfolios (one group of asset columns each)."""
+
+    value: pd.DataFrame  # dates x portfolios, cash units
+    returns: pd.DataFrame  # dates x portfolios, simple daily returns (first day against init_cash)
+    weights: pd.DataFrame  # dates x (portfolio, asset): asset value / portfolio value at the close, after orders
+    traded_value: pd.DataFrame  # dates x portfolios: value bought + sold at the close, cash units
+    contributions: pd.DataFrame  # portfolios x assets: profit of each asset (fees included) / init_cash
+    total_fees: pd.Series  # per portfolio, cash units
+    trades: pd.DataFrame  # one row an order: portfolio, date, asset, side, size, price, value, fees
+
+
+def _stacked(close: pd.DataFrame, targets: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    names = list(targets)
+    columns = pd.MultiIndex.from_product([names, close.columns], names=[GROUP, ASSET])
+    prices = np.tile(close.to_numpy(dtype=float), (1, len(names)))
+    sizes = np.hstack([targets[n].reindex(index=close.index, columns=close.columns).to_numpy(dtype=float) for n in names])
+    return pd.DataFrame(prices, close.index, columns), pd.DataFrame(sizes, close.index, columns)
+
+
+def _portfolio(close: pd.DataFrame, targets: dict[str, pd.DataFrame], init_cash: float, fees: float | dict[str, float]):
+    prices, sizes = _stacked(close, targets)
+    if isinstance(fees, dict):
+        fees = np.repeat([fees[n] for n in targets], close.shape[1])[None, :]
+    return _vbt().Portfolio.from_orders(
+        prices, sizes, size_type="targetpercent", group_by=GROUP, cash_sharing=True,
+        call_seq="auto", init_cash=init_cash, fees=fees, freq="1D",
+    )
+
+
+def simulate_portfolios(
+    close: pd.DataFrame, targets: dict[str, pd.DataFrame], init_cash: float, fees: float
+) -> PortfolioSimulation:
+    """Every portfolio of `targets` (name -> dates x assets target percents, NaN = no order) on
+    the (dates x assets) `close` prices, as one simulation."""
+    portfolio = _portfolio(close, targets, init_cash, fees)
+    value = _per_group(portfolio.value(), targets)
+    asset_value = portfolio.asset_value(group_by=False)
+    group_value = value.reindex(columns=asset_value.columns.get_level_values(GROUP))
+    weights = pd.DataFrame(asset_value.to_numpy() / group_value.to_numpy(), close.index, asset_value.columns)
+    profit = asset_value.iloc[-1] + portfolio.cash_flow(group_by=False).sum()
+    records = portfolio.orders.records
+    names, assets = list(targets), close.columns
+    trade_value = records["size"] * records["price"]
+    group_of = records["col"] // len(assets)
+    traded = np.zeros((len(close), len(names)))
+    np.add.at(traded, (records["idx"], group_of), trade_value)
+    trades = pd.DataFrame(
+        {
+            "portfolio": np.asarray(names, dtype=object)[group_of],
+            "date": close.index[records["idx"]],
+            "asset": np.asarray(assets, dtype=object)[records["col"] % len(assets)],
+            "side": np.where(records["side"] == 0, "buy", "sell"),
+            "size": records["size"],
+            "price": records["price"],
+            "value": trade_value,
+            "fees": records["fees"],
+        }
+    )
+    return PortfolioSimulation(
+        value=value,
+        returns=_per_group(portfolio.returns(), targets),
+        weights=weights,
+        traded_value=pd.DataFrame(traded, close.index, pd.Index(names, name=GROUP)),
+        contributions=(profit / init_cash).unstack(ASSET).reindex(index=names, columns=assets),
+        total_fees=pd.Series(np.bincount(group_of, weights=records["fees"], minlength=len(names)), index=names),
+        trades=trades,
+    )
+
+
+def portfolio_returns(
+    close: pd.DataFrame,
+    targets: Iterable[tuple[str, pd.DataFrame]],
+    init_cash: float,
+    fees: float | dict[str, float],
+    block_bytes: int = 64 * 2**20,
+) -> pd.DataFrame:
+    """Only the daily returns of `simulate_portfolios` (same rules, same numbers), for many
+    portfolios at once: cost and lag variants, the control, placebos.
+
+    Portfolios are simulated in blocks whose target weights take about `block_bytes` (`targets`
+    may be a generator: a block's targets are made only when it runs), so memory is bounded by a
+    block whatever the number of portfolios. Each block runs in one compiled loop
+    (`_target_percent_values`) that follows vectorbt's `from_orders` order by order (target
+    percent of the group's value at the close, sells before buys, fees, partial buys when cash
+    runs short); tests/test_portfolios.py checks that both give the same returns.
+    """
+    per_block = max(1, block_bytes // max(1, close.size * 8))
+    names, frames, block = [], [], []
+
+    def run() -> None:
+        stacked = np.stack([t.reindex(index=close.index, columns=close.columns).to_numpy(dtype=float) for _, t in block])
+        rates = np.array([fees[n] if isinstance(fees, dict) else fees for n, _ in block], dtype=float)
+        frames.append(block_returns(close, stacked, init_cash, rates))
+        names.extend(n for n, _ in block)
+        block.clear()
+
+    for name, target in targets:
+        block.append((name, target))
+        if len(block) == per_block:
+            run()
+    if block:
+        run()
+    return pd.DataFrame(np.hstack(frames), index=close.index, columns=pd.Index(names, name=GROUP))
+
+
+def block_returns(close: pd.DataFrame, targets: np.ndarray, init_cash: float, fees: np.ndarray) -> np.ndarray:
+    """Daily returns (dates x portfolios) of a block of portfolios given as one array of target
+    percents (portfolios x dates x assets, NaN = no order) with one fee rate each."""
+    prices = np.ascontiguousarray(close.to_numpy(dtype=float))
+    values = _kernel()(prices, np.ascontiguousarray(targets, dtype=float), float(init_cash), np.asarray(fees, dtype=float))
+    previous = np.vstack([np.full((1, values.shape[1]), float(init_cash)), values[:-1]])
+    return values / previous - 1.0
+
+
+def _kernel():
+    """The compiled simulation loop (numba; imported only when a simulation runs)."""
+    from reportgen.analysis.portfolio_kernel import values_of
+
+    return values_of
+
+
+def _per_group(result: pd.Series | pd.DataFrame, targets: dict) -> pd.DataFrame:
+    """vectorbt returns a Series for a single group: always a (dates x portfolios) frame."""
+    frame = result.to_frame() if isinstance(result, pd.Series) else result
+    frame.columns = pd.Index(list(targets), name=GROUP)
+    return frame

@@ -1,0 +1,166 @@
+"""Portfolio weights across a universe of assets: pure functions of (dates x assets) frames.
+
+On a rebalance day t, from data known at the close of t, over the eligible assets:
+
+    w_i = gross * s_i / sum_j s_j,   then w_i = min(w_i, max_weight)
+
+with s = 1 ("equal"), the prediction ("prediction"), the attention score ("attention") or
+1 / trailing volatility of daily returns ("inverse_volatility"). What the cap removes stays in
+cash. Orders fill at the close of t; between rebalance days no order is sent, so weights drift
+with prices. Frames have one column per asset, sorted by name (ties of top_k go to the name
+that sorts first). Plain numpy and pandas.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from reportgen.inputs.config import PortfolioConfig
+
+WEIGHTINGS_BY_SCORE = ("attention",)  # weightings whose score is not the prediction: tested by placebo
+
+
+def wide(long: pd.Series, assets: pd.Index, dates: pd.DatetimeIndex) -> pd.DataFrame:
+    """A (date, asset)-indexed series as a (dates x assets) frame; NaN where no row."""
+    return long.unstack("asset").reindex(index=dates, columns=assets)
+
+
+def eligible_assets(prediction: pd.DataFrame, threshold: float, tradable: pd.DataFrame) -> pd.DataFrame:
+    """Bool frame: the asset has a price and its prediction is > threshold (no prediction: False)."""
+    return (prediction > threshold) & tradable
+
+
+def top_k_assets(eligible: pd.DataFrame, prediction: pd.DataFrame, k: int | None) -> pd.DataFrame:
+    """The eligible assets that rank among the k highest predictions of their day (ties: the
+    asset name that sorts first); all eligible assets when k is None."""
+    if k is None:
+        return eligible
+    keys = np.where(eligible.to_numpy(), -prediction.to_numpy(dtype=float), np.inf)
+    order = np.argsort(keys, axis=1, kind="stable")  # columns are in name order: ties by name
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.arange(order.shape[1])[None, :].repeat(order.shape[0], axis=0), axis=1)
+    return eligible & (ranks < k)
+
+
+def trailing_volatility(prices: pd.DataFrame, window_days: int) -> pd.DataFrame:
+    """Std (ddof 1) of the last `window_days` daily returns up to and including each date; NaN
+    until a full window is known."""
+    return prices.pct_change(fill_method=None).rolling(window_days, min_periods=window_days).std()
+
+
+def weighting_scores(
+    weighting: str,
+    prediction: pd.DataFrame,
+    attention: pd.DataFrame,
+    volatility: pd.DataFrame,
+) -> pd.DataFrame:
+    """The score s of every asset and day for a weighting scheme; NaN where it is undefined
+    (no trailing volatility yet, or a volatility of 0)."""
+    if weighting == "equal":
+        return pd.DataFrame(1.0, index=prediction.index, columns=prediction.columns)
+    if weighting == "prediction":
+        return prediction
+    if weighting == "attention":
+        return attention
+    if weighting == "inverse_volatility":
+        return 1.0 / volatility.where(volatility > 0)
+    raise ValueError(f"unknown weighting {weighting!r}")
+
+
+def target_weights(held: pd.DataFrame, score: pd.DataFrame, gross: float, max_weight: float | None) -> pd.DataFrame:
+    """w_i = gross * s_i / sum_j s_j over the held assets, then capped at `max_weight`.
+
+    An asset whose score is undefined (NaN) is not held; a day whose held scores sum to 0 (or
+    with nothing held) is all cash."""
+    weights = weights_of_scores(held.to_numpy(), score.to_numpy(dtype=float), gross, max_weight)
+    return pd.DataFrame(weights, index=score.index, columns=score.columns)
+
+
+def weights_of_scores(held: np.ndarray, score: np.ndarray, gross: float, max_weight: float | None) -> np.ndarray:
+    """`target_weights` on arrays whose last axis is the assets (any leading axes: dates, runs)."""
+    s = np.where(held & ~np.isnan(score), score, 0.0)
+    total = s.sum(axis=-1, keepdims=True)
+    weights = np.divide(gross * s, total, out=np.zeros_like(s), where=total > 0)
+    return np.minimum(weights, max_weight) if max_weight is not None else weights
+
+
+def rebalance_days(dates: pd.DatetimeIndex, rebalance: str) -> pd.Series:
+    """True on the days orders are sent: every day ("daily"), the first trading day of each
+    ISO week ("weekly") or of each month ("monthly"). The first date is always one."""
+    if rebalance == "daily":
+        flags = np.ones(len(dates), dtype=bool)
+    else:
+        if rebalance == "weekly":
+            iso = dates.isocalendar()
+            period = iso["year"].to_numpy() * 100 + iso["week"].to_numpy()
+        elif rebalance == "monthly":
+            period = dates.year * 100 + dates.month
+        else:
+            raise ValueError(f"unknown rebalance {rebalance!r}")
+        period = np.asarray(period)
+        flags = np.r_[True, period[1:] != period[:-1]]
+    return pd.Series(flags, index=dates, name="rebalance")
+
+
+def portfolio_weights(
+    portfolio: PortfolioConfig,
+    prediction: pd.DataFrame,
+    attention: pd.DataFrame,
+    prices: pd.DataFrame,
+    tradable: pd.DataFrame,
+) -> pd.DataFrame:
+    """The target weights of a portfolio on every date (also on days it does not rebalance)."""
+    held = top_k_assets(eligible_assets(prediction, portfolio.threshold, tradable), prediction, portfolio.top_k)
+    volatility = trailing_volatility(prices, portfolio.vol_window_days) if portfolio.weighting == "inverse_volatility" else None
+    score = weighting_scores(portfolio.weighting, prediction, attention, volatility)
+    return target_weights(held, score, portfolio.gross, portfolio.max_weight)
+
+
+def orders(weights: pd.DataFrame, rebalance: pd.Series, lag_days: int = 0) -> pd.DataFrame:
+    """Target percents to send: the weights of each rebalance day, filled `lag_days` later; NaN
+    (no order) on every other day. Before the first lagged order the portfolio stays in cash."""
+    targets = weights.where(rebalance, axis=0)
+    if lag_days:
+        targets = targets.shift(lag_days)
+    return targets
+
+
+def exposure_matched_weights(weights: pd.DataFrame) -> pd.DataFrame:
+    """The control: the same held assets and the same gross exposure each day, equal weights."""
+    held = weights > 0
+    count = held.sum(axis=1)
+    per_asset = (weights.sum(axis=1) / count.where(count > 0)).fillna(0.0)
+    return held.mul(per_asset, axis=0).astype(float)
+
+
+def permuted_scores(score: np.ndarray, held: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """`score` (dates x assets) with its values on each day shuffled among that day's held assets
+    (the others keep theirs), one shuffle per leading index of `keys` (runs x dates x assets, or
+    dates x assets): uniform random numbers, `rng.random(...)`, that order the held assets."""
+    keys = np.where(held, keys, np.inf)
+    shuffled_from = np.argsort(keys, axis=-1, kind="stable")  # held assets first, in random order
+    held_in_order = np.broadcast_to(np.argsort(~held, axis=-1, kind="stable"), keys.shape)  # held first, column order
+    permuted = np.broadcast_to(score, keys.shape).copy()
+    np.put_along_axis(permuted, held_in_order, np.take_along_axis(np.broadcast_to(score, keys.shape), shuffled_from, axis=-1), axis=-1)
+    return np.where(held, permuted, score)
+
+
+def herfindahl(weights: pd.DataFrame) -> pd.Series:
+    """Concentration of each day's holdings: sum of squared weights as shares of the invested
+    part (1 / n for n equal holdings, 1 for one); NaN on days with nothing held."""
+    invested = weights.sum(axis=1)
+    shares = weights.div(invested.where(invested > 0), axis=0)
+    return (shares**2).sum(axis=1, min_count=1).where(invested > 0).rename("herfindahl")
+
+
+def holdings_count(weights: pd.DataFrame) -> pd.Series:
+    return (weights > 0).sum(axis=1).rename("holdings")
+
+
+def annualised_turnover(traded_value: pd.Series, value: pd.Series, periods_per_year: int) -> float:
+    """One-way turnover a year: half the value bought and sold each day as a share of the
+    portfolio's value at that close, averaged over days and times `periods_per_year` (1.0 =
+    the whole portfolio replaced once a year; the first purchase from cash counts as 0.5)."""
+    daily = (traded_value / value).fillna(0.0) / 2.0
+    return float(daily.mean() * periods_per_year) if len(daily) else float("nan")

@@ -1,0 +1,317 @@
+"""Universe models and their portfolios: wires the stages as pipeline.py does for one asset.
+
+    read_universe_predictions -> wide prediction / attention (dates x assets)
+      -> target weights per portfolio -> one vectorbt simulation of all portfolios of the model
+      -> figures, cost and lag variants, bootstrap intervals and PSR, episodes
+      -> attention test (exposure-matched control, within-day permutations, in blocks)
+      -> cross-sectional informativeness of the prediction and every attention score
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from reportgen import robustness
+from reportgen.analysis import attention, attention_tests, bootstrap, informativeness, metrics, portfolios, statistics
+from reportgen.analysis.portfolio_backtest import block_returns, portfolio_returns, simulate_portfolios
+from reportgen.inputs import episodes, loaders, universe
+from reportgen.inputs.config import Config, ModelConfig, PortfolioConfig
+from reportgen.inputs.errors import DataError
+from reportgen.model import provenance
+from reportgen.results import CrossSection, PortfolioResult, UniverseModelResult
+
+EQUAL_WEIGHT_BENCHMARK = "Equal-weight buy & hold"
+
+
+def _attention_long(config: ModelConfig, read: universe.UniversePredictions) -> tuple[pd.DataFrame, int | None]:
+    """Every attention score per (date, asset): the one used first, then the others derived
+    from the vector; and T, the vector's length, when given."""
+    column = config.attention_column
+    derived = None if read.weights is None else attention.attention_scores(read.weights)
+    if column in read.output.columns:
+        used = read.output[[column]]
+    elif derived is not None and column in derived.columns:
+        used = derived[[column]]
+    else:
+        hint = (
+            "; scores derived from the attention vector: " + ", ".join(attention.SCORES)
+            if derived is not None else "; scores such as attention_max need the attention vector as columns att_0 .. att_{T-1}"
+        )
+        raise DataError(f"{config.predictions}: no attention column {column!r}{hint}")
+    scores = used if derived is None else used.join(derived.drop(columns=column, errors="ignore"))
+    return scores, None if read.weights is None else read.weights.shape[1]
+
+
+def _aligned_close(prices: pd.DataFrame, dates: pd.DatetimeIndex, path, min_rows: int) -> pd.DataFrame:
+    overlap = int(dates.isin(prices.index).sum())
+    if overlap < min_rows:
+        raise DataError(
+            f"{path}: only {overlap} prediction dates have prices; at least {min_rows} needed ([backtest] min_rows)"
+        )
+    return prices.reindex(prices.index.union(dates)).ffill().reindex(dates)
+
+
+def _benchmark(universe_config, close: pd.DataFrame, notes) -> tuple[str, pd.Series]:
+    """[universe] benchmark on the model's dates, else an equal-weight buy & hold of the assets
+    priced on the first date (fee-free; 0 on the first day)."""
+    if universe_config.benchmark is not None:
+        series = loaders.read_prices(
+            universe_config.benchmark, universe_config.date_column, universe_config.benchmark_column,
+            universe_config.exchange_timezone, notes,
+        )
+        aligned = loaders.aligned_prices(series, close.index, universe_config.benchmark, 1, notes)
+        return universe_config.benchmark_column, aligned.pct_change().fillna(0.0).rename("benchmark")
+    listed = close.columns[close.iloc[0].notna()]
+    growth = (close[listed] / close[listed].iloc[0]).mean(axis=1)
+    return EQUAL_WEIGHT_BENCHMARK, growth.pct_change().fillna(0.0).rename("benchmark")
+
+
+def _targets(portfolio: PortfolioConfig, weights: pd.DataFrame, lag_days: int = 0) -> pd.DataFrame:
+    return portfolios.orders(weights, portfolios.rebalance_days(weights.index, portfolio.rebalance), lag_days)
+
+
+def _cost_table(config: Config, close, targets: dict[str, pd.DataFrame], portfolio_list) -> dict[str, pd.DataFrame]:
+    """Each portfolio at every fee level, filled at the rebalance close and `execution_lag_days` later."""
+    sweep = config.sweep
+    variants, fees, rows = {}, {}, []
+    for p in portfolio_list:
+        for lag in (0, sweep.execution_lag_days):
+            for bps in sweep.fees_bps:
+                name = f"{p.id}|{lag}|{bps}"
+                rows.append({"source": p.id, "lag_days": lag, "fees_bps": float(bps), "name": name})
+                fees[name] = bps / 1e4
+    generated = ((r["name"], _targets(p, targets[p.id], r["lag_days"])) for p in portfolio_list for r in rows if r["source"] == p.id)
+    returns = portfolio_returns(close, generated, config.backtest.init_cash, fees)
+    table = pd.DataFrame(rows).set_index("name").join(robustness._figures(returns, config.backtest.periods_per_year))
+    return {pid: part.drop(columns="source").reset_index(drop=True) for pid, part in table.groupby("source", sort=False)}
+
+
+PLACEBO_BLOCK_BYTES = 64 * 2**20  # target weights of one block of placebo runs
+
+
+def _attention_test(config: Config, close, portfolio: PortfolioConfig, weights, held, scores, observed_returns, used) -> attention_tests.AttentionTest:
+    """Exposure-matched equal weights and `permutations` shuffles of attention across each day's
+    held assets. The shuffles run in blocks of about PLACEBO_BLOCK_BYTES of target weights: a
+    block is drawn, weighted and simulated before the next is made, so memory stays bounded."""
+    settings, ppy, fees = config.attention_tests, config.backtest.periods_per_year, config.backtest.fees
+    rng = np.random.default_rng(settings.seed)
+    on_days = portfolios.rebalance_days(weights.index, portfolio.rebalance).to_numpy()
+    score, held_values = scores.to_numpy(dtype=float)[on_days], held.to_numpy()[on_days]  # only these send orders
+    control = _targets(portfolio, portfolios.exposure_matched_weights(weights)).to_numpy()[None]
+    control_sharpe = float(statistics.sharpe_ratios(block_returns(close, control, config.backtest.init_cash, [fees]), ppy)[0])
+    per_block = max(1, PLACEBO_BLOCK_BYTES // max(1, weights.size * 8))
+    null = []
+    for start in range(0, settings.permutations, per_block):
+        runs = min(per_block, settings.permutations - start)
+        permuted = portfolios.permuted_scores(score, held_values, rng.random((runs, *score.shape)))
+        targets = np.full((runs, *weights.shape), np.nan)  # no order between rebalance days
+        targets[:, on_days, :] = portfolios.weights_of_scores(held_values, permuted, portfolio.gross, portfolio.max_weight)
+        null.append(statistics.sharpe_ratios(block_returns(close, targets, config.backtest.init_cash, np.full(runs, fees)), ppy))
+    null = np.concatenate(null)
+    observed = float(metrics.sharpe_ratios(observed_returns.to_frame(), ppy).iloc[0])
+    p_value = attention_tests.permutation_p_value(observed, null)
+    return attention_tests.AttentionTest(
+        observed_sharpe=observed,
+        exposure_matched_size=float(weights.sum(axis=1).mean()),
+        exposure_matched_sharpe=control_sharpe,
+        null_sharpes=null,
+        seed=settings.seed,
+        p_value=p_value,
+        verdict=attention_tests.portfolio_verdict(used.column, used.degenerate, observed, control_sharpe, null, p_value),
+    )
+
+
+def universe_model_result(
+    config: Config, model: ModelConfig, prices: pd.DataFrame, market_episodes: pd.DataFrame, notes: loaders.Notes
+) -> UniverseModelResult:
+    u = config.universe
+    read = universe.read_universe_predictions(
+        model.predictions, prices.columns, u.prices, model.attention_column, model.attention_prefix,
+        model.attention_order, u.exchange_timezone, notes,
+    )
+    scores_long, steps = _attention_long(model, read)
+    dates = read.output.index.get_level_values("date").unique()
+    assets = list(prices.columns[prices.columns.isin(read.output.index.get_level_values("asset"))])
+    close = _aligned_close(prices[assets], dates, model.predictions, config.backtest.min_rows)
+    tradable = close.notna()
+    sim_close = close.bfill()  # before an asset's first price it is never held; any price will do
+    prediction = portfolios.wide(read.output["prediction"], close.columns, dates)
+    scores = {name: portfolios.wide(scores_long[name], close.columns, dates) for name in scores_long.columns}
+    summaries = {name: attention.attention_summary(scores_long[name], name, steps) for name in scores_long.columns}
+    used = summaries[model.attention_column]
+    benchmark_name, benchmark_returns = _benchmark(u, close, notes)
+    ppy = config.backtest.periods_per_year
+    listed = [p for p in config.portfolios if p.model == model.id]
+    held = {
+        p.id: portfolios.top_k_assets(portfolios.eligible_assets(prediction, p.threshold, tradable), prediction, p.top_k)
+        for p in listed
+    }
+    weights = {
+        p.id: portfolios.portfolio_weights(p, prediction, scores[model.attention_column], sim_close, tradable) for p in listed
+    }
+    simulation = simulate_portfolios(
+        sim_close, {p.id: _targets(p, weights[p.id]) for p in listed}, config.backtest.init_cash, config.backtest.fees
+    )
+    costs = _cost_table(config, sim_close, weights, listed) if listed else {}
+    settings = config.statistics
+    block_days = settings.block_length_days or bootstrap.expected_block_days(benchmark_returns)
+    indices = bootstrap.stationary_bootstrap_indices(len(dates), block_days, settings.bootstrap_resamples, settings.bootstrap_seed)
+    returns = simulation.returns.rename(columns=str)
+    intervals = statistics.bootstrap_intervals(returns, benchmark_returns, indices, ppy, settings.confidence) if listed else None
+    benchmark_sharpe = statistics.sharpe_moments(benchmark_returns).sharpe
+    overlapping = episodes.episodes_within(market_episodes, dates)
+    results = []
+    for p in listed:
+        r = returns[p.id].rename(p.id)
+        w = simulation.weights.xs(p.id, axis=1, level="portfolio")
+        test = None
+        if p.weighting == "attention":
+            test = _attention_test(config, sim_close, p, weights[p.id], held[p.id], scores[model.attention_column], r, used)
+        results.append(
+            PortfolioResult(
+                config=p,
+                target_weights=weights[p.id],
+                weights=w,
+                value=simulation.value[p.id],
+                returns=r,
+                trades=simulation.trades[simulation.trades["portfolio"] == p.id].drop(columns="portfolio").reset_index(drop=True),
+                contributions=simulation.contributions.loc[p.id].rename("contribution"),
+                total_fees=float(simulation.total_fees[p.id]),
+                metrics=metrics.headline_metrics(r, ppy),
+                turnover=portfolios.annualised_turnover(simulation.traded_value[p.id], simulation.value[p.id], ppy),
+                mean_holdings=float(portfolios.holdings_count(w.round(12)).mean()),
+                herfindahl=portfolios.herfindahl(w),
+                rolling_sharpe=metrics.rolling_sharpe(r, config.backtest.rolling_window_days, ppy),
+                monthly_returns=metrics.monthly_returns(r),
+                statistics=robustness._series_statistics(r, benchmark_sharpe, intervals.loc[p.id]),
+                costs=costs[p.id],
+                episode_returns=episodes.episode_returns(r.to_frame(), overlapping)[p.id],
+                attention_test=test,
+            )
+        )
+    forward = informativeness.next_day_returns_by_asset(close)
+    factors = {informativeness.PREDICTION: prediction, **scores}
+    benchmark_intervals = statistics.bootstrap_intervals(
+        benchmark_returns.to_frame(), benchmark_returns, indices, ppy, settings.confidence
+    ).iloc[0]
+    return UniverseModelResult(
+        config=model,
+        assets=assets,
+        provenance=None if model.provenance is None else provenance.checked_provenance(model.provenance, model.predictions),
+        dates=dates,
+        prices=close,
+        prediction=prediction,
+        attention_scores=scores[model.attention_column],
+        attention=used,
+        profile=None if read.weights is None else read.weights.groupby(level="asset").mean().reindex(assets),
+        benchmark_name=benchmark_name,
+        benchmark_returns=benchmark_returns,
+        benchmark_metrics=metrics.headline_metrics(benchmark_returns, ppy),
+        cross_section=CrossSection(
+            ics=[
+                informativeness.mean_ic_test(
+                    informativeness.daily_rank_ic(f, forward), name, name in summaries and summaries[name].degenerate
+                )
+                for name, f in factors.items()
+            ],
+            quintiles={name: informativeness.quintile_returns(f, forward) for name, f in factors.items()},
+        ),
+        portfolios=results,
+        benchmark_statistics=robustness._series_statistics(benchmark_returns, benchmark_sharpe, benchmark_intervals, is_benchmark=True),
+        benchmark_episode_returns=episodes.episode_returns(benchmark_returns.to_frame("benchmark"), overlapping)["benchmark"],
+        episodes=overlapping,
+        fees_bps=list(config.sweep.fees_bps),
+        execution_lag_days=config.sweep.execution_lag_days,
+        confidence=settings.confidence,
+    )
+
+
+# ---------------------------------------------------------------- metrics.json fields
+
+def portfolio_fields(model: UniverseModelResult, p: PortfolioResult) -> dict:
+    """`portfolios.<id>` of metrics.json."""
+    number = robustness._number
+    fields = {
+        "name": p.config.name,
+        "model": model.id,
+        **{k: number(v) for k, v in p.metrics.items()},
+        "turnover": number(p.turnover),
+        "mean_holdings": number(p.mean_holdings),
+        "mean_herfindahl": number(p.herfindahl.mean()),
+        "max_herfindahl": number(p.herfindahl.max()),
+        "mean_exposure": number(p.exposure.mean()),
+        "total_fees": p.total_fees,
+        "total_orders": len(p.trades),
+        "contributions": {asset: number(v) for asset, v in p.contributions.items()},
+        "weighting": p.config.weighting,
+        "rebalance": p.config.rebalance,
+    }
+    if p.statistics is not None:
+        fields.update(robustness._statistics_fields(p.statistics))
+    if p.costs is not None:
+        fields["costs"] = [
+            {k: (number(v) if isinstance(v, float) else int(v)) for k, v in row.items()} for row in p.costs.to_dict("records")
+        ]
+    if p.episode_returns is not None:
+        fields["episodes"] = {name: number(v) for name, v in p.episode_returns.items()}
+    if p.attention_test is not None:
+        t = p.attention_test
+        fields["attention_test"] = {
+            "observed_sharpe": number(t.observed_sharpe),
+            "exposure_matched_gross": t.exposure_matched_size,
+            "exposure_matched_sharpe": number(t.exposure_matched_sharpe),
+            "permutation_p_value": number(t.p_value),
+            "n_permutations": t.n_permutations,
+            "seed": t.seed,
+            "placebo": "attention shuffled across each day's held assets",
+            "placebo_sharpe_median": number(t.null_quantile(0.5)),
+            "verdict": t.verdict,
+        }
+    return fields
+
+
+def universe_model_fields(model: UniverseModelResult) -> dict:
+    """`models.<id>` of metrics.json for a universe model."""
+    number = robustness._number
+    benchmark = {"name": model.benchmark_name, **{k: number(v) for k, v in model.benchmark_metrics.items()}}
+    if model.benchmark_statistics is not None:
+        stats = robustness._statistics_fields(model.benchmark_statistics)
+        for key in ("psr_vs_benchmark", "sharpe_diff_ci"):
+            stats.pop(key)
+        benchmark.update(stats)
+    return {
+        "name": model.config.name,
+        "kind": "universe",
+        "assets": model.assets,
+        "start": model.dates[0].date().isoformat(),
+        "end": model.dates[-1].date().isoformat(),
+        "rows": int(model.prediction.notna().to_numpy().sum()),
+        "attention": {
+            "column": model.attention.column, "degenerate": model.attention.degenerate,
+            "mean": model.attention.mean, "std": model.attention.std,
+        },
+        "benchmark": benchmark,
+        "informativeness": {
+            "cross_sectional": {
+                ic.factor: {
+                    "mean_ic": number(ic.mean_ic),
+                    "ic_ir": number(ic.ic_ir),
+                    "p_value_newey_west": number(ic.p_value),
+                    "n_dates": ic.n_dates,
+                    "newey_west_lags": ic.lags,
+                    "quintile_spread": number(_spread(model.cross_section.quintiles[ic.factor])),
+                    "undefined": ic.undefined or None,
+                }
+                for ic in model.cross_section.ics
+            },
+            "forward_return": "per asset: simple return from the close of each prediction date to the next close",
+        },
+    }
+
+
+def _spread(quintiles: pd.DataFrame) -> float:
+    """Mean over dates of the top bucket's next-day return minus the bottom bucket's."""
+    if quintiles.empty:
+        return float("nan")
+    return float((quintiles.iloc[:, -1] - quintiles.iloc[:, 0]).mean())

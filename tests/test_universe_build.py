@@ -1,0 +1,147 @@
+"""A universe report end to end: figures against pandas by hand, metrics.json, pages, downloads,
+and bad universe inputs as one-line user errors."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reportgen.inputs.config import load_config
+from reportgen.pipeline import build, report
+
+from conftest import REPO, UNIVERSE_CONFIG, write_universe
+
+
+@pytest.fixture(scope="module")
+def universe_site(tmp_path_factory):
+    project = tmp_path_factory.mktemp("universe")
+    write_universe(project)
+    (project / "reportgen.toml").write_text(UNIVERSE_CONFIG)
+    result = build(load_config(project / "reportgen.toml"), project / "site")
+    return project, result
+
+
+def _by_hand(project, weighting: str) -> float:
+    """Daily rebalancing, fees 0: close t -> close t+1 earns sum_i w_{t,i} r_{t+1,i}."""
+    prices = pd.read_csv(project / "universe_prices.csv", index_col="Date", parse_dates=True)
+    long = pd.read_csv(project / "universe_predictions.csv", parse_dates=["date"])
+    long["attention_max"] = long[[f"att_{k}" for k in range(4)]].max(axis=1)
+    prediction = long.pivot(index="date", columns="asset", values="predictions")
+    score = long.pivot(index="date", columns="asset", values="attention_max") if weighting == "attention" else prediction * 0 + 1
+    close = prices.reindex(prediction.index)
+    w = score.where(prediction > 0.5, 0.0)
+    w = w.div(w.sum(axis=1), axis=0).fillna(0.0)
+    return float((1 + (w.shift(1) * close.pct_change()).sum(axis=1)).prod() - 1)
+
+
+@pytest.mark.parametrize("portfolio_id", ["equal", "attention"])
+def test_total_return_matches_pandas_by_hand(universe_site, portfolio_id):
+    project, result = universe_site
+    document = json.loads((project / "site" / "metrics.json").read_text())
+    expected = _by_hand(project, portfolio_id)
+    assert abs(document["portfolios"][portfolio_id]["total_return"] - expected) < 1e-9
+    (model, portfolio), = [(m, p) for m, p in result.portfolios if p.id == portfolio_id]
+    assert abs(portfolio.contributions.sum() - expected) < 1e-9
+
+
+def test_metrics_json_fields(universe_site):
+    project, _ = universe_site
+    document = json.loads((project / "site" / "metrics.json").read_text())
+    assert "benchmark" not in document and "strategies" in document and document["strategies"] == {}
+    attention = document["portfolios"]["attention"]
+    for key in ("name", "model", "total_return", "cagr", "sharpe", "sortino", "max_drawdown", "turnover",
+                "mean_holdings", "total_fees", "psr", "sharpe_ci"):
+        assert key in attention, key
+    test = attention["attention_test"]
+    assert test["n_permutations"] == 50 and 0 < test["permutation_p_value"] <= 1 and test["verdict"]
+    assert isinstance(test["exposure_matched_sharpe"], float)
+    assert "attention_test" not in document["portfolios"]["equal"]
+    model = document["models"]["uni"]
+    assert model["assets"] == ["AAA", "BBB", "CCC", "DDD", "EEE"]
+    assert model["benchmark"]["name"] == "Equal-weight buy & hold"
+    cross = model["informativeness"]["cross_sectional"]
+    assert set(cross) >= {"prediction", "attention_max"}
+    assert cross["prediction"]["n_dates"] == 69  # 70 dates, the last has no next day
+    assert cross["attention_mean"]["mean_ic"] is None  # constant 1/T: no ranks to correlate
+    assert attention["downloads"]["weights"] == "downloads/portfolios/attention/weights.csv"
+
+
+def test_benchmark_is_an_equal_weight_buy_and_hold_from_the_first_prediction_date(universe_site):
+    project, result = universe_site
+    model = result.universe_models[0]
+    prices = pd.read_csv(project / "universe_prices.csv", index_col="Date", parse_dates=True).reindex(model.dates)
+    growth = (prices / prices.iloc[0]).mean(axis=1)
+    np.testing.assert_allclose((1 + model.benchmark_returns).cumprod().to_numpy(), (growth / growth.iloc[0]).to_numpy(), rtol=1e-12)
+
+
+def test_cross_sectional_ic_by_hand(universe_site):
+    project, result = universe_site
+    model = result.universe_models[0]
+    forward = model.prices.shift(-1) / model.prices - 1
+    date = model.dates[5]
+    expected = model.prediction.loc[date].rank().corr(forward.loc[date].rank())
+    assert model.cross_section.ic("prediction").daily.loc[date] == pytest.approx(expected, abs=1e-12)
+
+
+def test_downloads_and_pages(universe_site):
+    project, _ = universe_site
+    site = project / "site"
+    weights = pd.read_csv(site / "downloads/portfolios/equal/weights.csv")
+    assert list(weights.columns) == ["date", "asset", "weight"] and (weights["weight"] > 0).all()
+    day = weights.groupby("date")["weight"].sum()
+    assert (day <= 1 + 1e-9).all()
+    contributions = pd.read_csv(site / "downloads/portfolios/attention/contributions.csv")
+    returns = pd.read_csv(site / "downloads/portfolios/attention/daily-returns.csv")
+    assert contributions["contribution"].sum() == pytest.approx((1 + returns["return"]).prod() - 1, abs=1e-12)
+    trades = pd.read_csv(site / "downloads/portfolios/attention/trades.csv")
+    assert set(trades["side"]) == {"buy", "sell"} and (trades["fees"] == 0).all()
+    for page in ("index.html", "universe/uni/index.html", "universe/uni-attention/index.html",
+                 "portfolios/attention/index.html", "tearsheets/attention.html", "tearsheets/equal.html"):
+        assert (site / page).is_file(), page
+    text = (site / "portfolios/attention/index.html").read_text()
+    assert "Does attention help allocate?" in text and "placebo p" in text
+
+
+def _cli_build(project):
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(REPO), "REPORTGEN_CACHE_DIR": "off"}
+    return subprocess.run([sys.executable, "-m", "reportgen", "build", "--config", "reportgen.toml"],
+                          cwd=project, capture_output=True, text=True, env=env)
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        (lambda f: f.assign(asset=f["asset"].replace("CCC", "ZZZ")), "asset 'ZZZ' has no prices"),
+        (lambda f: pd.concat([f, f.iloc[[20]]]).reset_index(drop=True), "asset 'AAA' on 2021-01-22 appears twice"),
+        (lambda f: f.assign(att_0=f["att_0"].where(f.index != 33, f["att_0"] + 0.5)),
+         "row 35, asset 'DDD' (2021-01-26), columns att_0 .. att_3: attention weights of a row must sum to 1"),
+    ],
+    ids=["asset without prices", "duplicate date-asset", "vector not summing to 1"],
+)
+def test_bad_universe_inputs_are_one_line_errors_and_nothing_is_written(universe_project, change, expected):
+    path = universe_project / "universe_predictions.csv"
+    change(pd.read_csv(path)).to_csv(path, index=False)
+    result = _cli_build(universe_project)
+    assert result.returncode == 2, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: ") and expected in last and "Traceback" not in result.stderr
+    assert not (universe_project / "site").exists()
+
+
+def test_weekly_capped_top_k_portfolio_of_inverse_volatility(universe_project):
+    text = UNIVERSE_CONFIG + (
+        '\n[[portfolios]]\nid = "ivol"\nname = "Inverse vol"\nmodel = "uni"\nweighting = "inverse_volatility"\n'
+        'top_k = 2\nmax_weight = 0.4\nrebalance = "weekly"\nvol_window_days = 5\n'
+    )
+    (universe_project / "reportgen.toml").write_text(text)
+    result = report(load_config(universe_project / "reportgen.toml"))
+    (ivol,) = [p for _, p in result.portfolios if p.id == "ivol"]
+    assert (ivol.target_weights.max(axis=1) <= 0.4 + 1e-12).all() and ((ivol.target_weights > 0).sum(axis=1) <= 2).all()
+    orders_per_day = ivol.trades.groupby("date").size()
+    assert all(d.weekday() == 0 or d == result.universe_models[0].dates[0] or d.isocalendar().week != (d - pd.Timedelta(days=1)).isocalendar().week
+               for d in orders_per_day.index)  # orders only on the first trading day of a week
+    assert ivol.attention_test is None
