@@ -300,7 +300,7 @@ def universe_model_fields(model: UniverseModelResult) -> dict:
                     "p_value_newey_west": number(ic.p_value),
                     "n_dates": ic.n_dates,
                     "newey_west_lags": ic.lags,
-                    "quintile_spread": number(_spread(model.cross_section.quintiles[ic.factor])),
+                    "quintile_spread": None if ic.undefined else number(_spread(model.cross_section.quintiles[ic.factor])),
                     "undefined": ic.undefined or None,
                 }
                 for ic in model.cross_section.ics

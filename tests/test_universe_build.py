@@ -67,6 +67,7 @@ def test_metrics_json_fields(universe_site):
     assert set(cross) >= {"prediction", "attention_max"}
     assert cross["prediction"]["n_dates"] == 69  # 70 dates, the last has no next day
     assert cross["attention_mean"]["mean_ic"] is None  # constant 1/T: no ranks to correlate
+    assert cross["attention_mean"]["quintile_spread"] is None and cross["attention_mean"]["undefined"] == "constant"
     assert attention["downloads"]["weights"] == "downloads/portfolios/attention/weights.csv"
 
 
