@@ -71,10 +71,12 @@ def _targets(portfolio: PortfolioConfig, weights: pd.DataFrame, lag_days: int = 
     return portfolios.orders(weights, portfolios.rebalance_days(weights.index, portfolio.rebalance), lag_days)
 
 
-def _cost_table(config: Config, close, targets: dict[str, pd.DataFrame], portfolio_list) -> dict[str, pd.DataFrame]:
+def _cost_table(
+    config: Config, close, targets: dict[str, pd.DataFrame], portfolio_list, risk_free: pd.Series
+) -> dict[str, pd.DataFrame]:
     """Each portfolio at every fee level, filled at the rebalance close and `execution_lag_days` later."""
     sweep = config.sweep
-    variants, fees, rows = {}, {}, []
+    fees, rows = {}, []
     for p in portfolio_list:
         for lag in (0, sweep.execution_lag_days):
             for bps in sweep.fees_bps:
@@ -83,23 +85,26 @@ def _cost_table(config: Config, close, targets: dict[str, pd.DataFrame], portfol
                 fees[name] = bps / 1e4
     generated = ((r["name"], _targets(p, targets[p.id], r["lag_days"])) for p in portfolio_list for r in rows if r["source"] == p.id)
     returns = portfolio_returns(close, generated, config.backtest.init_cash, fees)
-    table = pd.DataFrame(rows).set_index("name").join(robustness._figures(returns, config.backtest.periods_per_year))
+    table = pd.DataFrame(rows).set_index("name").join(robustness._figures(returns, config.backtest.periods_per_year, risk_free))
     return {pid: part.drop(columns="source").reset_index(drop=True) for pid, part in table.groupby("source", sort=False)}
 
 
 PLACEBO_BLOCK_BYTES = 64 * 2**20  # target weights of one block of placebo runs
 
 
-def _attention_test(config: Config, close, portfolio: PortfolioConfig, weights, held, scores, observed_returns, used) -> attention_tests.AttentionTest:
+def _attention_test(
+    config: Config, close, portfolio: PortfolioConfig, weights, held, scores, observed_returns, used, risk_free: pd.Series
+) -> attention_tests.AttentionTest:
     """Exposure-matched equal weights and `permutations` shuffles of attention across each day's
     held assets. The shuffles run in blocks of about PLACEBO_BLOCK_BYTES of target weights: a
     block is drawn, weighted and simulated before the next is made, so memory stays bounded."""
     settings, ppy, fees = config.attention_tests, config.backtest.periods_per_year, config.backtest.fees
+    free = risk_free.reindex(weights.index).to_numpy(dtype=float)[:, None]  # per period, subtracted from every run
     rng = np.random.default_rng(settings.seed)
     on_days = portfolios.rebalance_days(weights.index, portfolio.rebalance).to_numpy()
     score, held_values = scores.to_numpy(dtype=float)[on_days], held.to_numpy()[on_days]  # only these send orders
     control = _targets(portfolio, portfolios.exposure_matched_weights(weights)).to_numpy()[None]
-    control_sharpe = float(statistics.sharpe_ratios(block_returns(close, control, config.backtest.init_cash, [fees]), ppy)[0])
+    control_sharpe = float(statistics.sharpe_ratios(block_returns(close, control, config.backtest.init_cash, [fees]) - free, ppy)[0])
     per_block = max(1, PLACEBO_BLOCK_BYTES // max(1, weights.size * 8))
     null = []
     for start in range(0, settings.permutations, per_block):
@@ -107,9 +112,9 @@ def _attention_test(config: Config, close, portfolio: PortfolioConfig, weights, 
         permuted = portfolios.permuted_scores(score, held_values, rng.random((runs, *score.shape)))
         targets = np.full((runs, *weights.shape), np.nan)  # no order between rebalance days
         targets[:, on_days, :] = portfolios.weights_of_scores(held_values, permuted, portfolio.gross, portfolio.max_weight)
-        null.append(statistics.sharpe_ratios(block_returns(close, targets, config.backtest.init_cash, np.full(runs, fees)), ppy))
+        null.append(statistics.sharpe_ratios(block_returns(close, targets, config.backtest.init_cash, np.full(runs, fees)) - free, ppy))
     null = np.concatenate(null)
-    observed = float(metrics.sharpe_ratios(observed_returns.to_frame(), ppy).iloc[0])
+    observed = float(metrics.sharpe_ratios(metrics.excess_returns(observed_returns.to_frame(), risk_free), ppy).iloc[0])
     p_value = attention_tests.permutation_p_value(observed, null)
     return attention_tests.AttentionTest(
         observed_sharpe=observed,
@@ -142,6 +147,7 @@ def universe_model_result(
     used = summaries[model.attention_column]
     benchmark_name, benchmark_returns = _benchmark(u, close, notes)
     ppy = config.backtest.periods_per_year
+    risk_free = metrics.per_period_risk_free(loaders.read_risk_free(config.backtest.risk_free, dates, u.exchange_timezone), ppy)
     listed = [p for p in config.portfolios if p.model == model.id]
     held = {
         p.id: portfolios.top_k_assets(portfolios.eligible_assets(prediction, p.threshold, tradable), prediction, p.top_k)
@@ -153,13 +159,16 @@ def universe_model_result(
     simulation = simulate_portfolios(
         sim_close, {p.id: _targets(p, weights[p.id]) for p in listed}, config.backtest.init_cash, config.backtest.fees
     )
-    costs = _cost_table(config, sim_close, weights, listed) if listed else {}
+    costs = _cost_table(config, sim_close, weights, listed, risk_free) if listed else {}
     settings = config.statistics
     block_days = settings.block_length_days or bootstrap.expected_block_days(benchmark_returns)
     indices = bootstrap.stationary_bootstrap_indices(len(dates), block_days, settings.bootstrap_resamples, settings.bootstrap_seed)
     returns = simulation.returns.rename(columns=str)
-    intervals = statistics.bootstrap_intervals(returns, benchmark_returns, indices, ppy, settings.confidence) if listed else None
-    benchmark_sharpe = statistics.sharpe_moments(benchmark_returns).sharpe
+    intervals = (
+        statistics.bootstrap_intervals(returns, benchmark_returns, indices, ppy, settings.confidence, risk_free) if listed else None
+    )
+    benchmark_excess = metrics.excess_returns(benchmark_returns, risk_free)
+    benchmark_sharpe = statistics.sharpe_moments(benchmark_excess).sharpe
     overlapping = episodes.episodes_within(market_episodes, dates)
     results = []
     for p in listed:
@@ -167,7 +176,7 @@ def universe_model_result(
         w = simulation.weights.xs(p.id, axis=1, level="portfolio")
         test = None
         if p.weighting == "attention":
-            test = _attention_test(config, sim_close, p, weights[p.id], held[p.id], scores[model.attention_column], r, used)
+            test = _attention_test(config, sim_close, p, weights[p.id], held[p.id], scores[model.attention_column], r, used, risk_free)
         results.append(
             PortfolioResult(
                 config=p,
@@ -178,13 +187,13 @@ def universe_model_result(
                 trades=simulation.trades[simulation.trades["portfolio"] == p.id].drop(columns="portfolio").reset_index(drop=True),
                 contributions=simulation.contributions.loc[p.id].rename("contribution"),
                 total_fees=float(simulation.total_fees[p.id]),
-                metrics=metrics.headline_metrics(r, ppy),
+                metrics=metrics.headline_metrics(r, ppy, risk_free),
                 turnover=portfolios.annualised_turnover(simulation.traded_value[p.id], simulation.value[p.id], ppy),
                 mean_holdings=float(portfolios.holdings_count(w.round(12)).mean()),
                 herfindahl=portfolios.herfindahl(w),
-                rolling_sharpe=metrics.rolling_sharpe(r, config.backtest.rolling_window_days, ppy),
+                rolling_sharpe=metrics.rolling_sharpe(metrics.excess_returns(r, risk_free), config.backtest.rolling_window_days, ppy),
                 monthly_returns=metrics.monthly_returns(r),
-                statistics=robustness._series_statistics(r, benchmark_sharpe, intervals.loc[p.id]),
+                statistics=robustness._series_statistics(metrics.excess_returns(r, risk_free), benchmark_sharpe, intervals.loc[p.id]),
                 costs=costs[p.id],
                 episode_returns=episodes.episode_returns(r.to_frame(), overlapping)[p.id],
                 attention_test=test,
@@ -193,7 +202,7 @@ def universe_model_result(
     forward = informativeness.next_day_returns_by_asset(close)
     factors = {informativeness.PREDICTION: prediction, **scores}
     benchmark_intervals = statistics.bootstrap_intervals(
-        benchmark_returns.to_frame(), benchmark_returns, indices, ppy, settings.confidence
+        benchmark_returns.to_frame(), benchmark_returns, indices, ppy, settings.confidence, risk_free
     ).iloc[0]
     return UniverseModelResult(
         config=model,
@@ -207,7 +216,7 @@ def universe_model_result(
         profile=None if read.weights is None else read.weights.groupby(level="asset").mean().reindex(assets),
         benchmark_name=benchmark_name,
         benchmark_returns=benchmark_returns,
-        benchmark_metrics=metrics.headline_metrics(benchmark_returns, ppy),
+        benchmark_metrics=metrics.headline_metrics(benchmark_returns, ppy, risk_free),
         cross_section=CrossSection(
             ics=[
                 informativeness.mean_ic_test(
@@ -218,7 +227,7 @@ def universe_model_result(
             quintiles={name: informativeness.quintile_returns(f, forward) for name, f in factors.items()},
         ),
         portfolios=results,
-        benchmark_statistics=robustness._series_statistics(benchmark_returns, benchmark_sharpe, benchmark_intervals, is_benchmark=True),
+        benchmark_statistics=robustness._series_statistics(benchmark_excess, benchmark_sharpe, benchmark_intervals, is_benchmark=True),
         benchmark_episode_returns=episodes.episode_returns(benchmark_returns.to_frame("benchmark"), overlapping)["benchmark"],
         episodes=overlapping,
         fees_bps=list(config.sweep.fees_bps),

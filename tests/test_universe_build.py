@@ -146,3 +146,17 @@ def test_weekly_capped_top_k_portfolio_of_inverse_volatility(universe_project):
     assert all(d.weekday() == 0 or d == result.universe_models[0].dates[0] or d.isocalendar().week != (d - pd.Timedelta(days=1)).isocalendar().week
                for d in orders_per_day.index)  # orders only on the first trading day of a week
     assert ivol.attention_test is None
+
+
+def test_portfolio_sharpe_is_of_returns_in_excess_of_the_risk_free_rate(universe_project):
+    """[backtest] risk_free applies to portfolios as to strategies: the Sharpe is that of the
+    daily returns minus (1 + r) ^ (1 / 252) - 1, computed here by hand from the daily returns."""
+    config_path = universe_project / "reportgen.toml"
+    config_path.write_text(UNIVERSE_CONFIG.replace("fees = 0.0", "fees = 0.0\nrisk_free = 0.02"))
+    result = report(load_config(config_path))
+    (model, portfolio), = [(m, p) for m, p in result.portfolios if p.id == "equal"]
+    excess = portfolio.returns - ((1 + 0.02) ** (1 / 252) - 1)
+    by_hand = excess.mean() / excess.std(ddof=1) * np.sqrt(252)
+    assert abs(portfolio.metrics["sharpe"] - by_hand) < 1e-9
+    raw = portfolio.returns.mean() / portfolio.returns.std(ddof=1) * np.sqrt(252)
+    assert abs(portfolio.metrics["sharpe"] - raw) > 1e-3  # the rate made a difference
