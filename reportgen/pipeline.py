@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from reportgen import __version__, robustness
-from reportgen.analysis import attention, attention_tests, backtest, informativeness, metrics, signals
+from reportgen.analysis import attention, attention_tests, backtest, informativeness, metrics, overlays, signals
 from reportgen.build_cache import BUILD_STAMP, computation_key, site_key, up_to_date_warnings
 from reportgen.inputs import loaders
 from reportgen.inputs.config import Config, ModelConfig
@@ -46,13 +46,12 @@ def _strategy_results(config: Config, model: ModelConfig, output: pd.DataFrame, 
     strategies = [s for s in config.strategies if s.model == model.id]
     if not strategies:
         return []
-    wanted = {
-        s.id: signals.filtered_signal(
-            signals.long_signal(output["prediction"], s.threshold), output["attention"], s.attention_threshold
-        )
-        for s in strategies
+    ppy, window = config.backtest.periods_per_year, config.backtest.rolling_window_days
+    positions = {
+        s.id: overlays.strategy_positions(s, overlays.strategy_overlays(s), output, price, ppy) for s in strategies
     }
-    sizes = {s.id: signals.position_size(wanted[s.id], output["attention"], s.sizing) for s in strategies}
+    wanted = {sid: signal for sid, (signal, _) in positions.items()}
+    sizes = {sid: size for sid, (_, size) in positions.items()}
     simulation = backtest.simulate(
         price,
         pd.DataFrame(wanted),
@@ -61,7 +60,6 @@ def _strategy_results(config: Config, model: ModelConfig, output: pd.DataFrame, 
         init_cash=config.backtest.init_cash,
         fees=config.backtest.fees,
     )
-    ppy, window = config.backtest.periods_per_year, config.backtest.rolling_window_days
     benchmark_returns = _benchmark_returns(price)
     results = []
     for s in strategies:
@@ -116,11 +114,15 @@ def _attention_tests(
     tests = {}
     for r in tested:
         s = r.config
-        base = signals.long_signal(output["prediction"], s.threshold)
+        chosen = overlays.strategy_overlays(s)
+        raw = signals.long_signal(output["prediction"], s.threshold)
+        base = overlays.overlaid_signals(raw.to_frame(), price, chosen, ppy)[0].iloc[:, 0]
         control_size = attention_tests.exposure_matched_size(r.exposure, base)
-        placebo = signals.filtered_signals(base, shuffled, s.attention_threshold)
+        placebo, scale = overlays.overlaid_signals(signals.filtered_signals(raw, shuffled, s.attention_threshold), price, chosen, ppy)
         wanted = pd.concat([base.to_frame("control"), placebo], axis=1)
-        sizes = pd.concat([(base * control_size).to_frame("control"), signals.position_sizes(placebo, shuffled, s.sizing)], axis=1)
+        placebo_sizes = signals.position_sizes(placebo, shuffled, s.sizing)
+        placebo_sizes = placebo_sizes if not chosen.groups else placebo_sizes.mul(scale.to_numpy(), axis=0)
+        sizes = pd.concat([(base * control_size).to_frame("control"), placebo_sizes], axis=1)
         returns = backtest.simulated_returns(
             price, wanted, sizes, ["percent"] + [s.size_type] * settings.permutations,
             config.backtest.init_cash, config.backtest.fees,

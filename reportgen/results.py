@@ -11,6 +11,7 @@ from reportgen.analysis.attention_tests import AttentionTest
 from reportgen.inputs.config import ModelConfig, StrategyConfig
 from reportgen.model.provenance import Provenance
 from reportgen.analysis.informativeness import Informativeness
+from reportgen.analysis.overlays import Overlays, strategy_overlays
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,10 @@ class StrategyResult:
     @property
     def id(self) -> str:
         return self.config.id
+
+    @property
+    def overlays(self) -> Overlays:
+        return strategy_overlays(self.config)
 
     @property
     def time_in_market(self) -> float:
@@ -87,6 +92,7 @@ class SweepResult:
     deflated_sharpe: float  # P[the best configuration's true Sharpe > expected_max_sharpe]
     configured: dict[str, int]  # strategy id -> row of `table` running the same rules
     off_grid: dict[str, str]  # strategy id -> why no row of the grid runs its rules
+    n_extra_trials: int = 0  # of n_trials: overlay ablation variants run besides the grid
 
     def share_below(self, row: int) -> float:
         """Share of the configurations with a defined Sharpe whose Sharpe is below that of `row`."""
@@ -113,6 +119,7 @@ class ModelRobustness:
     confidence: float
     fees_bps: list[float]
     execution_lag_days: int
+    ablations: dict[str, pd.DataFrame] = field(default_factory=dict)  # by strategy id, see robustness.ablation_tables
 
     def cost_row(self, strategy_id: str, lag_days: int, fees_bps: float) -> pd.Series | None:
         """A strategy's figures filled `lag_days` late at `fees_bps`, if that variant was run."""

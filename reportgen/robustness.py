@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from reportgen.analysis import backtest, bootstrap, statistics, sweeps
+from reportgen import ablation
+from reportgen.analysis import backtest, bootstrap, overlays, statistics, sweeps
 from reportgen.inputs import episodes
 from reportgen.inputs.config import Config, StrategyConfig
 from reportgen.results import ModelResult, ModelRobustness, SeriesStatistics, SweepResult
@@ -61,12 +62,15 @@ def cost_tables(config: Config, model: ModelResult) -> dict[str, pd.DataFrame]:
     }
 
 
-def sweep_result(config: Config, model: ModelResult) -> SweepResult:
+def sweep_result(config: Config, model: ModelResult, extra_trials: pd.DataFrame | None = None) -> SweepResult:
     """The whole grid as one simulation; the deflated Sharpe ratio of its best configuration."""
     sweep, ppy = config.sweep, config.backtest.periods_per_year
-    grid = sweeps.sweep_columns(
-        model.output["prediction"], model.output["attention"],
-        sweep.thresholds, sweep.attention_quantiles, sweep.sizings, sweep.size_scales,
+    grid = sweeps.overlay_columns(
+        sweeps.sweep_columns(
+            model.output["prediction"], model.output["attention"],
+            sweep.thresholds, sweep.attention_quantiles, sweep.sizings, sweep.size_scales,
+        ),
+        model.price, sweep.min_hold_days, sweep.vol_targets, sweep.vol_window_days, sweep.stop_losses, ppy,
     )
     simulation = backtest.simulate(
         model.price, grid.signal, grid.size, "percent",
@@ -77,27 +81,35 @@ def sweep_result(config: Config, model: ModelResult) -> SweepResult:
         total_trades=simulation.total_trades.to_numpy()
     )
     defined = np.flatnonzero(table["sharpe"].notna().to_numpy())
-    trials = defined[sweeps.distinct_columns(returns[:, defined])] if len(defined) else defined
+    extra = np.empty((len(returns), 0)) if extra_trials is None else extra_trials.to_numpy(dtype=float)
+    extra_sharpe = statistics.sharpe_ratios(extra, ppy)
+    extra = extra[:, ~np.isnan(extra_sharpe)]
+    pooled = np.hstack([returns[:, defined], extra])
+    distinct = sweeps.distinct_columns(pooled) if pooled.shape[1] else np.array([], dtype=int)
+    trials = defined[distinct[distinct < len(defined)]]
     table["trial"] = np.isin(np.arange(len(table)), trials)
-    per_period = table["sharpe"].to_numpy()[trials] / np.sqrt(ppy)
-    variance = float(np.var(per_period, ddof=1)) if len(trials) > 1 else 0.0
+    pooled_sharpe = np.concatenate([table["sharpe"].to_numpy()[defined], extra_sharpe[~np.isnan(extra_sharpe)]])
+    per_period = pooled_sharpe[distinct] / np.sqrt(ppy)
+    n_trials = len(distinct)
+    variance = float(np.var(per_period, ddof=1)) if n_trials > 1 else 0.0
     best = int(table["sharpe"].idxmax()) if len(defined) else -1
     deflated = (
-        statistics.deflated_sharpe_ratio(statistics.sharpe_moments(returns[:, best]), len(trials), variance)
+        statistics.deflated_sharpe_ratio(statistics.sharpe_moments(returns[:, best]), n_trials, variance)
         if best >= 0 else float("nan")
     )
     configured, off_grid = {}, {}
     for strategy in model.strategies:
-        row, reason = _grid_row(grid.params, strategy.config)
+        row, reason = _grid_row(grid.params, strategy.config, sweep.vol_window_days)
         if row is None:
             off_grid[strategy.id] = reason
         else:
             configured[strategy.id] = row
     return SweepResult(
         table=table,
-        n_trials=len(trials),
+        n_trials=n_trials,
+        n_extra_trials=n_trials - len(trials),
         sharpe_variance=variance,
-        expected_max_sharpe=statistics.expected_max_sharpe(len(trials), variance),
+        expected_max_sharpe=statistics.expected_max_sharpe(n_trials, variance),
         best=best,
         deflated_sharpe=deflated,
         configured=configured,
@@ -105,9 +117,10 @@ def sweep_result(config: Config, model: ModelResult) -> SweepResult:
     )
 
 
-def _grid_row(params: pd.DataFrame, strategy: StrategyConfig) -> tuple[int | None, str]:
+def _grid_row(params: pd.DataFrame, strategy: StrategyConfig, vol_window_days: int) -> tuple[int | None, str]:
     return sweeps.grid_position(
-        params, strategy.threshold, strategy.attention_threshold, strategy.sizing, strategy.size_type
+        params, strategy.threshold, strategy.attention_threshold, strategy.sizing, strategy.size_type,
+        overlays.strategy_overlays(strategy), vol_window_days,
     )
 
 
@@ -148,6 +161,7 @@ def model_robustness(config: Config, model: ModelResult, market_episodes: pd.Dat
     ).iloc[0]
     benchmark_sharpe = statistics.sharpe_moments(model.benchmark_returns).sharpe
     overlapping = episodes.episodes_within(market_episodes, returns.index)
+    ablations, ablation_returns = ablation.ablation_tables(config, model, indices)
     return ModelRobustness(
         statistics={
             sid: _series_statistics(returns[sid], benchmark_sharpe, intervals.loc[sid]) for sid in returns.columns
@@ -159,7 +173,7 @@ def model_robustness(config: Config, model: ModelResult, market_episodes: pd.Dat
         episodes=overlapping,
         episode_returns=episodes.episode_returns(returns, overlapping),
         benchmark_episode_returns=episodes.episode_returns(model.benchmark_returns.to_frame("benchmark"), overlapping)["benchmark"],
-        sweep=sweep_result(config, model) if config.sweep.enabled else None,
+        sweep=sweep_result(config, model, ablation_returns) if config.sweep.enabled else None,
         block_days=block_days,
         block_days_estimated=settings.block_length_days is None,
         resamples=settings.bootstrap_resamples,
@@ -167,6 +181,7 @@ def model_robustness(config: Config, model: ModelResult, market_episodes: pd.Dat
         confidence=settings.confidence,
         fees_bps=list(config.sweep.fees_bps),
         execution_lag_days=config.sweep.execution_lag_days,
+        ablations=ablations,
     )
 
 
@@ -205,6 +220,7 @@ def strategy_fields(robust: ModelRobustness, strategy_id: str) -> dict:
             for row in costs.to_dict("records")
         ],
         "episodes": {name: _number(value) for name, value in robust.episode_returns[strategy_id].items()},
+        **({"ablation": ablation.ablation_fields(robust.ablations[strategy_id])} if strategy_id in robust.ablations else {}),
     }
 
 
@@ -218,19 +234,23 @@ def benchmark_fields(robust: ModelRobustness) -> dict:
 def sweep_fields(sweep: SweepResult, periods_per_year: int) -> dict:
     """`sweeps.<model id>` of metrics.json: the grid, its best configuration and its deflated Sharpe."""
     table = sweep.table
-    params = ["threshold", "attention_quantile", "attention_level", "sizing", "size_scale"]
+    params = ["threshold", "attention_quantile", "attention_level", "sizing", "size_scale", "min_hold_days", "vol_target", "stop_loss"]
     figures = ["sharpe", "cagr", "max_drawdown", "total_return", "total_trades"]
 
     def row(i: int) -> dict:
         values = table.loc[i, params + figures]
         return {
-            k: v if isinstance(v, str) else int(v) if k == "total_trades" else _number(v) for k, v in values.items()
+            k: v if isinstance(v, str) else int(v) if k in ("total_trades", "min_hold_days") else _number(v) for k, v in values.items()
         }
 
     return {
         "n_configs": len(table),
         "n_trials": sweep.n_trials,
-        "grid": {key: sorted(set(table[key].tolist())) for key in ("threshold", "attention_quantile", "sizing", "size_scale")},
+        "grid": {
+            key: sorted(set(table[key].tolist()))
+            for key in ("threshold", "attention_quantile", "sizing", "size_scale", "min_hold_days", "vol_target", "stop_loss")
+        },
+        "n_ablation_trials": sweep.n_extra_trials,
         "best": row(sweep.best) if sweep.best >= 0 else None,
         "deflated_sharpe": _number(sweep.deflated_sharpe),
         "expected_max_sharpe": _number(sweep.expected_max_sharpe * np.sqrt(periods_per_year)),

@@ -18,7 +18,7 @@ ALLOWED = {
     "results": {"inputs", "analysis", "model"},
     "publish": {"inputs", "analysis", "model", "results", "publish"},
 }
-TOP = {"pipeline", "robustness", "report_document", "build_cache", "preview", "cli", "__main__", "__init__"}
+TOP = {"pipeline", "robustness", "ablation", "report_document", "build_cache", "preview", "cli", "__main__", "__init__"}
 
 
 def _stage(path: Path) -> str:

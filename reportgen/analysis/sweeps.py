@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from reportgen.analysis import overlays
+
 
 @dataclass(frozen=True)
 class Columns:
@@ -21,6 +23,7 @@ class Columns:
     params: pd.DataFrame  # one row a column of `signal` and `size`
     signal: pd.DataFrame  # bool: long wanted
     size: pd.DataFrame  # requested size at entry
+    entry_size: pd.DataFrame | None = None  # the size each column would request on any day (signal aside)
 
 
 def attention_levels(attention: pd.Series, quantiles: Sequence[float]) -> np.ndarray:
@@ -60,6 +63,9 @@ def sweep_columns(
             "attention_level": levels[qi],
             "sizing": np.asarray(sizings, dtype=object)[zi],
             "size_scale": np.asarray(size_scales, dtype=float)[si],
+            "min_hold_days": 1,
+            "vol_target": 0.0,
+            "stop_loss": 0.0,
         }
     )
     columns = pd.RangeIndex(signal.shape[1])
@@ -67,6 +73,43 @@ def sweep_columns(
         params=params,
         signal=pd.DataFrame(signal, index=prediction.index, columns=columns),
         size=pd.DataFrame(size, index=prediction.index, columns=columns),
+        entry_size=pd.DataFrame(np.broadcast_to(scaled, shape).reshape(n, -1), index=prediction.index, columns=columns),
+    )
+
+
+def overlay_columns(
+    grid: Columns,
+    price: pd.Series,
+    min_hold_days: Sequence[int],
+    vol_targets: Sequence[float],
+    vol_window_days: int,
+    stop_losses: Sequence[float],
+    periods_per_year: int,
+) -> Columns:
+    """The grid under every combination of overlays (a vol target or stop-loss of 0: none), the
+    overlays slowest in column order (holding period, then vol target, then stop), the grid fastest.
+    With only the "none" values the grid comes back as it is, with the three overlay params added."""
+    blocks, params = [], []
+    for hold in min_hold_days:
+        for target in vol_targets:
+            for stop in stop_losses:
+                chosen = overlays.Overlays(
+                    min_hold_days=int(hold), vol_target=float(target) or None,
+                    vol_window_days=vol_window_days, stop_loss=float(stop) or None,
+                )
+                if chosen.groups:
+                    signal, scale = overlays.overlaid_signals(grid.signal, price, chosen, periods_per_year)
+                    size = grid.entry_size.where(signal.to_numpy(), 0.0).mul(scale.to_numpy(), axis=0)
+                else:
+                    signal, size = grid.signal, grid.size
+                blocks.append((signal.to_numpy(), size.to_numpy()))
+                params.append(grid.params.assign(min_hold_days=int(hold), vol_target=float(target), stop_loss=float(stop)))
+    columns = pd.RangeIndex(sum(b[0].shape[1] for b in blocks))
+    index = grid.signal.index
+    return Columns(
+        params=pd.concat(params, ignore_index=True),
+        signal=pd.DataFrame(np.hstack([b[0] for b in blocks]), index=index, columns=columns),
+        size=pd.DataFrame(np.hstack([b[1] for b in blocks]), index=index, columns=columns),
     )
 
 
@@ -96,25 +139,40 @@ def cost_timing_columns(
 
 
 def grid_position(
-    params: pd.DataFrame, threshold: float, attention_threshold: float | None, sizing: str, size_type: str
+    params: pd.DataFrame,
+    threshold: float,
+    attention_threshold: float | None,
+    sizing: str,
+    size_type: str,
+    chosen: overlays.Overlays = overlays.Overlays(),
+    vol_window_days: int = 21,
 ) -> tuple[int | None, str]:
     """The sweep column that runs the same rules as a configured strategy, or None and why not.
 
     A strategy is on the grid when it sizes as a fraction of cash, has no attention filter (the
-    grid's q = 0 level), and its threshold, its sizing and a scale of 1 are among the grid's values.
+    grid's q = 0 level), and its threshold, its sizing and a scale of 1 are among the grid's values,
+    and so are its overlays (the grid's have no take-profit, no trailing stop and no leverage cap
+    below 1, and their volatility window is the sweep's).
     """
     if size_type != "percent":
         return None, f'size_type "{size_type}" (the grid sizes as a fraction of cash)'
     if attention_threshold is not None:
         return None, "a fixed attention threshold (the grid filters by quantiles of attention)"
+    if chosen.take_profit is not None or chosen.trailing_stop:
+        return None, "a take-profit or trailing stop (the grid's stops are fixed stop-losses)"
+    if chosen.vol_target is not None and (chosen.max_leverage != 1.0 or chosen.vol_window_days != vol_window_days):
+        return None, "its volatility window or leverage cap differs from the grid's"
     match = params[
         np.isclose(params["threshold"], threshold)
         & (params["attention_quantile"] == 0.0)
         & (params["sizing"] == sizing)
         & np.isclose(params["size_scale"], 1.0)
+        & (params["min_hold_days"] == chosen.min_hold_days)
+        & np.isclose(params["vol_target"], chosen.vol_target or 0.0)
+        & np.isclose(params["stop_loss"], chosen.stop_loss or 0.0)
     ]
     if match.empty:
-        return None, "its threshold, sizing or a scale of 1 is not among the grid's values"
+        return None, "its threshold, sizing, overlays or a scale of 1 is not among the grid's values"
     return int(match.index[0]), ""
 
 

@@ -1,0 +1,105 @@
+"""What each overlay of a strategy adds: its ablation, wired like robustness.py wires the
+sensitivity stages (the numbers come from overlays, backtest and statistics).
+
+    strategy with overlays -> base, each overlay alone, overlays added one at a time
+      -> one columnar simulation -> figures and paired bootstrap intervals against the base
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from reportgen.analysis import backtest, overlays, statistics
+from reportgen.inputs.config import Config
+from reportgen.results import ModelResult
+
+
+ABLATION_FIGURES = ("sharpe", "total_return", "max_drawdown", "time_in_market", "turnover", "total_trades")
+
+
+def ablation_tables(
+    config: Config, model: ModelResult, indices: np.ndarray
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Each strategy with overlays as its base, each overlay group alone and the groups added one
+    at a time (overlays.ablation_variants), every variant of every strategy a column of one
+    simulation. Per strategy a table, one row a variant (base first): its figures and the paired
+    bootstrap interval of its Sharpe minus the base's (the same resampled rows for both).
+    Also the daily returns of every variant (columns "<strategy id>/<variant>")."""
+    ppy = config.backtest.periods_per_year
+    variants = {
+        s.id: overlays.ablation_variants(overlays.strategy_overlays(s.config))
+        for s in model.strategies if overlays.strategy_overlays(s.config).groups
+    }
+    if not variants:
+        return {}, pd.DataFrame(index=model.price.index)
+    by_column = {s.id: s.config for s in model.strategies}
+    columns, wanted, sizes = [], {}, {}
+    for sid, chosen in variants.items():
+        for name, settings in chosen.items():
+            column = f"{sid}/{name}"
+            columns.append((sid, name, settings))
+            wanted[column], sizes[column] = overlays.strategy_positions(by_column[sid], settings, model.output, model.price, ppy)
+    simulation = backtest.simulate(
+        model.price, pd.DataFrame(wanted), pd.DataFrame(sizes), [by_column[sid].size_type for sid, _, _ in columns],
+        init_cash=config.backtest.init_cash, fees=config.backtest.fees,
+    )
+    trades = simulation.trades
+    traded = (trades["size"] * (trades["entry_price"] + trades["exit_price"].fillna(0.0))).groupby(trades["column"]).sum()
+    values = simulation.returns.to_numpy(dtype=float)
+    figures = pd.DataFrame(
+        {
+            "sharpe": statistics.sharpe_ratios(values, ppy),
+            "total_return": statistics.total_returns(values),
+            "max_drawdown": statistics.max_drawdowns(values),
+        },
+        index=simulation.returns.columns,
+    ).assign(
+        time_in_market=(simulation.exposure > 0).mean(),
+        turnover=overlays.turnover(traded.reindex(simulation.returns.columns, fill_value=0.0), simulation.value.mean(), len(simulation.returns), ppy),
+        total_trades=simulation.total_trades,
+    )
+    tables = {}
+    for sid, chosen in variants.items():
+        names = [f"{sid}/{name}" for name in chosen]
+        intervals = statistics.bootstrap_intervals(
+            simulation.returns[names], simulation.returns[f"{sid}/base"], indices, ppy, config.statistics.confidence
+        )
+        table = figures.loc[names, list(ABLATION_FIGURES)].assign(
+            sharpe_diff=lambda t: t["sharpe"] - t["sharpe"].iloc[0],
+            sharpe_diff_low=intervals["sharpe_diff_low"].to_numpy(),
+            sharpe_diff_high=intervals["sharpe_diff_high"].to_numpy(),
+        )
+        table.insert(0, "variant", list(chosen))
+        table.insert(1, "overlays", [settings.settings() for settings in chosen.values()])
+        tables[sid] = table.reset_index(drop=True)
+    return tables, simulation.returns
+
+
+def ablation_fields(table: pd.DataFrame) -> list[dict]:
+    """`strategies.<id>.ablation` of metrics.json: one entry a variant, the base first."""
+    return [
+        {
+            "variant": row["variant"],
+            "overlays": row["overlays"],
+            **{k: int(row[k]) if k == "total_trades" else _number(row[k]) for k in ABLATION_FIGURES},
+            "sharpe_diff": _number(row["sharpe_diff"]),
+            "sharpe_diff_ci": _interval(row["sharpe_diff_low"], row["sharpe_diff_high"]),
+        }
+        for row in table.to_dict("records")
+    ]
+
+
+def _number(value) -> float | None:
+    value = float(value)
+    return None if np.isnan(value) else value
+
+
+def _interval(low: float, high: float) -> list[float | None]:
+    return [None, None] if np.isnan(low) or np.isnan(high) else [float(low), float(high)]
+
+
+def changed_by_more_than_luck(table: pd.DataFrame) -> list[str]:
+    """The variants (base aside) whose interval of the Sharpe difference to the base excludes 0."""
+    rest = table.iloc[1:]
+    return rest.loc[(rest["sharpe_diff_low"] > 0) | (rest["sharpe_diff_high"] < 0), "variant"].tolist()
