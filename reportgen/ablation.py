@@ -103,3 +103,19 @@ def changed_by_more_than_luck(table: pd.DataFrame) -> list[str]:
     """The variants (base aside) whose interval of the Sharpe difference to the base excludes 0."""
     rest = table.iloc[1:]
     return rest.loc[(rest["sharpe_diff_low"] > 0) | (rest["sharpe_diff_high"] < 0), "variant"].tolist()
+
+
+def ablation_sentence(table: pd.DataFrame, confidence: float) -> str:
+    """Which variants change the Sharpe ratio by more than the interval of the difference allows."""
+    changed = changed_by_more_than_luck(table)
+    level = f"{confidence * 100:g} %"
+    if not changed:
+        return (
+            f"No overlay, alone or added to the others, changes the Sharpe ratio by more than its {level} "
+            "interval allows: every difference to the base is within what resampling the same days gives by chance."
+        )
+    rows = table.set_index("variant")
+    named = [f"{overlays.variant_label(v)} ({'raises' if rows.loc[v, 'sharpe_diff_low'] > 0 else 'lowers'} it)" for v in changed]
+    rest = len(table) - 1 - len(changed)
+    tail = f"; the other {rest} variant{'s' if rest != 1 else ''} stay within it" if rest else ""
+    return f"Beyond their {level} interval, these change the Sharpe ratio against the base: {', '.join(named)}{tail}."

@@ -11,7 +11,7 @@ from reportgen.analysis.attention_tests import AttentionTest
 from reportgen.inputs.config import ModelConfig, StrategyConfig
 from reportgen.model.provenance import Provenance
 from reportgen.analysis.informativeness import Informativeness
-from reportgen.analysis.overlays import Overlays, strategy_overlays
+from reportgen.analysis.overlays import Overlays, strategy_overlays, variant_label
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,16 @@ class SweepResult:
     off_grid: dict[str, str]  # strategy id -> why no row of the grid runs its rules
     n_extra_trials: int = 0  # of n_trials: overlay ablation variants run besides the grid
 
+    @property
+    def overlay_grid(self) -> str:
+        """The overlay values the grid runs, when it runs more than none ("" otherwise)."""
+        parts = []
+        for key, what, none in (("min_hold_days", "holding periods in days", 1), ("vol_target", "volatility targets", 0), ("stop_loss", "stop-losses", 0)):
+            values = sorted(set(self.table[key]))
+            if values != [none]:
+                parts.append(f"{what} {', '.join(f'{v:g}' for v in values)} ({none}: none)")
+        return "; ".join(parts)
+
     def share_below(self, row: int) -> float:
         """Share of the configurations with a defined Sharpe whose Sharpe is below that of `row`."""
         sharpe = self.table["sharpe"].dropna()
@@ -119,7 +129,15 @@ class ModelRobustness:
     confidence: float
     fees_bps: list[float]
     execution_lag_days: int
-    ablations: dict[str, pd.DataFrame] = field(default_factory=dict)  # by strategy id, see robustness.ablation_tables
+    ablations: dict[str, pd.DataFrame] = field(default_factory=dict)  # by strategy id, see ablation.ablation_tables
+    ablation_sentences: dict[str, str] = field(default_factory=dict)  # by strategy id: which overlays beat luck
+
+    def ablation_rows(self, strategy_id: str) -> list[dict]:
+        """The ablation of a strategy as rows for a page (empty when it has no overlays)."""
+        table = self.ablations.get(strategy_id)
+        if table is None:
+            return []
+        return [{**row, "label": variant_label(row["variant"])} for row in table.to_dict("records")]
 
     def cost_row(self, strategy_id: str, lag_days: int, fees_bps: float) -> pd.Series | None:
         """A strategy's figures filled `lag_days` late at `fees_bps`, if that variant was run."""

@@ -182,6 +182,7 @@ def model_robustness(config: Config, model: ModelResult, market_episodes: pd.Dat
         fees_bps=list(config.sweep.fees_bps),
         execution_lag_days=config.sweep.execution_lag_days,
         ablations=ablations,
+        ablation_sentences={sid: ablation.ablation_sentence(t, settings.confidence) for sid, t in ablations.items()},
     )
 
 

@@ -32,6 +32,7 @@ from reportgen.inputs.config import StrategyConfig
 
 OVERLAY_KEYS = ("min_hold_days", "vol_target", "vol_window_days", "max_leverage", "stop_loss", "trailing_stop", "take_profit")
 GROUPS = ("holding_period", "vol_target", "stops")  # the ablation adds them in this order
+GROUP_LABELS = {"holding_period": "holding period", "vol_target": "volatility target", "stops": "stops"}
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,28 @@ class Overlays:
         if "stops" not in groups:
             off.update(stop_loss=None, take_profit=None, trailing_stop=False)
         return dataclasses.replace(self, **off)
+
+    @property
+    def description(self) -> str:
+        """The overlays in one sentence, for a page ("" for none)."""
+        parts = []
+        if self.min_hold_days > 1:
+            parts.append(f"each change of the signal holds for at least {self.min_hold_days} days")
+        if self.vol_target is not None:
+            parts.append(
+                f"the size at entry is multiplied by min({self.max_leverage:g}, {self.vol_target:.0%} / the annualised "
+                f"volatility of the last {self.vol_window_days} daily returns)"
+            )
+        if self.stop_loss is not None:
+            origin = "the highest close since entry" if self.trailing_stop else "the entry close"
+            parts.append(f"it exits at the first close {self.stop_loss:.1%} or more below {origin}")
+        if self.take_profit is not None:
+            parts.append(f"it takes profit at the first close {self.take_profit:.1%} or more above the entry close")
+        if not parts:
+            return ""
+        tail = " After a stop or take-profit exit it waits for the signal to turn off and on again." if (
+            self.stop_loss is not None or self.take_profit is not None) else ""
+        return "; ".join(parts).capitalize() + "." + tail
 
     def settings(self) -> dict:
         """The settings in use (for metrics.json): an empty dict for no overlay."""
@@ -174,6 +197,11 @@ def overlaid_signals(
     if overlays.stop_loss is not None or overlays.take_profit is not None:
         held = stopped_signals(held, price, overlays.stop_loss, overlays.trailing_stop, overlays.take_profit)
     return held, scale.fillna(0.0)
+
+
+def variant_label(variant: str) -> str:
+    """"holding_period+vol_target" -> "holding period + volatility target"."""
+    return " + ".join(GROUP_LABELS[g] for g in variant.split("+")) if variant != "base" else "base (no overlay)"
 
 
 def ablation_variants(overlays: Overlays) -> dict[str, Overlays]:
