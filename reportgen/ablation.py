@@ -99,10 +99,14 @@ def _interval(low: float, high: float) -> list[float | None]:
     return [None, None] if np.isnan(low) or np.isnan(high) else [float(low), float(high)]
 
 
+TIE = 1e-12  # bounds closer to 0 than this are 0: resamples where both variants trade alike differ by rounding
+
+
 def changed_by_more_than_luck(table: pd.DataFrame) -> list[str]:
-    """The variants (base aside) whose interval of the Sharpe difference to the base excludes 0."""
+    """The variants (base aside) whose interval of the Sharpe difference to the base excludes 0
+    (by more than TIE)."""
     rest = table.iloc[1:]
-    return rest.loc[(rest["sharpe_diff_low"] > 0) | (rest["sharpe_diff_high"] < 0), "variant"].tolist()
+    return rest.loc[(rest["sharpe_diff_low"] > TIE) | (rest["sharpe_diff_high"] < -TIE), "variant"].tolist()
 
 
 def ablation_sentence(table: pd.DataFrame, confidence: float) -> str:
@@ -115,7 +119,7 @@ def ablation_sentence(table: pd.DataFrame, confidence: float) -> str:
             "interval allows: every difference to the base is within what resampling the same days gives by chance."
         )
     rows = table.set_index("variant")
-    named = [f"{overlays.variant_label(v)} ({'raises' if rows.loc[v, 'sharpe_diff_low'] > 0 else 'lowers'} it)" for v in changed]
+    named = [f"{overlays.variant_label(v)} ({'raises' if rows.loc[v, 'sharpe_diff_low'] > TIE else 'lowers'} it)" for v in changed]
     rest = len(table) - 1 - len(changed)
     tail = f"; the other {rest} variant{'s' if rest != 1 else ''} stay within it" if rest else ""
     return f"Beyond their {level} interval, these change the Sharpe ratio against the base: {', '.join(named)}{tail}."

@@ -65,20 +65,25 @@ def cost_tables(config: Config, model: ModelResult) -> dict[str, pd.DataFrame]:
 def sweep_result(config: Config, model: ModelResult, extra_trials: pd.DataFrame | None = None) -> SweepResult:
     """The whole grid as one simulation; the deflated Sharpe ratio of its best configuration."""
     sweep, ppy = config.sweep, config.backtest.periods_per_year
-    grid = sweeps.overlay_columns(
+    blocks = sweeps.overlay_blocks(
         sweeps.sweep_columns(
             model.output["prediction"], model.output["attention"],
             sweep.thresholds, sweep.attention_quantiles, sweep.sizings, sweep.size_scales,
         ),
         model.price, sweep.min_hold_days, sweep.vol_targets, sweep.vol_window_days, sweep.stop_losses, ppy,
     )
-    simulation = backtest.simulate(
-        model.price, grid.signal, grid.size, "percent",
-        init_cash=config.backtest.init_cash, fees=config.backtest.fees,
-    )
-    returns = simulation.returns.to_numpy(dtype=float)
-    table = grid.params.join(_figures(simulation.returns, ppy)).assign(
-        total_trades=simulation.total_trades.to_numpy()
+    params, block_returns, block_trades = [], [], []
+    for block in blocks:
+        simulated, trades = backtest.simulated_returns_and_trades(
+            model.price, block.signal, block.size, "percent", config.backtest.init_cash, config.backtest.fees
+        )
+        params.append(block.params)
+        block_returns.append(simulated.to_numpy(dtype=float))
+        block_trades.append(trades.to_numpy())
+    returns = np.hstack(block_returns)
+    grid_returns = pd.DataFrame(returns, index=model.price.index)
+    table = pd.concat(params, ignore_index=True).join(_figures(grid_returns, ppy)).assign(
+        total_trades=np.concatenate(block_trades)
     )
     defined = np.flatnonzero(table["sharpe"].notna().to_numpy())
     extra = np.empty((len(returns), 0)) if extra_trials is None else extra_trials.to_numpy(dtype=float)
@@ -99,7 +104,7 @@ def sweep_result(config: Config, model: ModelResult, extra_trials: pd.DataFrame 
     )
     configured, off_grid = {}, {}
     for strategy in model.strategies:
-        row, reason = _grid_row(grid.params, strategy.config, sweep.vol_window_days)
+        row, reason = _grid_row(table, strategy.config, sweep.vol_window_days)
         if row is None:
             off_grid[strategy.id] = reason
         else:

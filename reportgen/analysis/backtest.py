@@ -103,19 +103,36 @@ def simulated_returns(
     several float arrays per column, and one block bounds the peak memory (about 100 MB a
     block of 2,000 days) while each block is still one vectorised simulation.
     """
+    return pd.concat([p.returns() for p in _blocks(price, signal, size, size_type, init_cash, fees)], axis=1)
+
+
+def simulated_returns_and_trades(
+    price: pd.Series,
+    signal: pd.DataFrame,
+    size: pd.DataFrame,
+    size_type: list[str] | str,
+    init_cash: float,
+    fees: float,
+) -> tuple[pd.DataFrame, pd.Series]:
+    """`simulated_returns` (in the same blocks) and each column's number of trades, open ones included."""
+    returns, trades = [], []
+    for portfolio in _blocks(price, signal, size, size_type, init_cash, fees):
+        returns.append(portfolio.returns())
+        trades.append(pd.Series(portfolio.trades.count(), index=portfolio.wrapper.columns))
+    return pd.concat(returns, axis=1), pd.concat(trades)
+
+
+def _blocks(price, signal, size, size_type, init_cash, fees):
     kinds = [size_type] * signal.shape[1] if isinstance(size_type, str) else list(size_type)
-    blocks = [
-        _portfolio(
+    for start in range(0, signal.shape[1], COLUMNS_PER_SIMULATION):
+        yield _portfolio(
             price,
             signal.iloc[:, start : start + COLUMNS_PER_SIMULATION],
             size.iloc[:, start : start + COLUMNS_PER_SIMULATION],
             kinds[start : start + COLUMNS_PER_SIMULATION],
             init_cash,
             fees,
-        ).returns()
-        for start in range(0, signal.shape[1], COLUMNS_PER_SIMULATION)
-    ]
-    return pd.concat(blocks, axis=1)
+        )
 
 
 def _portfolio(price, signal, size, size_type, init_cash, fees):

@@ -7,7 +7,7 @@ column per configuration, so that one columnar simulation runs them all.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,7 +77,7 @@ def sweep_columns(
     )
 
 
-def overlay_columns(
+def overlay_blocks(
     grid: Columns,
     price: pd.Series,
     min_hold_days: Sequence[int],
@@ -85,11 +85,11 @@ def overlay_columns(
     vol_window_days: int,
     stop_losses: Sequence[float],
     periods_per_year: int,
-) -> Columns:
-    """The grid under every combination of overlays (a vol target or stop-loss of 0: none), the
-    overlays slowest in column order (holding period, then vol target, then stop), the grid fastest.
-    With only the "none" values the grid comes back as it is, with the three overlay params added."""
-    blocks, params = [], []
+) -> Iterator[Columns]:
+    """The grid under each combination of overlays (a vol target or stop-loss of 0: none), one
+    block of columns per combination, in the order holding period, vol target, stop (slowest first).
+    Blocks are made one at a time, so that only one is in memory while it is simulated. With only
+    the "none" values the one block is the grid as it is (its params name the overlays: 1, 0, 0)."""
     for hold in min_hold_days:
         for target in vol_targets:
             for stop in stop_losses:
@@ -102,15 +102,8 @@ def overlay_columns(
                     size = grid.entry_size.where(signal.to_numpy(), 0.0).mul(scale.to_numpy(), axis=0)
                 else:
                     signal, size = grid.signal, grid.size
-                blocks.append((signal.to_numpy(), size.to_numpy()))
-                params.append(grid.params.assign(min_hold_days=int(hold), vol_target=float(target), stop_loss=float(stop)))
-    columns = pd.RangeIndex(sum(b[0].shape[1] for b in blocks))
-    index = grid.signal.index
-    return Columns(
-        params=pd.concat(params, ignore_index=True),
-        signal=pd.DataFrame(np.hstack([b[0] for b in blocks]), index=index, columns=columns),
-        size=pd.DataFrame(np.hstack([b[1] for b in blocks]), index=index, columns=columns),
-    )
+                params = grid.params.assign(min_hold_days=int(hold), vol_target=float(target), stop_loss=float(stop))
+                yield Columns(params=params, signal=signal, size=size)
 
 
 def delayed(frame: pd.DataFrame, lag_days: int, fill) -> pd.DataFrame:
