@@ -134,7 +134,7 @@ def test_bundled_sensitivity_page_and_shaded_time_series(bundled_site: Path):
 def test_every_page_footer_carries_the_provenance(bundled_site: Path):
     document = json.loads((bundled_site / "metrics.json").read_text())
     pages = sorted(bundled_site.rglob("index.html"))
-    assert len(pages) == 11
+    assert len(pages) == 15
     for page in pages:
         footer = re.search(r'md-copyright__highlight">\s*(.*?)\s*</div>', page.read_text(), re.S)
         assert footer, page
@@ -149,9 +149,10 @@ def test_bundled_attention_page_and_strategy_pages_carry_the_verdicts(bundled_si
     attention = html.unescape((bundled_site / "attention/index.html").read_text())
     assert "Degenerate attention: <code>attention_mean</code> carries no information" in attention
     assert "constant at 0.142857 = 1/7" in attention
-    assert attention.count("is constant, so sizing by it is a constant rule") == 4  # 2 verdicts, each in summary and section
+    # 3 verdicts (the replica, attention-sized, the attention-sized hybrid), each in summary and section
+    assert attention.count("is constant, so sizing by it is a constant rule") == 6
     assert "undefined: constant" in attention
-    for sid in ("notebook_replica", "attention_sized", "attention_filtered"):
+    for sid in ("notebook_replica", "attention_sized", "attention_filtered", "hybrid_attention_sized"):
         page = (bundled_site / "strategies" / sid / "index.html").read_text()
         assert "Verdict of the attention tests" in page and "carries no information" in page
     assert "Verdict of the attention tests" not in (bundled_site / "strategies/att_lstm_signal/index.html").read_text()
