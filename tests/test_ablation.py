@@ -1,7 +1,6 @@
 """Strategies with overlays on the tiny project: their ablation, metrics.json fields and sweep."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from reportgen import ablation

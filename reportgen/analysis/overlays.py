@@ -76,14 +76,14 @@ class Overlays:
             parts.append(f"each change of the signal holds for at least {self.min_hold_days} days")
         if self.vol_target is not None:
             parts.append(
-                f"the size at entry is multiplied by min({self.max_leverage:g}, {self.vol_target:.0%} / the annualised "
+                f"the size at entry is multiplied by min({self.max_leverage:g}, {_percent(self.vol_target)} / the annualised "
                 f"volatility of the last {self.vol_window_days} daily returns)"
             )
         if self.stop_loss is not None:
             origin = "the highest close since entry" if self.trailing_stop else "the entry close"
-            parts.append(f"it exits at the first close {self.stop_loss:.1%} or more below {origin}")
+            parts.append(f"it exits at the first close {_percent(self.stop_loss)} or more below {origin}")
         if self.take_profit is not None:
-            parts.append(f"it takes profit at the first close {self.take_profit:.1%} or more above the entry close")
+            parts.append(f"it takes profit at the first close {_percent(self.take_profit)} or more above the entry close")
         if not parts:
             return ""
         tail = " After a stop or take-profit exit it waits for the signal to turn off and on again." if (
@@ -101,6 +101,10 @@ class Overlays:
         if "stops" in groups:
             fields.update(stop_loss=self.stop_loss, trailing_stop=self.trailing_stop, take_profit=self.take_profit)
         return fields
+
+
+def _percent(fraction: float) -> str:
+    return f"{fraction * 100:.4g} %"
 
 
 def strategy_overlays(strategy: StrategyConfig) -> Overlays:
