@@ -121,7 +121,7 @@ def ablation_sentence(table: pd.DataFrame, confidence: float) -> str:
     rows = table.set_index("variant")
     named = [f"{overlays.variant_label(v)} ({'raises' if rows.loc[v, 'sharpe_diff_low'] > TIE else 'lowers'} it)" for v in changed]
     rest = len(table) - 1 - len(changed)
-    tail = f"; the other {rest} variant{'s' if rest != 1 else ''} stay within it" if rest else ""
+    tail = "" if not rest else "; the other variant stays within it" if rest == 1 else f"; the other {rest} variants stay within it"
     return (
         f"Beyond their {level} interval, these change the Sharpe ratio against the base: {', '.join(named)}{tail}. "
         f"Each interval covers one comparison: of {len(table) - 1} variants, one may fall outside by chance alone."

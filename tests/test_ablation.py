@@ -148,3 +148,24 @@ def test_the_sweep_covers_the_overlays(tmp_path):
     plain = table.loc[sweep.configured["signal"]]
     assert (plain["min_hold_days"], plain["stop_loss"]) == (1, 0.0)
     assert plain["sharpe"] == pytest.approx(strategy(result, "signal").metrics["sharpe"], rel=1e-9)
+
+
+def test_the_sentence_names_the_variants_whose_interval_excludes_zero():
+    import pandas as pd
+
+    table = pd.DataFrame(
+        {
+            "variant": ["base", "holding_period", "stops", "holding_period+stops"],
+            "sharpe_diff_low": [0.0, 0.04, -0.5, -0.9],
+            "sharpe_diff_high": [0.0, 0.3, 0.2, -0.1],
+        }
+    )
+    assert ablation.ablation_sentence(table, 0.95) == (
+        "Beyond their 95 % interval, these change the Sharpe ratio against the base: holding period (raises it), "
+        "holding period + stops (lowers it); the other variant stays within it. "
+        "Each interval covers one comparison: of 3 variants, one may fall outside by chance alone."
+    )
+    within = table.assign(sharpe_diff_low=[0.0, -1e-13, -0.5, -0.9], sharpe_diff_high=[0.0, 0.3, 0.2, 1e-13])
+    assert ablation.ablation_sentence(within, 0.9).startswith(
+        "No overlay, alone or added to the others, changes the Sharpe ratio by more than its 90 % interval allows"
+    )
