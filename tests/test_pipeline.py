@@ -84,9 +84,10 @@ def test_bundled_sensitivity_figures(bundled):
     robust = bundled.models[0].robustness
     document = metrics_document(bundled)
     sweep = document["sweeps"]["notebook_att_lstm"]
-    assert sweep["n_configs"] == 21 * 4 * 2 * 2
+    assert sweep["n_configs"] == 21 * 4 * 2 * 2 * 2 * 2 * 2  # the default grid x holding period x vol target x stop
     assert sweep["best"]["sharpe"] > 0 and sweep["deflated_sharpe"] < 0.95  # the best of the grid is luck
-    assert set(sweep["configured"]) == {"att_lstm_signal", "attention_sized"}
+    assert set(sweep["configured"]) == {"att_lstm_signal", "attention_sized", "hybrid", "hybrid_attention_sized"}
+    assert sweep["n_ablation_trials"] == 0  # every ablation variant runs rules the grid already has
     replica = document["strategies"]["notebook_replica"]
     assert replica["psr"] == pytest.approx(robust.statistics["notebook_replica"].psr)
     assert replica["sharpe_ci"][0] < replica["sharpe"] < replica["sharpe_ci"][1]
