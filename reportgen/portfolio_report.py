@@ -83,7 +83,7 @@ def _cost_table(config: Config, close, targets: dict[str, pd.DataFrame], portfol
                 fees[name] = bps / 1e4
     generated = ((r["name"], _targets(p, targets[p.id], r["lag_days"])) for p in portfolio_list for r in rows if r["source"] == p.id)
     returns = portfolio_returns(close, generated, config.backtest.init_cash, fees)
-    table = pd.DataFrame(rows).set_index("name").join(robustness._figures(returns, config.backtest.periods_per_year))
+    table = pd.DataFrame(rows).set_index("name").join(robustness._figures(returns, config.backtest.periods_per_year, None))
     return {pid: part.drop(columns="source").reset_index(drop=True) for pid, part in table.groupby("source", sort=False)}
 
 
@@ -99,7 +99,7 @@ def _attention_test(config: Config, close, portfolio: PortfolioConfig, weights, 
     on_days = portfolios.rebalance_days(weights.index, portfolio.rebalance).to_numpy()
     score, held_values = scores.to_numpy(dtype=float)[on_days], held.to_numpy()[on_days]  # only these send orders
     control = _targets(portfolio, portfolios.exposure_matched_weights(weights)).to_numpy()[None]
-    control_sharpe = float(statistics.sharpe_ratios(block_returns(close, control, config.backtest.init_cash, [fees]), ppy)[0])
+    control_sharpe = float(metrics.sharpe_ratios(block_returns(close, control, config.backtest.init_cash, [fees]), ppy)[0])
     per_block = max(1, PLACEBO_BLOCK_BYTES // max(1, weights.size * 8))
     null = []
     for start in range(0, settings.permutations, per_block):
@@ -107,7 +107,7 @@ def _attention_test(config: Config, close, portfolio: PortfolioConfig, weights, 
         permuted = portfolios.permuted_scores(score, held_values, rng.random((runs, *score.shape)))
         targets = np.full((runs, *weights.shape), np.nan)  # no order between rebalance days
         targets[:, on_days, :] = portfolios.weights_of_scores(held_values, permuted, portfolio.gross, portfolio.max_weight)
-        null.append(statistics.sharpe_ratios(block_returns(close, targets, config.backtest.init_cash, np.full(runs, fees)), ppy))
+        null.append(metrics.sharpe_ratios(block_returns(close, targets, config.backtest.init_cash, np.full(runs, fees)), ppy))
     null = np.concatenate(null)
     observed = float(metrics.sharpe_ratios(observed_returns.to_frame(), ppy).iloc[0])
     p_value = attention_tests.permutation_p_value(observed, null)
