@@ -46,7 +46,7 @@ def main() -> None:
     import pandas as pd
 
     from reportgen.analysis import bootstrap, statistics
-    from reportgen.publish import charts, views
+    from reportgen.publish import charts, sensitivity_views
     from reportgen import pipeline, robustness
     from reportgen.inputs.config import SweepConfig, load_config
 
@@ -76,7 +76,7 @@ def main() -> None:
         for _ in range(args.repeats):
             seconds, sweep = _timed(robustness.sweep_result, with_sweep, model)
             simulate.append(seconds)
-            sensitivity = views.sensitivity_charts(model)
+            sensitivity = sensitivity_views.sensitivity_charts(model)
             specs.append(_timed(lambda: [charts.chart_spec(c) for k, c in sensitivity.items() if "-sweep-" in k])[0])
         stages = stats.median(simulate) + stats.median(specs)
         worst_sweep = max(worst_sweep, stages)

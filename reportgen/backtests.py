@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from reportgen import robustness
-from reportgen.analysis import attention, attention_tests, backtest, informativeness, metrics, signals, thresholds
+from reportgen.analysis import attention, attention_tests, backtest, informativeness, metrics, overlays, signals, thresholds
 from reportgen.compute import blocks
 from reportgen.inputs import loaders
 from reportgen.inputs.config import Config, ModelConfig, StrategyConfig
@@ -36,13 +36,12 @@ def _strategy_results(
 def _strategy_block(
     config: Config, strategies: list[StrategyConfig], output: pd.DataFrame, price: pd.Series, risk_free: pd.Series
 ) -> list[StrategyResult]:
-    wanted = {
-        s.id: signals.filtered_signal(
-            signals.long_signal(output["prediction"], s.threshold), output["attention"], s.attention_threshold
-        )
-        for s in strategies
+    ppy, window = config.backtest.periods_per_year, config.backtest.rolling_window_days
+    positions = {
+        s.id: overlays.strategy_positions(s, overlays.strategy_overlays(s), output, price, ppy) for s in strategies
     }
-    sizes = {s.id: signals.position_size(wanted[s.id], output["attention"], s.sizing) for s in strategies}
+    wanted = {sid: signal for sid, (signal, _) in positions.items()}
+    sizes = {sid: size for sid, (_, size) in positions.items()}
     simulation = backtest.simulate(
         price,
         pd.DataFrame(wanted),
@@ -51,7 +50,6 @@ def _strategy_block(
         init_cash=config.backtest.init_cash,
         fees=config.backtest.fees,
     )
-    ppy, window = config.backtest.periods_per_year, config.backtest.rolling_window_days
     benchmark_returns = _benchmark_returns(price)
     results = []
     for s in strategies:
@@ -108,12 +106,14 @@ def _attention_tests(
     tests = {}
     for r in tested:
         s = r.config
-        base = signals.long_signal(output["prediction"], s.threshold)
+        chosen = overlays.strategy_overlays(s)
+        raw = signals.long_signal(output["prediction"], s.threshold)
+        base = overlays.overlaid_signals(raw.to_frame(), price, chosen, ppy)[0].iloc[:, 0]
         control_size = attention_tests.exposure_matched_size(r.exposure, base)
         control = _simulated_returns(config, price, base.to_frame("control"), (base * control_size).to_frame("control"), "percent")
         null_sharpes = np.concatenate([
             metrics.sharpe_ratios(
-                metrics.excess_returns(_placebo_returns(config, price, base, shuffled.iloc[:, block], s), risk_free), ppy
+                metrics.excess_returns(_placebo_returns(config, price, raw, shuffled.iloc[:, block], s), risk_free), ppy
             ).to_numpy()
             for block in blocks.column_blocks(settings.permutations, per_block)
         ])
@@ -133,9 +133,14 @@ def _attention_tests(
 
 def _placebo_returns(config: Config, price: pd.Series, base: pd.Series, shuffled: pd.DataFrame, strategy: StrategyConfig
 ) -> pd.DataFrame:
-    """Daily returns of the strategy's rules run on each column of shuffled attention."""
-    placebo = signals.filtered_signals(base, shuffled, strategy.attention_threshold)
+    """Daily returns of the strategy's rules, its overlays included, run on each column of
+    shuffled attention (`base`: the prediction's signal before the attention filter and overlays)."""
+    chosen, ppy = overlays.strategy_overlays(strategy), config.backtest.periods_per_year
+    placebo, scale = overlays.overlaid_signals(
+        signals.filtered_signals(base, shuffled, strategy.attention_threshold), price, chosen, ppy
+    )
     sizes = signals.position_sizes(placebo, shuffled, strategy.sizing)
+    sizes = sizes if not chosen.groups else sizes.mul(scale.to_numpy(), axis=0)
     return _simulated_returns(config, price, placebo, sizes, strategy.size_type)
 
 

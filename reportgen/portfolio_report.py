@@ -104,7 +104,7 @@ def _attention_test(
     on_days = portfolios.rebalance_days(weights.index, portfolio.rebalance).to_numpy()
     score, held_values = scores.to_numpy(dtype=float)[on_days], held.to_numpy()[on_days]  # only these send orders
     control = _targets(portfolio, portfolios.exposure_matched_weights(weights)).to_numpy()[None]
-    control_sharpe = float(statistics.sharpe_ratios(block_returns(close, control, config.backtest.init_cash, [fees]) - free, ppy)[0])
+    control_sharpe = float(metrics.sharpe_ratios(block_returns(close, control, config.backtest.init_cash, [fees]) - free, ppy)[0])
     per_block = max(1, PLACEBO_BLOCK_BYTES // max(1, weights.size * 8))
     null = []
     for start in range(0, settings.permutations, per_block):
@@ -112,7 +112,7 @@ def _attention_test(
         permuted = portfolios.permuted_scores(score, held_values, rng.random((runs, *score.shape)))
         targets = np.full((runs, *weights.shape), np.nan)  # no order between rebalance days
         targets[:, on_days, :] = portfolios.weights_of_scores(held_values, permuted, portfolio.gross, portfolio.max_weight)
-        null.append(statistics.sharpe_ratios(block_returns(close, targets, config.backtest.init_cash, np.full(runs, fees)) - free, ppy))
+        null.append(metrics.sharpe_ratios(block_returns(close, targets, config.backtest.init_cash, np.full(runs, fees)) - free, ppy))
     null = np.concatenate(null)
     observed = float(metrics.sharpe_ratios(metrics.excess_returns(observed_returns.to_frame(), risk_free), ppy).iloc[0])
     p_value = attention_tests.permutation_p_value(observed, null)

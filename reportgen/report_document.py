@@ -67,6 +67,7 @@ def metrics_document(report: Report, links: dict | None = None) -> dict:
                 "mean_exposure": float(s.exposure.mean()),
                 "time_in_market": float((s.exposure > 0).mean()),
                 **({"attention_test": _attention_test_document(s.attention_test)} if s.attention_test else {}),
+                **({"overlays": s.overlays.settings()} if s.overlays.groups else {}),
             }
             for m, s in report.strategies
         },

@@ -11,6 +11,7 @@ from reportgen.analysis.attention_tests import AttentionTest
 from reportgen.inputs.config import ModelConfig, PortfolioConfig, StrategyConfig
 from reportgen.model.provenance import Provenance
 from reportgen.analysis.informativeness import CrossSectionalIC, Informativeness
+from reportgen.analysis.overlays import Overlays, grid_overlays, strategy_overlays, variant_label
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,10 @@ class StrategyResult:
     @property
     def id(self) -> str:
         return self.config.id
+
+    @property
+    def overlays(self) -> Overlays:
+        return strategy_overlays(self.config)
 
     @property
     def time_in_market(self) -> float:
@@ -87,6 +92,12 @@ class SweepResult:
     deflated_sharpe: float  # P[the best configuration's true Sharpe > expected_max_sharpe]
     configured: dict[str, int]  # strategy id -> row of `table` running the same rules
     off_grid: dict[str, str]  # strategy id -> why no row of the grid runs its rules
+    n_extra_trials: int = 0  # of n_trials: overlay ablation variants run besides the grid
+
+    @property
+    def overlay_grid(self) -> str:
+        """The overlay values the grid runs, when it runs more than none ("" otherwise)."""
+        return grid_overlays(self.table)
 
     @property
     def never_trading(self) -> int:
@@ -118,6 +129,15 @@ class ModelRobustness:
     confidence: float
     fees_bps: list[float]
     execution_lag_days: int
+    ablations: dict[str, pd.DataFrame] = field(default_factory=dict)  # by strategy id, see ablation.ablation_tables
+    ablation_sentences: dict[str, str] = field(default_factory=dict)  # by strategy id: which overlays beat luck
+
+    def ablation_rows(self, strategy_id: str) -> list[dict]:
+        """The ablation of a strategy as rows for a page (empty when it has no overlays)."""
+        table = self.ablations.get(strategy_id)
+        if table is None:
+            return []
+        return [{**row, "label": variant_label(row["variant"])} for row in table.to_dict("records")]
 
     def cost_row(self, strategy_id: str, lag_days: int, fees_bps: float) -> pd.Series | None:
         """A strategy's figures filled `lag_days` late at `fees_bps`, if that variant was run."""

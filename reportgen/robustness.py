@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from reportgen.analysis import backtest, bootstrap, metrics, statistics, sweeps
+from reportgen import ablation
+from reportgen.analysis import backtest, bootstrap, metrics, overlays, statistics, sweeps
 from reportgen.compute import blocks
 from reportgen.inputs import episodes
 from reportgen.inputs.config import Config, StrategyConfig
@@ -81,21 +82,30 @@ def _cost_block(config: Config, model: ModelResult, strategies, lags: list[int])
     }
 
 
-def sweep_result(config: Config, model: ModelResult) -> SweepResult:
-    """The grid simulated a block of configurations at a time; the deflated Sharpe ratio of its
-    best configuration. Only the figures, a digest of each configuration's returns (to count
-    distinct trials) and each block's best returns are kept, never every configuration's returns."""
+def sweep_result(config: Config, model: ModelResult, extra_trials: pd.DataFrame | None = None) -> SweepResult:
+    """The grid (every configuration under every combination of overlays) simulated a block of
+    configurations at a time; the deflated Sharpe ratio of its best configuration. Only the
+    figures, a digest of each configuration's returns (to count distinct trials) and each block's
+    best returns are kept, never every configuration's returns. `extra_trials` (the ablation
+    variants' daily returns) are pooled with the grid's when counting distinct trials and their
+    variance; the best is still the grid's."""
     sweep, ppy = config.sweep, config.backtest.periods_per_year
     output = model.output
-    grid = sweeps.sweep_grid(output["attention"], sweep.thresholds, sweep.attention_quantiles, sweep.sizings, sweep.size_scales)
+    grid = sweeps.sweep_grid(
+        output["attention"], sweep.thresholds, sweep.attention_quantiles, sweep.sizings, sweep.size_scales,
+        sweep.min_hold_days, sweep.vol_targets, sweep.stop_losses,
+    )
     per_block = block_columns(config, len(model.price), backtest.RETURNS_BYTES_PER_CELL)
     figures, keys, best_returns = [], [], {}
     for block in blocks.column_blocks(len(grid), per_block):
-        columns = sweeps.sweep_block(output["prediction"], output["attention"], grid.iloc[block])
+        columns = sweeps.sweep_block(
+            output["prediction"], output["attention"], grid.iloc[block], model.price, sweep.vol_window_days, ppy
+        )
         simulation = backtest.simulated_totals(
             model.price, columns.signal, columns.size, "percent",
             init_cash=config.backtest.init_cash, fees=config.backtest.fees,
         )
+        del columns
         block_figures = _figures(simulation.returns, ppy, model.risk_free).assign(
             total_trades=simulation.total_trades.to_numpy()
         )
@@ -107,27 +117,35 @@ def sweep_result(config: Config, model: ModelResult) -> SweepResult:
             best_returns[best_in_block] = best.to_numpy(dtype=float)
     table = grid.join(pd.concat(figures))
     defined = np.flatnonzero(table["sharpe"].notna().to_numpy())
-    trials = defined[sweeps.distinct_columns([keys[i] for i in defined])] if len(defined) else defined
+    extra = pd.DataFrame(index=model.price.index) if extra_trials is None else extra_trials
+    extra_sharpe = _figures(extra, ppy, model.risk_free)["sharpe"].to_numpy()
+    extra = extra.loc[:, ~np.isnan(extra_sharpe)]
+    pooled = [keys[i] for i in defined] + sweeps.column_keys(extra.to_numpy(dtype=float))
+    distinct = sweeps.distinct_columns(pooled) if pooled else np.array([], dtype=int)
+    trials = defined[distinct[distinct < len(defined)]]
     table["trial"] = np.isin(np.arange(len(table)), trials)
-    per_period = table["sharpe"].to_numpy()[trials] / np.sqrt(ppy)
-    variance = float(np.var(per_period, ddof=1)) if len(trials) > 1 else 0.0
+    pooled_sharpe = np.concatenate([table["sharpe"].to_numpy()[defined], extra_sharpe[~np.isnan(extra_sharpe)]])
+    per_period = pooled_sharpe[distinct] / np.sqrt(ppy)
+    n_trials = len(distinct)
+    variance = float(np.var(per_period, ddof=1)) if n_trials > 1 else 0.0
     best = int(table["sharpe"].idxmax()) if len(defined) else -1
     deflated = (
-        statistics.deflated_sharpe_ratio(statistics.sharpe_moments(best_returns[best]), len(trials), variance)
+        statistics.deflated_sharpe_ratio(statistics.sharpe_moments(best_returns[best]), n_trials, variance)
         if best >= 0 else float("nan")
     )
     configured, off_grid = {}, {}
     for strategy in model.strategies:
-        row, reason = _grid_row(grid, strategy.config)
+        row, reason = _grid_row(grid, strategy.config, sweep.vol_window_days)
         if row is None:
             off_grid[strategy.id] = reason
         else:
             configured[strategy.id] = row
     return SweepResult(
         table=table,
-        n_trials=len(trials),
+        n_trials=n_trials,
+        n_extra_trials=n_trials - len(trials),
         sharpe_variance=variance,
-        expected_max_sharpe=statistics.expected_max_sharpe(len(trials), variance),
+        expected_max_sharpe=statistics.expected_max_sharpe(n_trials, variance),
         best=best,
         deflated_sharpe=deflated,
         configured=configured,
@@ -135,9 +153,10 @@ def sweep_result(config: Config, model: ModelResult) -> SweepResult:
     )
 
 
-def _grid_row(params: pd.DataFrame, strategy: StrategyConfig) -> tuple[int | None, str]:
+def _grid_row(params: pd.DataFrame, strategy: StrategyConfig, vol_window_days: int) -> tuple[int | None, str]:
     return sweeps.grid_position(
-        params, strategy.threshold, strategy.attention_threshold, strategy.sizing, strategy.size_type
+        params, strategy.threshold, strategy.attention_threshold, strategy.sizing, strategy.size_type,
+        overlays.strategy_overlays(strategy), vol_window_days,
     )
 
 
@@ -165,18 +184,16 @@ def _series_statistics(
 
 def _bootstrap_intervals(
     config: Config, returns: pd.DataFrame, benchmark: pd.Series, indices: np.ndarray, risk_free: pd.Series | None
-) -> tuple[pd.DataFrame, pd.Series]:
-    """Bootstrap intervals of every strategy and of the benchmark, a block of resamples at a time."""
+) -> pd.DataFrame:
+    """Bootstrap intervals of every column of `returns` (the Sharpe difference against
+    `benchmark`), a block of resamples at a time."""
     ppy, confidence = config.backtest.periods_per_year, config.statistics.confidence
     per_block = max(2, block_columns(config, len(benchmark), statistics.BOOTSTRAP_BYTES_PER_CELL))
-    draws, benchmark_draws = [], []
-    for block in blocks.column_blocks(len(indices), per_block, smallest=2):
-        draws.append(statistics.bootstrap_draws(returns, benchmark, indices[block], ppy, risk_free))
-        benchmark_draws.append(statistics.bootstrap_draws(benchmark.to_frame(), benchmark, indices[block], ppy, risk_free))
-    return (
-        statistics.draw_intervals(np.concatenate(draws, axis=2), returns.columns, confidence),
-        statistics.draw_intervals(np.concatenate(benchmark_draws, axis=2), pd.Index(["benchmark"]), confidence).iloc[0],
-    )
+    draws = [
+        statistics.bootstrap_draws(returns, benchmark, indices[block], ppy, risk_free)
+        for block in blocks.column_blocks(len(indices), per_block, smallest=2)
+    ]
+    return statistics.draw_intervals(np.concatenate(draws, axis=2), returns.columns, confidence)
 
 
 def model_robustness(config: Config, model: ModelResult, market_episodes: pd.DataFrame) -> ModelRobustness:
@@ -188,11 +205,15 @@ def model_robustness(config: Config, model: ModelResult, market_episodes: pd.Dat
         len(returns), block_days, settings.bootstrap_resamples, settings.bootstrap_seed
     )
     benchmark, risk_free = model.benchmark_returns, model.risk_free
-    intervals, benchmark_intervals = _bootstrap_intervals(config, returns, benchmark, indices, risk_free)
+    intervals = _bootstrap_intervals(config, returns, benchmark, indices, risk_free)
+    benchmark_intervals = _bootstrap_intervals(config, benchmark.to_frame(), benchmark, indices, risk_free).iloc[0]
     excess = metrics.excess_returns(returns, risk_free)
     benchmark_excess = metrics.excess_returns(benchmark, risk_free)
     benchmark_sharpe = statistics.sharpe_moments(benchmark_excess).sharpe
     overlapping = episodes.episodes_within(market_episodes, returns.index)
+    ablations, ablation_returns = ablation.ablation_tables(
+        config, model, lambda variants, base: _bootstrap_intervals(config, variants, base, indices, risk_free)
+    )
     return ModelRobustness(
         statistics={
             sid: _series_statistics(excess[sid], benchmark_sharpe, intervals.loc[sid]) for sid in returns.columns
@@ -204,7 +225,7 @@ def model_robustness(config: Config, model: ModelResult, market_episodes: pd.Dat
         episodes=overlapping,
         episode_returns=episodes.episode_returns(returns, overlapping),
         benchmark_episode_returns=episodes.episode_returns(model.benchmark_returns.to_frame("benchmark"), overlapping)["benchmark"],
-        sweep=sweep_result(config, model) if config.sweep.enabled else None,
+        sweep=sweep_result(config, model, ablation_returns) if config.sweep.enabled else None,
         block_days=block_days,
         block_days_estimated=settings.block_length_days is None,
         resamples=settings.bootstrap_resamples,
@@ -212,6 +233,8 @@ def model_robustness(config: Config, model: ModelResult, market_episodes: pd.Dat
         confidence=settings.confidence,
         fees_bps=list(config.sweep.fees_bps),
         execution_lag_days=config.sweep.execution_lag_days,
+        ablations=ablations,
+        ablation_sentences={sid: ablation.ablation_sentence(t, settings.confidence) for sid, t in ablations.items()},
     )
 
 
@@ -247,6 +270,7 @@ def strategy_fields(robust: ModelRobustness, strategy_id: str) -> dict:
             for row in costs.to_dict("records")
         ],
         "episodes": {name: _number(value) for name, value in robust.episode_returns[strategy_id].items()},
+        **({"ablation": ablation.ablation_fields(robust.ablations[strategy_id])} if strategy_id in robust.ablations else {}),
     }
 
 
@@ -260,19 +284,23 @@ def benchmark_fields(robust: ModelRobustness) -> dict:
 def sweep_fields(sweep: SweepResult, periods_per_year: int) -> dict:
     """`sweeps.<model id>` of metrics.json: the grid, its best configuration and its deflated Sharpe."""
     table = sweep.table
-    params = ["threshold", "attention_quantile", "attention_level", "sizing", "size_scale"]
+    params = ["threshold", "attention_quantile", "attention_level", "sizing", "size_scale", "min_hold_days", "vol_target", "stop_loss"]
     figures = ["sharpe", "cagr", "max_drawdown", "total_return", "total_trades"]
 
     def row(i: int) -> dict:
         values = table.loc[i, params + figures]
         return {
-            k: v if isinstance(v, str) else int(v) if k == "total_trades" else _number(v) for k, v in values.items()
+            k: v if isinstance(v, str) else int(v) if k in ("total_trades", "min_hold_days") else _number(v) for k, v in values.items()
         }
 
     return {
         "n_configs": len(table),
         "n_trials": sweep.n_trials,
-        "grid": {key: sorted(set(table[key].tolist())) for key in ("threshold", "attention_quantile", "sizing", "size_scale")},
+        "grid": {
+            key: sorted(set(table[key].tolist()))
+            for key in ("threshold", "attention_quantile", "sizing", "size_scale", "min_hold_days", "vol_target", "stop_loss")
+        },
+        "n_ablation_trials": sweep.n_extra_trials,
         "best": row(sweep.best) if sweep.best >= 0 else None,
         "deflated_sharpe": _number(sweep.deflated_sharpe),
         "expected_max_sharpe": _number(sweep.expected_max_sharpe * np.sqrt(periods_per_year)),

@@ -47,10 +47,22 @@ model = "tiny"
 attention_threshold = 0.3
 sizing = "attention"
 
+[[strategies]]
+id = "hybrid"
+name = "Hybrid"
+model = "tiny"
+sizing = "attention"
+min_hold_days = 3
+vol_target = 0.15
+vol_window_days = 10
+stop_loss = 0.02
+
 [sweep]
 thresholds = [0.45, 0.5, 0.55]
 attention_quantiles = [0.0, 0.5]
 fees_bps = [0, 10, 25]
+min_hold_days = [1, 3]
+stop_losses = [0, 0.02]
 
 [statistics]
 bootstrap_resamples = 101
@@ -91,4 +103,8 @@ def test_figures_are_identical_whatever_the_block_size(tmp_path, monkeypatch):
     assert seen[1] == seen[5] == seen[10_000]
     document = json.loads(seen[1][0])
     assert document["strategies"]["filtered"]["attention_test"]["n_permutations"] == 23
-    assert document["sweeps"]["tiny"]["n_configs"] == 3 * 2 * 2 * 2
+    # the overlay sweep runs within the memory blocks: grid x holding periods x stops
+    assert document["sweeps"]["tiny"]["n_configs"] == 3 * 2 * 2 * 2 * 2 * 2
+    assert [row["variant"] for row in document["strategies"]["hybrid"]["ablation"]] == [
+        "base", "holding_period", "vol_target", "stops", "holding_period+vol_target", "holding_period+vol_target+stops",
+    ]

@@ -88,7 +88,7 @@ def site_pages(site: Path) -> list[str]:
 
 def test_every_page_draws_every_chart_offline(bundled_site: Path, served: str, browser):
     pages = site_pages(bundled_site)
-    assert len(pages) == 11  # overview, 6 strategies, attention, sensitivity, methodology, the att_lstm model
+    assert len(pages) == 15  # overview, 10 strategies, attention, sensitivity, methodology, the att_lstm model
     drawn_total = 0
     for page in pages:
         url = f"{served}/{'' if page == '.' else page + '/'}"
@@ -113,11 +113,12 @@ def test_every_page_draws_every_chart_offline(bundled_site: Path, served: str, b
         assert all(marks > 0 for _, marks in states), (page, states)
         drawn_total += len(states)
     # overview: equity and drawdown per model; strategies: 6 each, 4 for the one that never trades
-    # (no rolling Sharpe); attention page: 7 for the notebook model (score, its distribution, 2
-    # bucket charts, calibration, 2 placebos) and 12 for att_lstm (score, lag heatmap and profile,
-    # 5 score distributions, 2 bucket charts, calibration, 1 placebo); model page: 5; sensitivity:
-    # per model Sharpe intervals and 3 sweep heatmaps, a cost chart per strategy that trades (5)
-    assert drawn_total == 2 * 2 + 5 * 6 + 4 + (7 + 12) + 5 + (2 * (1 + 3) + 5)
+    # (no rolling Sharpe), 7 for each of the 4 hybrids (their overlay ablation); attention page: 8
+    # for the notebook model (score, its distribution, 2 bucket charts, calibration, 3 placebos) and
+    # 13 for att_lstm (score, lag heatmap and profile, 5 score distributions, 2 bucket charts,
+    # calibration, 2 placebos); model page: 5; sensitivity: per model Sharpe intervals and 3 sweep
+    # heatmaps, an overlay ablation per hybrid (4), a cost chart per strategy that trades (9)
+    assert drawn_total == 2 * 2 + 5 * 6 + 4 + 4 * 7 + (8 + 13) + 5 + (2 * (1 + 3) + 4 + 9)
 
 
 def _open_offline(browser, url: str) -> tuple[list[str], list[str], list[tuple[str, int]]]:
@@ -143,7 +144,8 @@ def _open_offline(browser, url: str) -> tuple[list[str], list[str], list[tuple[s
 def test_every_tearsheet_draws_every_chart_from_disk(bundled_site: Path, browser):
     tearsheets = sorted((bundled_site / "tearsheets").glob("*.html"))
     assert [p.stem for p in tearsheets] == [
-        "att_lstm_signal", "att_lstm_wf_attention_sized", "att_lstm_wf_signal", "attention_filtered", "attention_sized", "notebook_replica",
+        "att_lstm_signal", "att_lstm_wf_attention_sized", "att_lstm_wf_hybrid", "att_lstm_wf_hybrid_attention_sized",
+        "att_lstm_wf_signal", "attention_filtered", "attention_sized", "hybrid", "hybrid_attention_sized", "notebook_replica",
     ]
     drawn_total = 0
     for path in tearsheets:
@@ -152,7 +154,7 @@ def test_every_tearsheet_draws_every_chart_from_disk(bundled_site: Path, browser
         assert requests == [], (path.name, requests)  # nothing from another host, nor another file
         assert states and all(state == "yes" and marks > 0 for state, marks in states), (path.name, states)
         drawn_total += len(states)
-    assert drawn_total == 5 * 6 + 5  # equity, drawdown, rolling Sharpe, monthly, size, attention (no rolling Sharpe when never trading)
+    assert drawn_total == 9 * 6 + 5  # equity, drawdown, rolling Sharpe, monthly, size, attention (no rolling Sharpe when never trading)
 
 
 def test_quantstats_tearsheet_opens_from_disk_without_requests(sharing_site: Path, browser):

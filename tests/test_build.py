@@ -24,11 +24,15 @@ def chart_ids(html: str) -> list[str]:
 def test_bundled_site_has_every_page_chart_and_metrics(bundled_site: Path):
     for page in PAGES:
         assert (bundled_site / page).is_file()
-    for sid in ("notebook_replica", "att_lstm_signal", "attention_sized", "attention_filtered"):
+    for sid in ("notebook_replica", "att_lstm_signal", "attention_sized", "attention_filtered", "hybrid", "att_lstm_wf_hybrid_attention_sized"):
         html = (bundled_site / "strategies" / sid / "index.html").read_text()
-        charts = 4 if sid == "attention_filtered" else 6  # no rolling Sharpe when never trading
+        # no rolling Sharpe when never trading; the hybrids add their ablation chart
+        charts = 4 if sid == "attention_filtered" else 7 if "hybrid" in sid else 6
         assert len(chart_ids(html)) == charts
         assert html.count('class="reportgen-spec"') == charts
+    hybrid = (bundled_site / "strategies/hybrid/index.html").read_text()
+    assert "What each overlay adds" in hybrid and chart_ids(hybrid)[0] == "chart-hybrid-ablation"
+    assert "Each change of the signal holds for at least 3 days; the size at entry is multiplied by min(1, 15 %" in hybrid
     filtered = (bundled_site / "strategies/attention_filtered/index.html").read_text()
     assert "No rolling Sharpe: the returns never change" in filtered
     attention = (bundled_site / "attention/index.html").read_text()
@@ -99,16 +103,25 @@ def test_bundled_sensitivity_page_and_shaded_time_series(bundled_site: Path):
         "chart-notebook_att_lstm-sweep-sharpe",
         "chart-notebook_att_lstm-sweep-cagr",
         "chart-notebook_att_lstm-sweep-max-drawdown",
+        "chart-hybrid-ablation",
+        "chart-hybrid_attention_sized-ablation",
         "chart-notebook_replica-costs",
         "chart-att_lstm_signal-costs",
         "chart-attention_sized-costs",
+        "chart-hybrid-costs",
+        "chart-hybrid_attention_sized-costs",
         "chart-att_lstm-sharpe-intervals",
         "chart-att_lstm-sweep-sharpe",
         "chart-att_lstm-sweep-cagr",
         "chart-att_lstm-sweep-max-drawdown",
+        "chart-att_lstm_wf_hybrid-ablation",
+        "chart-att_lstm_wf_hybrid_attention_sized-ablation",
         "chart-att_lstm_wf_signal-costs",
         "chart-att_lstm_wf_attention_sized-costs",
+        "chart-att_lstm_wf_hybrid-costs",
+        "chart-att_lstm_wf_hybrid_attention_sized-costs",
     ]
+    assert "What each overlay adds" in html and "changes the Sharpe ratio" in html
     assert "No chart: the strategy never trades" in html
     assert "Deflated Sharpe ratio" in html and "2022 rate-hike bear market" in html
     index = (bundled_site / "index.html").read_text()
@@ -123,7 +136,7 @@ def test_bundled_sensitivity_page_and_shaded_time_series(bundled_site: Path):
 def test_every_page_footer_carries_the_provenance(bundled_site: Path):
     document = json.loads((bundled_site / "metrics.json").read_text())
     pages = sorted(bundled_site.rglob("index.html"))
-    assert len(pages) == 11
+    assert len(pages) == 15
     for page in pages:
         footer = re.search(r'md-copyright__highlight">\s*(.*?)\s*</div>', page.read_text(), re.S)
         assert footer, page
@@ -138,9 +151,10 @@ def test_bundled_attention_page_and_strategy_pages_carry_the_verdicts(bundled_si
     attention = html.unescape((bundled_site / "attention/index.html").read_text())
     assert "Degenerate attention: <code>attention_mean</code> carries no information" in attention
     assert "constant at 0.142857 = 1/7" in attention
-    assert attention.count("is constant, so sizing by it is a constant rule") == 4  # 2 verdicts, each in summary and section
+    # 3 verdicts (the replica, attention-sized, the attention-sized hybrid), each in summary and section
+    assert attention.count("is constant, so sizing by it is a constant rule") == 6
     assert "undefined: constant" in attention
-    for sid in ("notebook_replica", "attention_sized", "attention_filtered"):
+    for sid in ("notebook_replica", "attention_sized", "attention_filtered", "hybrid_attention_sized"):
         page = (bundled_site / "strategies" / sid / "index.html").read_text()
         assert "Verdict of the attention tests" in page and "carries no information" in page
     assert "Verdict of the attention tests" not in (bundled_site / "strategies/att_lstm_signal/index.html").read_text()

@@ -29,9 +29,13 @@ def test_bundled_config_is_read_from_pyproject(monkeypatch):
     monkeypatch.chdir(REPO)
     config = load_config()
     assert [s.id for s in config.strategies] == [
-        "notebook_replica", "att_lstm_signal", "attention_sized", "attention_filtered",
-        "att_lstm_wf_signal", "att_lstm_wf_attention_sized",
+        "notebook_replica", "att_lstm_signal", "attention_sized", "attention_filtered", "hybrid", "hybrid_attention_sized",
+        "att_lstm_wf_signal", "att_lstm_wf_attention_sized", "att_lstm_wf_hybrid", "att_lstm_wf_hybrid_attention_sized",
     ]
+    hybrids = [s for s in config.strategies if "hybrid" in s.id]
+    assert {(s.min_hold_days, s.vol_target, s.vol_window_days, s.stop_loss) for s in hybrids} == {(3, 0.15, 21, 0.05)}
+    assert [s.sizing for s in hybrids] == ["full", "attention"] * 2
+    assert (config.sweep.min_hold_days, config.sweep.vol_targets, config.sweep.stop_losses) == ([1], [0], [0])
     assert [m.id for m in config.models] == ["notebook_att_lstm", "att_lstm"]
     assert config.models[1].attention_column == "attention_max"
     assert config.strategies[0].size_type == "amount"

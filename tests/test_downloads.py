@@ -23,8 +23,8 @@ def read(site: Path, path: str) -> pd.DataFrame:
 
 def test_every_listed_download_exists_and_is_linked(bundled_site: Path, document: dict):
     assert set(document["strategies"]) == {
-        "notebook_replica", "att_lstm_signal", "attention_sized", "attention_filtered",
-        "att_lstm_wf_signal", "att_lstm_wf_attention_sized",
+        "notebook_replica", "att_lstm_signal", "attention_sized", "attention_filtered", "hybrid", "hybrid_attention_sized",
+        "att_lstm_wf_signal", "att_lstm_wf_attention_sized", "att_lstm_wf_hybrid", "att_lstm_wf_hybrid_attention_sized",
     }
     for sid, figures in document["strategies"].items():
         paths = figures["downloads"]

@@ -18,7 +18,10 @@ ALLOWED = {
     "results": {"inputs", "analysis", "model"},
     "publish": {"inputs", "analysis", "model", "results", "publish"},
 }
-TOP = {"pipeline", "backtests", "robustness", "portfolio_report", "report_document", "build_cache", "preview", "cli", "__main__", "__init__"}
+TOP = {
+    "pipeline", "backtests", "robustness", "portfolio_report", "ablation", "report_document", "build_cache",
+    "preview", "cli", "__main__", "__init__",
+}
 
 
 def _stage(path: Path) -> str:

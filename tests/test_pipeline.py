@@ -84,9 +84,14 @@ def test_bundled_sensitivity_figures(bundled):
     robust = bundled.models[0].robustness
     document = metrics_document(bundled)
     sweep = document["sweeps"]["notebook_att_lstm"]
-    assert sweep["n_configs"] == 21 * 4 * 2 * 2
+    assert sweep["n_configs"] == 21 * 4 * 2 * 2  # the default grid: the bundled config sweeps no overlays
+    assert sweep["grid"]["min_hold_days"] == [1] and sweep["grid"]["vol_target"] == [0] and sweep["grid"]["stop_loss"] == [0]
     assert sweep["best"]["sharpe"] > 0 and sweep["deflated_sharpe"] < 0.95  # the best of the grid is luck
     assert set(sweep["configured"]) == {"att_lstm_signal", "attention_sized"}
+    assert {"hybrid", "hybrid_attention_sized"} <= set(sweep["off_grid"])
+    # the hybrids' ablation variants with an overlay are off the grid: each counts as a trial once
+    # (per hybrid: hold, vol, stops, hold+vol, all; the base variants are grid rows)
+    assert 0 < sweep["n_ablation_trials"] <= 2 * 5
     replica = document["strategies"]["notebook_replica"]
     assert replica["psr"] == pytest.approx(robust.statistics["notebook_replica"].psr)
     assert replica["sharpe_ci"][0] < replica["sharpe"] < replica["sharpe_ci"][1]

@@ -81,3 +81,25 @@ def test_a_block_of_the_grid_is_the_same_columns_as_the_whole_grid():
     assert block.signal.columns.tolist() == [3, 4, 5, 6]
     pd.testing.assert_frame_equal(block.signal, whole.signal.iloc[:, 3:7], check_exact=True)
     pd.testing.assert_frame_equal(block.size, whole.size.iloc[:, 3:7], check_exact=True)
+
+
+def test_overlay_blocks_of_the_grid_are_the_plain_grid_through_the_overlays_in_any_block():
+    from reportgen.analysis import overlays
+
+    price = pd.Series([100.0, 99.0, 101.0, 97.0, 98.0, 103.0], DATES)
+    grid = sweeps.sweep_grid(ATTENTION, **GRID, min_hold_days=[1, 3], vol_targets=[0, 0.15], stop_losses=[0, 0.02])
+    assert len(grid) == 16 * 8
+    assert (grid.loc[:15, ["min_hold_days", "vol_target", "stop_loss"]].to_numpy() == [1, 0.0, 0.0]).all()  # none first
+    whole = sweeps.sweep_block(PREDICTION, ATTENTION, grid, price, 2, 252)
+    part = sweeps.sweep_block(PREDICTION, ATTENTION, grid.iloc[10:70], price, 2, 252)
+    pd.testing.assert_frame_equal(part.signal, whole.signal.iloc[:, 10:70], check_exact=True)
+    pd.testing.assert_frame_equal(part.size, whole.size.iloc[:, 10:70], check_exact=True)
+    plain = sweeps.sweep_columns(PREDICTION, ATTENTION, **GRID)
+    pd.testing.assert_frame_equal(whole.signal.iloc[:, :16], plain.signal, check_exact=True)
+    chosen = overlays.Overlays(min_hold_days=3, vol_target=0.15, vol_window_days=2, stop_loss=0.02)
+    held, scale = overlays.overlaid_signals(plain.signal, price, chosen, 252)
+    rows = grid.index[(grid["min_hold_days"] == 3) & (grid["vol_target"] == 0.15) & (grid["stop_loss"] == 0.02)]
+    np.testing.assert_array_equal(whole.signal[rows].to_numpy(), held.to_numpy())
+    expected = plain.entry_size.to_numpy() * held.to_numpy() * scale.to_numpy()[:, None]
+    np.testing.assert_array_equal(whole.size[rows].to_numpy(), expected)
+    assert not held.iloc[:2].to_numpy().any()  # flat until 2 returns exist (the vol window)

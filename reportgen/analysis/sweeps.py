@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from reportgen.analysis import overlays
+
 
 @dataclass(frozen=True)
 class Columns:
@@ -23,6 +25,7 @@ class Columns:
     params: pd.DataFrame  # one row a column of `signal` and `size`
     signal: pd.DataFrame  # bool: long wanted
     size: pd.DataFrame  # requested size at entry
+    entry_size: pd.DataFrame | None = None  # the size each column would request on any day (signal aside)
 
 
 def attention_levels(attention: pd.Series, quantiles: Sequence[float]) -> np.ndarray:
@@ -36,15 +39,20 @@ def sweep_grid(
     attention_quantiles: Sequence[float],
     sizings: Sequence[str],
     size_scales: Sequence[float],
+    min_hold_days: Sequence[int] = (1,),
+    vol_targets: Sequence[float] = (0.0,),
+    stop_losses: Sequence[float] = (0.0,),
 ) -> pd.DataFrame:
     """Every combination of the grid, one row a configuration: threshold, attention_quantile,
-    attention_level (that quantile of `attention`), sizing and size_scale.
+    attention_level (that quantile of `attention`), sizing, size_scale and the overlays
+    min_hold_days, vol_target and stop_loss (1, 0 and 0: none).
 
-    Row order: threshold slowest, then attention quantile, sizing, and scale fastest.
+    Row order: the overlays slowest (holding period, vol target, stop), then threshold, attention
+    quantile, sizing, and scale fastest.
     """
     levels = attention_levels(attention, attention_quantiles)
-    shape = (len(thresholds), len(levels), len(sizings), len(size_scales))
-    ti, qi, zi, si = (axis.ravel() for axis in np.indices(shape))
+    shape = (len(min_hold_days), len(vol_targets), len(stop_losses), len(thresholds), len(levels), len(sizings), len(size_scales))
+    hi, vi, li, ti, qi, zi, si = (axis.ravel() for axis in np.indices(shape))
     return pd.DataFrame(
         {
             "threshold": np.asarray(thresholds, dtype=float)[ti],
@@ -52,14 +60,29 @@ def sweep_grid(
             "attention_level": levels[qi],
             "sizing": np.asarray(sizings, dtype=object)[zi],
             "size_scale": np.asarray(size_scales, dtype=float)[si],
+            "min_hold_days": np.asarray(min_hold_days, dtype=int)[hi],
+            "vol_target": np.asarray(vol_targets, dtype=float)[vi],
+            "stop_loss": np.asarray(stop_losses, dtype=float)[li],
         }
     )
 
 
-def sweep_block(prediction: pd.Series, attention: pd.Series, grid: pd.DataFrame) -> Columns:
+OVERLAY_PARAMS = ["min_hold_days", "vol_target", "stop_loss"]
+
+
+def sweep_block(
+    prediction: pd.Series,
+    attention: pd.Series,
+    grid: pd.DataFrame,
+    price: pd.Series | None = None,
+    vol_window_days: int = 21,
+    periods_per_year: int = 252,
+) -> Columns:
     """Signals and sizes of the configurations in `grid` (rows of `sweep_grid`, any subset), one
     column each named by its row: long while prediction > threshold and attention >= level,
-    sized at min(1, scale x base) of available cash, base 1 ("full") or the attention."""
+    sized at min(1, scale x base) of available cash, base 1 ("full") or the attention; then each
+    row's overlays (a vol target or stop-loss of 0: none; `price` is needed for any), applied to
+    the rows sharing them at once (overlays.overlaid_signals), the size times the vol multiplier."""
     pred = prediction.to_numpy(dtype=float)[:, None]
     att = attention.to_numpy(dtype=float)[:, None]
     signal = (pred > grid["threshold"].to_numpy(dtype=float)[None, :]) & (
@@ -67,12 +90,23 @@ def sweep_block(prediction: pd.Series, attention: pd.Series, grid: pd.DataFrame)
     )
     full = (grid["sizing"].to_numpy() == "full")[None, :]
     base = np.where(full, 1.0, att)
-    size = np.minimum(1.0, base * grid["size_scale"].to_numpy(dtype=float)[None, :]) * signal
+    entry = np.broadcast_to(np.minimum(1.0, base * grid["size_scale"].to_numpy(dtype=float)[None, :]), signal.shape)
+    size = entry * signal
+    for (hold, target, stop), rows in grid.groupby(OVERLAY_PARAMS, sort=False).indices.items():
+        chosen = overlays.Overlays(
+            min_hold_days=int(hold), vol_target=float(target) or None,
+            vol_window_days=vol_window_days, stop_loss=float(stop) or None,
+        )
+        if chosen.groups:
+            held, scale = overlays.overlaid_signals(pd.DataFrame(signal[:, rows]), price, chosen, periods_per_year)
+            signal[:, rows] = held.to_numpy()
+            size[:, rows] = entry[:, rows] * held.to_numpy() * scale.to_numpy()[:, None]
     columns = pd.Index(grid.index)
     return Columns(
         params=grid,
         signal=pd.DataFrame(signal, index=prediction.index, columns=columns),
         size=pd.DataFrame(size, index=prediction.index, columns=columns),
+        entry_size=pd.DataFrame(entry, index=prediction.index, columns=columns),
     )
 
 
@@ -84,7 +118,7 @@ def sweep_columns(
     sizings: Sequence[str],
     size_scales: Sequence[float],
 ) -> Columns:
-    """The whole grid of `sweep_grid` as one block of `sweep_block`."""
+    """The whole grid of `sweep_grid` (no overlays) as one block of `sweep_block`."""
     grid = sweep_grid(attention, thresholds, attention_quantiles, sizings, size_scales)
     return sweep_block(prediction, attention, grid)
 
@@ -115,25 +149,40 @@ def cost_timing_columns(
 
 
 def grid_position(
-    params: pd.DataFrame, threshold: float, attention_threshold: float | None, sizing: str, size_type: str
+    params: pd.DataFrame,
+    threshold: float,
+    attention_threshold: float | None,
+    sizing: str,
+    size_type: str,
+    chosen: overlays.Overlays = overlays.Overlays(),
+    vol_window_days: int = 21,
 ) -> tuple[int | None, str]:
     """The sweep column that runs the same rules as a configured strategy, or None and why not.
 
     A strategy is on the grid when it sizes as a fraction of cash, has no attention filter (the
-    grid's q = 0 level), and its threshold, its sizing and a scale of 1 are among the grid's values.
+    grid's q = 0 level), and its threshold, its sizing and a scale of 1 are among the grid's values,
+    and so are its overlays (the grid's have no take-profit, no trailing stop and no leverage cap
+    below 1, and their volatility window is the sweep's).
     """
     if size_type != "percent":
         return None, f'size_type "{size_type}" (the grid sizes as a fraction of cash)'
     if attention_threshold is not None:
         return None, "a fixed attention threshold (the grid filters by quantiles of attention)"
+    if chosen.take_profit is not None or chosen.trailing_stop:
+        return None, "a take-profit or trailing stop (the grid's stops are fixed stop-losses)"
+    if chosen.vol_target is not None and (chosen.max_leverage != 1.0 or chosen.vol_window_days != vol_window_days):
+        return None, "its volatility window or leverage cap differs from the grid's"
     match = params[
         np.isclose(params["threshold"], threshold)
         & (params["attention_quantile"] == 0.0)
         & (params["sizing"] == sizing)
         & np.isclose(params["size_scale"], 1.0)
+        & (params["min_hold_days"] == chosen.min_hold_days)
+        & np.isclose(params["vol_target"], chosen.vol_target or 0.0)
+        & np.isclose(params["stop_loss"], chosen.stop_loss or 0.0)
     ]
     if match.empty:
-        return None, "its threshold, sizing or a scale of 1 is not among the grid's values"
+        return None, "its threshold, sizing, overlays or a scale of 1 is not among the grid's values"
     return int(match.index[0]), ""
 
 

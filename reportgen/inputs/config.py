@@ -163,6 +163,40 @@ class StrategyConfig(_Strict):
         "size is a number of units of the asset (what the notebook did; cash caps it).",
     )
     reference: ReferenceFigures | None = Field(None, description="Figures to reproduce.")
+    min_hold_days: int = Field(
+        1, ge=1, le=252, description="Holding period: a change of the long/flat signal holds for at "
+        "least this many days; changes inside that span are ignored (1: none).",
+    )
+    vol_target: float | None = Field(
+        None, gt=0, le=5, description="Annualised volatility aimed at: the size at entry is multiplied by "
+        "min(max_leverage, vol_target / realised volatility of the last vol_window_days returns up to that day).",
+    )
+    vol_window_days: int = Field(21, ge=2, le=1000, description="Returns in the realised volatility of vol_target.")
+    max_leverage: float = Field(
+        1.0, gt=0, le=1, description="Cap of the vol_target multiplier (at most 1: reportgen does not borrow).",
+    )
+    stop_loss: float | None = Field(
+        None, gt=0, lt=1, description="Exit at the first close this fraction below the entry close; "
+        "no re-entry until the signal turns off and on again.",
+    )
+    trailing_stop: bool = Field(False, description="Measure stop_loss from the highest close since entry.")
+    take_profit: float | None = Field(
+        None, gt=0, le=100, description="Exit at the first close this fraction above the entry close; "
+        "no re-entry until the signal turns off and on again.",
+    )
+
+    @model_validator(mode="after")
+    def _overlay_options_used(self) -> StrategyConfig:
+        problems = []
+        if self.trailing_stop and self.stop_loss is None:
+            problems.append("trailing_stop: needs a stop_loss")
+        fields = self.model_fields_set
+        for key in ("vol_window_days", "max_leverage"):
+            if key in fields and self.vol_target is None:
+                problems.append(f"{key}: needs a vol_target")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class PortfolioConfig(_Strict):
@@ -233,13 +267,24 @@ class SweepConfig(_Strict):
         [0.0, 5.0, 10.0, 25.0, 50.0], min_length=1,
         description="Fee levels, in basis points of traded value, every strategy is re-run at.",
     )
+    min_hold_days: list[Annotated[int, Field(ge=1, le=252)]] = Field(
+        [1], min_length=1, description="Holding periods in days (1: none), as strategies' min_hold_days.",
+    )
+    vol_targets: list[Annotated[float, Field(ge=0, le=5)]] = Field(
+        [0.0], min_length=1, description="Annualised volatility targets (0: none), with a "
+        "vol_window_days window and no leverage, as strategies' vol_target.",
+    )
+    vol_window_days: int = Field(21, ge=2, le=1000, description="Returns in the realised volatility of vol_targets.")
+    stop_losses: list[Annotated[float, Field(ge=0, lt=1)]] = Field(
+        [0.0], min_length=1, description="Stop-losses from the entry close (0: none), as strategies' stop_loss.",
+    )
     execution_lag_days: int = Field(
         1, ge=1, le=20, description="Delay of the lagged variant: a signal at close t fills at close t + lag."
     )
 
     @model_validator(mode="after")
     def _no_duplicates(self) -> SweepConfig:
-        keys = ("thresholds", "attention_quantiles", "sizings", "size_scales", "fees_bps")
+        keys = ("thresholds", "attention_quantiles", "sizings", "size_scales", "fees_bps", "min_hold_days", "vol_targets", "stop_losses")
         repeated = [k for k in keys if len(set(getattr(self, k))) != len(getattr(self, k))]
         if repeated:
             raise ValueError("; ".join(f"{k}: a value appears twice" for k in repeated))

@@ -1,0 +1,134 @@
+"""What each overlay of a strategy adds: its ablation, wired like robustness.py wires the
+sensitivity stages (the numbers come from overlays, backtest and statistics).
+
+    strategy with overlays -> base, each overlay alone, overlays added one at a time
+      -> one columnar simulation -> figures and paired bootstrap intervals against the base
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from reportgen.analysis import backtest, metrics, overlays
+from reportgen.inputs.config import Config
+from reportgen.results import ModelResult
+
+
+ABLATION_FIGURES = ("sharpe", "total_return", "max_drawdown", "time_in_market", "turnover", "total_trades")
+
+
+# intervals(returns, benchmark) -> the paired bootstrap intervals of each column against `benchmark`
+# (statistics.INTERVAL_FIGURES, of the excess returns); robustness passes its blocked bootstrap.
+Intervals = Callable[[pd.DataFrame, pd.Series], pd.DataFrame]
+
+
+def ablation_tables(
+    config: Config, model: ModelResult, intervals: Intervals
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Each strategy with overlays as its base, each overlay group alone and the groups added one
+    at a time (overlays.ablation_variants), every variant of every strategy a column of one
+    simulation. Per strategy a table, one row a variant (base first): its figures and the paired
+    bootstrap interval of its Sharpe minus the base's (the same resampled rows for both). Sharpe
+    ratios are of the returns in excess of the model's risk-free rate, like every other.
+    Also the daily returns of every variant (columns "<strategy id>/<variant>")."""
+    ppy = config.backtest.periods_per_year
+    variants = {
+        s.id: overlays.ablation_variants(overlays.strategy_overlays(s.config))
+        for s in model.strategies if overlays.strategy_overlays(s.config).groups
+    }
+    if not variants:
+        return {}, pd.DataFrame(index=model.price.index)
+    by_column = {s.id: s.config for s in model.strategies}
+    columns, wanted, sizes = [], {}, {}
+    for sid, chosen in variants.items():
+        for name, settings in chosen.items():
+            column = f"{sid}/{name}"
+            columns.append((sid, name, settings))
+            wanted[column], sizes[column] = overlays.strategy_positions(by_column[sid], settings, model.output, model.price, ppy)
+    simulation = backtest.simulate(
+        model.price, pd.DataFrame(wanted), pd.DataFrame(sizes), [by_column[sid].size_type for sid, _, _ in columns],
+        init_cash=config.backtest.init_cash, fees=config.backtest.fees,
+    )
+    trades = simulation.trades
+    traded = (trades["size"] * (trades["entry_price"] + trades["exit_price"].fillna(0.0))).groupby(trades["column"]).sum()
+    values = simulation.returns.to_numpy(dtype=float)
+    figures = pd.DataFrame(
+        {
+            "sharpe": metrics.sharpe_ratios(metrics.excess_returns(simulation.returns, model.risk_free), ppy),
+            "total_return": metrics.total_returns(values),
+            "max_drawdown": metrics.max_drawdowns(values),
+        },
+        index=simulation.returns.columns,
+    ).assign(
+        time_in_market=(simulation.exposure > 0).mean(),
+        turnover=overlays.turnover(traded.reindex(simulation.returns.columns, fill_value=0.0), simulation.value.mean(), len(simulation.returns), ppy),
+        total_trades=simulation.total_trades,
+    )
+    tables = {}
+    for sid, chosen in variants.items():
+        names = [f"{sid}/{name}" for name in chosen]
+        paired = intervals(simulation.returns[names], simulation.returns[f"{sid}/base"])
+        table = figures.loc[names, list(ABLATION_FIGURES)].assign(
+            sharpe_diff=lambda t: t["sharpe"] - t["sharpe"].iloc[0],
+            sharpe_diff_low=paired["sharpe_diff_low"].to_numpy(),
+            sharpe_diff_high=paired["sharpe_diff_high"].to_numpy(),
+        )
+        table.insert(0, "variant", list(chosen))
+        table.insert(1, "overlays", [settings.settings() for settings in chosen.values()])
+        tables[sid] = table.reset_index(drop=True)
+    return tables, simulation.returns
+
+
+def ablation_fields(table: pd.DataFrame) -> list[dict]:
+    """`strategies.<id>.ablation` of metrics.json: one entry a variant, the base first."""
+    return [
+        {
+            "variant": row["variant"],
+            "overlays": row["overlays"],
+            **{k: int(row[k]) if k == "total_trades" else _number(row[k]) for k in ABLATION_FIGURES},
+            "sharpe_diff": _number(row["sharpe_diff"]),
+            "sharpe_diff_ci": _interval(row["sharpe_diff_low"], row["sharpe_diff_high"]),
+        }
+        for row in table.to_dict("records")
+    ]
+
+
+def _number(value) -> float | None:
+    value = float(value)
+    return None if np.isnan(value) else value
+
+
+def _interval(low: float, high: float) -> list[float | None]:
+    return [None, None] if np.isnan(low) or np.isnan(high) else [float(low), float(high)]
+
+
+TIE = 1e-12  # bounds closer to 0 than this are 0: resamples where both variants trade alike differ by rounding
+
+
+def changed_by_more_than_luck(table: pd.DataFrame) -> list[str]:
+    """The variants (base aside) whose interval of the Sharpe difference to the base excludes 0
+    (by more than TIE)."""
+    rest = table.iloc[1:]
+    return rest.loc[(rest["sharpe_diff_low"] > TIE) | (rest["sharpe_diff_high"] < -TIE), "variant"].tolist()
+
+
+def ablation_sentence(table: pd.DataFrame, confidence: float) -> str:
+    """Which variants change the Sharpe ratio by more than the interval of the difference allows."""
+    changed = changed_by_more_than_luck(table)
+    level = f"{confidence * 100:g} %"
+    if not changed:
+        return (
+            f"No overlay, alone or added to the others, changes the Sharpe ratio by more than its {level} "
+            "interval allows: every difference to the base is within what resampling the same days gives by chance."
+        )
+    rows = table.set_index("variant")
+    named = [f"{overlays.variant_label(v)} ({'raises' if rows.loc[v, 'sharpe_diff_low'] > TIE else 'lowers'} it)" for v in changed]
+    rest = len(table) - 1 - len(changed)
+    tail = "" if not rest else "; the other variant stays within it" if rest == 1 else f"; the other {rest} variants stay within it"
+    return (
+        f"Beyond their {level} interval, these change the Sharpe ratio against the base: {', '.join(named)}{tail}. "
+        f"Each interval covers one comparison: of {len(table) - 1} variants, one may fall outside by chance alone."
+    )
