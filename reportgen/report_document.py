@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reportgen import portfolio_report, robustness
+from reportgen import portfolio_document, robustness
 from reportgen.analysis.metrics import json_number as _json_number
 from reportgen.results import ModelResult, Report
 
@@ -74,8 +74,8 @@ def metrics_document(report: Report, links: dict | None = None) -> dict:
     }
     _add_robustness(document, report)
     if report.universe_models:
-        document["models"].update({m.id: portfolio_report.universe_model_fields(m) for m in report.universe_models})
-        document["portfolios"] = {p.id: portfolio_report.portfolio_fields(m, p) for m, p in report.portfolios}
+        document["models"].update({m.id: portfolio_document.universe_model_fields(m) for m in report.universe_models})
+        document["portfolios"] = {p.id: portfolio_document.portfolio_fields(m, p) for m, p in report.portfolios}
     if links is not None:
         for kind in ("strategies", "models", "portfolios"):
             for entity_id, paths in links.get(kind, {}).items():
