@@ -56,10 +56,11 @@ def _built_what(result) -> str:
 @click.option("--docs-dir", type=click.Path(path_type=Path), default=None,
               help="Also keep the generated markdown and its mkdocs.yml here (to build them with Zensical).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Local worker processes for the models' backtests (default: [compute] workers, else one per CPU core).")
+              help="Worker processes for the models' backtests and charts (default: [compute] workers, else one per CPU core).")
 @click.option("--scheduler", default=None,
-              help='Where the models\' backtests run: "synchronous" (this process), "local" (worker processes) '
-              'or "tcp://host:port" (a Dask cluster). Default: [compute] scheduler when set, else "synchronous".')
+              help='Where the models\' backtests and charts run: "processes" (worker processes forked from this one; Linux), '
+              '"synchronous" (this process), "local" (a Dask LocalCluster) or "tcp://host:port" (a Dask cluster). '
+              'Default: [compute] scheduler when set, else "processes" where it is available, else "synchronous".')
 def build(
     config_path: Path | None, site_dir: Path | None, strict: bool, docs_dir: Path | None,
     workers: int | None, scheduler: str | None,
@@ -95,26 +96,29 @@ def build(
 
 
 def _build_tasks(config, workers: int | None, scheduler: str | None):
-    """A map of a build's heavy tasks (one per model) on the executor the options, else `[compute]`,
-    choose. Unlike `train`, a build runs in this process unless told otherwise: on the bundled
-    report, starting local workers (each imports vectorbt and quantstats again) costs more than
-    two models in parallel save. The executor starts only when a task runs (not on a cached build)."""
+    """A map of a build's heavy tasks (one per model, then the charts of each model) on the
+    executor the options, else `[compute]`, choose. By default they run on worker processes
+    forked from the build after its imports ("processes", one per core; Linux), which start in
+    milliseconds; a Dask LocalCluster ("local") starts fresh workers that import vectorbt and
+    quantstats again, which costs more than it saves on the bundled report. The executor starts
+    only when a task runs (not on a cached build)."""
     from reportgen.compute import ComputeError, Progress, executor
+    from reportgen.compute.executor import SCHEDULERS, fork_available
 
     where = "--scheduler" if scheduler is not None else f"{config.source}: compute.scheduler"
-    if scheduler is not None and scheduler not in ("local", "synchronous") and not scheduler.startswith("tcp://"):
-        raise ReportgenError(f"--scheduler: unknown scheduler {scheduler!r}; expected 'local', 'synchronous' or 'tcp://host:port'")
-    explicit = config.compute.model_fields_set
+    if scheduler is not None and scheduler not in SCHEDULERS and not scheduler.startswith("tcp://"):
+        raise ReportgenError(f"--scheduler: unknown scheduler {scheduler!r}; expected 'local', 'processes', 'synchronous' or 'tcp://host:port'")
     workers = workers if workers is not None else config.compute.workers
     if scheduler is None:
-        scheduler = config.compute.scheduler if "scheduler" in explicit or "workers" in explicit else "synchronous"
+        default = "processes" if fork_available() else "synchronous"
+        scheduler = config.compute.scheduler if "scheduler" in config.compute.model_fields_set else default
 
-    def map_tasks(function, tasks, shared):
+    def map_tasks(function, tasks, shared, label: str = "models"):
         try:
             with executor(workers, scheduler) as pool:
-                progress = Progress(len(tasks), f"models ({pool.description})")
+                progress = Progress(len(tasks), f"{label} ({pool.description})")
                 try:
-                    return pool.map(function, tasks, shared, on_done=lambda index: progress.advance(tasks[index].id))
+                    return pool.map(function, tasks, shared, on_done=lambda index: progress.advance(str(getattr(tasks[index], "id", tasks[index]))))
                 finally:
                     progress.close()
         except ComputeError as exc:

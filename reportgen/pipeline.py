@@ -37,12 +37,13 @@ from reportgen.results import InputFile, ModelResult, Report, UniverseModelResul
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
-# map_tasks(function, tasks, shared) -> [function(shared, task) for task in tasks], in task order,
-# wherever it runs them (reportgen.compute's executors; the CLI chooses one).
-MapTasks = Callable[[Callable, list, object], list]
+# map_tasks(function, tasks, shared, label) -> [function(shared, task) for task in tasks], in task
+# order, wherever it runs them (reportgen.compute's executors; the CLI chooses one); `label` names
+# the tasks in progress lines.
+MapTasks = Callable[..., list]
 
 
-def in_process(function: Callable, tasks: list, shared: object) -> list:
+def in_process(function: Callable, tasks: list, shared: object, label: str = "") -> list:
     """Every task here, one after another."""
     return [function(shared, task) for task in tasks]
 
@@ -136,7 +137,11 @@ def _computed(config: Config, progress: Progress, map_tasks: MapTasks) -> tuple[
 
     result = report(config, progress, map_tasks)
     progress("drawing charts")
-    specs = {**views.chart_specs(result), **universe_views.universe_chart_specs(result)}
+    specs = {}
+    for model_specs in map_tasks(views.model_chart_specs, [m.id for m in result.models], result, "charts"):
+        specs.update(model_specs)
+    specs.update(views.universe_model_chart_specs(result))
+    specs.update(universe_views.universe_chart_specs(result))
     if config.site.tearsheet == "quantstats":
         progress("writing quantstats tearsheets")
     return result, specs, quantstats_tearsheets(config, result)

@@ -45,7 +45,46 @@ def test_unknown_scheduler():
     with pytest.raises(ComputeError) as error:
         with executor(2, "threads"):
             pass
-    assert str(error.value) == "unknown scheduler 'threads'; expected 'local', 'synchronous' or 'tcp://host:port'"
+    assert str(error.value) == "unknown scheduler 'threads'; expected 'local', 'processes', 'synchronous' or 'tcp://host:port'"
+
+
+def logs_and_maybe_fails(shared: dict, task: int) -> tuple[int, int]:
+    import logging
+
+    logging.getLogger("reportgen.test").warning("task %d of %s", task, shared["name"])
+    if task == shared.get("fail"):
+        raise ValueError(f"task {task} failed")
+    return task * 2, os.getpid()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers are Linux only")
+def test_forked_workers_keep_task_order_and_log_here_in_task_order(caplog):
+    done = []
+    with executor(2, "processes") as pool:
+        assert pool.workers == 2 and pool.description == "2 forked worker processes"
+        with caplog.at_level("WARNING", logger="reportgen.test"):
+            results = pool.map(logs_and_maybe_fails, list(range(6)), {"name": "shared"}, on_done=done.append)
+    assert [r[0] for r in results] == [0, 2, 4, 6, 8, 10]
+    assert os.getpid() not in {r[1] for r in results} and len({r[1] for r in results}) == 2
+    assert sorted(done) == list(range(6))
+    # what each task logged in its worker is logged again here, in task order, once
+    assert [r.getMessage() for r in caplog.records] == [f"task {t} of shared" for t in range(6)]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers are Linux only")
+def test_forked_workers_raise_a_tasks_error_and_a_single_task_runs_here():
+    with executor(2, "processes") as pool:
+        with pytest.raises(ValueError, match="task 3 failed"):
+            pool.map(logs_and_maybe_fails, list(range(6)), {"name": "x", "fail": 3})
+        [(value, pid)] = pool.map(logs_and_maybe_fails, [5], {"name": "x"})
+    assert value == 10 and pid == os.getpid()  # one task: no fork
+
+
+def test_forked_workers_are_refused_where_fork_is_unsafe(monkeypatch):
+    monkeypatch.setattr(sys, "platform", "darwin")
+    with pytest.raises(ComputeError, match="scheduler 'processes' forks worker processes, which darwin cannot do safely"):
+        with executor(2, "processes"):
+            pass
 
 
 def test_local_cluster_keeps_task_order_and_sends_shared_data_once_per_worker():

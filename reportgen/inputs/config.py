@@ -355,16 +355,18 @@ class ComputeConfig(_Strict):
     )
     scheduler: str = Field(
         "local",
-        description='"local": a dask.distributed LocalCluster of `workers` processes; "synchronous": '
-        'everything in this process, one task after another (needs no Dask); or the address of a '
-        'running Dask scheduler, "tcp://host:8786". Dask is the `dask` extra.',
+        description='"local": a dask.distributed LocalCluster of `workers` processes; "processes": '
+        '`workers` processes forked from this one (Linux; needs no Dask; what a build uses when '
+        'neither scheduler nor workers is set); "synchronous": everything in this process, one '
+        'task after another (needs no Dask); or the address of a running Dask scheduler, '
+        '"tcp://host:8786". Dask is the `dask` extra.',
     )
 
     @field_validator("scheduler")
     @classmethod
     def _known_scheduler(cls, scheduler: str) -> str:
-        if scheduler not in ("local", "synchronous") and not (scheduler.startswith("tcp://") and len(scheduler) > 6):
-            raise ValueError("expected 'local', 'synchronous' or a scheduler address 'tcp://host:port'")
+        if scheduler not in ("local", "processes", "synchronous") and not (scheduler.startswith("tcp://") and len(scheduler) > 6):
+            raise ValueError("expected 'local', 'processes', 'synchronous' or a scheduler address 'tcp://host:port'")
         return scheduler
 
     memory_mb: int | None = Field(

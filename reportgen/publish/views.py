@@ -186,49 +186,65 @@ def _attention_charts(report: Report, model: ModelResult) -> dict:
 
 
 def chart_specs(report: Report) -> dict[str, dict]:
-    """Every chart of the site, as Vega-Lite specs keyed by chart id.
+    """Every chart of the site's single-asset and universe models, as Vega-Lite specs keyed by
+    chart id (a universe's portfolio charts are universe_views'): model_chart_specs for each
+    model, in order, then the universe models' training charts."""
+    specs = {}
+    for model in report.models:
+        specs.update(model_chart_specs(report, model.id))
+    specs.update(universe_model_chart_specs(report))
+    return specs
+
+
+def model_chart_specs(report: Report, model_id: str) -> dict[str, dict]:
+    """Every chart of one single-asset model, as Vega-Lite specs keyed by chart id: one task of
+    a build (shared = the report), run here or on a worker.
 
     A chart with nothing to draw (the rolling Sharpe of a strategy that never trades) is left
     out; its page says so in its place.
     """
+    [model] = [m for m in report.models if m.id == model_id]
     built: dict = {}
-    for model in report.models:
-        before = set(built)
-        mid = model.id
-        built[f"{mid}-equity-all"] = charts.equity_chart(
-            _long(
-                {
-                    **{s.config.name: _equity(s, report.init_cash) for s in model.strategies},
-                    BENCHMARK: _benchmark_equity(model),
-                },
-                "value",
-            )
+    mid = model.id
+    built[f"{mid}-equity-all"] = charts.equity_chart(
+        _long(
+            {
+                **{s.config.name: _equity(s, report.init_cash) for s in model.strategies},
+                BENCHMARK: _benchmark_equity(model),
+            },
+            "value",
         )
-        built[f"{mid}-drawdown-all"] = charts.drawdown_chart(
-            _long(
-                {**{s.config.name: drawdown(s.returns) for s in model.strategies}, BENCHMARK: drawdown(model.benchmark_returns)},
-                "drawdown",
-            )
+    )
+    built[f"{mid}-drawdown-all"] = charts.drawdown_chart(
+        _long(
+            {**{s.config.name: drawdown(s.returns) for s in model.strategies}, BENCHMARK: drawdown(model.benchmark_returns)},
+            "drawdown",
         )
-        built[f"{mid}-attention"] = charts.attention_chart(
-            pd.DataFrame(
-                {
-                    "date": model.output.index,
-                    "attention": model.output["attention"].to_numpy(),
-                    "signal": (model.output["prediction"] > 0.5).map({True: "long", False: "flat"}).to_numpy(),
-                }
-            ),
-            constant=model.attention.degenerate,
-        )
-        built.update(_attention_charts(report, model))
-        for strategy in model.strategies:
-            built.update(_strategy_charts(report, model, strategy))
-        if model.provenance is not None:
-            built.update(_model_charts(model))
-        built.update(sensitivity_charts(model))
-        if model.robustness is not None:  # market episodes shaded on every time-series chart
-            for chart_id in set(built) - before:
-                built[chart_id] = charts.with_episodes(built[chart_id], model.robustness.episodes)
+    )
+    built[f"{mid}-attention"] = charts.attention_chart(
+        pd.DataFrame(
+            {
+                "date": model.output.index,
+                "attention": model.output["attention"].to_numpy(),
+                "signal": (model.output["prediction"] > 0.5).map({True: "long", False: "flat"}).to_numpy(),
+            }
+        ),
+        constant=model.attention.degenerate,
+    )
+    built.update(_attention_charts(report, model))
+    for strategy in model.strategies:
+        built.update(_strategy_charts(report, model, strategy))
+    if model.provenance is not None:
+        built.update(_model_charts(model))
+    built.update(sensitivity_charts(model))
+    if model.robustness is not None:  # market episodes shaded on every time-series chart
+        built = {chart_id: charts.with_episodes(chart, model.robustness.episodes) for chart_id, chart in built.items()}
+    return {chart_id: charts.chart_spec(chart) for chart_id, chart in built.items()}
+
+
+def universe_model_chart_specs(report: Report) -> dict[str, dict]:
+    """The training charts of the universe models that carry a provenance sidecar."""
+    built: dict = {}
     for model in report.universe_models:
         if model.provenance is not None:
             built.update(_model_charts(model))
