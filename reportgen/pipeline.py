@@ -25,6 +25,7 @@ from reportgen.inputs import loaders
 from reportgen.inputs.config import Config
 from reportgen.inputs.resources import episodes_file, input_files
 from reportgen.inputs.universe import read_universe_prices
+from reportgen import portfolio_report
 from reportgen.portfolio_report import universe_model_result
 from reportgen.publish import cache, downloads, pages, pdf, site
 from reportgen.publish.files import quantstats_tearsheets, site_files, tearsheet_files
@@ -43,9 +44,7 @@ Progress = Callable[[str], None]
 MapTasks = Callable[..., list]
 
 
-def in_process(function: Callable, tasks: list, shared: object, label: str = "") -> list:
-    """Every task here, one after another."""
-    return [function(shared, task) for task in tasks]
+in_process = portfolio_report.in_process  # every task here, one after another
 
 
 def _sha256(path: Path) -> str:
@@ -76,8 +75,10 @@ def report(config: Config, progress: Progress = lambda stage: None, map_tasks: M
     inputs = input_files(config)
     episodes = episodes_file(config)
     market_episodes = loaders.read_market_episodes(episodes)
-    progress("backtesting " + ", ".join(f"model {m.id}" for m in single_asset) + ": strategies, attention tests, costs, lag, sweep, bootstrap")
-    computed = map_tasks(backtests.model_task, single_asset, (config, prices, market_episodes)) if single_asset else []
+    computed = []
+    if single_asset:
+        progress("backtesting " + ", ".join(f"model {m.id}" for m in single_asset) + ": strategies, attention tests, costs, lag, sweep, bootstrap")
+        computed = map_tasks(backtests.model_task, single_asset, (config, prices, market_episodes))
     models = [result for result, _ in computed]
     notes += [note for _, model_notes in computed for note in model_notes]
     universe_models = []
@@ -87,7 +88,7 @@ def report(config: Config, progress: Progress = lambda stage: None, map_tasks: M
         for model in config.models:
             if config.is_universe_model(model.id):
                 progress(f"backtesting the portfolios of universe model {model.id}: variants, placebos, bootstrap")
-                universe_models.append(universe_model_result(config, model, universe_prices, market_episodes, notes))
+                universe_models.append(universe_model_result(config, model, universe_prices, market_episodes, notes, map_tasks))
     base = config.source.parent
     return Report(
         title=config.site.title,

@@ -9,6 +9,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -22,6 +25,11 @@ from reportgen.model import provenance
 from reportgen.results import CrossSection, PortfolioResult, UniverseModelResult
 
 EQUAL_WEIGHT_BENCHMARK = "Equal-weight buy & hold"
+
+
+def in_process(function: Callable, tasks: list, shared: object, label: str = "") -> list:
+    """Every task here, one after another (pipeline.MapTasks' default)."""
+    return [function(shared, task) for task in tasks]
 
 
 def _attention_long(config: ModelConfig, read: universe.UniversePredictions) -> tuple[pd.DataFrame, int | None]:
@@ -90,30 +98,82 @@ def _cost_table(
 
 
 PLACEBO_BLOCK_BYTES = 64 * 2**20  # target weights of one block of placebo runs
+PLACEBO_TASKS = 8  # the placebo runs of a portfolio are split into this many tasks (see _placebo_sharpes)
+
+
+@dataclass(frozen=True)
+class PlaceboRuns:
+    """Placebo runs [first, first + count) of one portfolio: one task of a build."""
+
+    first: int
+    count: int
+
+    @property
+    def id(self) -> str:  # progress lines name the runs
+        return f"runs {self.first + 1}-{self.first + self.count}"
+
+
+@dataclass(frozen=True)
+class PlaceboInput:
+    """What every placebo task of a portfolio shares (scattered to workers once)."""
+
+    close: pd.DataFrame
+    portfolio: PortfolioConfig
+    on_days: np.ndarray  # bool per date: the rebalance days, the only days that send orders
+    score: np.ndarray  # attention on the rebalance days (days x assets)
+    held: np.ndarray  # the assets held on the rebalance days (days x assets, bool)
+    shape: tuple[int, int]  # the target weights' (dates, assets)
+    free: np.ndarray  # per-period risk-free rate (dates x 1), subtracted from every run
+    init_cash: float
+    fees: float
+    periods_per_year: int
+    seed: int
+
+
+def placebo_tasks(permutations: int, tasks: int = PLACEBO_TASKS) -> list[PlaceboRuns]:
+    """The runs 0..permutations-1 in at most `tasks` consecutive ranges of near-equal size."""
+    size = -(-permutations // max(1, tasks))
+    return [PlaceboRuns(first, min(size, permutations - first)) for first in range(0, permutations, size)]
+
+
+def _placebo_sharpes(shared: PlaceboInput, runs: PlaceboRuns) -> np.ndarray:
+    """Sharpe ratios (of excess returns) of placebo runs `runs`: in each, attention is shuffled
+    across each rebalance day's held assets by a generator seeded from (seed, run number) alone,
+    so a run's figure does not depend on which task, block or worker computes it. The runs go in
+    blocks of about PLACEBO_BLOCK_BYTES of target weights (at least 2 runs, so numpy sums each run's
+    returns the same way whatever the block), so memory stays bounded."""
+    per_block = max(2, PLACEBO_BLOCK_BYTES // max(1, shared.shape[0] * shared.shape[1] * 8))
+    sharpes = []
+    for start in range(runs.first, runs.first + runs.count, per_block):
+        numbers = range(start, min(start + per_block, runs.first + runs.count))
+        uniforms = np.stack([np.random.default_rng([shared.seed, n]).random(shared.score.shape) for n in numbers])
+        permuted = portfolios.permuted_scores(shared.score, shared.held, uniforms)
+        targets = np.full((len(numbers), *shared.shape), np.nan)  # no order between rebalance days
+        targets[:, shared.on_days, :] = portfolios.weights_of_scores(
+            shared.held, permuted, shared.portfolio.gross, shared.portfolio.max_weight
+        )
+        returns = block_returns(shared.close, targets, shared.init_cash, np.full(len(numbers), shared.fees))
+        sharpes.append(metrics.sharpe_ratios(returns - shared.free, shared.periods_per_year))
+    return np.concatenate(sharpes)
 
 
 def _attention_test(
-    config: Config, close, portfolio: PortfolioConfig, weights, held, scores, observed_returns, used, risk_free: pd.Series
+    config: Config, close, portfolio: PortfolioConfig, weights, held, scores, observed_returns, used, risk_free: pd.Series,
+    map_tasks: Callable = in_process,
 ) -> attention_tests.AttentionTest:
     """Exposure-matched equal weights and `permutations` shuffles of attention across each day's
-    held assets. The shuffles run in blocks of about PLACEBO_BLOCK_BYTES of target weights: a
-    block is drawn, weighted and simulated before the next is made, so memory stays bounded."""
+    held assets (the shuffles as tasks of `map_tasks`, see _placebo_sharpes)."""
     settings, ppy, fees = config.attention_tests, config.backtest.periods_per_year, config.backtest.fees
     free = risk_free.reindex(weights.index).to_numpy(dtype=float)[:, None]  # per period, subtracted from every run
-    rng = np.random.default_rng(settings.seed)
     on_days = portfolios.rebalance_days(weights.index, portfolio.rebalance).to_numpy()
-    score, held_values = scores.to_numpy(dtype=float)[on_days], held.to_numpy()[on_days]  # only these send orders
     control = _targets(portfolio, portfolios.exposure_matched_weights(weights)).to_numpy()[None]
     control_sharpe = float(metrics.sharpe_ratios(block_returns(close, control, config.backtest.init_cash, [fees]) - free, ppy)[0])
-    per_block = max(1, PLACEBO_BLOCK_BYTES // max(1, weights.size * 8))
-    null = []
-    for start in range(0, settings.permutations, per_block):
-        runs = min(per_block, settings.permutations - start)
-        permuted = portfolios.permuted_scores(score, held_values, rng.random((runs, *score.shape)))
-        targets = np.full((runs, *weights.shape), np.nan)  # no order between rebalance days
-        targets[:, on_days, :] = portfolios.weights_of_scores(held_values, permuted, portfolio.gross, portfolio.max_weight)
-        null.append(metrics.sharpe_ratios(block_returns(close, targets, config.backtest.init_cash, np.full(runs, fees)) - free, ppy))
-    null = np.concatenate(null)
+    shared = PlaceboInput(
+        close=close, portfolio=portfolio, on_days=on_days, score=scores.to_numpy(dtype=float)[on_days],
+        held=held.to_numpy()[on_days], shape=weights.shape, free=free, init_cash=config.backtest.init_cash,
+        fees=fees, periods_per_year=ppy, seed=settings.seed,
+    )
+    null = np.concatenate(map_tasks(_placebo_sharpes, placebo_tasks(settings.permutations), shared, f"placebo runs of {portfolio.id}"))
     observed = float(metrics.sharpe_ratios(metrics.excess_returns(observed_returns.to_frame(), risk_free), ppy).iloc[0])
     p_value = attention_tests.permutation_p_value(observed, null)
     return attention_tests.AttentionTest(
@@ -128,8 +188,11 @@ def _attention_test(
 
 
 def universe_model_result(
-    config: Config, model: ModelConfig, prices: pd.DataFrame, market_episodes: pd.DataFrame, notes: loaders.Notes
+    config: Config, model: ModelConfig, prices: pd.DataFrame, market_episodes: pd.DataFrame, notes: loaders.Notes,
+    map_tasks: Callable = in_process,
 ) -> UniverseModelResult:
+    """Every figure of a universe model's portfolios; the placebo runs of its attention tests are
+    tasks of `map_tasks` (here, on forked workers or on a Dask cluster: the same figures)."""
     u = config.universe
     read = universe.read_universe_predictions(
         model.predictions, prices.columns, u.prices, model.attention_column, model.attention_prefix,
@@ -176,7 +239,9 @@ def universe_model_result(
         w = simulation.weights.xs(p.id, axis=1, level="portfolio")
         test = None
         if p.weighting == "attention":
-            test = _attention_test(config, sim_close, p, weights[p.id], held[p.id], scores[model.attention_column], r, used, risk_free)
+            test = _attention_test(
+                config, sim_close, p, weights[p.id], held[p.id], scores[model.attention_column], r, used, risk_free, map_tasks
+            )
         results.append(
             PortfolioResult(
                 config=p,
