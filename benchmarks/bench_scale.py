@@ -10,7 +10,10 @@ wall seconds and the peak resident memory of the build process (with local worke
 process of the tree, which GNU time reports). The projects are synthetic (bench_build.py's
 random-walk prices and predictions, half the strategies sized by attention, so each of those
 runs 1,000 placebo backtests). "1 worker" is `--scheduler synchronous` (everything in the build
-process); "2 workers" is `--scheduler local --workers 2`.
+process); "2 workers" is `--scheduler processes --workers 2` (forked workers, the default).
+A synthetic report has one model, so its backtests and its charts are one task each, which a
+pool runs in the build process: 2 workers take the same path as 1 (the task split does not yet
+reach a model's strategies).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ CASES = ("3x4", "30x4", "30x20", "30x50")
 
 def build_command(site: Path, workers: int, memory_mb: int | None) -> list[str]:
     command = [sys.executable, "-m", "reportgen", "build", "--config", "reportgen.toml", "--site-dir", str(site)]
-    command += ["--scheduler", "synchronous"] if workers == 1 else ["--scheduler", "local", "--workers", str(workers)]
+    command += ["--scheduler", "synchronous"] if workers == 1 else ["--scheduler", "processes", "--workers", str(workers)]
     return command
 
 

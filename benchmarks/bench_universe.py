@@ -2,17 +2,22 @@
 
 Run by hand from the repository root (not part of the test suite):
 
-    python benchmarks/bench_universe.py                 # both measurements
+    python benchmarks/bench_universe.py                 # the example and 20/100 generated assets, 1 and 2 workers
     python benchmarks/bench_universe.py --only example  # or --only large
+    python benchmarks/bench_universe.py --only large --assets 100 --workers 1 2 --cluster
 
 - example: a cold build of examples/universe/ (20 assets, 4 portfolios, 1,000 placebo runs for
   the attention-weighted one) with an empty reportgen cache, in a temporary copy.
-- large: a generated universe of 100 assets over 30 years of business days (7,560 dates) with
-  long predictions (a 10-step attention vector per row) and 4 portfolios (equal, prediction,
+- large: generated universes of 20 and 100 assets over 30 years of business days (7,560 dates)
+  with long predictions (a 10-step attention vector per row) and 4 portfolios (equal, prediction,
   attention, inverse volatility; weekly rebalancing; 1,000 placebo runs).
+- 1 worker is `--scheduler synchronous`; N workers `--scheduler processes --workers N` (forked).
+- --cluster: the largest universe again on a Dask cluster started as a user would start one,
+  `dask scheduler` and `dask worker tcp://...:PORT --nworkers 2 --nthreads 1`, and whether its
+  metrics.json is byte-identical to the local build's.
 
-Each build is one child process; its wall time and its peak resident memory (ru_maxrss of that
-child, from os.wait4) are printed. numba's own compile cache (beside the installed modules) is
+Each build is one child process; its wall time, the peak resident memory of its largest process
+(ru_maxrss from os.wait4) and the sampled peak of its process tree's summed RSS are printed. numba's own compile cache (beside the installed modules) is
 not emptied: say whether it was warm when quoting the figures.
 """
 
@@ -52,20 +57,39 @@ attention_column = "attention_max"
 """
 
 
-def child_build(config: Path, site: Path, cache: Path) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS (MB) and exit code of `reportgen build` in a child process."""
+def child_build(config: Path, site: Path, cache: Path, build_options: tuple[str, ...] = ()) -> tuple[float, float, float, int]:
+    """Wall seconds, peak RSS of the largest process (MB), peak of the summed RSS of the build's
+    process tree (MB, sampled every 0.1 s; counts pages that forked workers share with the build
+    once per process, so it is an upper bound) and exit code of `reportgen build`."""
+    import psutil
+
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "REPORTGEN_CACHE_DIR": str(cache), "PYTHONPATH": str(REPO)}
     started = time.perf_counter()
     child = subprocess.Popen(
-        [sys.executable, "-m", "reportgen", "build", "--config", str(config), "--site-dir", str(site)],
+        [sys.executable, "-m", "reportgen", "build", "--config", str(config), "--site-dir", str(site), *build_options],
         cwd=config.parent, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
-    _, status, usage = os.wait4(child.pid, 0)
+    tree_peak = 0.0
+    watched = psutil.Process(child.pid)
+    while True:
+        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+        if pid:
+            break
+        try:
+            tree_peak = max(tree_peak, sum(p.memory_info().rss for p in [watched, *watched.children(recursive=True)]) / 2**20)
+        except psutil.Error:
+            pass
+        time.sleep(0.1)
     seconds = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         print(child.stderr.read().decode()[-2000:], file=sys.stderr)
-    return seconds, usage.ru_maxrss / 1024, child.returncode
+    return seconds, usage.ru_maxrss / 1024, tree_peak, child.returncode
+
+
+def options(workers: int) -> tuple[str, ...]:
+    """1 worker: everything in the build process; more: that many forked worker processes."""
+    return ("--scheduler", "synchronous") if workers == 1 else ("--scheduler", "processes", "--workers", str(workers))
 
 
 def generated_universe(folder: Path, assets: int = 100, years: int = 30, steps: int = 10, seed: int = 0) -> None:
@@ -96,9 +120,49 @@ def generated_universe(folder: Path, assets: int = 100, years: int = 30, steps: 
     (folder / "reportgen.toml").write_text(LARGE_CONFIG.format(portfolios=portfolios))
 
 
+def cluster_build(project: Path, cache: Path, workers: int) -> tuple[float, float, float, int, float]:
+    """The build on a Dask cluster started as a user starts one: `dask scheduler` and `dask worker`
+    (here both on this machine, `workers` processes of one thread). Returns child_build's figures
+    and the peak RSS (MB) of the largest worker process."""
+    import psutil
+
+    port = 8786 + os.getpid() % 1000
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")  # the `dask` command
+    scheduler = subprocess.Popen([dask, "scheduler", "--port", str(port), "--dashboard-address", ":0"], env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [dask, "worker", f"tcp://127.0.0.1:{port}", "--nworkers", str(workers),
+         "--nthreads", "1", "--dashboard-address", ":0"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        from dask.distributed import Client
+
+        with Client(f"tcp://127.0.0.1:{port}", timeout=60) as client:
+            client.wait_for_workers(workers, timeout=120)
+        figures = child_build(project / "reportgen.toml", project / "site-cluster", cache, ("--scheduler", f"tcp://127.0.0.1:{port}"))
+        worker_peak = max(
+            (p.memory_info().rss for p in psutil.Process(worker.pid).children(recursive=True)), default=0
+        ) / 2**20  # RSS at the end; dask workers keep their memory between tasks
+        return (*figures, worker_peak)
+    finally:
+        worker.terminate()
+        scheduler.terminate()
+        worker.wait()
+        scheduler.wait()
+
+
+def same_figures(a: Path, b: Path) -> bool:
+    return (a / "metrics.json").read_bytes() == (b / "metrics.json").read_bytes()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=["example", "large"])
+    parser.add_argument("--assets", type=int, nargs="+", default=[20, 100], help="generated universes (30 years each)")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--cluster", action="store_true", help="also build the largest universe on `dask scheduler` + `dask worker`")
     args = parser.parse_args()
     print(f"{platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory() as tmp:
@@ -106,17 +170,31 @@ def main() -> None:
         if args.only in (None, "example"):
             project = tmp / "example"
             shutil.copytree(REPO / "examples/universe", project, ignore=shutil.ignore_patterns("site"))
-            seconds, peak, code = child_build(project / "reportgen.toml", project / "site", tmp / "cache-example")
-            print(f"example universe (20 assets, 4 portfolios, 1,000 placebos), cold cache: {seconds:.1f} s, peak RSS {peak:,.0f} MB, exit {code}")
+            for workers in args.workers:
+                seconds, peak, tree, code = child_build(project / "reportgen.toml", project / "site", tmp / f"cache-example-{workers}", options(workers))
+                print(f"example universe (20 assets, 4 portfolios, 1,000 placebos), {workers} worker(s), cold cache: "
+                      f"{seconds:.1f} s, largest process {peak:,.0f} MB, process tree {tree:,.0f} MB, exit {code}", flush=True)
         if args.only in (None, "large"):
-            project = tmp / "large"
-            project.mkdir()
-            started = time.perf_counter()
-            generated_universe(project)
-            size = (project / "predictions.csv").stat().st_size / 2**20
-            print(f"generated 100 assets x 7,560 dates ({size:,.0f} MB of predictions) in {time.perf_counter() - started:.1f} s")
-            seconds, peak, code = child_build(project / "reportgen.toml", project / "site", tmp / "cache-large")
-            print(f"100-asset 30-year universe, 4 portfolios, cold cache: {seconds:.1f} s, peak RSS {peak:,.0f} MB, exit {code}")
+            for assets in args.assets:
+                project = tmp / f"large-{assets}"
+                project.mkdir()
+                started = time.perf_counter()
+                generated_universe(project, assets=assets)
+                size = (project / "predictions.csv").stat().st_size / 2**20
+                print(f"generated {assets} assets x 7,560 dates ({size:,.0f} MB of predictions) in {time.perf_counter() - started:.1f} s", flush=True)
+                sites = []
+                for workers in args.workers:
+                    site = project / f"site-{workers}"
+                    seconds, peak, tree, code = child_build(project / "reportgen.toml", site, tmp / f"cache-{assets}-{workers}", options(workers))
+                    sites.append(site)
+                    print(f"{assets}-asset 30-year universe, 4 portfolios, {workers} worker(s), cold cache: {seconds:.1f} s, "
+                          f"largest process {peak:,.0f} MB, process tree {tree:,.0f} MB, exit {code}", flush=True)
+                print(f"  metrics.json identical across worker counts: {all(same_figures(sites[0], s) for s in sites)}", flush=True)
+                if args.cluster and assets == max(args.assets):
+                    seconds, peak, tree, code, worker_peak = cluster_build(project, tmp / f"cache-{assets}-cluster", 2)
+                    print(f"{assets}-asset universe on `dask scheduler` + `dask worker --nworkers 2`: {seconds:.1f} s, "
+                          f"build process {peak:,.0f} MB, largest worker at the end {worker_peak:,.0f} MB, exit {code}; "
+                          f"metrics.json identical to the local build's: {same_figures(sites[0], project / 'site-cluster')}", flush=True)
 
 
 if __name__ == "__main__":
