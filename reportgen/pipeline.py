@@ -28,7 +28,9 @@ from reportgen.inputs.universe import read_universe_prices
 from reportgen import portfolio_report
 from reportgen.portfolio_report import universe_model_result
 from reportgen.publish import cache, downloads, pages, pdf, site
-from reportgen.publish.files import quantstats_tearsheets, site_files, tearsheet_files
+from reportgen.publish.files import (
+    assembled_static_assets, quantstats_tearsheets, site_files, static_asset_tasks, static_assets, tearsheet_files,
+)
 from reportgen.publish.footer import provenance_line
 from reportgen.publish.logrecorder import WarningRecorder
 from reportgen.publish.safe_output import build_lock
@@ -174,12 +176,15 @@ def _built(config: Config, site_dir: Path, progress: Progress, docs_dir: Path | 
     inputs = input_files(config)
     templates = inputs.templates
     rendered = pages.rendered_pages(result, specs, templates, links)
+    progress("drawing static charts for the tearsheets")
+    static_tasks = static_asset_tasks(pages.tearsheet_chart_ids(result, specs, templates))
+    bundle, svgs = assembled_static_assets(static_tasks, map_tasks(static_assets, static_tasks, specs, "static charts"))
     progress("writing tearsheets and downloads")
     document = metrics_document(result)
     files = {
-        **site_files(metrics_document(result, links)),
+        **site_files(metrics_document(result, links), bundle),
         **downloads.download_files(result, document),
-        **tearsheet_files(result, specs, templates, quantstats_pages, document, config.site.pdf),
+        **tearsheet_files(result, specs, templates, quantstats_pages, document, bundle, svgs, config.site.pdf),
     }
     progress("building site")
     site_input = site.SiteInput(

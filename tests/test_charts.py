@@ -2,6 +2,7 @@
 
 import socket
 
+import numpy as np
 import pandas as pd
 
 from reportgen.publish import charts
@@ -51,3 +52,23 @@ def test_chart_svg_draws_the_marks_without_touching_the_network(monkeypatch):
     assert svg.count('aria-roledescription="line mark"') == 2  # one line per series
     assert "@import" not in svg and "url(http" not in svg
     assert charts.chart_svg(spec) is svg  # cached by spec
+
+
+def test_static_svg_ids_do_not_depend_on_what_was_drawn_before():
+    # Vega numbers clip paths from a counter that outlives one chart: the same spec drawn first,
+    # or after other charts (in another order, another worker, another build), is the same bytes.
+    from reportgen.publish.charts import chart_svg, numbered_svg_ids
+
+    spec = charts.chart_spec(charts.equity_chart(pd.DataFrame({
+        "date": pd.bdate_range("2020-01-01", periods=30).repeat(2),
+        "series": ["a", "b"] * 30, "value": np.arange(60.0),
+    })))
+    first = chart_svg(spec)
+    for other in range(3):  # other charts move vega's counter on
+        chart_svg({**spec, "title": f"other {other}"})
+    charts._svg.cache_clear()
+    assert chart_svg(spec) == first
+    assert 'clip-path="url(#clip1)"' in first
+    assert numbered_svg_ids('<text>url(#clip9) clip9</text><clipPath id="clip9"/><g clip-path="url(#clip9)"/>') == (
+        '<text>url(#clip1) clip9</text><clipPath id="clip1"/><g clip-path="url(#clip1)"/>'
+    )

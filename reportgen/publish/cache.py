@@ -102,7 +102,14 @@ def cached_text(kind: str, key: str, compute: Callable[[], str]) -> str:
                    lambda raw: raw.decode("utf-8"))
 
 
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:  # pruned meanwhile by another build or worker
+        return 0.0
+
+
 def _prune(folder: Path, pattern: str, keep: int) -> None:
-    entries = sorted(folder.glob(pattern), key=lambda p: p.stat().st_mtime, reverse=True)
+    entries = sorted(folder.glob(pattern), key=_modified, reverse=True)
     for stale in entries[keep:]:
         stale.unlink(missing_ok=True)

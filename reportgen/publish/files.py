@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from reportgen.analysis import metrics
@@ -38,13 +39,52 @@ def chart_svg(spec: dict) -> str:
     return cache.cached_text("svg", key, made)
 
 
-def site_files(document: dict) -> dict[str, bytes]:
-    """Files copied into the site besides the pages: figures as JSON, scripts, styles."""
+CHARTS_PER_TASK = 8  # static SVGs drawn by one task (about 0.6 s)
+
+
+@dataclass(frozen=True)
+class StaticAssets:
+    """One task of the static stage: the vega bundle (`chart_ids` None), or charts as SVG."""
+
+    chart_ids: tuple[str, ...] | None
+
+    @property
+    def id(self) -> str:  # progress lines name the task
+        return "the vega bundle" if self.chart_ids is None else f"{len(self.chart_ids)} charts"
+
+
+def static_asset_tasks(chart_ids: list[str]) -> list[StaticAssets]:
+    """The vega bundle first (the longest task), then the charts in groups of CHARTS_PER_TASK."""
+    groups = [tuple(chart_ids[i:i + CHARTS_PER_TASK]) for i in range(0, len(chart_ids), CHARTS_PER_TASK)]
+    return [StaticAssets(None), *(StaticAssets(group) for group in groups)]
+
+
+def static_assets(specs: dict[str, dict], task: StaticAssets) -> str | list[str]:
+    """The vega bundle, or the task's charts as static SVG documents: one task of a build (shared
+    = every chart spec), run here or on a worker; vl-convert holds the GIL, so workers are what
+    draws them in parallel."""
+    return vega_bundle() if task.chart_ids is None else [chart_svg(specs[chart_id]) for chart_id in task.chart_ids]
+
+
+def assembled_static_assets(tasks: list[StaticAssets], outputs: list) -> tuple[str, dict[str, str]]:
+    """The vega bundle and the SVG of each chart id, from the static stage's tasks and outputs."""
+    bundle, svgs = None, {}
+    for task, output in zip(tasks, outputs, strict=True):
+        if task.chart_ids is None:
+            bundle = output
+        else:
+            svgs.update(zip(task.chart_ids, output, strict=True))
+    return bundle, svgs
+
+
+def site_files(document: dict, bundle: str) -> dict[str, bytes]:
+    """Files copied into the site besides the pages: figures as JSON, scripts (`bundle` is the
+    vega bundle), styles."""
     assets = _ASSETS
     text = json.dumps(document, indent=2, sort_keys=True, allow_nan=False)
     return {
         "metrics.json": (text + "\n").encode(),
-        "assets/javascripts/vega-bundle.js": vega_bundle().encode(),
+        "assets/javascripts/vega-bundle.js": bundle.encode(),
         "assets/javascripts/reportgen-charts.js": (assets / "reportgen-charts.js").read_bytes(),
         "assets/stylesheets/reportgen.css": (assets / "reportgen.css").read_bytes(),
     }
@@ -74,14 +114,15 @@ def _pdf(page: Callable[[], str], tearsheet_pdf: Callable[[str], bytes]) -> Call
 
 def tearsheet_files(
     report: Report, specs: dict[str, dict], templates: Path, quantstats_pages: dict[str, str], document: dict,
-    pdf: bool = False,
+    bundle: str, svgs: dict[str, str], pdf: bool = False,
 ) -> dict[str, bytes | Callable[[], bytes]]:
     """Each strategy's one-file tearsheet (made when the site writes it), quantstats' one when
-    made, and with `pdf` each tearsheet's PDF, by site path."""
+    made, and with `pdf` each tearsheet's PDF, by site path. `bundle` is the vega bundle, `svgs`
+    the static charts drawn beforehand (any other is drawn here when a tearsheet asks for it)."""
     assets = _ASSETS
     sheet = pages.TearsheetInput(
-        scripts=vega_bundle() + "\n" + (assets / "reportgen-charts.js").read_text(encoding="utf-8"),
-        static_svg=lambda chart_id: chart_svg(specs[chart_id]),
+        scripts=bundle + "\n" + (assets / "reportgen-charts.js").read_text(encoding="utf-8"),
+        static_svg=lambda chart_id: svgs[chart_id] if chart_id in svgs else chart_svg(specs[chart_id]),
         attachments=downloads.strategy_downloads(report, document) | downloads.portfolio_downloads(report, document),
         provenance=provenance_line(report),
         quantstats_files={sid: Path(downloads.quantstats_tearsheet_path(sid)).name for sid in quantstats_pages},

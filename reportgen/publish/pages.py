@@ -279,3 +279,17 @@ def rendered_tearsheets(
         )
 
     return sheets | {strategy.id: functools.partial(rendered, model, strategy) for model, strategy in report.strategies}
+
+
+def tearsheet_chart_ids(report: Report, specs: dict[str, dict], templates: Path) -> list[str]:
+    """The charts the tearsheets draw as static SVG, in first-use order, found by rendering every
+    tearsheet once without scripts, attachments or images (cheap), so that the SVGs can be drawn
+    in parallel before the tearsheets are written."""
+    used: list[str] = []
+    sheet = TearsheetInput(
+        scripts="", static_svg=lambda chart_id: used.append(chart_id) or "", attachments={}, provenance="", quantstats_files={}
+    )
+    for render in rendered_tearsheets(report, specs, templates, sheet).values():
+        render()
+    return list(dict.fromkeys(used))
+
