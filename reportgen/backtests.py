@@ -14,6 +14,7 @@ import pandas as pd
 from reportgen import robustness
 from reportgen.analysis import attention, attention_tests, backtest, informativeness, metrics, overlays, signals, thresholds
 from reportgen.compute import blocks
+from reportgen.compute.progress import tracked
 from reportgen.inputs import loaders
 from reportgen.inputs.config import Config, ModelConfig, StrategyConfig
 from reportgen.model import provenance
@@ -115,7 +116,7 @@ def _attention_tests(
             metrics.sharpe_ratios(
                 metrics.excess_returns(_placebo_returns(config, price, raw, shuffled.iloc[:, block], s), risk_free), ppy
             ).to_numpy()
-            for block in blocks.column_blocks(settings.permutations, per_block)
+            for block in tracked(blocks.column_blocks(settings.permutations, per_block), f"strategy {s.id}: {settings.permutations:,} placebo runs")
         ])
         facts = attention_tests.strategy_facts(
             s, summary.column, summary.degenerate, r.total_trades, r.exposure_in_market, float(output["attention"].max())

@@ -104,6 +104,7 @@ def _build_tasks(config, workers: int | None, scheduler: str | None):
     only when a task runs (not on a cached build)."""
     from reportgen.compute import ComputeError, Progress, executor
     from reportgen.compute.executor import SCHEDULERS, fork_available
+    from reportgen.compute.progress import LINE_EVERY_SECONDS
 
     where = "--scheduler" if scheduler is not None else f"{config.source}: compute.scheduler"
     if scheduler is not None and scheduler not in SCHEDULERS and not scheduler.startswith("tcp://"):
@@ -116,7 +117,7 @@ def _build_tasks(config, workers: int | None, scheduler: str | None):
     def map_tasks(function, tasks, shared, label: str = "models"):
         try:
             with executor(workers, scheduler) as pool:
-                progress = Progress(len(tasks), f"{label} ({pool.description})")
+                progress = Progress(len(tasks), f"{label} ({pool.description})", every_seconds=LINE_EVERY_SECONDS)
                 try:
                     return pool.map(function, tasks, shared, on_done=lambda index: progress.advance(str(getattr(tasks[index], "id", tasks[index]))))
                 finally:
@@ -242,6 +243,8 @@ def _train_universe(config, output: Path | None, workers: int | None, scheduler:
     where = "--scheduler" if scheduler is not None else f"{config.source}: compute.scheduler"
     workers = workers if workers is not None else config.compute.workers
     scheduler = scheduler if scheduler is not None else config.compute.scheduler
+    if scheduler == "processes":  # torch's thread pools are not safe to fork
+        raise ReportgenError(f"{where}: scheduler 'processes' is for builds; train with 'local', 'synchronous' or 'tcp://host:port'")
     try:
         with executor(workers, scheduler) as pool:
 

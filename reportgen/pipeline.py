@@ -19,13 +19,13 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from reportgen import __version__, backtests
+from reportgen import __version__, backtests, portfolio_report
 from reportgen.build_cache import BUILD_STAMP, computation_key, site_key, up_to_date_warnings
+from reportgen.compute.progress import tracked
 from reportgen.inputs import loaders
 from reportgen.inputs.config import Config
 from reportgen.inputs.resources import episodes_file, input_files
 from reportgen.inputs.universe import read_universe_prices
-from reportgen import portfolio_report
 from reportgen.portfolio_report import universe_model_result
 from reportgen.publish import cache, downloads, pages, pdf, site
 from reportgen.publish.files import (
@@ -189,7 +189,7 @@ def _built(config: Config, site_dir: Path, progress: Progress, docs_dir: Path | 
     progress("building site")
     site_input = site.SiteInput(
         rendered, files, config.site.title, inputs.mkdocs, result.build_date,
-        copyright=html.escape(provenance_line(result)),
+        copyright=html.escape(provenance_line(result)), track=tracked,
     )
     recorded = WarningRecorder()
     site_log = logging.getLogger("reportgen.publish.site")

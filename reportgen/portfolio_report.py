@@ -18,6 +18,7 @@ import pandas as pd
 from reportgen import robustness
 from reportgen.analysis import attention, attention_tests, bootstrap, informativeness, metrics, portfolios, statistics
 from reportgen.analysis.portfolio_backtest import block_returns, portfolio_returns, simulate_portfolios
+from reportgen.compute.progress import tracked
 from reportgen.inputs import episodes, loaders, universe
 from reportgen.inputs.config import Config, ModelConfig, PortfolioConfig
 from reportgen.inputs.errors import DataError
@@ -234,7 +235,7 @@ def universe_model_result(
     benchmark_sharpe = statistics.sharpe_moments(benchmark_excess).sharpe
     overlapping = episodes.episodes_within(market_episodes, dates)
     results = []
-    for p in listed:
+    for p in tracked(listed, f"universe model {model.id}: {len(listed)} portfolios"):
         r = returns[p.id].rename(p.id)
         w = simulation.weights.xs(p.id, axis=1, level="portfolio")
         test = None

@@ -15,6 +15,7 @@ import pandas as pd
 from reportgen import ablation
 from reportgen.analysis import backtest, bootstrap, metrics, overlays, statistics, sweeps
 from reportgen.compute import blocks
+from reportgen.compute.progress import tracked
 from reportgen.inputs import episodes
 from reportgen.inputs.config import Config, StrategyConfig
 from reportgen.results import ModelResult, ModelRobustness, SeriesStatistics, SweepResult
@@ -97,7 +98,7 @@ def sweep_result(config: Config, model: ModelResult, extra_trials: pd.DataFrame 
     )
     per_block = block_columns(config, len(model.price), backtest.RETURNS_BYTES_PER_CELL)
     figures, keys, best_returns = [], [], {}
-    for block in blocks.column_blocks(len(grid), per_block):
+    for block in tracked(blocks.column_blocks(len(grid), per_block), f"model {model.config.id}: sweep of {len(grid):,} configurations"):
         columns = sweeps.sweep_block(
             output["prediction"], output["attention"], grid.iloc[block], model.price, sweep.vol_window_days, ppy
         )
@@ -189,9 +190,10 @@ def _bootstrap_intervals(
     `benchmark`), a block of resamples at a time."""
     ppy, confidence = config.backtest.periods_per_year, config.statistics.confidence
     per_block = max(2, block_columns(config, len(benchmark), statistics.BOOTSTRAP_BYTES_PER_CELL))
+    label = f"bootstrap: {len(indices):,} resamples of {len(returns.columns)} series"
     draws = [
         statistics.bootstrap_draws(returns, benchmark, indices[block], ppy, risk_free)
-        for block in blocks.column_blocks(len(indices), per_block, smallest=2)
+        for block in tracked(blocks.column_blocks(len(indices), per_block, smallest=2), label)
     ]
     return statistics.draw_intervals(np.concatenate(draws, axis=2), returns.columns, confidence)
 

@@ -164,3 +164,43 @@ def test_terminal_progress_is_one_bar_redrawn_in_place():
         f"\rfolds [{bar}] 1/2 (1:06:40, about 1:06:40 left)" f"\rfolds [{'#' * 30}] 2/2 (1:06:40, about 0:00 left)\n"
     )
     assert seconds_left(0, 3, 10.0) != seconds_left(0, 3, 10.0)  # NaN before any task has finished
+
+
+def _loop(blocks: int, seconds_each: float, stream, clock) -> list[int]:
+    from reportgen.compute import tracked
+
+    seen = []
+    for block in tracked(range(blocks), "sweep of 600 configurations", stream, clock):
+        clock.now += seconds_each
+        seen.append(block)
+    return seen
+
+
+def test_a_short_loop_prints_nothing():
+    clock, stream = FakeClock(), Terminal()
+    assert _loop(4, 1.0, stream, clock) == [0, 1, 2, 3]  # 4 s in all: under QUIET_SECONDS
+    assert stream.getvalue() == ""
+
+
+def test_a_long_loop_prints_a_line_at_most_every_ten_seconds_and_the_last_one():
+    clock, stream = FakeClock(), io.StringIO()
+    assert _loop(10, 3.0, stream, clock) == list(range(10))
+    # silent for the first 5 s; then a line when 10 s have passed since the last one, and at the end
+    assert stream.getvalue().splitlines() == [
+        "sweep of 600 configurations: 2/10 done after 0:06, about 0:24 left",
+        "sweep of 600 configurations: 6/10 done after 0:18, about 0:12 left",
+        "sweep of 600 configurations: 10/10 done after 0:30, about 0:00 left",
+    ]
+
+
+def test_a_long_loop_on_a_terminal_is_a_bar_except_in_a_worker(monkeypatch):
+    from reportgen.compute import progress
+
+    clock, stream = FakeClock(), Terminal()
+    _loop(3, 6.0, stream, clock)
+    assert stream.getvalue().startswith("\rsweep of 600 configurations [##########----") and stream.getvalue().endswith("\n")
+    assert stream.getvalue().count("\r") == 3
+    monkeypatch.setattr(progress, "in_worker", True)  # workers share the terminal: plain lines
+    clock, stream = FakeClock(), Terminal()
+    _loop(3, 6.0, stream, clock)
+    assert "\r" not in stream.getvalue() and stream.getvalue().endswith("3/3 done after 0:18, about 0:00 left\n")

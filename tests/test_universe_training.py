@@ -323,3 +323,16 @@ def test_the_report_shows_the_pooled_and_per_asset_scores(tmp_path):
     assert f"{provenance.overall.model.log_loss:.4f}" in page  # the pooled table
     overview = (tmp_path / "site" / "universe" / "pooled" / "index.html").read_text()
     assert 'href="../../models/pooled/"' in overview
+
+
+def test_train_refuses_forked_workers_in_one_line(tmp_path):
+    # "processes" forks the build's workers; torch's thread pools are not safe to fork.
+    write_universe_prices(tmp_path / "universe.csv", universe_prices())
+    (tmp_path / "reportgen.toml").write_text(TRAIN_TOML.replace('"synchronous"', '"processes"'))
+    result = reportgen("train", "--config", "reportgen.toml", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"error: {tmp_path / 'reportgen.toml'}: compute.scheduler: scheduler 'processes' is for builds; "
+        "train with 'local', 'synchronous' or 'tcp://host:port'\n"
+    )
+    assert not (tmp_path / "out").exists()

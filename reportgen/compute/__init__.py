@@ -7,6 +7,7 @@
     Executor.map(f, tasks, shared) f(shared, task) for every task, results in task order; `shared`
                                    goes to each worker once (scattered), not once per task
     Progress                       counts, a bar and the time left on a terminal, plain lines otherwise
+    tracked(blocks, label)         the blocks of a long loop, with progress once it lasts over 5 s
     blocks                         blocks of columns sized from a memory budget (`[compute]
                                    memory_mb`): columns_per_block, column_blocks
 
@@ -16,6 +17,6 @@ nothing else of reportgen; its user errors are ComputeError, which the caller na
 """
 
 from reportgen.compute.executor import ComputeError, Executor, executor
-from reportgen.compute.progress import Progress
+from reportgen.compute.progress import Progress, tracked
 
-__all__ = ["ComputeError", "Executor", "Progress", "executor"]
+__all__ = ["ComputeError", "Executor", "Progress", "executor", "tracked"]

@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from reportgen.compute import progress
+
 SCHEDULERS = ("local", "processes", "synchronous")  # or the address of a running cluster, tcp://host:port
 DASK_EXTRA = "pip install 'reportgen[dask]' (or dask[distributed]==2026.8.0)"
 CONNECT_TIMEOUT_SECONDS = 10
@@ -119,6 +121,7 @@ class _KeptRecords(logging.Handler):
 def _forked_task(index: int) -> tuple[Any, list[logging.LogRecord]]:
     """One task in a forked worker, with what it logged, for the parent to log in task order."""
     function, shared, tasks = _FORKED
+    progress.in_worker = True
     kept = _KeptRecords()
     logging.getLogger().handlers = [kept]  # this process's copy: the parent's handlers see the records later
     return function(shared, tasks[index]), kept.records

@@ -1,14 +1,23 @@
-"""Progress of coarse tasks on stderr: a bar with counts and the time left on a terminal, one
-plain line per finished task otherwise (logs, CI)."""
+"""Progress on stderr: a bar with counts and the time left on a terminal, plain lines with the
+elapsed time otherwise (logs, CI). `Progress` counts coarse tasks; `tracked` wraps the blocks of
+a long loop inside a task (sweeps, bootstraps, placebos, tearsheets)."""
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
-from typing import TextIO
+from collections.abc import Callable, Iterable, Iterator, Sized
+from typing import TextIO, TypeVar
 
 BAR_WIDTH = 30
+QUIET_SECONDS = 5.0  # a loop shorter than this prints nothing
+LINE_EVERY_SECONDS = 10.0  # without a terminal, at most one line this often (and the last one)
+
+# True in a worker process: several workers share the terminal, so they print plain lines, never
+# a bar (set by the executor that forks them).
+in_worker = False
+
+Item = TypeVar("Item")
 
 
 def _clock(seconds: float) -> str:
@@ -27,14 +36,17 @@ class Progress:
 
     def __init__(
         self, total: int, label: str, stream: TextIO | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.monotonic, quiet_seconds: float = 0.0, every_seconds: float = 0.0,
     ) -> None:
         self.total, self.label = total, label
         self.stream = stream if stream is not None else sys.stderr
-        self.tty = self.stream.isatty()
+        self.tty = self.stream.isatty() and not in_worker
         self.clock = clock
         self.started = clock()
         self.done = 0
+        self.quiet_seconds, self.every_seconds = quiet_seconds, every_seconds
+        self.shown = False
+        self.last_line = -float("inf")
 
     def line(self, detail: str = "") -> str:
         elapsed = self.clock() - self.started
@@ -48,10 +60,31 @@ class Progress:
 
     def advance(self, detail: str = "") -> None:
         self.done += 1
+        now = self.clock()
+        if now - self.started < self.quiet_seconds and not self.shown:
+            return  # short so far: nothing printed yet
+        if not self.tty and self.done < self.total and now - self.last_line < self.every_seconds:
+            return
+        self.shown, self.last_line = True, now
         self.stream.write(self.line(detail))
         self.stream.flush()
 
     def close(self) -> None:
-        if self.tty and self.done:
+        if self.tty and self.shown:
             self.stream.write("\n")
             self.stream.flush()
+
+
+def tracked(items: Iterable[Item], label: str, stream: TextIO | None = None,
+            clock: Callable[[], float] = time.monotonic) -> Iterator[Item]:
+    """`items` (the blocks of a long loop), with progress on `stream` as each one is done: nothing
+    when the loop ends within QUIET_SECONDS; else a bar on a terminal, or a plain line at most
+    every LINE_EVERY_SECONDS and one when it ends."""
+    items = list(items) if not isinstance(items, Sized) else items
+    progress = Progress(len(items), label, stream, clock, QUIET_SECONDS, LINE_EVERY_SECONDS)
+    try:
+        for item in items:
+            yield item
+            progress.advance()
+    finally:
+        progress.close()

@@ -356,8 +356,8 @@ class ComputeConfig(_Strict):
     scheduler: str = Field(
         "local",
         description='"local": a dask.distributed LocalCluster of `workers` processes; "processes": '
-        '`workers` processes forked from this one (Linux; needs no Dask; what a build uses when '
-        'neither scheduler nor workers is set); "synchronous": everything in this process, one '
+        '`workers` processes forked from this one (Linux; needs no Dask; builds only, and what a build uses when '
+        'scheduler is not set); "synchronous": everything in this process, one '
         'task after another (needs no Dask); or the address of a running Dask scheduler, '
         '"tcp://host:8786". Dask is the `dask` extra.',
     )

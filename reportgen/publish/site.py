@@ -40,6 +40,9 @@ class SiteInput:
     mkdocs_config: Path
     build_date: str | None = None  # ISO date mkdocs stamps on the sitemap, unless SOURCE_DATE_EPOCH is set
     copyright: str = ""  # HTML (escaped text) that Material and Zensical print in every page footer
+    # wraps the loop that makes the files (tearsheets and PDFs are made as they are written), to
+    # show its progress: track(items, label) yields the items (reportgen.compute.tracked)
+    track: Callable[[Iterable, str], Iterable] = lambda items, label: items
 
 
 def _as_html(title: str) -> str:
@@ -137,7 +140,7 @@ def write_docs(site: SiteInput, folder: Path) -> Path:
         path = docs / page.path
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(_page_source(page), encoding="utf-8")
-    for name, content in site.files.items():
+    for name, content in site.track(list(site.files.items()), "writing tearsheets and downloads"):
         path = docs / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content() if callable(content) else content)
