@@ -136,6 +136,49 @@ def bundled(reps: int) -> None:
             print(f"{name:<10} {wall:>8.2f} {memory:>8.0f} {tree:>8.0f} {wall / base:>11.2f}x")
 
 
+def synthetic_project(root: Path, years: int, strategies: int) -> Path:
+    project = root / f"synthetic-{years}y-{strategies}s"
+    project.mkdir()
+    days = years * 250
+    rng = np.random.default_rng(years * 100 + strategies)
+    dates = pd.bdate_range("1995-01-02", periods=days)
+    closes = 100 * np.exp(np.cumsum(rng.normal(0.0003, 0.011, days)))
+    pd.DataFrame({"Date": dates.strftime("%Y-%m-%d"), "Adjusted_close": closes.round(4)}).to_csv(project / "prices.csv", index=False)
+    pd.DataFrame(
+        {"predictions": rng.uniform(0.3, 0.7, days).round(6), "attention_mean": rng.uniform(0.05, 0.5, days).round(6)},
+        index=pd.Index(dates.strftime("%Y-%m-%d")),
+    ).to_csv(project / "predictions.csv")
+    blocks = [
+        '[data]\nprices = "prices.csv"\n',
+        '[[models]]\nid = "synthetic"\nname = "Synthetic model"\npredictions = "predictions.csv"\n',
+    ]
+    for i in range(strategies):
+        sizing = "attention" if i % 2 else "full"
+        threshold = 0.45 + 0.1 * i / max(strategies - 1, 1)
+        blocks.append(
+            f'[[strategies]]\nid = "s{i:02d}"\nname = "Strategy {i}"\nmodel = "synthetic"\n'
+            f"threshold = {threshold:.4f}\nsizing = \"{sizing}\"\n"
+        )
+    (project / "reportgen.toml").write_text("\n".join(blocks))
+    return project
+
+
+def scale() -> None:
+    print("\nscale: one cold build each (fresh process, empty cache)")
+    print(f"{'years':>5} {'strategies':>10} {'rows':>6} {'wall s':>8} {'peak MB':>8} {'site MB':>8}")
+    with tempfile.TemporaryDirectory(prefix="reportgen-scale-") as tmp:
+        root = Path(tmp)
+        for years, strategies in ((3, 4), (10, 4), (30, 4), (30, 20)):
+            project = synthetic_project(root, years, strategies)
+            env = environment(REPO, root / f"cache-{years}-{strategies}")
+            site = project / "site"
+            wall, memory = timed(
+                [sys.executable, "-m", "reportgen", "build", "--config", "reportgen.toml", "--site-dir", str(site)], project, env
+            )
+            size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file()) / 1e6
+            print(f"{years:>5} {strategies:>10} {years * 250:>6} {wall:>8.2f} {memory:>8.0f} {size:>8.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=3)
