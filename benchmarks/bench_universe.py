@@ -17,7 +17,7 @@ Run by hand from the repository root (not part of the test suite):
   metrics.json is byte-identical to the local build's.
 
 Each build is one child process; its wall time, the peak resident memory of its largest process
-(ru_maxrss from os.wait4) and the sampled peak of its process tree's summed RSS are printed. numba's own compile cache (beside the installed modules) is
+(ru_maxrss from os.wait4) and the sampled peak of its process tree's summed PSS are printed. numba's own compile cache (beside the installed modules) is
 not emptied: say whether it was warm when quoting the figures.
 """
 
@@ -58,9 +58,9 @@ attention_column = "attention_max"
 
 
 def child_build(config: Path, site: Path, cache: Path, build_options: tuple[str, ...] = ()) -> tuple[float, float, float, int]:
-    """Wall seconds, peak RSS of the largest process (MB), peak of the summed RSS of the build's
-    process tree (MB, sampled every 0.1 s; counts pages that forked workers share with the build
-    once per process, so it is an upper bound) and exit code of `reportgen build`."""
+    """Wall seconds, peak RSS of the largest process (MB), peak of the summed PSS of the build's
+    process tree (MB, sampled every 0.1 s: the build and its forked workers together, pages they
+    share counted once) and exit code of `reportgen build`."""
     import psutil
 
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "REPORTGEN_CACHE_DIR": str(cache), "PYTHONPATH": str(REPO)}
@@ -76,7 +76,7 @@ def child_build(config: Path, site: Path, cache: Path, build_options: tuple[str,
         if pid:
             break
         try:
-            tree_peak = max(tree_peak, sum(p.memory_info().rss for p in [watched, *watched.children(recursive=True)]) / 2**20)
+            tree_peak = max(tree_peak, sum(p.memory_full_info().pss for p in [watched, *watched.children(recursive=True)]) / 2**20)
         except psutil.Error:
             pass
         time.sleep(0.1)
