@@ -177,8 +177,10 @@ def _built(config: Config, site_dir: Path, progress: Progress, docs_dir: Path | 
     templates = inputs.templates
     rendered = pages.rendered_pages(result, specs, templates, links)
     progress("drawing static charts for the tearsheets")
-    static_tasks = static_asset_tasks(pages.tearsheet_chart_ids(result, specs, templates))
-    bundle, svgs = assembled_static_assets(static_tasks, map_tasks(static_assets, static_tasks, specs, "static charts"))
+    chart_ids = pages.tearsheet_chart_ids(result, specs, templates)
+    static_tasks = static_asset_tasks(chart_ids, specs)
+    made = map_tasks(static_assets, static_tasks, specs, "static charts") if static_tasks else []
+    bundle, svgs = assembled_static_assets(static_tasks, made, chart_ids, specs)
     progress("writing tearsheets and downloads")
     document = metrics_document(result)
     files = {

@@ -112,3 +112,28 @@ def test_an_up_to_date_site_is_left_as_it_is_until_a_template_changes(tiny_proje
     stages.clear()
     build(config, site, stages.append)
     assert "building site" in stages and "Edited template." in (site / "index.html").read_text()
+
+
+def test_a_rebuild_draws_no_static_chart_the_cache_holds(tiny_project, cache_folder):
+    # The static stage (tearsheet SVGs, vega bundle) maps only what the cache misses: after a
+    # template change nothing is drawn again, and no worker pool is started for it.
+    config = load_config(tiny_project / "reportgen.toml")
+    site = tiny_project / "site"
+    mapped: list[tuple[str, int]] = []
+
+    def recorded(function, tasks, shared, label=""):
+        mapped.append((label, len(tasks)))
+        return [function(shared, task) for task in tasks]
+
+    build(config, site, map_tasks=recorded)
+    first = dict(mapped)
+    assert first["static charts"] >= 2  # the bundle and at least one group of charts
+    tearsheets = {p.name: p.read_bytes() for p in (site / "tearsheets").glob("*.html")}
+    assert tearsheets
+    templates = tiny_project / "templates"
+    shutil.copytree(REPO / "templates", templates)
+    (templates / "index.md.j2").write_text((templates / "index.md.j2").read_text() + "\nEdited template.\n")
+    mapped.clear()
+    build(config, site, map_tasks=recorded)
+    assert "static charts" not in dict(mapped)
+    assert {p.name: p.read_bytes() for p in (site / "tearsheets").glob("*.html")} == tearsheets

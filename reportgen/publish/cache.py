@@ -96,6 +96,12 @@ def cached_object(kind: str, key: str, compute: Callable[[], T]) -> T:
                    lambda value: pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), pickle.loads)
 
 
+def has_text(kind: str, key: str) -> bool:
+    """Whether the text entry `kind`/`key` is in the cache (never, when the cache is off)."""
+    folder = cache_folder()
+    return folder is not None and (folder / kind / f"{key}.txt").is_file()
+
+
 def cached_text(kind: str, key: str, compute: Callable[[], str]) -> str:
     """The text entry `kind`/`key`, computed and stored on a miss."""
     return _cached(kind, key, ".txt", KEEP_TEXTS, compute, lambda value: value.encode("utf-8"),

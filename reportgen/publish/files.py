@@ -16,6 +16,14 @@ from reportgen.results import Report
 _ASSETS = Path(__file__).resolve().parent / "assets"
 
 
+def _bundle_key() -> str:
+    return cache.code_fingerprint()
+
+
+def _svg_key(spec: dict) -> str:
+    return cache.fingerprint([cache.code_fingerprint(), json.dumps(spec, sort_keys=True, separators=(",", ":"))])
+
+
 def vega_bundle() -> str:
     """The vega/vega-lite/vega-embed script, made once per reportgen and library versions."""
 
@@ -24,7 +32,7 @@ def vega_bundle() -> str:
 
         return charts.vega_bundle()
 
-    return cache.cached_text("vega-bundle", cache.code_fingerprint(), made)
+    return cache.cached_text("vega-bundle", _bundle_key(), made)
 
 
 def chart_svg(spec: dict) -> str:
@@ -35,8 +43,7 @@ def chart_svg(spec: dict) -> str:
 
         return charts.chart_svg(spec)
 
-    key = cache.fingerprint([cache.code_fingerprint(), json.dumps(spec, sort_keys=True, separators=(",", ":"))])
-    return cache.cached_text("svg", key, made)
+    return cache.cached_text("svg", _svg_key(spec), made)
 
 
 CHARTS_PER_TASK = 8  # static SVGs drawn by one task (about 0.6 s)
@@ -53,10 +60,13 @@ class StaticAssets:
         return "the vega bundle" if self.chart_ids is None else f"{len(self.chart_ids)} charts"
 
 
-def static_asset_tasks(chart_ids: list[str]) -> list[StaticAssets]:
-    """The vega bundle first (the longest task), then the charts in groups of CHARTS_PER_TASK."""
-    groups = [tuple(chart_ids[i:i + CHARTS_PER_TASK]) for i in range(0, len(chart_ids), CHARTS_PER_TASK)]
-    return [StaticAssets(None), *(StaticAssets(group) for group in groups)]
+def static_asset_tasks(chart_ids: list[str], specs: dict[str, dict]) -> list[StaticAssets]:
+    """What the static stage must make: the vega bundle (the longest task, first) and the charts
+    in groups of CHARTS_PER_TASK, leaving out what the cache holds (read when assembled)."""
+    missing = [chart_id for chart_id in chart_ids if not cache.has_text("svg", _svg_key(specs[chart_id]))]
+    groups = [tuple(missing[i:i + CHARTS_PER_TASK]) for i in range(0, len(missing), CHARTS_PER_TASK)]
+    bundle = [] if cache.has_text("vega-bundle", _bundle_key()) else [StaticAssets(None)]
+    return [*bundle, *(StaticAssets(group) for group in groups)]
 
 
 def static_assets(specs: dict[str, dict], task: StaticAssets) -> str | list[str]:
@@ -66,15 +76,19 @@ def static_assets(specs: dict[str, dict], task: StaticAssets) -> str | list[str]
     return vega_bundle() if task.chart_ids is None else [chart_svg(specs[chart_id]) for chart_id in task.chart_ids]
 
 
-def assembled_static_assets(tasks: list[StaticAssets], outputs: list) -> tuple[str, dict[str, str]]:
-    """The vega bundle and the SVG of each chart id, from the static stage's tasks and outputs."""
+def assembled_static_assets(
+    tasks: list[StaticAssets], outputs: list, chart_ids: list[str], specs: dict[str, dict]
+) -> tuple[str, dict[str, str]]:
+    """The vega bundle and the SVG of each of `chart_ids`: the static stage's outputs, and the
+    cache for what the stage left out."""
     bundle, svgs = None, {}
     for task, output in zip(tasks, outputs, strict=True):
         if task.chart_ids is None:
             bundle = output
         else:
             svgs.update(zip(task.chart_ids, output, strict=True))
-    return bundle, svgs
+    svgs.update({chart_id: chart_svg(specs[chart_id]) for chart_id in chart_ids if chart_id not in svgs})
+    return (vega_bundle() if bundle is None else bundle), svgs
 
 
 def site_files(document: dict, bundle: str) -> dict[str, bytes]:
