@@ -18,6 +18,7 @@ import pandas as pd
 from reportgen import robustness
 from reportgen.analysis import attention, attention_tests, bootstrap, informativeness, metrics, portfolios, statistics
 from reportgen.analysis.portfolio_backtest import block_returns, portfolio_returns, simulate_portfolios
+from reportgen.compute import blocks
 from reportgen.compute.progress import tracked
 from reportgen.inputs import episodes, loaders, universe
 from reportgen.inputs.config import Config, ModelConfig, PortfolioConfig
@@ -132,9 +133,10 @@ class PlaceboInput:
 
 
 def placebo_tasks(permutations: int, tasks: int = PLACEBO_TASKS) -> list[PlaceboRuns]:
-    """The runs 0..permutations-1 in at most `tasks` consecutive ranges of near-equal size."""
-    size = -(-permutations // max(1, tasks))
-    return [PlaceboRuns(first, min(size, permutations - first)) for first in range(0, permutations, size)]
+    """The runs 0..permutations-1 in at most `tasks` consecutive ranges of near-equal size, none
+    of a single run (one joins the range before it: see _placebo_sharpes on blocks of 2)."""
+    size = max(2, -(-permutations // max(1, tasks)))
+    return [PlaceboRuns(part.start, part.stop - part.start) for part in blocks.column_blocks(permutations, size, smallest=2)]
 
 
 def _placebo_sharpes(shared: PlaceboInput, runs: PlaceboRuns) -> np.ndarray:
@@ -145,8 +147,9 @@ def _placebo_sharpes(shared: PlaceboInput, runs: PlaceboRuns) -> np.ndarray:
     returns the same way whatever the block), so memory stays bounded."""
     per_block = max(2, PLACEBO_BLOCK_BYTES // max(1, shared.shape[0] * shared.shape[1] * 8))
     sharpes = []
-    for start in range(runs.first, runs.first + runs.count, per_block):
-        numbers = range(start, min(start + per_block, runs.first + runs.count))
+    smallest = min(2, runs.count)  # blocks of at least 2 runs, unless the task has a single run
+    for block in blocks.column_blocks(runs.count, max(smallest, min(per_block, runs.count)), smallest=smallest):
+        numbers = range(runs.first + block.start, runs.first + block.stop)
         uniforms = np.stack([np.random.default_rng([shared.seed, n]).random(shared.score.shape) for n in numbers])
         permuted = portfolios.permuted_scores(shared.score, shared.held, uniforms)
         targets = np.full((len(numbers), *shared.shape), np.nan)  # no order between rebalance days
@@ -174,7 +177,7 @@ def _attention_test(
         held=held.to_numpy()[on_days], shape=weights.shape, free=free, init_cash=config.backtest.init_cash,
         fees=fees, periods_per_year=ppy, seed=settings.seed,
     )
-    null = np.concatenate(map_tasks(_placebo_sharpes, placebo_tasks(settings.permutations), shared, f"placebo runs of {portfolio.id}"))
+    null = np.concatenate(map_tasks(_placebo_sharpes, placebo_tasks(settings.permutations, PLACEBO_TASKS), shared, f"placebo runs of {portfolio.id}"))
     observed = float(metrics.sharpe_ratios(metrics.excess_returns(observed_returns.to_frame(), risk_free), ppy).iloc[0])
     p_value = attention_tests.permutation_p_value(observed, null)
     return attention_tests.AttentionTest(
