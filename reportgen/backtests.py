@@ -7,6 +7,7 @@ reportgen.pipeline; the sensitivity stage is reportgen.robustness.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,8 @@ def _strategy_results(
 
 
 def _strategy_block(
-    config: Config, strategies: list[StrategyConfig], output: pd.DataFrame, price: pd.Series, risk_free: pd.Series
+    config: Config, strategies: list[StrategyConfig], output: pd.DataFrame, price: pd.Series, risk_free: pd.Series,
+    tables: bool = True,
 ) -> list[StrategyResult]:
     ppy, window = config.backtest.periods_per_year, config.backtest.rolling_window_days
     positions = {
@@ -72,7 +74,7 @@ def _strategy_block(
                 max_drawdown_from_first_close=metrics.max_drawdown(returns.iloc[1:]),
                 rolling_sharpe=metrics.rolling_sharpe(metrics.excess_returns(returns, risk_free), window, ppy),
                 monthly_returns=metrics.monthly_returns(returns),
-                quantstats_table=metrics.quantstats_table(returns, benchmark_returns, ppy),
+                quantstats_table=metrics.quantstats_table(returns, benchmark_returns, ppy) if tables else None,
             )
         )
     return results
@@ -101,35 +103,41 @@ def _attention_tests(
     tested = [r for r in results if attention_tests.uses_attention(r.config)]
     if not tested:
         return results
-    settings, ppy = config.attention_tests, config.backtest.periods_per_year
-    shuffled = attention_tests.permuted_attention(output["attention"], settings.permutations, settings.seed)
-    per_block = robustness.block_columns(config, len(price), backtest.RETURNS_BYTES_PER_CELL)
-    tests = {}
-    for r in tested:
-        s = r.config
-        chosen = overlays.strategy_overlays(s)
-        raw = signals.long_signal(output["prediction"], s.threshold)
-        base = overlays.overlaid_signals(raw.to_frame(), price, chosen, ppy)[0].iloc[:, 0]
-        control_size = attention_tests.exposure_matched_size(r.exposure, base)
-        control = _simulated_returns(config, price, base.to_frame("control"), (base * control_size).to_frame("control"), "percent")
-        null_sharpes = np.concatenate([
-            metrics.sharpe_ratios(
-                metrics.excess_returns(_placebo_returns(config, price, raw, shuffled.iloc[:, block], s), risk_free), ppy
-            ).to_numpy()
-            for block in tracked(blocks.column_blocks(settings.permutations, per_block), f"strategy {s.id}: {settings.permutations:,} placebo runs")
-        ])
-        facts = attention_tests.strategy_facts(
-            s, summary.column, summary.degenerate, r.total_trades, r.exposure_in_market, float(output["attention"].max())
-        )
-        tests[r.id] = attention_tests.attention_test(
-            facts,
-            observed_sharpe=float(metrics.sharpe_ratios(metrics.excess_returns(r.returns.to_frame(), risk_free), ppy).iloc[0]),
-            control_size=control_size,
-            control_sharpe=float(metrics.sharpe_ratios(metrics.excess_returns(control, risk_free), ppy)["control"]),
-            null_sharpes=null_sharpes,
-            seed=settings.seed,
-        )
+    shuffled = attention_tests.permuted_attention(output["attention"], config.attention_tests.permutations, config.attention_tests.seed)
+    tests = {r.id: _attention_test(config, output, price, r, summary, risk_free, shuffled) for r in tested}
     return [dataclasses.replace(r, attention_test=tests[r.id]) if r.id in tests else r for r in results]
+
+
+def _attention_test(
+    config: Config, output: pd.DataFrame, price: pd.Series, r: StrategyResult, summary: attention.AttentionSummary,
+    risk_free: pd.Series, shuffled: pd.DataFrame,
+) -> attention_tests.AttentionTest:
+    """One strategy's control and placebo (`shuffled`: the model's permutations of attention)."""
+    settings, ppy = config.attention_tests, config.backtest.periods_per_year
+    per_block = robustness.block_columns(config, len(price), backtest.RETURNS_BYTES_PER_CELL)
+    s = r.config
+    chosen = overlays.strategy_overlays(s)
+    raw = signals.long_signal(output["prediction"], s.threshold)
+    base = overlays.overlaid_signals(raw.to_frame(), price, chosen, ppy)[0].iloc[:, 0]
+    control_size = attention_tests.exposure_matched_size(r.exposure, base)
+    control = _simulated_returns(config, price, base.to_frame("control"), (base * control_size).to_frame("control"), "percent")
+    null_sharpes = np.concatenate([
+        metrics.sharpe_ratios(
+            metrics.excess_returns(_placebo_returns(config, price, raw, shuffled.iloc[:, block], s), risk_free), ppy
+        ).to_numpy()
+        for block in tracked(blocks.column_blocks(settings.permutations, per_block), f"strategy {s.id}: {settings.permutations:,} placebo runs")
+    ])
+    facts = attention_tests.strategy_facts(
+        s, summary.column, summary.degenerate, r.total_trades, r.exposure_in_market, float(output["attention"].max())
+    )
+    return attention_tests.attention_test(
+        facts,
+        observed_sharpe=float(metrics.sharpe_ratios(metrics.excess_returns(r.returns.to_frame(), risk_free), ppy).iloc[0]),
+        control_size=control_size,
+        control_sharpe=float(metrics.sharpe_ratios(metrics.excess_returns(control, risk_free), ppy)["control"]),
+        null_sharpes=null_sharpes,
+        seed=settings.seed,
+    )
 
 
 def _placebo_returns(config: Config, price: pd.Series, base: pd.Series, shuffled: pd.DataFrame, strategy: StrategyConfig
@@ -149,7 +157,26 @@ def _simulated_returns(config: Config, price: pd.Series, wanted: pd.DataFrame, s
     return backtest.simulated_returns(price, wanted, sizes, size_type, config.backtest.init_cash, config.backtest.fees)
 
 
-def model_result(config: Config, model: ModelConfig, prices: pd.Series, notes: loaders.Notes | None = None) -> ModelResult:
+@dataclass(frozen=True)
+class ModelInputs:
+    """What every task of a model reads: its predictions and attention, the prices aligned to
+    them, the risk-free rate and the attention scores. Read once, by the build."""
+
+    model: ModelConfig
+    weights: pd.DataFrame | None  # the attention vector, when the CSV carries one
+    output: pd.DataFrame  # columns prediction, attention
+    training: provenance.Provenance | None
+    price: pd.Series
+    risk_free: pd.Series
+    scores: pd.DataFrame
+    summaries: dict[str, attention.AttentionSummary]
+
+    @property
+    def used(self) -> attention.AttentionSummary:
+        return self.summaries[self.model.attention_column]
+
+
+def model_inputs(config: Config, model: ModelConfig, prices: pd.Series, notes: loaders.Notes | None = None) -> ModelInputs:
     weights = loaders.read_attention_weights(
         model.predictions, model.attention_prefix, model.attention_order, config.data.exchange_timezone
     )
@@ -158,38 +185,91 @@ def model_result(config: Config, model: ModelConfig, prices: pd.Series, notes: l
     training = None if model.provenance is None else provenance.checked_provenance(model.provenance, model.predictions)
     price = loaders.aligned_prices(prices, output.index, model.predictions, config.backtest.min_rows, notes)
     annual_risk_free = loaders.read_risk_free(config.backtest.risk_free, price.index, config.data.exchange_timezone)
-    risk_free = metrics.per_period_risk_free(annual_risk_free, config.backtest.periods_per_year)
-    benchmark_returns = _benchmark_returns(price)
     steps = None if weights is None else weights.shape[1]
     scores = _assessed_scores(output, model.attention_column, derived)
-    summaries = {name: attention.attention_summary(scores[name], name, steps) for name in scores.columns}
-    used = summaries[model.attention_column]
-    strategies = _strategy_results(config, model, output, price, risk_free)
+    return ModelInputs(
+        model=model, weights=weights, output=output, training=training, price=price,
+        risk_free=metrics.per_period_risk_free(annual_risk_free, config.backtest.periods_per_year), scores=scores,
+        summaries={name: attention.attention_summary(scores[name], name, steps) for name in scores.columns},
+    )
+
+
+def model_result(config: Config, model: ModelConfig, prices: pd.Series, notes: loaders.Notes | None = None) -> ModelResult:
+    """Every figure of one model but its sensitivity, attention tests included."""
+    return _model_result(config, model_inputs(config, model, prices, notes), test_attention=True)
+
+
+def _model_result(config: Config, inputs: ModelInputs, test_attention: bool) -> ModelResult:
+    output, price, risk_free, scores, summaries = inputs.output, inputs.price, inputs.risk_free, inputs.scores, inputs.summaries
+    benchmark_returns = _benchmark_returns(price)
+    strategies = _strategy_results(config, inputs.model, output, price, risk_free)
     return ModelResult(
-        config=model,
+        config=inputs.model,
         output=output,
         price=price,
         benchmark_returns=benchmark_returns,
         benchmark_metrics=metrics.headline_metrics(benchmark_returns, config.backtest.periods_per_year, risk_free),
         benchmark_monthly_returns=metrics.monthly_returns(benchmark_returns),
-        attention=used,
-        strategies=_attention_tests(config, output, price, strategies, used, risk_free),
-        weights=weights,
+        attention=inputs.used,
+        strategies=_attention_tests(config, output, price, strategies, inputs.used, risk_free) if test_attention else strategies,
+        weights=inputs.weights,
         scores=scores,
         score_summaries=summaries,
         informativeness=informativeness.factor_informativeness(
             output["prediction"], scores, price, [name for name, s in summaries.items() if s.degenerate]
         ),
-        provenance=training,
+        provenance=inputs.training,
         risk_free=risk_free,
     )
 
 
-def model_task(shared: tuple[Config, pd.Series, pd.DataFrame], model: ModelConfig) -> tuple[ModelResult, loaders.Notes]:
-    """Every figure of one model, its sensitivity included, and what the loaders noted on the way:
-    one coarse task of a build (shared = config, prices, market episodes), run here or on a worker."""
-    config, prices, market_episodes = shared
-    notes: loaders.Notes = []
-    result = model_result(config, model, prices, notes)
-    robust = robustness.model_robustness(config, result, market_episodes)
-    return dataclasses.replace(result, robustness=robust), notes
+@dataclass(frozen=True)
+class ModelTask:
+    """One task of the model stage: a model's figures and sensitivity (`strategy_id` None, its
+    attention tests left out), or the attention test of one of its strategies (the placebo
+    runs dominate a large report, so they spread over the workers)."""
+
+    model_id: str
+    strategy_id: str | None = None
+
+    @property
+    def id(self) -> str:  # progress lines name the task
+        return self.model_id if self.strategy_id is None else f"{self.model_id}: attention test of {self.strategy_id}"
+
+
+def model_stage_tasks(config: Config, models: list[ModelConfig]) -> list[ModelTask]:
+    """Each model's own task first (the longest), then one per strategy that uses attention."""
+    tested = [
+        ModelTask(m.id, s.id) for m in models for s in config.strategies if s.model == m.id and attention_tests.uses_attention(s)
+    ]
+    return [ModelTask(m.id) for m in models] + tested
+
+
+def model_stage_task(
+    shared: tuple[Config, dict[str, ModelInputs], pd.DataFrame], task: ModelTask
+) -> ModelResult | attention_tests.AttentionTest:
+    """One task of a build (shared = config, each model's inputs, market episodes), run here or
+    on a worker: a model's result with its sensitivity, or one strategy's attention test (its
+    simulation run again, without the quantstats table: the same figures)."""
+    config, inputs, market_episodes = shared
+    model = inputs[task.model_id]
+    if task.strategy_id is None:
+        result = _model_result(config, model, test_attention=False)
+        return dataclasses.replace(result, robustness=robustness.model_robustness(config, result, market_episodes))
+    [strategy] = [s for s in config.strategies if s.id == task.strategy_id]
+    [simulated] = _strategy_block(config, [strategy], model.output, model.price, model.risk_free, tables=False)
+    [tested] = _attention_tests(config, model.output, model.price, [simulated], model.used, model.risk_free)
+    return tested.attention_test
+
+
+def assembled_models(tasks: list[ModelTask], outputs: list) -> list[ModelResult]:
+    """The models of the stage's outputs, each strategy with its attention test."""
+    tests = {(t.model_id, t.strategy_id): out for t, out in zip(tasks, outputs, strict=True) if t.strategy_id is not None}
+    return [
+        dataclasses.replace(
+            out,
+            strategies=[dataclasses.replace(s, attention_test=tests.get((out.id, s.id), s.attention_test)) for s in out.strategies],
+        )
+        for t, out in zip(tasks, outputs, strict=True)
+        if t.strategy_id is None
+    ]

@@ -77,12 +77,12 @@ def report(config: Config, progress: Progress = lambda stage: None, map_tasks: M
     inputs = input_files(config)
     episodes = episodes_file(config)
     market_episodes = loaders.read_market_episodes(episodes)
-    computed = []
+    models = []
     if single_asset:
         progress("backtesting " + ", ".join(f"model {m.id}" for m in single_asset) + ": strategies, attention tests, costs, lag, sweep, bootstrap")
-        computed = map_tasks(backtests.model_task, single_asset, (config, prices, market_episodes))
-    models = [result for result, _ in computed]
-    notes += [note for _, model_notes in computed for note in model_notes]
+        read = {m.id: backtests.model_inputs(config, m, prices, notes) for m in single_asset}
+        tasks = backtests.model_stage_tasks(config, single_asset)
+        models = backtests.assembled_models(tasks, map_tasks(backtests.model_stage_task, tasks, (config, read, market_episodes)))
     universe_models = []
     if config.universe_models:
         u = config.universe

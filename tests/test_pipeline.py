@@ -183,3 +183,31 @@ def test_an_informative_derived_score_passes_both_tests(vector_project):
     sized = strategy(result, "sized")
     long_days = sized.signal
     assert sized.size[long_days].to_numpy() == pytest.approx(model.scores["attention_concentration"][long_days].to_numpy())
+
+
+def test_attention_tests_are_tasks_of_their_own_with_the_inline_figures(tiny_project):
+    # The model stage runs each model's figures as one task and each attention test as another
+    # (so the placebo runs spread over the workers); the tests equal those computed inline.
+    from reportgen import backtests
+    from reportgen.inputs import loaders
+
+    config = load_config(tiny_project / "reportgen.toml")
+    stages = {}
+
+    def recorded(function, tasks, shared, label="models"):
+        stages[label] = [task.id if hasattr(task, "id") else task for task in tasks]
+        return [function(shared, task) for task in reversed(tasks)][::-1]  # any order
+
+    staged = report(config, map_tasks=recorded)
+    assert stages["models"] == ["tiny", "tiny: attention test of sized"]
+    data = config.data
+    prices = loaders.read_prices(data.prices, data.date_column, data.price_column, data.exchange_timezone, [])
+    inline = backtests.model_result(config, config.models[0], prices)
+    for staged_strategy, inline_strategy in zip(staged.models[0].strategies, inline.strategies, strict=True):
+        a, b = staged_strategy.attention_test, inline_strategy.attention_test
+        assert (a is None) == (b is None) == (staged_strategy.id == "signal")
+        if a is not None:
+            assert np.array_equal(a.null_sharpes, b.null_sharpes, equal_nan=True)
+            assert np.array_equal([a.exposure_matched_sharpe, a.observed_sharpe, a.p_value],
+                                  [b.exposure_matched_sharpe, b.observed_sharpe, b.p_value], equal_nan=True)
+            assert a.verdict == b.verdict
