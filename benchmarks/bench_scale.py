@@ -11,9 +11,9 @@ reports) and the peak of the tree's summed PSS (the build and its workers togeth
 random-walk prices and predictions, half the strategies sized by attention, so each of those
 runs 1,000 placebo backtests). "1 worker" is `--scheduler synchronous` (everything in the build
 process); "2 workers" is `--scheduler processes --workers 2` (forked workers, the default).
-A synthetic report has one model, so its backtests and its charts are one task each, which a
-pool runs in the build process: 2 workers take the same path as 1 (the task split does not yet
-reach a model's strategies).
+A synthetic report has one model: its backtests and sensitivity are one task, its charts another,
+and each attention-sized strategy's attention test (1,000 placebo runs) a task of its own, so
+2 workers share the placebo runs and the static SVGs.
 """
 
 from __future__ import annotations
