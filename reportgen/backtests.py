@@ -2,6 +2,10 @@
 scores and their informativeness, and the attention tests (control and placebo) of every strategy
 that filters or sizes by attention, the placebo's shuffles a block of columns at a time. Wired by
 reportgen.pipeline; the sensitivity stage is reportgen.robustness.
+
+In a build, model_inputs reads each model once; model_stage_tasks makes each model's figures and
+sensitivity one task and each attention test another (model_stage_task runs either, here or on
+a worker); assembled_models puts the tests back on their strategies.
 """
 
 from __future__ import annotations
