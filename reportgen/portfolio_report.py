@@ -147,8 +147,7 @@ def _placebo_sharpes(shared: PlaceboInput, runs: PlaceboRuns) -> np.ndarray:
     returns the same way whatever the block), so memory stays bounded."""
     per_block = max(2, PLACEBO_BLOCK_BYTES // max(1, shared.shape[0] * shared.shape[1] * 8))
     sharpes = []
-    smallest = min(2, runs.count)  # blocks of at least 2 runs, unless the task has a single run
-    for block in blocks.column_blocks(runs.count, max(smallest, min(per_block, runs.count)), smallest=smallest):
+    for block in blocks.column_blocks(runs.count, per_block, smallest=2):
         numbers = range(runs.first + block.start, runs.first + block.stop)
         uniforms = np.stack([np.random.default_rng([shared.seed, n]).random(shared.score.shape) for n in numbers])
         permuted = portfolios.permuted_scores(shared.score, shared.held, uniforms)

@@ -185,17 +185,6 @@ def _attention_charts(report: Report, model: ModelResult) -> dict:
     return built
 
 
-def chart_specs(report: Report) -> dict[str, dict]:
-    """Every chart of the site's single-asset and universe models, as Vega-Lite specs keyed by
-    chart id (a universe's portfolio charts are universe_views'): model_chart_specs for each
-    model, in order, then the universe models' training charts."""
-    specs = {}
-    for model in report.models:
-        specs.update(model_chart_specs(report, model.id))
-    specs.update(universe_model_chart_specs(report))
-    return specs
-
-
 def model_chart_specs(report: Report, model_id: str) -> dict[str, dict]:
     """Every chart of one single-asset model, as Vega-Lite specs keyed by chart id: one task of
     a build (shared = the report), run here or on a worker.
