@@ -127,7 +127,7 @@ def test_a_rebuild_draws_no_static_chart_the_cache_holds(tiny_project, cache_fol
 
     build(config, site, map_tasks=recorded)
     first = dict(mapped)
-    assert first["static charts"] >= 2  # the bundle and at least one group of charts
+    assert first["static charts"] >= 1  # groups of charts (the shipped vega bundle needs no task)
     tearsheets = {p.name: p.read_bytes() for p in (site / "tearsheets").glob("*.html")}
     assert tearsheets
     templates = tiny_project / "templates"

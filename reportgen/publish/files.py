@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.metadata
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +16,9 @@ from reportgen.publish.footer import provenance_line
 from reportgen.results import Report
 
 _ASSETS = Path(__file__).resolve().parent / "assets"
+_SHIPPED_BUNDLE = _ASSETS / "vega" / "vega-bundle.js"
+_SHIPPED_BUNDLE_VERSIONS = _ASSETS / "vega" / "versions.json"
+_BUNDLE_MADE_BY = ("vl-convert-python", "altair")  # vl-convert makes the bundle; Altair sets its vega-lite version
 
 
 def _bundle_key() -> str:
@@ -24,8 +29,49 @@ def _svg_key(spec: dict) -> str:
     return cache.fingerprint([cache.code_fingerprint(), json.dumps(spec, sort_keys=True, separators=(",", ":"))])
 
 
+def _installed(name: str) -> str | None:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_vega_bundle() -> str | None:
+    """The vega bundle shipped with reportgen (assets/vega/), when this machine would make the
+    same one: vl-convert-python and Altair at the versions it was made with. Else None.
+
+    Making it takes vl-convert 1.4 s of CPU, on every cold build (a fresh CI runner), for a
+    script that depends only on those two versions; tests/test_files.py checks the shipped file
+    against vl-convert's own output.
+    """
+    made_with = json.loads(_SHIPPED_BUNDLE_VERSIONS.read_text(encoding="utf-8"))
+    if any(_installed(name) != made_with[name] for name in _BUNDLE_MADE_BY):
+        return None
+    return _SHIPPED_BUNDLE.read_text(encoding="utf-8")
+
+
+def write_shipped_vega_bundle() -> None:
+    """Make the shipped bundle again with the installed vl-convert-python and Altair (after an
+    upgrade of either; see assets/vega/README.md)."""
+    import hashlib
+
+    from reportgen.publish import charts
+
+    bundle = charts.vega_bundle()
+    _SHIPPED_BUNDLE.write_text(bundle, encoding="utf-8")
+    versions = {name: _installed(name) for name in _BUNDLE_MADE_BY}
+    versions |= {"vega-lite": charts.VEGA_LITE_VERSION, "sha256": hashlib.sha256(bundle.encode()).hexdigest()}
+    _SHIPPED_BUNDLE_VERSIONS.write_text(json.dumps(versions, indent=2) + "\n", encoding="utf-8")
+    shipped_vega_bundle.cache_clear()
+
+
 def vega_bundle() -> str:
-    """The vega/vega-lite/vega-embed script, made once per reportgen and library versions."""
+    """The vega/vega-lite/vega-embed script: the shipped one when it applies, else made once per
+    reportgen and library versions."""
+    shipped = shipped_vega_bundle()
+    if shipped is not None:
+        return shipped
 
     def made() -> str:
         from reportgen.publish import charts  # Altair and vl-convert only on a miss
@@ -61,11 +107,13 @@ class StaticAssets:
 
 
 def static_asset_tasks(chart_ids: list[str], specs: dict[str, dict]) -> list[StaticAssets]:
-    """What the static stage must make: the vega bundle (the longest task, first) and the charts
-    in groups of CHARTS_PER_TASK, leaving out what the cache holds (read when assembled)."""
+    """What the static stage must make: the vega bundle (the longest task, first; none when the
+    shipped one applies) and the charts in groups of CHARTS_PER_TASK, leaving out what the cache
+    holds (read when assembled)."""
     missing = [chart_id for chart_id in chart_ids if not cache.has_text("svg", _svg_key(specs[chart_id]))]
     groups = [tuple(missing[i:i + CHARTS_PER_TASK]) for i in range(0, len(missing), CHARTS_PER_TASK)]
-    bundle = [] if cache.has_text("vega-bundle", _bundle_key()) else [StaticAssets(None)]
+    have_bundle = shipped_vega_bundle() is not None or cache.has_text("vega-bundle", _bundle_key())
+    bundle = [] if have_bundle else [StaticAssets(None)]
     return [*bundle, *(StaticAssets(group) for group in groups)]
 
 
