@@ -32,11 +32,9 @@ def test_column_blocks_cover_every_column_once_in_order():
         blocks.column_blocks(10, 1, smallest=2)
 
 
-def test_default_budget_is_a_share_of_the_machine_within_bounds():
-    assert blocks.default_memory_mb(8 * 1024) == 256  # an eighth of 8 GB is 1 GB: capped
-    assert blocks.default_memory_mb(1024) == 128
-    assert blocks.default_memory_mb(256) == 64  # at least the minimum
-    assert blocks.DEFAULT_MEMORY_MB_MIN <= blocks.default_memory_mb() <= blocks.DEFAULT_MEMORY_MB_MAX
+def test_default_budget_is_one_block_of_64_mb():
+    assert blocks.default_memory_mb() == blocks.DEFAULT_MEMORY_MB == 64
+    assert blocks.columns_per_block(7_560, 160, blocks.default_memory_mb()) == 55  # 30 years of returns
 
 
 SMALL = """

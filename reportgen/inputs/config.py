@@ -375,8 +375,8 @@ class ComputeConfig(_Strict):
         description="Working memory in MB of one block of columns (sweep configurations, cost "
         "and lag variants, bootstrap resamples, placebo shuffles): each block is one vectorised "
         "computation, one after the other, so peak memory grows with the rows and this budget, "
-        "not with the number of columns. Default: an eighth of the machine's memory, between 64 "
-        "and 256 MB. Figures are identical whatever the block size.",
+        "not with the number of columns. Default: 64 MB. Figures are identical whatever the "
+        "block size.",
     )
 
 

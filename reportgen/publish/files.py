@@ -92,7 +92,12 @@ def chart_svg(spec: dict) -> str:
     return cache.cached_text("svg", _svg_key(spec), made)
 
 
-CHARTS_PER_TASK = 8  # static SVGs drawn by one task (about 0.6 s)
+CHARTS_PER_TASK = 4  # static SVGs drawn by one task (about 0.3 s)
+
+
+def _data_rows(spec: dict) -> int:
+    """The rows of data a chart draws, which its drawing time mostly follows."""
+    return sum(len(rows) for rows in spec.get("datasets", {}).values())
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,7 @@ def static_asset_tasks(chart_ids: list[str], specs: dict[str, dict]) -> list[Sta
     shipped one applies) and the charts in groups of CHARTS_PER_TASK, leaving out what the cache
     holds (read when assembled)."""
     missing = [chart_id for chart_id in chart_ids if not cache.has_text("svg", _svg_key(specs[chart_id]))]
+    missing.sort(key=lambda chart_id: -_data_rows(specs[chart_id]))  # the longest first: the last tasks are short
     groups = [tuple(missing[i:i + CHARTS_PER_TASK]) for i in range(0, len(missing), CHARTS_PER_TASK)]
     have_bundle = shipped_vega_bundle() is not None or cache.has_text("vega-bundle", _bundle_key())
     bundle = [] if have_bundle else [StaticAssets(None)]
