@@ -182,11 +182,11 @@ def _built(config: Config, site_dir: Path, progress: Progress, docs_dir: Path | 
     made = map_tasks(static_assets, static_tasks, specs, "static charts") if static_tasks else []
     bundle, svgs = assembled_static_assets(static_tasks, made, chart_ids, specs)
     progress("writing tearsheets and downloads")
-    document = metrics_document(result)
+    attachments = downloads.attachments(result, metrics_document(result))
     files = {
         **site_files(metrics_document(result, links), bundle),
-        **downloads.download_files(result, document),
-        **tearsheet_files(result, specs, templates, quantstats_pages, document, bundle, svgs, config.site.pdf),
+        **downloads.download_files(result, attachments),
+        **tearsheet_files(result, specs, templates, quantstats_pages, attachments, bundle, svgs, config.site.pdf),
     }
     progress("building site")
     site_input = site.SiteInput(

@@ -174,16 +174,22 @@ def portfolio_downloads(report: Report, document: dict) -> dict[str, dict[str, b
     }
 
 
-def download_files(report: Report, document: dict) -> dict[str, bytes]:
-    """Every CSV of the report by its site-relative path."""
+def attachments(report: Report, document: dict) -> dict[str, dict[str, bytes]]:
+    """Every strategy's and portfolio's CSVs by id and file name: the site's download files and
+    the tearsheets' attachments, made once."""
+    return strategy_downloads(report, document) | portfolio_downloads(report, document)
+
+
+def download_files(report: Report, made: dict[str, dict[str, bytes]]) -> dict[str, bytes]:
+    """Every CSV of the report by its site-relative path (`made`: the attachments)."""
     paths = download_paths(report)
     files = {}
-    for pid, by_name in portfolio_downloads(report, document).items():
+    for _, p in report.portfolios:
         for kind, name in PORTFOLIO_FILES.items():
-            files[paths["portfolios"][pid][kind]] = by_name[name]
-    for sid, by_name in strategy_downloads(report, document).items():
+            files[paths["portfolios"][p.id][kind]] = made[p.id][name]
+    for _, s in report.strategies:
         for kind, name in STRATEGY_FILES.items():
-            files[paths["strategies"][sid][kind]] = by_name[name]
+            files[paths["strategies"][s.id][kind]] = made[s.id][name]
     for model in report.models:
         files[paths["models"][model.id]["aligned_inputs"]] = csv_bytes(aligned_inputs_frame(model))
     return files

@@ -181,17 +181,18 @@ def _pdf(page: Callable[[], str], tearsheet_pdf: Callable[[str], bytes]) -> Call
 
 
 def tearsheet_files(
-    report: Report, specs: dict[str, dict], templates: Path, quantstats_pages: dict[str, str], document: dict,
-    bundle: str, svgs: dict[str, str], pdf: bool = False,
+    report: Report, specs: dict[str, dict], templates: Path, quantstats_pages: dict[str, str],
+    attachments: dict[str, dict[str, bytes]], bundle: str, svgs: dict[str, str], pdf: bool = False,
 ) -> dict[str, bytes | Callable[[], bytes]]:
     """Each strategy's one-file tearsheet (made when the site writes it), quantstats' one when
-    made, and with `pdf` each tearsheet's PDF, by site path. `bundle` is the vega bundle, `svgs`
+    made, and with `pdf` each tearsheet's PDF, by site path. `attachments` are the CSVs each
+    tearsheet carries (downloads.attachments), `bundle` is the vega bundle, `svgs`
     the static charts drawn beforehand (any other is drawn here when a tearsheet asks for it)."""
     assets = _ASSETS
     sheet = pages.TearsheetInput(
         scripts=bundle + "\n" + (assets / "reportgen-charts.js").read_text(encoding="utf-8"),
         static_svg=lambda chart_id: svgs[chart_id] if chart_id in svgs else chart_svg(specs[chart_id]),
-        attachments=downloads.strategy_downloads(report, document) | downloads.portfolio_downloads(report, document),
+        attachments=attachments,
         provenance=provenance_line(report),
         quantstats_files={sid: Path(downloads.quantstats_tearsheet_path(sid)).name for sid in quantstats_pages},
     )
