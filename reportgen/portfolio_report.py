@@ -101,11 +101,13 @@ def _cost_table(
 
 PLACEBO_BLOCK_BYTES = 64 * 2**20  # target weights of one block of placebo runs
 PLACEBO_TASKS = 8  # the placebo runs of a portfolio are split into this many tasks (see _placebo_sharpes)
+BOOTSTRAP_TASKS = 8  # and the bootstrap's resamples into this many (see _bootstrap_draws)
 
 
 @dataclass(frozen=True)
-class PlaceboRuns:
-    """Placebo runs [first, first + count) of one portfolio: one task of a build."""
+class Runs:
+    """Runs [first, first + count) of a portfolio's placebo, or resamples of the bootstrap: one
+    task of a build."""
 
     first: int
     count: int
@@ -132,14 +134,15 @@ class PlaceboInput:
     seed: int
 
 
-def placebo_tasks(permutations: int, tasks: int = PLACEBO_TASKS) -> list[PlaceboRuns]:
-    """The runs 0..permutations-1 in at most `tasks` consecutive ranges of near-equal size, none
-    of a single run (one joins the range before it: see _placebo_sharpes on blocks of 2)."""
-    size = max(2, -(-permutations // max(1, tasks)))
-    return [PlaceboRuns(part.start, part.stop - part.start) for part in blocks.column_blocks(permutations, size, smallest=2)]
+def run_ranges(runs: int, tasks: int) -> list[Runs]:
+    """The runs 0..runs-1 in at most `tasks` consecutive ranges of near-equal size, none of a
+    single run (one joins the range before it: numpy sums one column pairwise but several row by
+    row, so a run's figure would depend on its task; see _placebo_sharpes on blocks of 2)."""
+    size = max(2, -(-runs // max(1, tasks)))
+    return [Runs(part.start, part.stop - part.start) for part in blocks.column_blocks(runs, size, smallest=2)]
 
 
-def _placebo_sharpes(shared: PlaceboInput, runs: PlaceboRuns) -> np.ndarray:
+def _placebo_sharpes(shared: PlaceboInput, runs: Runs) -> np.ndarray:
     """Sharpe ratios (of excess returns) of placebo runs `runs`: in each, attention is shuffled
     across each rebalance day's held assets by a generator seeded from (seed, run number) alone,
     so a run's figure does not depend on which task, block or worker computes it. The runs go in
@@ -176,7 +179,7 @@ def _attention_test(
         held=held.to_numpy()[on_days], shape=weights.shape, free=free, init_cash=config.backtest.init_cash,
         fees=fees, periods_per_year=ppy, seed=settings.seed,
     )
-    null = np.concatenate(map_tasks(_placebo_sharpes, placebo_tasks(settings.permutations, PLACEBO_TASKS), shared, f"placebo runs of {portfolio.id}"))
+    null = np.concatenate(map_tasks(_placebo_sharpes, run_ranges(settings.permutations, PLACEBO_TASKS), shared, f"placebo runs of {portfolio.id}"))
     observed = float(metrics.sharpe_ratios(metrics.excess_returns(observed_returns.to_frame(), risk_free), ppy).iloc[0])
     p_value = attention_tests.permutation_p_value(observed, null)
     return attention_tests.AttentionTest(
@@ -190,12 +193,46 @@ def _attention_test(
     )
 
 
+@dataclass(frozen=True)
+class BootstrapInput:
+    """What every bootstrap task of a universe model shares (scattered to workers once)."""
+
+    returns: pd.DataFrame  # the portfolios' daily returns, then the benchmark's; columns 0, 1, ...
+    benchmark: pd.Series
+    indices: np.ndarray  # resamples x rows
+    periods_per_year: int
+    risk_free: pd.Series
+
+
+def _bootstrap_draws(shared: BootstrapInput, runs: Runs) -> np.ndarray:
+    """statistics.bootstrap_draws of resamples [first, first + count): each resample's figures
+    depend on that resample alone, and a range holds at least two."""
+    picked = shared.indices[runs.first:runs.first + runs.count]
+    return statistics.bootstrap_draws(shared.returns, shared.benchmark, picked, shared.periods_per_year, shared.risk_free)
+
+
+def _bootstrap_intervals(
+    returns: pd.DataFrame, benchmark: pd.Series, indices: np.ndarray, periods_per_year: int, confidence: float,
+    risk_free: pd.Series, map_tasks: Callable = in_process,
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The bootstrap intervals of each portfolio (a row each) and of the benchmark, the
+    resamples as BOOTSTRAP_TASKS tasks of `map_tasks`: the figures of one call of
+    statistics.bootstrap_intervals on all of them."""
+    series = pd.concat([returns, benchmark], axis=1).set_axis(range(returns.shape[1] + 1), axis=1)
+    shared = BootstrapInput(series, benchmark, indices, periods_per_year, risk_free)
+    tasks = run_ranges(len(indices), BOOTSTRAP_TASKS)
+    draws = np.concatenate(map_tasks(_bootstrap_draws, tasks, shared, f"bootstrap of {returns.shape[1]} portfolios"), axis=2)
+    intervals = statistics.draw_intervals(draws, series.columns, confidence)
+    return intervals.iloc[:-1].set_axis(returns.columns), intervals.iloc[-1]
+
+
 def universe_model_result(
     config: Config, model: ModelConfig, prices: pd.DataFrame, market_episodes: pd.DataFrame, notes: loaders.Notes,
     map_tasks: Callable = in_process,
 ) -> UniverseModelResult:
-    """Every figure of a universe model's portfolios; the placebo runs of its attention tests are
-    tasks of `map_tasks` (here, on forked workers or on a Dask cluster: the same figures)."""
+    """Every figure of a universe model's portfolios; the placebo runs of its attention tests and
+    the bootstrap's resamples are tasks of `map_tasks` (here, on forked workers or on a Dask
+    cluster: the same figures)."""
     u = config.universe
     read = universe.read_universe_predictions(
         model.predictions, prices.columns, u.prices, model.attention_column, model.attention_prefix,
@@ -230,8 +267,8 @@ def universe_model_result(
     block_days = settings.block_length_days or bootstrap.expected_block_days(benchmark_returns)
     indices = bootstrap.stationary_bootstrap_indices(len(dates), block_days, settings.bootstrap_resamples, settings.bootstrap_seed)
     returns = simulation.returns.rename(columns=str)
-    intervals = (
-        statistics.bootstrap_intervals(returns, benchmark_returns, indices, ppy, settings.confidence, risk_free) if listed else None
+    intervals, benchmark_intervals = _bootstrap_intervals(
+        returns, benchmark_returns, indices, ppy, settings.confidence, risk_free, map_tasks
     )
     benchmark_excess = metrics.excess_returns(benchmark_returns, risk_free)
     benchmark_sharpe = statistics.sharpe_moments(benchmark_excess).sharpe
@@ -269,9 +306,6 @@ def universe_model_result(
         )
     forward = informativeness.next_day_returns_by_asset(close)
     factors = {informativeness.PREDICTION: prediction, **scores}
-    benchmark_intervals = statistics.bootstrap_intervals(
-        benchmark_returns.to_frame(), benchmark_returns, indices, ppy, settings.confidence, risk_free
-    ).iloc[0]
     return UniverseModelResult(
         config=model,
         assets=assets,
