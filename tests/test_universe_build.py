@@ -162,6 +162,16 @@ def test_portfolio_sharpe_is_of_returns_in_excess_of_the_risk_free_rate(universe
     assert abs(portfolio.metrics["sharpe"] - raw) > 1e-3  # the rate made a difference
 
 
+def _in_reverse_order(calls: list):
+    """A map_tasks that runs the tasks last to first (results in task order), noting each map."""
+
+    def mapped(function, tasks, shared, label=""):
+        calls.append((len(tasks), label))
+        return [function(shared, task) for task in reversed(tasks)][::-1]
+
+    return mapped
+
+
 def test_placebo_runs_do_not_depend_on_how_they_are_split(universe_site, monkeypatch):
     # Each placebo run is seeded from (seed, run number): split into 7 tasks (8 asked, none of a
     # single run) run in reverse order, or into 3 or 1 tasks, the null distribution is the same
@@ -175,10 +185,7 @@ def test_placebo_runs_do_not_depend_on_how_they_are_split(universe_site, monkeyp
     assert [(r.first, r.count) for r in portfolio_report.run_ranges(50, 3)] == [(0, 17), (17, 17), (34, 16)]
     config = load_config(project / "reportgen.toml")
     calls = []
-
-    def reversed_order(function, tasks, shared, label=""):
-        calls.append((len(tasks), label))
-        return [function(shared, task) for task in reversed(tasks)][::-1]
+    reversed_order = _in_reverse_order(calls)
 
     for tasks in (8, 3, 1):
         monkeypatch.setattr(portfolio_report, "PLACEBO_TASKS", tasks)
@@ -207,10 +214,7 @@ def test_bootstrap_tasks_give_the_intervals_of_one_call(monkeypatch):
     alone = statistics.bootstrap_intervals(bench.to_frame(), bench, indices, 252, 0.9, free).iloc[0]
     assert whole.notna().all().all()
     calls = []
-
-    def reversed_order(function, tasks, shared, label=""):
-        calls.append((len(tasks), label))
-        return [function(shared, task) for task in reversed(tasks)][::-1]
+    reversed_order = _in_reverse_order(calls)
 
     for tasks in (8, 3, 1):
         monkeypatch.setattr(portfolio_report, "BOOTSTRAP_TASKS", tasks)
