@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Callable
 
 import altair as alt
 import pandas as pd
@@ -364,7 +365,8 @@ def _stable_names(spec: dict) -> dict:
 
     Depending on its version, Altair derives them from a process-wide counter or from a hash;
     numbered per chart, the same chart gets the same names whatever else the process drew, so
-    two builds of the same inputs write the same bytes. Data names are content hashes already.
+    two builds of the same inputs write the same bytes. Data names are content hashes already,
+    and the data itself (the top-level `datasets`) is left as it is.
     """
     names: dict[str, str] = {}
 
@@ -380,11 +382,21 @@ def _stable_names(spec: dict) -> dict:
             for value in node:
                 collect(value)
 
-    collect(spec)
+    collect({key: value for key, value in spec.items() if key != "datasets"})
     if not names:
         return spec
     pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
-    return json.loads(pattern.sub(lambda match: names[match.group(0)], json.dumps(spec)))
+
+    def renamed(node):
+        if isinstance(node, str):
+            return pattern.sub(lambda match: names[match.group(0)], node)
+        if isinstance(node, dict):
+            return {renamed(key): renamed(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [renamed(value) for value in node]
+        return node
+
+    return {key: value if key == "datasets" else renamed(value) for key, value in spec.items()}
 
 
 @functools.lru_cache(maxsize=1)
@@ -449,8 +461,13 @@ def with_episodes(chart, episodes: pd.DataFrame):
     """`chart` with market episodes shaded behind it when its x axis is time: columns name,
     description, first, last (the episode's first and last date inside the data). Other charts,
     and charts without an episode in range, come back unchanged."""
-    if episodes.empty or not _has_time_axis(chart):
-        return chart
+    return episode_shader(episodes)(chart)
+
+
+def episode_shader(episodes: pd.DataFrame) -> Callable:
+    """with_episodes for many charts of the same episodes: the shading layer is built once."""
+    if episodes.empty:
+        return lambda chart: chart
     shading = (
         alt.Chart(episodes[["name", "description", "first", "last"]])
         .mark_rect(color="#7f7f7f", opacity=0.14, clip=True)
@@ -465,8 +482,14 @@ def with_episodes(chart, episodes: pd.DataFrame):
             ],
         )
     )
-    size = {k: getattr(chart, k) for k in ("width", "height") if getattr(chart, k) is not alt.Undefined}
-    return alt.layer(shading, chart).properties(**size)
+
+    def shaded(chart):
+        if not _has_time_axis(chart):
+            return chart
+        size = {k: getattr(chart, k) for k in ("width", "height") if getattr(chart, k) is not alt.Undefined}
+        return alt.layer(shading, chart).properties(**size)
+
+    return shaded
 
 
 def sweep_heatmap(cells: pd.DataFrame, markers: pd.DataFrame, value: str, title: str, value_format: str, scheme: str) -> alt.LayerChart:

@@ -129,6 +129,7 @@ def universe_chart_specs(report: Report) -> dict[str, dict]:
         for p in model.portfolios:
             mine.update(_portfolio_charts(report, model, p))
         if model.episodes is not None:
-            mine = {k: charts.with_episodes(c, model.episodes) for k, c in mine.items()}
+            shaded = charts.episode_shader(model.episodes)
+            mine = {k: shaded(c) for k, c in mine.items()}
         built.update(mine)
     return {chart_id: charts.chart_spec(chart) for chart_id, chart in built.items()}

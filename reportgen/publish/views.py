@@ -227,7 +227,8 @@ def model_chart_specs(report: Report, model_id: str) -> dict[str, dict]:
         built.update(_model_charts(model))
     built.update(sensitivity_charts(model))
     if model.robustness is not None:  # market episodes shaded on every time-series chart
-        built = {chart_id: charts.with_episodes(chart, model.robustness.episodes) for chart_id, chart in built.items()}
+        shaded = charts.episode_shader(model.robustness.episodes)
+        built = {chart_id: shaded(chart) for chart_id, chart in built.items()}
     return {chart_id: charts.chart_spec(chart) for chart_id, chart in built.items()}
 
 
