@@ -10,15 +10,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from reportgen import robustness
+from reportgen import portfolio_tasks, robustness
 from reportgen.analysis import attention, attention_tests, bootstrap, informativeness, metrics, portfolios, statistics
 from reportgen.analysis.portfolio_backtest import block_returns, portfolio_returns, simulate_portfolios
-from reportgen.compute import blocks
 from reportgen.compute.progress import tracked
 from reportgen.inputs import episodes, loaders, universe
 from reportgen.inputs.config import Config, ModelConfig, PortfolioConfig
@@ -99,87 +97,23 @@ def _cost_table(
     return {pid: part.drop(columns="source").reset_index(drop=True) for pid, part in table.groupby("source", sort=False)}
 
 
-PLACEBO_BLOCK_BYTES = 64 * 2**20  # target weights of one block of placebo runs
-PLACEBO_TASKS = 8  # the placebo runs of a portfolio are split into this many tasks (see _placebo_sharpes)
-BOOTSTRAP_TASKS = 8  # and the bootstrap's resamples into this many (see _bootstrap_draws)
-
-
-@dataclass(frozen=True)
-class Runs:
-    """Runs [first, first + count) of a portfolio's placebo, or resamples of the bootstrap: one
-    task of a build."""
-
-    first: int
-    count: int
-
-    @property
-    def id(self) -> str:  # progress lines name the runs
-        return f"runs {self.first + 1}-{self.first + self.count}"
-
-
-@dataclass(frozen=True)
-class PlaceboInput:
-    """What every placebo task of a portfolio shares (scattered to workers once)."""
-
-    close: pd.DataFrame
-    portfolio: PortfolioConfig
-    on_days: np.ndarray  # bool per date: the rebalance days, the only days that send orders
-    score: np.ndarray  # attention on the rebalance days (days x assets)
-    held: np.ndarray  # the assets held on the rebalance days (days x assets, bool)
-    shape: tuple[int, int]  # the target weights' (dates, assets)
-    free: np.ndarray  # per-period risk-free rate (dates x 1), subtracted from every run
-    init_cash: float
-    fees: float
-    periods_per_year: int
-    seed: int
-
-
-def run_ranges(runs: int, tasks: int) -> list[Runs]:
-    """The runs 0..runs-1 in at most `tasks` consecutive ranges of near-equal size, none of a
-    single run (one joins the range before it: numpy sums one column pairwise but several row by
-    row, so a run's figure would depend on its task; see _placebo_sharpes on blocks of 2)."""
-    size = max(2, -(-runs // max(1, tasks)))
-    return [Runs(part.start, part.stop - part.start) for part in blocks.column_blocks(runs, size, smallest=2)]
-
-
-def _placebo_sharpes(shared: PlaceboInput, runs: Runs) -> np.ndarray:
-    """Sharpe ratios (of excess returns) of placebo runs `runs`: in each, attention is shuffled
-    across each rebalance day's held assets by a generator seeded from (seed, run number) alone,
-    so a run's figure does not depend on which task, block or worker computes it. The runs go in
-    blocks of about PLACEBO_BLOCK_BYTES of target weights (at least 2 runs, so numpy sums each run's
-    returns the same way whatever the block), so memory stays bounded."""
-    per_block = max(2, PLACEBO_BLOCK_BYTES // max(1, shared.shape[0] * shared.shape[1] * 8))
-    sharpes = []
-    for block in blocks.column_blocks(runs.count, per_block, smallest=2):
-        numbers = range(runs.first + block.start, runs.first + block.stop)
-        uniforms = np.stack([np.random.default_rng([shared.seed, n]).random(shared.score.shape) for n in numbers])
-        permuted = portfolios.permuted_scores(shared.score, shared.held, uniforms)
-        targets = np.full((len(numbers), *shared.shape), np.nan)  # no order between rebalance days
-        targets[:, shared.on_days, :] = portfolios.weights_of_scores(
-            shared.held, permuted, shared.portfolio.gross, shared.portfolio.max_weight
-        )
-        returns = block_returns(shared.close, targets, shared.init_cash, np.full(len(numbers), shared.fees))
-        sharpes.append(metrics.sharpe_ratios(returns - shared.free, shared.periods_per_year))
-    return np.concatenate(sharpes)
-
-
 def _attention_test(
     config: Config, close, portfolio: PortfolioConfig, weights, held, scores, observed_returns, used, risk_free: pd.Series,
     map_tasks: Callable = in_process,
 ) -> attention_tests.AttentionTest:
     """Exposure-matched equal weights and `permutations` shuffles of attention across each day's
-    held assets (the shuffles as tasks of `map_tasks`, see _placebo_sharpes)."""
+    held assets (the shuffles as tasks of `map_tasks`, see portfolio_tasks.placebo_sharpes)."""
     settings, ppy, fees = config.attention_tests, config.backtest.periods_per_year, config.backtest.fees
     free = risk_free.reindex(weights.index).to_numpy(dtype=float)[:, None]  # per period, subtracted from every run
     on_days = portfolios.rebalance_days(weights.index, portfolio.rebalance).to_numpy()
     control = _targets(portfolio, portfolios.exposure_matched_weights(weights)).to_numpy()[None]
     control_sharpe = float(metrics.sharpe_ratios(block_returns(close, control, config.backtest.init_cash, [fees]) - free, ppy)[0])
-    shared = PlaceboInput(
+    shared = portfolio_tasks.PlaceboInput(
         close=close, portfolio=portfolio, on_days=on_days, score=scores.to_numpy(dtype=float)[on_days],
         held=held.to_numpy()[on_days], shape=weights.shape, free=free, init_cash=config.backtest.init_cash,
         fees=fees, periods_per_year=ppy, seed=settings.seed,
     )
-    null = np.concatenate(map_tasks(_placebo_sharpes, run_ranges(settings.permutations, PLACEBO_TASKS), shared, f"placebo runs of {portfolio.id}"))
+    null = np.concatenate(map_tasks(portfolio_tasks.placebo_sharpes, portfolio_tasks.run_ranges(settings.permutations, portfolio_tasks.PLACEBO_TASKS), shared, f"placebo runs of {portfolio.id}"))
     observed = float(metrics.sharpe_ratios(metrics.excess_returns(observed_returns.to_frame(), risk_free), ppy).iloc[0])
     p_value = attention_tests.permutation_p_value(observed, null)
     return attention_tests.AttentionTest(
@@ -191,39 +125,6 @@ def _attention_test(
         p_value=p_value,
         verdict=attention_tests.portfolio_verdict(used.column, used.degenerate, observed, control_sharpe, null, p_value),
     )
-
-
-@dataclass(frozen=True)
-class BootstrapInput:
-    """What every bootstrap task of a universe model shares (scattered to workers once)."""
-
-    returns: pd.DataFrame  # the portfolios' daily returns, then the benchmark's; columns 0, 1, ...
-    benchmark: pd.Series
-    indices: np.ndarray  # resamples x rows
-    periods_per_year: int
-    risk_free: pd.Series
-
-
-def _bootstrap_draws(shared: BootstrapInput, runs: Runs) -> np.ndarray:
-    """statistics.bootstrap_draws of resamples [first, first + count): each resample's figures
-    depend on that resample alone, and a range holds at least two."""
-    picked = shared.indices[runs.first:runs.first + runs.count]
-    return statistics.bootstrap_draws(shared.returns, shared.benchmark, picked, shared.periods_per_year, shared.risk_free)
-
-
-def _bootstrap_intervals(
-    returns: pd.DataFrame, benchmark: pd.Series, indices: np.ndarray, periods_per_year: int, confidence: float,
-    risk_free: pd.Series, map_tasks: Callable = in_process,
-) -> tuple[pd.DataFrame, pd.Series]:
-    """The bootstrap intervals of each portfolio (a row each) and of the benchmark, the
-    resamples as BOOTSTRAP_TASKS tasks of `map_tasks`: the figures of one call of
-    statistics.bootstrap_intervals on all of them."""
-    series = pd.concat([returns, benchmark], axis=1).set_axis(range(returns.shape[1] + 1), axis=1)
-    shared = BootstrapInput(series, benchmark, indices, periods_per_year, risk_free)
-    tasks = run_ranges(len(indices), BOOTSTRAP_TASKS)
-    draws = np.concatenate(map_tasks(_bootstrap_draws, tasks, shared, f"bootstrap of {returns.shape[1]} portfolios"), axis=2)
-    intervals = statistics.draw_intervals(draws, series.columns, confidence)
-    return intervals.iloc[:-1].set_axis(returns.columns), intervals.iloc[-1]
 
 
 def universe_model_result(
@@ -267,7 +168,7 @@ def universe_model_result(
     block_days = settings.block_length_days or bootstrap.expected_block_days(benchmark_returns)
     indices = bootstrap.stationary_bootstrap_indices(len(dates), block_days, settings.bootstrap_resamples, settings.bootstrap_seed)
     returns = simulation.returns.rename(columns=str)
-    intervals, benchmark_intervals = _bootstrap_intervals(
+    intervals, benchmark_intervals = portfolio_tasks.bootstrap_intervals(
         returns, benchmark_returns, indices, ppy, settings.confidence, risk_free, map_tasks
     )
     benchmark_excess = metrics.excess_returns(benchmark_returns, risk_free)

@@ -294,3 +294,13 @@ def file_manifest(folder: Path) -> dict[str, str]:
         else:
             entries[name] = "folder"
     return entries
+
+
+def in_reverse_order(calls: list):
+    """A map_tasks that runs the tasks last to first (results in task order), noting each map."""
+
+    def mapped(function, tasks, shared, label=""):
+        calls.append((len(tasks), label))
+        return [function(shared, task) for task in reversed(tasks)][::-1]
+
+    return mapped

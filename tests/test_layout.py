@@ -19,7 +19,8 @@ ALLOWED = {
     "publish": {"inputs", "analysis", "model", "results", "publish"},
 }
 TOP = {
-    "pipeline", "backtests", "robustness", "portfolio_report", "portfolio_document", "ablation", "report_document", "build_cache",
+    "pipeline", "backtests", "robustness", "portfolio_report", "portfolio_tasks", "portfolio_document", "ablation", "report_document",
+    "build_cache",
     "preview", "cli", "__main__", "__init__",
 }
 

@@ -13,7 +13,7 @@ import pytest
 from reportgen.inputs.config import load_config
 from reportgen.pipeline import build, report
 
-from conftest import REPO, UNIVERSE_CONFIG, write_universe
+from conftest import REPO, UNIVERSE_CONFIG, in_reverse_order, write_universe
 
 
 @pytest.fixture(scope="module")
@@ -162,66 +162,27 @@ def test_portfolio_sharpe_is_of_returns_in_excess_of_the_risk_free_rate(universe
     assert abs(portfolio.metrics["sharpe"] - raw) > 1e-3  # the rate made a difference
 
 
-def _in_reverse_order(calls: list):
-    """A map_tasks that runs the tasks last to first (results in task order), noting each map."""
-
-    def mapped(function, tasks, shared, label=""):
-        calls.append((len(tasks), label))
-        return [function(shared, task) for task in reversed(tasks)][::-1]
-
-    return mapped
-
-
 def test_placebo_runs_do_not_depend_on_how_they_are_split(universe_site, monkeypatch):
     # Each placebo run is seeded from (seed, run number): split into 7 tasks (8 asked, none of a
     # single run) run in reverse order, or into 3 or 1 tasks, the null distribution is the same
     # to the last bit.
-    from reportgen import portfolio_report
+    from reportgen import portfolio_tasks
 
     project, result = universe_site
     (model, portfolio), = [(m, p) for m, p in result.portfolios if p.id == "attention"]
     null = portfolio.attention_test.null_sharpes
     assert len(null) == 50 and np.unique(null).size > 10  # the shuffles differ from each other
-    assert [(r.first, r.count) for r in portfolio_report.run_ranges(50, 3)] == [(0, 17), (17, 17), (34, 16)]
     config = load_config(project / "reportgen.toml")
     calls = []
-    reversed_order = _in_reverse_order(calls)
+    reversed_order = in_reverse_order(calls)
 
     for tasks in (8, 3, 1):
-        monkeypatch.setattr(portfolio_report, "PLACEBO_TASKS", tasks)
+        monkeypatch.setattr(portfolio_tasks, "PLACEBO_TASKS", tasks)
         again = report(config, map_tasks=reversed_order)
         (_, twin), = [(m, p) for m, p in again.portfolios if p.id == "attention"]
         assert np.array_equal(twin.attention_test.null_sharpes, null), tasks
     placebo = [call for call in calls if call[1].startswith("placebo")]
     assert placebo == [(7, "placebo runs of attention"), (3, "placebo runs of attention"), (1, "placebo runs of attention")]
-
-
-def test_bootstrap_tasks_give_the_intervals_of_one_call(monkeypatch):
-    # The universe's bootstrap resamples are tasks: in 8, 3 or 1 tasks run in reverse
-    # order, the intervals are those of one statistics.bootstrap_intervals call on every
-    # portfolio, and the benchmark's those of a call on it alone (even beside a portfolio
-    # named "benchmark"), to the last bit.
-    from reportgen import portfolio_report
-    from reportgen.analysis import bootstrap, statistics
-
-    rng = np.random.default_rng(3)
-    dates = pd.bdate_range("2020-01-01", periods=300)
-    returns = pd.DataFrame(rng.normal(0.0005, 0.01, (300, 3)), index=dates, columns=["a", "benchmark", "c"])
-    bench = pd.Series(rng.normal(0.0003, 0.01, 300), index=dates, name="SPX")
-    free = pd.Series(0.0001, index=dates)
-    indices = bootstrap.stationary_bootstrap_indices(300, 10, 101, 7)
-    whole = statistics.bootstrap_intervals(returns, bench, indices, 252, 0.9, free)
-    alone = statistics.bootstrap_intervals(bench.to_frame(), bench, indices, 252, 0.9, free).iloc[0]
-    assert whole.notna().all().all()
-    calls = []
-    reversed_order = _in_reverse_order(calls)
-
-    for tasks in (8, 3, 1):
-        monkeypatch.setattr(portfolio_report, "BOOTSTRAP_TASKS", tasks)
-        intervals, benchmark = portfolio_report._bootstrap_intervals(returns, bench, indices, 252, 0.9, free, reversed_order)
-        pd.testing.assert_frame_equal(intervals, whole, check_exact=True)
-        assert np.array_equal(benchmark.to_numpy(), alone.to_numpy()) and list(benchmark.index) == list(alone.index)
-    assert calls == [(8, "bootstrap of 3 portfolios"), (3, "bootstrap of 3 portfolios"), (1, "bootstrap of 3 portfolios")]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers are Linux only")
