@@ -38,6 +38,9 @@ def test_permutations_are_deterministic_for_a_seed_and_shuffle_in_time():
     for column in first:  # each column is the same values in another order
         assert sorted(first[column]) == sorted(attention)
     assert first.nunique(axis=1).min() > 1  # the columns differ from each other
+    # numpy's Generator.permuted of the series in every column (shuffled in place, the same draws)
+    tiled = np.tile(attention.to_numpy()[:, None], (1, 50))
+    assert np.array_equal(first.to_numpy(), np.random.default_rng(4).permuted(tiled, axis=0))
 
 
 def test_exposure_matched_size_matches_the_average_exposure():
