@@ -96,7 +96,7 @@ def build(
 
 
 def _build_tasks(config, workers: int | None, scheduler: str | None):
-    """A map of a build's heavy tasks (one per model, then the charts of each model) on the
+    """A map of a build's heavy tasks (models, attention tests, charts, static SVGs) on the
     executor the options, else `[compute]`, choose. By default they run on worker processes
     forked from the build after its imports ("processes", one per core; Linux), which start in
     milliseconds; a Dask LocalCluster ("local") starts fresh workers that import vectorbt and

@@ -141,8 +141,8 @@ def _computed(config: Config, progress: Progress, map_tasks: MapTasks) -> tuple[
     result = report(config, progress, map_tasks)
     progress("drawing charts")
     specs = {}
-    for model_specs in map_tasks(views.model_chart_specs, [m.id for m in result.models], result, "charts"):
-        specs.update(model_specs)
+    for task_specs in map_tasks(views.chart_task_specs, views.chart_tasks(result), result, "charts"):
+        specs.update(task_specs)
     specs.update(views.universe_model_chart_specs(result))
     specs.update(universe_views.universe_chart_specs(result))
     if config.site.tearsheet == "quantstats":

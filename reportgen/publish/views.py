@@ -5,6 +5,8 @@ Returns Vega-Lite specs keyed by chart id; the page templates place them by id.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -185,51 +187,78 @@ def _attention_charts(report: Report, model: ModelResult) -> dict:
     return built
 
 
-def model_chart_specs(report: Report, model_id: str) -> dict[str, dict]:
-    """Every chart of one single-asset model, as Vega-Lite specs keyed by chart id: one task of
-    a build (shared = the report), run here or on a worker.
+@dataclass(frozen=True)
+class ChartTask:
+    """One task of the chart stage: a single-asset model's own charts (`strategy_id` None), or the
+    charts of one of its strategies."""
+
+    model_id: str
+    strategy_id: str | None = None
+
+    @property
+    def id(self) -> str:  # progress lines name the task
+        return self.model_id if self.strategy_id is None else f"{self.model_id}: {self.strategy_id}"
+
+
+def chart_tasks(report: Report) -> list[ChartTask]:
+    """Each single-asset model's own charts (the longest tasks, first), then each strategy's."""
+    return [ChartTask(m.id) for m in report.models] + [ChartTask(m.id, s.id) for m in report.models for s in m.strategies]
+
+
+def chart_task_specs(report: Report, task: ChartTask) -> dict[str, dict]:
+    """The charts of one task, as Vega-Lite specs keyed by chart id: one task of a build (shared
+    = the report), run here or on a worker.
 
     A chart with nothing to draw (the rolling Sharpe of a strategy that never trades) is left
     out; its page says so in its place.
     """
-    [model] = [m for m in report.models if m.id == model_id]
-    built: dict = {}
-    mid = model.id
-    built[f"{mid}-equity-all"] = charts.equity_chart(
-        _long(
-            {
-                **{s.config.name: _equity(s, report.init_cash) for s in model.strategies},
-                BENCHMARK: _benchmark_equity(model),
-            },
-            "value",
-        )
-    )
-    built[f"{mid}-drawdown-all"] = charts.drawdown_chart(
-        _long(
-            {**{s.config.name: drawdown(s.returns) for s in model.strategies}, BENCHMARK: drawdown(model.benchmark_returns)},
-            "drawdown",
-        )
-    )
-    built[f"{mid}-attention"] = charts.attention_chart(
-        pd.DataFrame(
-            {
-                "date": model.output.index,
-                "attention": model.output["attention"].to_numpy(),
-                "signal": (model.output["prediction"] > 0.5).map({True: "long", False: "flat"}).to_numpy(),
-            }
-        ),
-        constant=model.attention.degenerate,
-    )
-    built.update(_attention_charts(report, model))
-    for strategy in model.strategies:
-        built.update(_strategy_charts(report, model, strategy))
-    if model.provenance is not None:
-        built.update(_model_charts(model))
-    built.update(sensitivity_charts(model))
+    [model] = [m for m in report.models if m.id == task.model_id]
+    if task.strategy_id is not None:
+        [strategy] = [s for s in model.strategies if s.id == task.strategy_id]
+        built = _strategy_charts(report, model, strategy)
+    else:
+        built = _model_own_charts(report, model)
     if model.robustness is not None:  # market episodes shaded on every time-series chart
         shaded = charts.episode_shader(model.robustness.episodes)
         built = {chart_id: shaded(chart) for chart_id, chart in built.items()}
     return {chart_id: charts.chart_spec(chart) for chart_id, chart in built.items()}
+
+
+def _model_own_charts(report: Report, model: ModelResult) -> dict:
+    """A single-asset model's charts besides its strategies' own."""
+    mid = model.id
+    built = {
+        f"{mid}-equity-all": charts.equity_chart(
+            _long(
+                {
+                    **{s.config.name: _equity(s, report.init_cash) for s in model.strategies},
+                    BENCHMARK: _benchmark_equity(model),
+                },
+                "value",
+            )
+        ),
+        f"{mid}-drawdown-all": charts.drawdown_chart(
+            _long(
+                {**{s.config.name: drawdown(s.returns) for s in model.strategies}, BENCHMARK: drawdown(model.benchmark_returns)},
+                "drawdown",
+            )
+        ),
+        f"{mid}-attention": charts.attention_chart(
+            pd.DataFrame(
+                {
+                    "date": model.output.index,
+                    "attention": model.output["attention"].to_numpy(),
+                    "signal": (model.output["prediction"] > 0.5).map({True: "long", False: "flat"}).to_numpy(),
+                }
+            ),
+            constant=model.attention.degenerate,
+        ),
+    }
+    built.update(_attention_charts(report, model))
+    if model.provenance is not None:
+        built.update(_model_charts(model))
+    built.update(sensitivity_charts(model))
+    return built
 
 
 def universe_model_chart_specs(report: Report) -> dict[str, dict]:
