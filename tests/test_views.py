@@ -49,3 +49,22 @@ def test_a_nearly_constant_score_is_one_labelled_bar_with_a_sentence():
     markers = pd.DataFrame({"value": [0.5, 0.25], "label": ["exposure-matched constant size", "this strategy"]})
     placebo = charts.chart_spec(distribution_chart(np.full(50, 0.3), "Sharpe", ".3~f", "runs", markers))
     assert placebo["title"]["text"].endswith("nothing to spread over. exposure-matched constant size: 0.500; this strategy: 0.250.")
+
+
+def test_chart_tasks_draw_each_chart_once_the_model_first(tiny_project):
+    # The chart stage's tasks: each model's own charts, then one task per strategy; no chart id
+    # comes from two tasks, and a strategy's charts come from its own task.
+    from reportgen.inputs.config import load_config
+    from reportgen.pipeline import report
+    from reportgen.publish.views import ChartTask, chart_task_specs, chart_tasks
+
+    result = report(load_config(tiny_project / "reportgen.toml"))
+    tasks = chart_tasks(result)
+    [model] = result.models
+    assert tasks == [ChartTask(model.id)] + [ChartTask(model.id, s.id) for s in model.strategies]
+    drawn = [chart_task_specs(result, task) for task in tasks]
+    ids = [chart_id for specs in drawn for chart_id in specs]
+    assert len(ids) == len(set(ids))
+    for task, specs in zip(tasks[1:], drawn[1:]):
+        assert f"{task.strategy_id}-equity" in specs and all(chart_id.startswith(task.strategy_id) for chart_id in specs)
+    assert f"{model.id}-equity-all" in drawn[0]
