@@ -57,13 +57,24 @@ def logs_and_maybe_fails(shared: dict, task: int) -> tuple[int, int]:
     return task * 2, os.getpid()
 
 
+def meets_the_other_worker(shared: dict, task: int) -> tuple[int, int]:
+    """logs_and_maybe_fails, where tasks 0 and 1 wait for each other: they can only finish when
+    two processes run them at once (without it, one fast worker may take every task)."""
+    if task < 2:
+        shared["barrier"].wait(timeout=30)
+    return logs_and_maybe_fails(shared, task)
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers are Linux only")
 def test_forked_workers_keep_task_order_and_log_here_in_task_order(caplog):
+    import multiprocessing
+
     done = []
+    shared = {"name": "shared", "barrier": multiprocessing.get_context("fork").Barrier(2)}
     with executor(2, "processes") as pool:
         assert pool.workers == 2 and pool.description == "2 forked worker processes"
         with caplog.at_level("WARNING", logger="reportgen.test"):
-            results = pool.map(logs_and_maybe_fails, list(range(6)), {"name": "shared"}, on_done=done.append)
+            results = pool.map(meets_the_other_worker, list(range(6)), shared, on_done=done.append)
     assert [r[0] for r in results] == [0, 2, 4, 6, 8, 10]
     assert os.getpid() not in {r[1] for r in results} and len({r[1] for r in results}) == 2
     assert sorted(done) == list(range(6))
