@@ -38,7 +38,7 @@ def _figures(returns: pd.DataFrame, periods_per_year: int, risk_free: pd.Series 
 
 def block_columns(config: Config, n_rows: int, bytes_per_cell: float) -> int:
     """How many columns of `n_rows` rows one block holds within `[compute] memory_mb`."""
-    budget = config.compute.memory_mb or blocks.default_memory_mb()
+    budget = config.compute.memory_mb or blocks.DEFAULT_MEMORY_MB
     return blocks.columns_per_block(n_rows, bytes_per_cell, budget)
 
 

@@ -33,8 +33,8 @@ def test_column_blocks_cover_every_column_once_in_order():
 
 
 def test_default_budget_is_one_block_of_64_mb():
-    assert blocks.default_memory_mb() == blocks.DEFAULT_MEMORY_MB == 64
-    assert blocks.columns_per_block(7_560, 160, blocks.default_memory_mb()) == 55  # 30 years of returns
+    assert blocks.DEFAULT_MEMORY_MB == 64
+    assert blocks.columns_per_block(7_560, 160, blocks.DEFAULT_MEMORY_MB) == 55  # 30 years of returns
 
 
 SMALL = """

@@ -18,7 +18,7 @@ def lines():
 
 
 def test_time_series_charts_get_the_episodes_shaded_behind_them():
-    shaded = charts.chart_spec(charts.with_episodes(charts.equity_chart(lines()), EPISODES))
+    shaded = charts.chart_spec(charts.episode_shader(EPISODES)(charts.equity_chart(lines())))
     first, second = shaded["layer"]
     assert first["mark"]["type"] == "rect" and first["encoding"]["x"]["field"] == "first"
     assert second["mark"]["type"] == "line"
@@ -29,11 +29,11 @@ def test_time_series_charts_get_the_episodes_shaded_behind_them():
 
 def test_other_charts_and_empty_episode_lists_are_left_alone():
     monthly = charts.monthly_returns_chart(pd.DataFrame({"year": [2024], "month": [1], "return": [0.01]}))
-    assert charts.with_episodes(monthly, EPISODES) is monthly
+    assert charts.episode_shader(EPISODES)(monthly) is monthly
     equity = charts.equity_chart(lines())
-    assert charts.with_episodes(equity, EPISODES.iloc[:0]) is equity
+    assert charts.episode_shader(EPISODES.iloc[:0])(equity) is equity
     layered = charts.rolling_sharpe_chart(lines().rename(columns={"value": "sharpe"}), "Sharpe")
-    assert charts.with_episodes(layered, EPISODES) is not layered  # a layer with dates on x counts too
+    assert charts.episode_shader(EPISODES)(layered) is not layered  # a layer with dates on x counts too
 
 
 

@@ -32,7 +32,7 @@ def test_the_bundle_is_what_vl_convert_makes_shipped_or_not(no_cache):
 
     made = vl_convert.javascript_bundle(vl_version=charts.VEGA_LITE_VERSION)
     files.shipped_vega_bundle.cache_clear()
-    installed = {name: files._installed(name) for name in files._BUNDLE_MADE_BY}
+    installed = {name: cache.installed_version(name) for name in files._BUNDLE_MADE_BY}
     shipped = files.shipped_vega_bundle()
     assert (shipped is not None) == all(installed[name] == _versions()[name] for name in installed)
     assert files.vega_bundle() == made
@@ -41,9 +41,9 @@ def test_the_bundle_is_what_vl_convert_makes_shipped_or_not(no_cache):
 
 
 def test_another_vl_convert_makes_the_bundle_and_the_static_stage_maps_it(no_cache, monkeypatch):
-    installed = files._installed
+    installed = cache.installed_version
     with monkeypatch.context() as patched:
-        patched.setattr(files, "_installed", lambda name: "0.0.0" if name == "vl-convert-python" else installed(name))
+        patched.setattr(cache, "installed_version", lambda name: "0.0.0" if name == "vl-convert-python" else installed(name))
         files.shipped_vega_bundle.cache_clear()
         assert files.shipped_vega_bundle() is None
         assert [task.id for task in files.static_asset_tasks([], {})] == ["the vega bundle"]

@@ -17,11 +17,6 @@ from __future__ import annotations
 DEFAULT_MEMORY_MB = 64
 
 
-def default_memory_mb() -> int:
-    """The working-memory budget of one block when `[compute] memory_mb` is not set."""
-    return DEFAULT_MEMORY_MB
-
-
 def columns_per_block(n_rows: int, bytes_per_cell: float, memory_mb: float) -> int:
     """How many columns of `n_rows` rows fit in `memory_mb` when one cell costs `bytes_per_cell`
     of working memory: at least 1, whatever the budget."""

@@ -50,16 +50,22 @@ def fingerprint(parts: Iterable[bytes | str]) -> str:
     return digest.hexdigest()
 
 
+def installed_version(name: str) -> str | None:
+    """The installed version of distribution `name`; None when it is not installed."""
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """reportgen's own code and the versions of the libraries that compute the figures."""
     files = sorted(p for p in _PACKAGE.rglob("*") if p.is_file() and p.suffix in (".py", ".js", ".css"))
     parts: list[bytes | str] = [str(p.relative_to(_PACKAGE)) for p in files] + [p.read_bytes() for p in files]
     for name in _LIBRARIES:
-        try:
-            parts.append(f"{name}=={importlib.metadata.version(name)}")
-        except importlib.metadata.PackageNotFoundError:
-            parts.append(f"{name} missing")
+        version = installed_version(name)
+        parts.append(f"{name}=={version}" if version is not None else f"{name} missing")
     return fingerprint(parts)
 
 

@@ -457,15 +457,11 @@ def _has_time_axis(chart) -> bool:
     return getattr(x, "type", alt.Undefined) == "temporal" or str(getattr(x, "shorthand", "")).endswith(":T")
 
 
-def with_episodes(chart, episodes: pd.DataFrame):
-    """`chart` with market episodes shaded behind it when its x axis is time: columns name,
-    description, first, last (the episode's first and last date inside the data). Other charts,
-    and charts without an episode in range, come back unchanged."""
-    return episode_shader(episodes)(chart)
-
-
 def episode_shader(episodes: pd.DataFrame) -> Callable:
-    """with_episodes for many charts of the same episodes: the shading layer is built once."""
+    """A function that shades market episodes behind a chart whose x axis is time (episodes:
+    columns name, description, first, last, the episode's first and last date inside the data).
+    Other charts, and every chart when no episode is in range, come back unchanged. The shading
+    layer is built once, for all the charts of a model."""
     if episodes.empty:
         return lambda chart: chart
     shading = (

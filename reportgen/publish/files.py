@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import importlib.metadata
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,13 +28,6 @@ def _svg_key(spec: dict) -> str:
     return cache.fingerprint([cache.code_fingerprint(), json.dumps(spec, sort_keys=True, separators=(",", ":"))])
 
 
-def _installed(name: str) -> str | None:
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
-
 @functools.lru_cache(maxsize=1)
 def shipped_vega_bundle() -> str | None:
     """The vega bundle shipped with reportgen (assets/vega/), when this machine would make the
@@ -46,7 +38,7 @@ def shipped_vega_bundle() -> str | None:
     against vl-convert's own output.
     """
     made_with = json.loads(_SHIPPED_BUNDLE_VERSIONS.read_text(encoding="utf-8"))
-    if any(_installed(name) != made_with[name] for name in _BUNDLE_MADE_BY):
+    if any(cache.installed_version(name) != made_with[name] for name in _BUNDLE_MADE_BY):
         return None
     return _SHIPPED_BUNDLE.read_text(encoding="utf-8")
 
@@ -60,7 +52,7 @@ def write_shipped_vega_bundle() -> None:
 
     bundle = charts.vega_bundle()
     _SHIPPED_BUNDLE.write_text(bundle, encoding="utf-8")
-    versions = {name: _installed(name) for name in _BUNDLE_MADE_BY}
+    versions = {name: cache.installed_version(name) for name in _BUNDLE_MADE_BY}
     versions |= {"vega-lite": charts.VEGA_LITE_VERSION, "sha256": hashlib.sha256(bundle.encode()).hexdigest()}
     _SHIPPED_BUNDLE_VERSIONS.write_text(json.dumps(versions, indent=2) + "\n", encoding="utf-8")
     shipped_vega_bundle.cache_clear()
