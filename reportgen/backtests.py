@@ -241,6 +241,11 @@ class ModelTask:
         return self.model_id if self.strategy_id is None else f"{self.model_id}: attention test of {self.strategy_id}"
 
 
+# The heavy libraries model_stage_task imports (vectorbt brings quantstats with it): forked
+# workers import them once, in one leader process (reportgen.compute.executor.ForkExecutor).
+TASK_IMPORTS = ("vectorbt", "quantstats")
+
+
 def model_stage_tasks(config: Config, models: list[ModelConfig]) -> list[ModelTask]:
     """Each model's own task first (the longest), then one per strategy that uses attention."""
     tested = [

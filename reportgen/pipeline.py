@@ -27,7 +27,7 @@ from reportgen.inputs.config import Config
 from reportgen.inputs.resources import episodes_file, input_files
 from reportgen.inputs.universe import read_universe_prices
 from reportgen.portfolio_report import universe_model_result
-from reportgen.publish import cache, downloads, pages, pdf, site
+from reportgen.publish import cache, chart_tasks, downloads, pages, pdf, site
 from reportgen.publish.files import (
     assembled_static_assets, quantstats_tearsheets, site_files, static_asset_tasks, static_assets, tearsheet_files,
 )
@@ -40,9 +40,9 @@ from reportgen.results import InputFile, ModelResult, Report, UniverseModelResul
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
-# map_tasks(function, tasks, shared, label) -> [function(shared, task) for task in tasks], in task
-# order, wherever it runs them (reportgen.compute's executors; the CLI chooses one); `label` names
-# the tasks in progress lines.
+# map_tasks(function, tasks, shared, label, imports) -> [function(shared, task) for task in tasks],
+# in task order, wherever it runs them (reportgen.compute's executors; the CLI chooses one);
+# `label` names the tasks in progress lines, `imports` the heavy libraries the tasks import.
 MapTasks = Callable[..., list]
 
 
@@ -82,7 +82,8 @@ def report(config: Config, progress: Progress = lambda stage: None, map_tasks: M
         progress("backtesting " + ", ".join(f"model {m.id}" for m in single_asset) + ": strategies, attention tests, costs, lag, sweep, bootstrap")
         read = {m.id: backtests.model_inputs(config, m, prices, notes) for m in single_asset}
         tasks = backtests.model_stage_tasks(config, single_asset)
-        models = backtests.assembled_models(tasks, map_tasks(backtests.model_stage_task, tasks, (config, read, market_episodes)))
+        outputs = map_tasks(backtests.model_stage_task, tasks, (config, read, market_episodes), "models", imports=backtests.TASK_IMPORTS)
+        models = backtests.assembled_models(tasks, outputs)
     universe_models = []
     if config.universe_models:
         u = config.universe
@@ -136,15 +137,16 @@ def build(
 
 def _computed(config: Config, progress: Progress, map_tasks: MapTasks) -> tuple[Report, dict[str, dict], dict[str, str]]:
     """Every figure, chart spec and quantstats page of the report: what the cache keeps."""
-    from reportgen.publish import universe_views, views  # Altair only when something is computed
-
     result = report(config, progress, map_tasks)
     progress("drawing charts")
     specs = {}
-    for task_specs in map_tasks(views.chart_task_specs, views.chart_tasks(result), result, "charts"):
+    for task_specs in map_tasks(chart_tasks.task_specs, chart_tasks.chart_tasks(result), result, "charts", imports=chart_tasks.TASK_IMPORTS):
         specs.update(task_specs)
-    specs.update(views.universe_model_chart_specs(result))
-    specs.update(universe_views.universe_chart_specs(result))
+    if result.universe_models:
+        from reportgen.publish import universe_views, views  # Altair, here only for universe models
+
+        specs.update(views.universe_model_chart_specs(result))
+        specs.update(universe_views.universe_chart_specs(result))
     if config.site.tearsheet == "quantstats":
         progress("writing quantstats tearsheets")
     return result, specs, quantstats_tearsheets(config, result)

@@ -27,8 +27,9 @@ from reportgen.results import CrossSection, PortfolioResult, UniverseModelResult
 EQUAL_WEIGHT_BENCHMARK = "Equal-weight buy & hold"
 
 
-def in_process(function: Callable, tasks: list, shared: object, label: str = "") -> list:
-    """Every task here, one after another (pipeline.MapTasks' default)."""
+def in_process(function: Callable, tasks: list, shared: object, label: str = "", imports: tuple[str, ...] = ()) -> list:
+    """Every task here, one after another (pipeline.MapTasks' default; `imports` is a hint for
+    executors that fork, see reportgen.compute.executor.ForkExecutor)."""
     return [function(shared, task) for task in tasks]
 
 

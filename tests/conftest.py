@@ -299,7 +299,7 @@ def file_manifest(folder: Path) -> dict[str, str]:
 def in_reverse_order(calls: list):
     """A map_tasks that runs the tasks last to first (results in task order), noting each map."""
 
-    def mapped(function, tasks, shared, label=""):
+    def mapped(function, tasks, shared, label="", imports=()):
         calls.append((len(tasks), label))
         return [function(shared, task) for task in reversed(tasks)][::-1]
 

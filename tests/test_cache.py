@@ -121,7 +121,7 @@ def test_a_rebuild_draws_no_static_chart_the_cache_holds(tiny_project, cache_fol
     site = tiny_project / "site"
     mapped: list[tuple[str, int]] = []
 
-    def recorded(function, tasks, shared, label=""):
+    def recorded(function, tasks, shared, label="", imports=()):
         mapped.append((label, len(tasks)))
         return [function(shared, task) for task in tasks]
 

@@ -1,8 +1,6 @@
-"""Charts: market episodes shaded on time axes; static SVG copies drawn without a browser or any request."""
+"""Charts: market episodes shaded on time axes (their static SVG copies: test_static_svg.py)."""
 
-import socket
 
-import numpy as np
 import pandas as pd
 
 from reportgen.publish import charts
@@ -37,38 +35,3 @@ def test_other_charts_and_empty_episode_lists_are_left_alone():
 
 
 
-def test_chart_svg_draws_the_marks_without_touching_the_network(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError(f"network access: {args}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    frame = pd.DataFrame(
-        {"date": pd.bdate_range("2024-01-01", periods=4).repeat(2), "series": ["a", "b"] * 4, "value": [100, 100, 101, 99, 103, 98, 102, 97]}
-    )
-    spec = charts.chart_spec(charts.equity_chart(frame))
-    svg = charts.chart_svg(spec)
-    assert svg.startswith("<svg") and 'width="640"' in svg  # container width drawn at the theme's width
-    assert svg.count('aria-roledescription="line mark"') == 2  # one line per series
-    assert "@import" not in svg and "url(http" not in svg
-    assert charts.chart_svg(spec) is svg  # cached by spec
-
-
-def test_static_svg_ids_do_not_depend_on_what_was_drawn_before():
-    # Vega numbers clip paths from a counter that outlives one chart: the same spec drawn first,
-    # or after other charts (in another order, another worker, another build), is the same bytes.
-    from reportgen.publish.charts import chart_svg, numbered_svg_ids
-
-    spec = charts.chart_spec(charts.equity_chart(pd.DataFrame({
-        "date": pd.bdate_range("2020-01-01", periods=30).repeat(2),
-        "series": ["a", "b"] * 30, "value": np.arange(60.0),
-    })))
-    first = chart_svg(spec)
-    for other in range(3):  # other charts move vega's counter on
-        chart_svg({**spec, "title": f"other {other}"})
-    charts._svg.cache_clear()
-    assert chart_svg(spec) == first
-    assert 'clip-path="url(#clip1)"' in first
-    assert numbered_svg_ids('<text>url(#clip9) clip9</text><clipPath id="clip9"/><g clip-path="url(#clip9)"/>') == (
-        '<text>url(#clip1) clip9</text><clipPath id="clip1"/><g clip-path="url(#clip1)"/>'
-    )

@@ -215,3 +215,58 @@ def test_a_long_loop_on_a_terminal_is_a_bar_except_in_a_worker(monkeypatch):
     clock, stream = FakeClock(), Terminal()
     _loop(3, 6.0, stream, clock)
     assert "\r" not in stream.getvalue() and stream.getvalue().endswith("3/3 done after 0:18, about 0:00 left\n")
+
+
+def imported_before_the_task(shared: dict, task: int) -> tuple[int, bool, int, int]:
+    import logging
+
+    logging.getLogger("reportgen.test").warning("task %d", task)
+    if task == shared.get("fail"):
+        raise ValueError(f"task {task} failed")
+    if task == shared.get("die"):
+        os._exit(3)  # a worker killed (out of memory) ends this way: no exception, no result
+    if task < 2:
+        shared["barrier"].wait(timeout=30)
+    return task * 2, shared["module"] in sys.modules, os.getpid(), os.getppid()
+
+
+@pytest.fixture
+def unimported_module(tmp_path, monkeypatch):
+    """The name of a module nobody has imported yet (a tasks' heavy library, such as vectorbt)."""
+    (tmp_path / "heavy_library_of_the_tasks.py").write_text("VALUE = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield "heavy_library_of_the_tasks"
+    sys.modules.pop("heavy_library_of_the_tasks", None)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers are Linux only")
+def test_forked_workers_import_the_tasks_libraries_once_in_a_leader_that_works_too(caplog, unimported_module):
+    import multiprocessing
+
+    shared = {"module": unimported_module, "barrier": multiprocessing.get_context("fork").Barrier(2)}
+    with executor(2, "processes") as pool:
+        with caplog.at_level("WARNING", logger="reportgen.test"):
+            results = pool.map(imported_before_the_task, list(range(6)), shared, imports=(unimported_module,))
+    assert [r[0] for r in results] == [0, 2, 4, 6, 8, 10]
+    assert all(r[1] for r in results)  # imported before any task ran, in every worker
+    assert unimported_module not in sys.modules  # never here: the leader held it, and it has exited
+    pids, parents = {r[2] for r in results}, {r[3] for r in results}
+    assert len(pids) == 2 and os.getpid() not in pids
+    [leader] = pids & parents  # the other worker was forked from the leader, which forked from here
+    assert parents == {os.getpid(), leader}
+    assert [r.getMessage() for r in caplog.records] == [f"task {t}" for t in range(6)]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers are Linux only")
+def test_a_led_pool_raises_a_tasks_error_and_names_a_dead_worker(unimported_module):
+    import multiprocessing
+
+    def shared(**more):
+        return {"module": unimported_module, "barrier": multiprocessing.get_context("fork").Barrier(2), **more}
+
+    with executor(2, "processes") as pool:
+        with pytest.raises(ValueError, match="task 3 failed"):
+            pool.map(imported_before_the_task, list(range(6)), shared(fail=3), imports=(unimported_module,))
+        with pytest.raises(ComputeError, match="died"):
+            pool.map(imported_before_the_task, list(range(6)), shared(die=4), imports=(unimported_module,))
+        assert [r[0] for r in pool.map(imported_before_the_task, [0, 1], shared(), imports=(unimported_module,))] == [0, 2]

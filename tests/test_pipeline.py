@@ -194,7 +194,7 @@ def test_attention_tests_are_tasks_of_their_own_with_the_inline_figures(tiny_pro
     config = load_config(tiny_project / "reportgen.toml")
     stages = {}
 
-    def recorded(function, tasks, shared, label="models"):
+    def recorded(function, tasks, shared, label="models", imports=()):
         stages[label] = [task.id if hasattr(task, "id") else task for task in tasks]
         return [function(shared, task) for task in reversed(tasks)][::-1]  # any order
 

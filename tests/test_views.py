@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reportgen.publish import charts
+from reportgen.publish import charts, static_svg
 from reportgen.publish.views import MAX_HEATMAP_CELLS, constant_value, distribution_chart, histogram, lag_cells
 
 
@@ -44,7 +44,7 @@ def test_a_nearly_constant_score_is_one_labelled_bar_with_a_sentence():
     assert rows == [{"value": "0.142857", "count": 20}]  # one bar, named by its value (a band axis: one tick)
     assert spec["layer"][0]["encoding"]["x"]["type"] == "nominal"
     assert spec["title"]["text"] == "All 20 days are 0.142857 (equal up to float noise): nothing to spread over."
-    svg = charts.chart_svg(spec)
+    svg = static_svg.chart_svg(spec)
     assert svg.count(">0.142857</text>") == 1 and ">20</text>" in svg and "All 20 days are 0.142857" in svg
     markers = pd.DataFrame({"value": [0.5, 0.25], "label": ["exposure-matched constant size", "this strategy"]})
     placebo = charts.chart_spec(distribution_chart(np.full(50, 0.3), "Sharpe", ".3~f", "runs", markers))
@@ -56,7 +56,7 @@ def test_chart_tasks_draw_each_chart_once_the_model_first(tiny_project):
     # comes from two tasks, and a strategy's charts come from its own task.
     from reportgen.inputs.config import load_config
     from reportgen.pipeline import report
-    from reportgen.publish.views import ChartTask, chart_task_specs, chart_tasks
+    from reportgen.publish.chart_tasks import ChartTask, chart_tasks, task_specs as chart_task_specs
 
     result = report(load_config(tiny_project / "reportgen.toml"))
     tasks = chart_tasks(result)

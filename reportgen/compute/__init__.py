@@ -5,7 +5,11 @@
                                    LocalCluster of `workers` processes) or "tcp://host:port"
                                    (an existing Dask cluster)
     Executor.map(f, tasks, shared) f(shared, task) for every task, results in task order; `shared`
-                                   goes to each worker once (scattered), not once per task
+                                   goes to each worker once (scattered), not once per task;
+                                   `imports=` names the heavy libraries the tasks import
+    forked.ForkExecutor            "processes": workers forked from the build for each map (Linux);
+                                   a map whose libraries the build lacks runs on a leader that
+                                   imports them once and forks the other workers
     Progress                       counts, a bar and the time left on a terminal, plain lines otherwise
     tracked(blocks, label)         the blocks of a long loop, with progress once it lasts over 5 s
     blocks                         blocks of columns sized from a memory budget (`[compute]

@@ -13,13 +13,10 @@ import os
 import resource
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from reportgen.compute import progress
 
 SCHEDULERS = ("local", "processes", "synchronous")  # or the address of a running cluster, tcp://host:port
 DASK_EXTRA = "pip install 'reportgen[dask]' (or dask[distributed]==2026.8.0)"
@@ -41,9 +38,11 @@ class Executor(Protocol):
 
     def map(
         self, function: Callable[[Shared, Task], Result], tasks: Sequence[Task], shared: Shared,
-        on_done: OnDone = lambda index: None,
+        on_done: OnDone = lambda index: None, imports: Sequence[str] = (),
     ) -> list[Result]:
-        """function(shared, task) for every task; the results in the order of `tasks`."""
+        """function(shared, task) for every task; the results in the order of `tasks`. `imports`
+        names heavy libraries the tasks import (a hint: forked workers import them once, in a
+        leader process; elsewhere the tasks import them as they would anyway)."""
 
     def usage(self) -> dict[str, WorkerUsage]:
         """Peak memory and CPU time of each process that runs tasks, so far, by worker name."""
@@ -66,7 +65,7 @@ class SynchronousExecutor:
     workers = 1
     description = "synchronous"
 
-    def map(self, function, tasks, shared, on_done=lambda index: None):
+    def map(self, function, tasks, shared, on_done=lambda index: None, imports=()):
         results = []
         for index, task in enumerate(tasks):
             results.append(function(shared, task))
@@ -85,7 +84,7 @@ class DaskExecutor:
         self.description = description
         self.workers = max(1, sum(client.nthreads().values()))
 
-    def map(self, function, tasks, shared, on_done=lambda index: None):
+    def map(self, function, tasks, shared, on_done=lambda index: None, imports=()):
         from dask.distributed import as_completed
 
         [shared_future] = self.client.scatter([shared], broadcast=True, hash=False)
@@ -103,81 +102,10 @@ class DaskExecutor:
         return self.client.run(_process_usage)
 
 
-# What a forked worker runs: (function, shared, tasks), set in the parent just before it forks, so
-# the shared data and the imported libraries reach the workers without pickling or re-importing.
-_FORKED: tuple | None = None
-
-
-class _KeptRecords(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        record.msg, record.args, record.exc_info = record.getMessage(), None, None  # plain, picklable
-        self.records.append(record)
-
-
-def _forked_task(index: int) -> tuple[Any, list[logging.LogRecord]]:
-    """One task in a forked worker, with what it logged, for the parent to log in task order."""
-    function, shared, tasks = _FORKED
-    progress.in_worker = True
-    kept = _KeptRecords()
-    logging.getLogger().handlers = [kept]  # this process's copy: the parent's handlers see the records later
-    return function(shared, tasks[index]), kept.records
-
-
 def fork_available() -> bool:
     """Whether worker processes can be forked from this one: Linux (macOS' system libraries are
     not fork-safe once threads exist, and Windows has no fork)."""
     return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
-
-
-class ForkExecutor:
-    """Tasks on worker processes forked from this one for each map, after its imports.
-
-    A fork starts in milliseconds and inherits the imported libraries and the shared data, so
-    unlike a LocalCluster (whose workers start fresh and import vectorbt again) a pool pays for
-    itself on a build of two models. What a task logs is logged again here, in task order.
-    """
-
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
-        self.description = f"{workers} forked worker process{'es' if workers > 1 else ''}"
-
-    def map(self, function, tasks, shared, on_done=lambda index: None):
-        global _FORKED
-        count = min(self.workers, len(tasks))
-        if count <= 1:
-            return SynchronousExecutor().map(function, tasks, shared, on_done)
-        _FORKED = (function, shared, list(tasks))
-        try:
-            with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as pool:
-                futures = [pool.submit(_forked_task, index) for index in range(len(tasks))]
-                index_of = {future: index for index, future in enumerate(futures)}
-                try:
-                    for future in as_completed(futures):
-                        future.result()  # a task's exception is raised here, as soon as it happens
-                        on_done(index_of[future])
-                except BaseException:
-                    for future in futures:
-                        future.cancel()
-                    raise
-                results = []
-                for future in futures:
-                    result, records = future.result()
-                    for record in records:
-                        logging.getLogger(record.name).handle(record)
-                    results.append(result)
-                return results
-        except BrokenProcessPool:
-            raise ComputeError("a forked worker process died (out of memory?); try fewer workers or --scheduler synchronous") from None
-        finally:
-            _FORKED = None
-
-    def usage(self) -> dict[str, WorkerUsage]:
-        children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        return {"this process": _process_usage(), "forked workers": WorkerUsage(children.ru_maxrss * 1024, children.ru_utime + children.ru_stime)}
 
 
 def default_workers() -> int:
@@ -196,6 +124,8 @@ def executor(workers: int | None = None, scheduler: str = "local") -> Iterator[E
     if scheduler == "processes":
         if not fork_available():
             raise ComputeError(f"scheduler 'processes' forks worker processes, which {sys.platform} cannot do safely; use 'local' or 'synchronous'")
+        from reportgen.compute.forked import ForkExecutor
+
         yield ForkExecutor(workers or default_workers())
         return
     if scheduler != "local" and not scheduler.startswith("tcp://"):

@@ -407,44 +407,6 @@ def vega_bundle() -> str:
     return vl_convert.javascript_bundle(vl_version=VEGA_LITE_VERSION)
 
 
-_SVG_IDS = re.compile(r'(id="|url\(#)(clip|gradient_)(\d+)(?=[")])')  # only ids and references, never text
-
-
-def numbered_svg_ids(svg: str) -> str:
-    """`svg` with its clip-path and gradient ids numbered 1, 2, ... in order of first use.
-
-    Vega numbers them from a counter that lives as long as vl-convert's JavaScript runtime, so
-    the same chart drawn after others (in another order, in another worker process, or taken
-    from the cache of another build) would otherwise carry other ids and other bytes. Each SVG
-    is a document of its own (an <img> data URL), so ids need only be unique within it.
-    """
-    numbers: dict[tuple[str, str], int] = {}
-
-    def renumbered(match: re.Match) -> str:
-        before, kind, number = match.groups()
-        if (kind, number) not in numbers:
-            numbers[kind, number] = 1 + sum(1 for k in numbers if k[0] == kind)
-        return f"{before}{kind}{numbers[kind, number]}"
-
-    return _SVG_IDS.sub(renumbered, svg)
-
-
-@functools.lru_cache(maxsize=256)
-def _svg(spec_json: str) -> str:
-    import vl_convert
-
-    return numbered_svg_ids(vl_convert.vegalite_to_svg(spec_json, vl_version=VEGA_LITE_VERSION, allowed_base_urls=[]))
-
-
-def chart_svg(spec: dict) -> str:
-    """The chart of a Vega-Lite spec drawn once as a static SVG document (for print, and for
-    readers without JavaScript). Drawn by vl-convert without a browser: the data is inline, no
-    base URL is allowed for data, and text is left to the reader's system fonts, so nothing is
-    fetched. A chart of container width is drawn at the theme's 640 px. Cached by spec, so a
-    preview's rebuilds redraw only what changed."""
-    return _svg(json.dumps(spec, sort_keys=True, allow_nan=False))
-
-
 # ---------------------------------------------------------------- market episodes and sensitivity
 
 def _has_time_axis(chart) -> bool:

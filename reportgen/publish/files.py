@@ -77,9 +77,9 @@ def chart_svg(spec: dict) -> str:
     """A chart as static SVG, made once per spec."""
 
     def made() -> str:
-        from reportgen.publish import charts
+        from reportgen.publish import static_svg  # vl-convert only on a miss
 
-        return charts.chart_svg(spec)
+        return static_svg.chart_svg(spec)
 
     return cache.cached_text("svg", _svg_key(spec), made)
 

@@ -5,12 +5,11 @@ Returns Vega-Lite specs keyed by chart id; the page templates place them by id.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
 from reportgen.publish import charts
+from reportgen.publish.chart_tasks import ChartTask
 from reportgen.publish.sensitivity_views import BENCHMARK, sensitivity_charts
 from reportgen.analysis.attention import lag_profile
 from reportgen.analysis.metrics import drawdown
@@ -185,24 +184,6 @@ def _attention_charts(report: Report, model: ModelResult) -> dict:
                 test.null_sharpes, f"Sharpe ({report.periods_per_year} periods a year)", ".3~f", "runs", markers
             )
     return built
-
-
-@dataclass(frozen=True)
-class ChartTask:
-    """One task of the chart stage: a single-asset model's own charts (`strategy_id` None), or the
-    charts of one of its strategies."""
-
-    model_id: str
-    strategy_id: str | None = None
-
-    @property
-    def id(self) -> str:  # progress lines name the task
-        return self.model_id if self.strategy_id is None else f"{self.model_id}: {self.strategy_id}"
-
-
-def chart_tasks(report: Report) -> list[ChartTask]:
-    """Each single-asset model's own charts (the longest tasks, first), then each strategy's."""
-    return [ChartTask(m.id) for m in report.models] + [ChartTask(m.id, s.id) for m in report.models for s in m.strategies]
 
 
 def chart_task_specs(report: Report, task: ChartTask) -> dict[str, dict]:

@@ -1,0 +1,214 @@
+"""Forked worker processes: the default executor of a build on Linux ("processes").
+
+Workers are forked from the build for each map, so they start in milliseconds and inherit the
+imported libraries and the shared data without pickling. A map whose tasks need a heavy library
+the build has not imported runs on a leader process that imports it once and forks the others.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import logging
+import multiprocessing
+import multiprocessing.connection
+import resource
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection
+from typing import Any
+
+from reportgen.compute import progress
+from reportgen.compute.executor import ComputeError, SynchronousExecutor, WorkerUsage, _process_usage
+
+# What a forked worker runs: (function, shared, tasks), set in the parent just before it forks, so
+# the shared data and the imported libraries reach the workers without pickling or re-importing.
+_FORKED: tuple | None = None
+
+
+class _KeptRecords(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        record.msg, record.args, record.exc_info = record.getMessage(), None, None  # plain, picklable
+        self.records.append(record)
+
+
+def _forked_task(index: int) -> tuple[Any, list[logging.LogRecord]]:
+    """One task in a forked worker, with what it logged, for the parent to log in task order."""
+    function, shared, tasks = _FORKED
+    progress.in_worker = True
+    kept = _KeptRecords()
+    logging.getLogger().handlers = [kept]  # this process's copy: the parent's handlers see the records later
+    return function(shared, tasks[index]), kept.records
+
+
+class ForkExecutor:
+    """Tasks on worker processes forked from this one for each map, after its imports.
+
+    A fork starts in milliseconds and inherits the imported libraries and the shared data, so
+    unlike a LocalCluster (whose workers start fresh and import vectorbt again) a pool pays for
+    itself on a build of two models. What a task logs is logged again here, in task order.
+
+    `imports` are libraries the tasks need that this process has not imported (vectorbt: 2.4 s
+    and about 300 MB). Forked workers would each import them; instead one leader process, forked
+    from this one, imports them once and forks the other workers, then takes tasks with them:
+    they share those pages (a worker copies only what it writes), and the leader exits with the
+    map, so the build never holds them itself.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.description = f"{workers} forked worker process{'es' if workers > 1 else ''}"
+
+    def map(self, function, tasks, shared, on_done=lambda index: None, imports: Sequence[str] = ()):
+        global _FORKED
+        count = min(self.workers, len(tasks))
+        if count <= 1:
+            return SynchronousExecutor().map(function, tasks, shared, on_done)
+        outputs: list = [None] * len(tasks)
+
+        def finished(index: int, output: tuple[Any, list[logging.LogRecord]]) -> None:
+            outputs[index] = output
+            on_done(index)
+
+        missing = [name for name in imports if name not in sys.modules]
+        _FORKED = (function, shared, list(tasks))
+        try:
+            if missing:
+                _led_pool(count, missing, len(tasks), finished)
+            else:
+                _pool(count, finished)
+        finally:
+            _FORKED = None
+        results = []
+        for result, records in outputs:
+            for record in records:
+                logging.getLogger(record.name).handle(record)
+            results.append(result)
+        return results
+
+    def usage(self) -> dict[str, WorkerUsage]:
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return {"this process": _process_usage(), "forked workers": WorkerUsage(children.ru_maxrss * 1024, children.ru_utime + children.ru_stime)}
+
+
+def _pool(count: int, finished: Callable[[int, Any], None]) -> None:
+    """_FORKED's tasks on `count` workers forked from this process: finished(index, output) as
+    each ends; a task's exception is raised as soon as it happens, after the running tasks end."""
+    gc.freeze()  # the workers' collections then leave this process's objects alone: their pages stay shared
+    try:
+        _forked_pool(count, finished)
+    finally:
+        gc.unfreeze()
+
+
+def _forked_pool(count: int, finished: Callable[[int, Any], None]) -> None:
+    with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = [pool.submit(_forked_task, index) for index in range(len(_FORKED[2]))]
+        index_of = {future: index for index, future in enumerate(futures)}
+        try:
+            for future in as_completed(futures):
+                finished(index_of[future], future.result())
+        except BrokenProcessPool:
+            raise ComputeError("a forked worker process died (out of memory?); try fewer workers or --scheduler synchronous") from None
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+
+def _take_tasks(next_task: Any, lock: Any, sending: Connection) -> None:
+    """Run _FORKED's tasks in this process, each the next one no process has taken, and send
+    ("result", index, output) or, after a task raised, ("error", index, exception) and take no more."""
+    tasks = _FORKED[2]
+    while True:
+        with next_task.get_lock():
+            index = next_task.value
+            next_task.value = index + 1
+        if index >= len(tasks):
+            return
+        try:
+            message = ("result", index, _forked_task(index))
+        except BaseException as exc:  # sent to the build, which raises it
+            with next_task.get_lock():
+                next_task.value = len(tasks)
+            message = ("error", index, exc)
+        with lock:
+            sending.send(message)
+        if message[0] == "error":
+            return
+
+
+def _lead(count: int, imports: list[str], next_task: Any, lock: Any, sending: Connection) -> None:
+    """The leader process: import `imports` once, fork count - 1 more workers from here, take
+    tasks with them, then send ("ended", exit codes of the workers)."""
+    for name in imports:
+        importlib.import_module(name)
+    gc.freeze()  # the workers' collections then leave the imported objects alone: their pages stay shared
+    context = multiprocessing.get_context("fork")
+    helpers = [context.Process(target=_take_tasks, args=(next_task, lock, sending)) for _ in range(count - 1)]
+    for helper in helpers:
+        helper.start()
+    _take_tasks(next_task, lock, sending)
+    for helper in helpers:
+        helper.join()
+    with lock:
+        sending.send(("ended", [helper.exitcode for helper in helpers]))
+
+
+def _led_pool(count: int, imports: list[str], total: int, finished: Callable[[int, Any], None]) -> None:
+    """_FORKED's tasks on a leader process forked from this one, which imports `imports` and
+    forks the other workers (so only the pages they write are copied), all taking the next task
+    as they become free: finished(index, output) as each ends. A task's exception is raised
+    here once the running tasks end."""
+    context = multiprocessing.get_context("fork")
+    next_task, lock = context.Value("i", 0), context.Lock()
+    receiving, sending = context.Pipe(duplex=False)
+    leader = context.Process(target=_lead, args=(count, imports, next_task, lock, sending), name="reportgen-workers")
+    leader.start()
+    sending.close()
+    error, exit_codes, received = None, None, 0
+    try:
+        while exit_codes is None:
+            kind, *body = _received(receiving, leader)
+            if kind == "result":
+                finished(*body)
+                received += 1
+            elif kind == "error":
+                error = error or body[1]
+            else:
+                [exit_codes] = body
+    except BaseException:
+        with next_task.get_lock():
+            next_task.value = total  # no new tasks; the running ones end, and the leader with them
+        while exit_codes is None and _received(receiving, leader, dead_ok=True) is not None:
+            pass
+        raise
+    finally:
+        leader.join()
+        receiving.close()
+    if error is not None:
+        raise error
+    if received < total:
+        raise ComputeError(f"a forked worker process died (exit codes {exit_codes}; out of memory?); try fewer workers or --scheduler synchronous")
+
+
+def _received(receiving: Connection, leader: Any, dead_ok: bool = False) -> Any:
+    """The leader's next message; when it has died instead, None with `dead_ok`, else ComputeError."""
+    while not receiving.poll():
+        multiprocessing.connection.wait([receiving, leader.sentinel])
+        if not receiving.poll() and not leader.is_alive():
+            if dead_ok:
+                return None
+            raise ComputeError("the process that forks the workers died (out of memory?); try fewer workers or --scheduler synchronous")
+    try:
+        return receiving.recv()
+    except EOFError:
+        if dead_ok:
+            return None
+        raise ComputeError("the process that forks the workers died (out of memory?); try fewer workers or --scheduler synchronous") from None

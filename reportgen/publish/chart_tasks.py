@@ -1,0 +1,42 @@
+"""The chart stage's tasks, named without Altair: the build process lists them, and only the
+processes that draw them import Altair (0.4 s and about 60 MB), so the build never holds it
+while its workers draw static charts.
+
+    chart_tasks(report)        each single-asset model's own charts, then each strategy's
+    task_specs(report, task)   one task's Vega-Lite specs by chart id (views.chart_task_specs)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reportgen.results import Report
+
+# What task_specs imports: forked workers import it once, in their leader (compute.executor).
+TASK_IMPORTS = ("reportgen.publish.views",)
+
+
+@dataclass(frozen=True)
+class ChartTask:
+    """One task of the chart stage: a single-asset model's own charts (`strategy_id` None), or the
+    charts of one of its strategies."""
+
+    model_id: str
+    strategy_id: str | None = None
+
+    @property
+    def id(self) -> str:  # progress lines name the task
+        return self.model_id if self.strategy_id is None else f"{self.model_id}: {self.strategy_id}"
+
+
+def chart_tasks(report: Report) -> list[ChartTask]:
+    """Each single-asset model's own charts (the longest tasks, first), then each strategy's."""
+    return [ChartTask(m.id) for m in report.models] + [ChartTask(m.id, s.id) for m in report.models for s in m.strategies]
+
+
+def task_specs(report: Report, task: ChartTask) -> dict[str, dict]:
+    """The charts of one task as Vega-Lite specs by chart id: one task of a build (shared = the
+    report), run here or on a worker."""
+    from reportgen.publish import views
+
+    return views.chart_task_specs(report, task)

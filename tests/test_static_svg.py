@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reportgen.publish import charts, static_svg
+
+
+def test_chart_svg_draws_the_marks_without_touching_the_network(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"network access: {args}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    frame = pd.DataFrame(
+        {"date": pd.bdate_range("2024-01-01", periods=4).repeat(2), "series": ["a", "b"] * 4, "value": [100, 100, 101, 99, 103, 98, 102, 97]}
+    )
+    spec = charts.chart_spec(charts.equity_chart(frame))
+    svg = static_svg.chart_svg(spec)
+    assert svg.startswith("<svg") and 'width="640"' in svg  # container width drawn at the theme's width
+    assert svg.count('aria-roledescription="line mark"') == 2  # one line per series
+    assert "@import" not in svg and "url(http" not in svg
+    assert static_svg.chart_svg(spec) is svg  # cached by spec
+
+
+def test_static_svg_ids_do_not_depend_on_what_was_drawn_before():
+    # Vega numbers clip paths from a counter that outlives one chart: the same spec drawn first,
+    # or after other charts (in another order, another worker, another build), is the same bytes.
+    spec = charts.chart_spec(charts.equity_chart(pd.DataFrame({
+        "date": pd.bdate_range("2020-01-01", periods=30).repeat(2),
+        "series": ["a", "b"] * 30, "value": np.arange(60.0),
+    })))
+    first = static_svg.chart_svg(spec)
+    for other in range(3):  # other charts move vega's counter on
+        static_svg.chart_svg({**spec, "title": f"other {other}"})
+    static_svg._svg.cache_clear()
+    assert static_svg.chart_svg(spec) == first
+    assert 'clip-path="url(#clip1)"' in first
+    assert static_svg.numbered_svg_ids('<text>url(#clip9) clip9</text><clipPath id="clip9"/><g clip-path="url(#clip9)"/>') == (
+        '<text>url(#clip1) clip9</text><clipPath id="clip1"/><g clip-path="url(#clip1)"/>'
+    )
+
+
+def test_the_vega_lite_version_is_the_specs_own():
+    spec = charts.chart_spec(charts.equity_chart(pd.DataFrame({"date": pd.bdate_range("2024-01-01", periods=2), "series": "a", "value": [1.0, 2.0]})))
+    assert static_svg.vega_lite_version(spec) == charts.VEGA_LITE_VERSION  # Altair's, as the vega bundle's
+    assert static_svg.vega_lite_version({"$schema": "https://vega.github.io/schema/vega-lite/v5.20.1.json"}) == "5.20"
+    with pytest.raises(ValueError, match="not a Vega-Lite schema"):
+        static_svg.vega_lite_version({"$schema": "https://vega.github.io/schema/vega/v5.json"})
+
+
+def test_drawing_and_naming_the_build_tasks_imports_neither_altair_nor_vectorbt():
+    # The build process lists the chart tasks and the static SVGs are drawn without Altair; only
+    # the processes that run a stage's tasks import its heavy library (compute.executor).
+    code = (
+        "import sys; import reportgen.pipeline, reportgen.cli, reportgen.publish.static_svg, reportgen.publish.chart_tasks; "
+        "print(sorted(m for m in ('altair', 'vectorbt', 'quantstats', 'vl_convert') if m in sys.modules))"
+    )
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
