@@ -270,3 +270,45 @@ def test_a_led_pool_raises_a_tasks_error_and_names_a_dead_worker(unimported_modu
         with pytest.raises(ComputeError, match="died"):
             pool.map(imported_before_the_task, list(range(6)), shared(die=4), imports=(unimported_module,))
         assert [r[0] for r in pool.map(imported_before_the_task, [0, 1], shared(), imports=(unimported_module,))] == [0, 2]
+
+
+INTERRUPTED_MAP = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from reportgen.compute import executor
+
+def sleeps(shared, task):
+    time.sleep(60)
+
+try:
+    with executor(2, "processes") as pool:
+        print("mapping", flush=True)
+        pool.map(sleeps, list(range(4)), None, imports=("heavy_library_of_the_tasks",))
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers are Linux only")
+@pytest.mark.parametrize("library", ["VALUE = 1\n", "import time\ntime.sleep(60)\n"], ids=["while-working", "while-importing"])
+def test_ctrl_c_stops_a_led_pool_quietly_and_leaves_no_process(tmp_path, library):
+    # Ctrl-C reaches the build, the leader and its worker at once: the build sees the interrupt
+    # (and says "error: aborted"), the workers end without a traceback each, and none is left.
+    import signal
+    import subprocess
+    import time
+
+    (tmp_path / "heavy_library_of_the_tasks.py").write_text(library)
+    script = tmp_path / "interrupted.py"
+    script.write_text(INTERRUPTED_MAP)
+    build = subprocess.Popen(
+        [sys.executable, str(script), str(tmp_path)], start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert build.stdout.readline() == "mapping\n"
+    time.sleep(1.5)  # the leader imports, or it has forked and both workers sleep in a task
+    os.killpg(build.pid, signal.SIGINT)
+    out, err = build.communicate(timeout=20)
+    assert out == "interrupted\n" and "Traceback" not in err, err
+    time.sleep(0.5)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(build.pid, 0)  # no process of the group is left

@@ -144,6 +144,19 @@ def _take_tasks(next_task: Any, lock: Any, sending: Connection) -> None:
             return
 
 
+def _until_interrupted(target: Callable[..., None]) -> Callable[..., None]:
+    """`target`, ended quietly by Ctrl-C: the interrupt reaches every process of the build, and
+    the build itself reports it ("error: aborted"), not each worker with a traceback."""
+
+    def run(*args: Any) -> None:
+        try:
+            target(*args)
+        except KeyboardInterrupt:
+            pass
+
+    return run
+
+
 def _lead(count: int, imports: list[str], next_task: Any, lock: Any, sending: Connection) -> None:
     """The leader process: import `imports` once, fork count - 1 more workers from here, take
     tasks with them, then send ("ended", exit codes of the workers)."""
@@ -151,7 +164,7 @@ def _lead(count: int, imports: list[str], next_task: Any, lock: Any, sending: Co
         importlib.import_module(name)
     gc.freeze()  # the workers' collections then leave the imported objects alone: their pages stay shared
     context = multiprocessing.get_context("fork")
-    helpers = [context.Process(target=_take_tasks, args=(next_task, lock, sending)) for _ in range(count - 1)]
+    helpers = [context.Process(target=_until_interrupted(_take_tasks), args=(next_task, lock, sending)) for _ in range(count - 1)]
     for helper in helpers:
         helper.start()
     _take_tasks(next_task, lock, sending)
@@ -169,7 +182,7 @@ def _led_pool(count: int, imports: list[str], total: int, finished: Callable[[in
     context = multiprocessing.get_context("fork")
     next_task, lock = context.Value("i", 0), context.Lock()
     receiving, sending = context.Pipe(duplex=False)
-    leader = context.Process(target=_lead, args=(count, imports, next_task, lock, sending), name="reportgen-workers")
+    leader = context.Process(target=_until_interrupted(_lead), args=(count, imports, next_task, lock, sending), name="reportgen-workers")
     leader.start()
     sending.close()
     error, exit_codes, received = None, None, 0
