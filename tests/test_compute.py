@@ -269,6 +269,8 @@ def test_a_led_pool_raises_a_tasks_error_and_names_a_dead_worker(unimported_modu
             pool.map(imported_before_the_task, list(range(6)), shared(fail=3), imports=(unimported_module,))
         with pytest.raises(ComputeError, match="died"):
             pool.map(imported_before_the_task, list(range(6)), shared(die=4), imports=(unimported_module,))
+        with pytest.raises(ModuleNotFoundError, match="no_library_of_that_name"):
+            pool.map(imported_before_the_task, list(range(6)), shared(), imports=("no_library_of_that_name",))
         assert [r[0] for r in pool.map(imported_before_the_task, [0, 1], shared(), imports=(unimported_module,))] == [0, 2]
 
 

@@ -160,8 +160,14 @@ def _until_interrupted(target: Callable[..., None]) -> Callable[..., None]:
 def _lead(count: int, imports: list[str], next_task: Any, lock: Any, sending: Connection) -> None:
     """The leader process: import `imports` once, fork count - 1 more workers from here, take
     tasks with them, then send ("ended", exit codes of the workers)."""
-    for name in imports:
-        importlib.import_module(name)
+    try:
+        for name in imports:
+            importlib.import_module(name)
+    except ImportError as exc:  # raised by the build, as by a task that imported it
+        with lock:
+            sending.send(("error", None, exc))
+            sending.send(("ended", []))
+        return
     gc.freeze()  # the workers' collections then leave the imported objects alone: their pages stay shared
     context = multiprocessing.get_context("fork")
     helpers = [context.Process(target=_until_interrupted(_take_tasks), args=(next_task, lock, sending)) for _ in range(count - 1)]
@@ -192,15 +198,15 @@ def _led_pool(count: int, imports: list[str], total: int, finished: Callable[[in
             if kind == "result":
                 finished(*body)
                 received += 1
-            elif kind == "error":
-                error = error or body[1]
+            elif kind == "error" and error is None:
+                error = body[1]
             else:
                 [exit_codes] = body
     except BaseException:
         with next_task.get_lock():
             next_task.value = total  # no new tasks; the running ones end, and the leader with them
         while exit_codes is None and _received(receiving, leader, dead_ok=True) is not None:
-            pass
+            pass  # read until the leader ends (it sends "ended", then exits), so none is left blocked
         raise
     finally:
         leader.join()
