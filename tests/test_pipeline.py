@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+from reportgen.compute.executor import Finished
 from reportgen.inputs.config import load_config
 from reportgen.pipeline import metrics_document, report
 
@@ -194,9 +195,10 @@ def test_attention_tests_are_tasks_of_their_own_with_the_inline_figures(tiny_pro
     config = load_config(tiny_project / "reportgen.toml")
     stages = {}
 
-    def recorded(function, tasks, shared, label="models", imports=()):
+    def recorded(function, tasks, shared, label="models", imports=(), wait=True):
         stages[label] = [task.id if hasattr(task, "id") else task for task in tasks]
-        return [function(shared, task) for task in reversed(tasks)][::-1]  # any order
+        results = [function(shared, task) for task in reversed(tasks)][::-1]  # any order
+        return results if wait else Finished(results)
 
     staged = report(config, map_tasks=recorded)
     assert stages["models"] == ["tiny", "tiny: attention test of sized"]
