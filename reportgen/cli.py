@@ -114,51 +114,21 @@ def _build_tasks(config, workers: int | None, scheduler: str | None):
         default = "processes" if fork_available() else "synchronous"
         scheduler = config.compute.scheduler if "scheduler" in config.compute.model_fields_set else default
 
-    def map_tasks(function, tasks, shared, label: str = "models", imports: tuple[str, ...] = (), wait: bool = True):
+    def map_tasks(function, tasks, shared, label: str = "models", imports: tuple[str, ...] = ()):
         try:
             with executor(workers, scheduler) as pool:
                 progress = Progress(len(tasks), f"{label} ({pool.description})", every_seconds=LINE_EVERY_SECONDS)
                 try:
-                    started = pool.start(
+                    return pool.map(
                         function, tasks, shared, on_done=lambda index: progress.advance(str(getattr(tasks[index], "id", tasks[index]))),
                         imports=imports,
                     )
-                except BaseException:
+                finally:
                     progress.close()
-                    raise
-                if wait:
-                    with _Collected(started, progress, where) as collected:
-                        return collected.results()
-                return _Collected(started, progress, where)  # forked workers outlive the block: it holds nothing for them
         except ComputeError as exc:
             raise ReportgenError(f"{where}: {exc}") from None
 
     return map_tasks
-
-
-class _Collected:
-    """Started tasks (reportgen.compute.executor.Started) whose progress line ends when they are
-    collected, and whose executor errors read like the build's other errors."""
-
-    def __init__(self, started, progress, where: str) -> None:
-        self._started, self._progress, self._where = started, progress, where
-
-    def results(self) -> list:
-        from reportgen.compute import ComputeError
-
-        try:
-            return self._started.results()
-        except ComputeError as exc:
-            raise ReportgenError(f"{self._where}: {exc}") from None
-
-    def __enter__(self) -> _Collected:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        try:
-            self._started.__exit__(*exc_info)
-        finally:
-            self._progress.close()
 
 
 def strict_problems(messages: list[str], expected: list[str]) -> list[str]:

@@ -11,7 +11,6 @@ live in reportgen.build_cache, and the site's files besides its pages in reportg
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import html
 import json
@@ -22,7 +21,6 @@ from pathlib import Path
 
 from reportgen import __version__, backtests, portfolio_report
 from reportgen.build_cache import BUILD_STAMP, computation_key, site_key, up_to_date_warnings
-from reportgen.compute.executor import Finished
 from reportgen.compute.progress import tracked
 from reportgen.inputs import loaders
 from reportgen.inputs.config import Config
@@ -176,30 +174,27 @@ def _built(config: Config, site_dir: Path, progress: Progress, docs_dir: Path | 
                 logging.getLogger("reportgen.publish.site").warning("%s", warning)
             return result
     links = downloads.download_paths(result, set(quantstats_pages))
+    progress("rendering pages")
     inputs = input_files(config)
     templates = inputs.templates
+    rendered = pages.rendered_pages(result, specs, templates, links)
+    progress("drawing static charts for the tearsheets")
     chart_ids = pages.tearsheet_chart_ids(result, specs, templates)
     static_tasks = static_asset_tasks(chart_ids, specs)
-    if static_tasks:
-        progress("drawing static charts for the tearsheets, while the pages render and the site builds")
-    with map_tasks(static_assets, static_tasks, specs, "static charts", wait=False) if static_tasks else Finished([]) as drawing:
-        progress("rendering pages")
-        rendered = pages.rendered_pages(result, specs, templates, links)
-        attachments = downloads.attachments(result, metrics_document(result))
-        files = {**site_files(metrics_document(result, links)), **downloads.download_files(result, attachments)}
-        static = functools.cache(lambda: assembled_static_assets(static_tasks, drawing.results(), chart_ids, specs))
-        late = tearsheet_files(result, specs, templates, quantstats_pages, attachments, static, config.site.pdf)
-        progress("building site")
-        site_input = site.SiteInput(
-            rendered, files, config.site.title, inputs.mkdocs, result.build_date,
-            copyright=html.escape(provenance_line(result)), track=tracked, late_files=late,
-        )
-        _written(site_input, site_dir, docs_dir, stamp)
-    return result
-
-
-def _written(site_input: site.SiteInput, site_dir: Path, docs_dir: Path | None, stamp: str | None) -> None:
-    """The site written, and with `stamp` the build stamp that lets the next build skip it."""
+    made = map_tasks(static_assets, static_tasks, specs, "static charts") if static_tasks else []
+    bundle, svgs = assembled_static_assets(static_tasks, made, chart_ids, specs)
+    progress("writing tearsheets and downloads")
+    attachments = downloads.attachments(result, metrics_document(result))
+    files = {
+        **site_files(metrics_document(result, links), bundle),
+        **downloads.download_files(result, attachments),
+        **tearsheet_files(result, specs, templates, quantstats_pages, attachments, bundle, svgs, config.site.pdf),
+    }
+    progress("building site")
+    site_input = site.SiteInput(
+        rendered, files, config.site.title, inputs.mkdocs, result.build_date,
+        copyright=html.escape(provenance_line(result)), track=tracked,
+    )
     recorded = WarningRecorder()
     site_log = logging.getLogger("reportgen.publish.site")
     site_log.addHandler(recorded)
@@ -210,3 +205,4 @@ def _written(site_input: site.SiteInput, site_dir: Path, docs_dir: Path | None, 
     if stamp is not None:
         stamp_file = {"key": stamp, "warnings": recorded.messages}
         (site_dir / BUILD_STAMP).write_text(json.dumps(stamp_file, indent=1) + "\n", encoding="utf-8")
+    return result

@@ -17,7 +17,6 @@ import pandas as pd
 from reportgen import portfolio_tasks, robustness
 from reportgen.analysis import attention, attention_tests, bootstrap, informativeness, metrics, portfolios, statistics
 from reportgen.analysis.portfolio_backtest import block_returns, portfolio_returns, simulate_portfolios
-from reportgen.compute.executor import Finished
 from reportgen.compute.progress import tracked
 from reportgen.inputs import episodes, loaders, universe
 from reportgen.inputs.config import Config, ModelConfig, PortfolioConfig
@@ -28,13 +27,10 @@ from reportgen.results import CrossSection, PortfolioResult, UniverseModelResult
 EQUAL_WEIGHT_BENCHMARK = "Equal-weight buy & hold"
 
 
-def in_process(function: Callable, tasks: list, shared: object, label: str = "", imports: tuple[str, ...] = (), wait: bool = True):
+def in_process(function: Callable, tasks: list, shared: object, label: str = "", imports: tuple[str, ...] = ()) -> list:
     """Every task here, one after another (pipeline.MapTasks' default; `imports` is a hint for
-    executors that fork, see reportgen.compute.forked.ForkExecutor). With `wait` False, the
-    results as a Started (reportgen.compute.executor), as an executor that can run tasks
-    meanwhile returns them."""
-    results = [function(shared, task) for task in tasks]
-    return results if wait else Finished(results)
+    executors that fork, see reportgen.compute.executor.ForkExecutor)."""
+    return [function(shared, task) for task in tasks]
 
 
 def _attention_long(config: ModelConfig, read: universe.UniversePredictions) -> tuple[pd.DataFrame, int | None]:

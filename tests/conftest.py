@@ -14,8 +14,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reportgen.compute.executor import Finished
-
 REPO = Path(__file__).resolve().parent.parent
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
@@ -301,9 +299,8 @@ def file_manifest(folder: Path) -> dict[str, str]:
 def in_reverse_order(calls: list):
     """A map_tasks that runs the tasks last to first (results in task order), noting each map."""
 
-    def mapped(function, tasks, shared, label="", imports=(), wait=True):
+    def mapped(function, tasks, shared, label="", imports=()):
         calls.append((len(tasks), label))
-        results = [function(shared, task) for task in reversed(tasks)][::-1]
-        return results if wait else Finished(results)
+        return [function(shared, task) for task in reversed(tasks)][::-1]
 
     return mapped

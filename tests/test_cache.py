@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.compute.executor import Finished
 from reportgen.publish import cache
 from reportgen.inputs.config import load_config
 from reportgen.pipeline import build, computation_key
@@ -122,10 +121,9 @@ def test_a_rebuild_draws_no_static_chart_the_cache_holds(tiny_project, cache_fol
     site = tiny_project / "site"
     mapped: list[tuple[str, int]] = []
 
-    def recorded(function, tasks, shared, label="", imports=(), wait=True):
+    def recorded(function, tasks, shared, label="", imports=()):
         mapped.append((label, len(tasks)))
-        results = [function(shared, task) for task in tasks]
-        return results if wait else Finished(results)
+        return [function(shared, task) for task in tasks]
 
     build(config, site, map_tasks=recorded)
     first = dict(mapped)

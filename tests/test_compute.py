@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import sys
-import time
 
 import pytest
 
@@ -315,51 +314,3 @@ def test_ctrl_c_stops_a_led_pool_quietly_and_leaves_no_process(tmp_path, library
     time.sleep(0.5)
     with pytest.raises(ProcessLookupError):
         os.killpg(build.pid, 0)  # no process of the group is left
-
-
-def waits_for_the_go(shared: dict, task: int) -> int:
-    """Fails unless this process's parent says go within 20 s: the tasks must run while it works."""
-    with shared["count"].get_lock():
-        shared["count"].value += 1
-    if not shared["go"].wait(timeout=20):
-        raise TimeoutError("the tasks did not run while the process that started them went on")
-    time.sleep(shared.get("sleep", 0))
-    return task * 3
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers are Linux only")
-def test_started_tasks_run_on_forked_workers_while_this_process_works():
-    import multiprocessing
-
-    fork = multiprocessing.get_context("fork")
-    done = []
-    shared = {"go": fork.Event(), "count": fork.Value("i", 0)}
-    with executor(2, "processes") as pool:
-        with pool.start(waits_for_the_go, list(range(5)), shared, on_done=done.append) as started:
-            shared["go"].set()  # only now: a start that ran the tasks before returning would have failed them
-            assert started.results() == [0, 3, 6, 9, 12]
-            assert started.results() == [0, 3, 6, 9, 12]  # collected once
-    assert sorted(done) == list(range(5)) and multiprocessing.active_children() == []
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers are Linux only")
-def test_leaving_started_tasks_early_cancels_those_not_begun_and_leaves_no_worker():
-    import multiprocessing
-
-    fork = multiprocessing.get_context("fork")
-    shared = {"go": fork.Event(), "count": fork.Value("i", 0), "sleep": 0.2}
-    shared["go"].set()
-    with executor(2, "processes") as pool:
-        with pytest.raises(RuntimeError, match="the site failed"):
-            with pool.start(waits_for_the_go, list(range(40)), shared):
-                raise RuntimeError("the site failed")
-        assert shared["count"].value <= 10  # the running ones ended; the rest never began
-        assert multiprocessing.active_children() == []
-        assert pool.map(waits_for_the_go, [1, 2], shared) == [3, 6]  # and the pool works again
-
-
-def test_started_tasks_of_other_executors_have_run_when_start_returns():
-    done = []
-    with executor(1, "synchronous") as pool, pool.start(lambda shared, task: task + shared, [1, 2], 10, on_done=done.append) as started:
-        assert done == [0, 1]
-        assert started.results() == [11, 12]

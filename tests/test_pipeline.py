@@ -5,7 +5,6 @@ import math
 import numpy as np
 import pytest
 
-from reportgen.compute.executor import Finished
 from reportgen.inputs.config import load_config
 from reportgen.pipeline import metrics_document, report
 
@@ -195,10 +194,9 @@ def test_attention_tests_are_tasks_of_their_own_with_the_inline_figures(tiny_pro
     config = load_config(tiny_project / "reportgen.toml")
     stages = {}
 
-    def recorded(function, tasks, shared, label="models", imports=(), wait=True):
+    def recorded(function, tasks, shared, label="models", imports=()):
         stages[label] = [task.id if hasattr(task, "id") else task for task in tasks]
-        results = [function(shared, task) for task in reversed(tasks)][::-1]  # any order
-        return results if wait else Finished(results)
+        return [function(shared, task) for task in reversed(tasks)][::-1]  # any order
 
     staged = report(config, map_tasks=recorded)
     assert stages["models"] == ["tiny", "tiny: attention test of sized"]

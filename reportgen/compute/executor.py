@@ -32,34 +32,6 @@ class ComputeError(Exception):
     """The compute backend cannot be used: Dask is missing, or the cluster cannot be reached."""
 
 
-class Started(Protocol):
-    """Tasks started by Executor.start. Leaving the `with` block stops what still runs (no new task
-    starts; the running ones end), so an error in the meantime leaves no worker behind."""
-
-    def results(self) -> list:
-        """The tasks' results in task order, once they are all done (a task's exception is raised here)."""
-
-    def __enter__(self) -> Started: ...
-
-    def __exit__(self, *exc_info: object) -> None: ...
-
-
-class Finished:
-    """Tasks that have already run: what Executor.start returns where tasks cannot run meanwhile."""
-
-    def __init__(self, results: list) -> None:
-        self._results = results
-
-    def results(self) -> list:
-        return self._results
-
-    def __enter__(self) -> Finished:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        return None
-
-
 class Executor(Protocol):
     workers: int  # how many tasks can run at once
     description: str  # for messages: "synchronous", "local cluster of 2 workers", "tcp://..."
@@ -71,13 +43,6 @@ class Executor(Protocol):
         """function(shared, task) for every task; the results in the order of `tasks`. `imports`
         names heavy libraries the tasks import (a hint: forked workers import them once, in a
         leader process; elsewhere the tasks import them as they would anyway)."""
-
-    def start(
-        self, function: Callable[[Shared, Task], Result], tasks: Sequence[Task], shared: Shared,
-        on_done: OnDone = lambda index: None, imports: Sequence[str] = (),
-    ) -> Started:
-        """map's tasks, started so that this process can do other work while they run, where the
-        executor can (forked workers); elsewhere they run to the end first (a Finished)."""
 
     def usage(self) -> dict[str, WorkerUsage]:
         """Peak memory and CPU time of each process that runs tasks, so far, by worker name."""
@@ -107,9 +72,6 @@ class SynchronousExecutor:
             on_done(index)
         return results
 
-    def start(self, function, tasks, shared, on_done=lambda index: None, imports=()):
-        return Finished(self.map(function, tasks, shared, on_done))
-
     def usage(self) -> dict[str, WorkerUsage]:
         return {"this process": _process_usage()}
 
@@ -135,9 +97,6 @@ class DaskExecutor:
             return [future.result() for future in futures]
         finally:
             self.client.cancel(futures + [shared_future])
-
-    def start(self, function, tasks, shared, on_done=lambda index: None, imports=()):
-        return Finished(self.map(function, tasks, shared, on_done))  # the client closes with the executor's block
 
     def usage(self) -> dict[str, WorkerUsage]:
         return self.client.run(_process_usage)

@@ -21,7 +21,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from reportgen.compute import progress
-from reportgen.compute.executor import ComputeError, Finished, Started, SynchronousExecutor, WorkerUsage, _process_usage
+from reportgen.compute.executor import ComputeError, SynchronousExecutor, WorkerUsage, _process_usage
 
 # What a forked worker runs: (function, shared, tasks), set in the parent just before it forks, so
 # the shared data and the imported libraries reach the workers without pickling or re-importing.
@@ -68,91 +68,58 @@ class ForkExecutor:
     def map(self, function, tasks, shared, on_done=lambda index: None, imports: Sequence[str] = ()):
         global _FORKED
         count = min(self.workers, len(tasks))
-        if count <= 1 or _FORKED is not None:  # one task, or a map inside started tasks' meantime: here
+        if count <= 1:
             return SynchronousExecutor().map(function, tasks, shared, on_done)
-        missing = [name for name in imports if name not in sys.modules]
-        if not missing:
-            with self.start(function, tasks, shared, on_done) as started:
-                return started.results()
         outputs: list = [None] * len(tasks)
 
         def finished(index: int, output: tuple[Any, list[logging.LogRecord]]) -> None:
             outputs[index] = output
             on_done(index)
 
+        missing = [name for name in imports if name not in sys.modules]
         _FORKED = (function, shared, list(tasks))
         try:
-            _led_pool(count, missing, len(tasks), finished)
+            if missing:
+                _led_pool(count, missing, len(tasks), finished)
+            else:
+                _pool(count, finished)
         finally:
             _FORKED = None
-        return _logged(outputs)
-
-    def start(self, function, tasks, shared, on_done=lambda index: None, imports: Sequence[str] = ()) -> Started:
-        """The tasks on workers forked now, while this process goes on; results() collects them.
-        Tasks that need a library this process has not imported run to the end first (a leader
-        process imports it: see map), as do maps of one task."""
-        if min(self.workers, len(tasks)) <= 1 or any(name not in sys.modules for name in imports) or _FORKED is not None:
-            return Finished(self.map(function, tasks, shared, on_done, imports))
-        return _Running(min(self.workers, len(tasks)), function, tasks, shared, on_done)
+        results = []
+        for result, records in outputs:
+            for record in records:
+                logging.getLogger(record.name).handle(record)
+            results.append(result)
+        return results
 
     def usage(self) -> dict[str, WorkerUsage]:
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         return {"this process": _process_usage(), "forked workers": WorkerUsage(children.ru_maxrss * 1024, children.ru_utime + children.ru_stime)}
 
 
-def _logged(outputs: list[tuple[Any, list[logging.LogRecord]]]) -> list:
-    """The tasks' results, after logging here what each logged on its worker, in task order."""
-    results = []
-    for result, records in outputs:
-        for record in records:
-            logging.getLogger(record.name).handle(record)
-        results.append(result)
-    return results
+def _pool(count: int, finished: Callable[[int, Any], None]) -> None:
+    """_FORKED's tasks on `count` workers forked from this process: finished(index, output) as
+    each ends; a task's exception is raised as soon as it happens, after the running tasks end."""
+    gc.freeze()  # the workers' collections then leave this process's objects alone: their pages stay shared
+    try:
+        _forked_pool(count, finished)
+    finally:
+        gc.unfreeze()
 
 
-class _Running:
-    """Tasks on `count` worker processes forked from this one when the object is made; results()
-    waits for them. A task's exception is raised there as soon as it happens, after the running
-    tasks end; leaving the `with` block cancels the tasks not yet started and waits for the others."""
-
-    def __init__(self, count: int, function: Callable, tasks: Sequence, shared: Any, on_done: Callable[[int], None]) -> None:
-        global _FORKED
-        self._on_done, self._outputs = on_done, None
-        _FORKED = (function, shared, list(tasks))  # until the pool ends: what a worker forked later runs too
-        gc.freeze()  # the workers' collections then leave this process's objects alone: their pages stay shared
+def _forked_pool(count: int, finished: Callable[[int, Any], None]) -> None:
+    with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = [pool.submit(_forked_task, index) for index in range(len(_FORKED[2]))]
+        index_of = {future: index for index, future in enumerate(futures)}
         try:
-            self._pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"))
-            self._futures = [self._pool.submit(_forked_task, index) for index in range(len(tasks))]
+            for future in as_completed(futures):
+                finished(index_of[future], future.result())
+        except BrokenProcessPool:
+            raise ComputeError("a forked worker process died (out of memory?); try fewer workers or --scheduler synchronous") from None
         except BaseException:
-            _FORKED = None
+            for future in futures:
+                future.cancel()
             raise
-        finally:
-            gc.unfreeze()  # the workers, forked by the first submit, keep their own frozen copy
-
-    def results(self) -> list:
-        if self._outputs is None:
-            outputs: list = [None] * len(self._futures)
-            index_of = {future: index for index, future in enumerate(self._futures)}
-            try:
-                for future in as_completed(self._futures):
-                    outputs[index_of[future]] = future.result()
-                    self._on_done(index_of[future])
-            except BrokenProcessPool:
-                raise ComputeError("a forked worker process died (out of memory?); try fewer workers or --scheduler synchronous") from None
-            self._outputs = _logged(outputs)
-        return self._outputs
-
-    def __enter__(self) -> _Running:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        global _FORKED
-        for future in self._futures:
-            future.cancel()
-        try:
-            self._pool.shutdown(wait=True)
-        finally:
-            _FORKED = None
 
 
 def _take_tasks(next_task: Any, lock: Any, sending: Connection) -> None:

@@ -137,13 +137,14 @@ def assembled_static_assets(
     return (vega_bundle() if bundle is None else bundle), svgs
 
 
-def site_files(document: dict) -> dict[str, bytes]:
-    """Files copied into the site besides the pages: figures as JSON, scripts and styles (the
-    vega bundle comes with the tearsheets: see tearsheet_files)."""
+def site_files(document: dict, bundle: str) -> dict[str, bytes]:
+    """Files copied into the site besides the pages: figures as JSON, scripts (`bundle` is the
+    vega bundle), styles."""
     assets = _ASSETS
     text = json.dumps(document, indent=2, sort_keys=True, allow_nan=False)
     return {
         "metrics.json": (text + "\n").encode(),
+        "assets/javascripts/vega-bundle.js": bundle.encode(),
         "assets/javascripts/reportgen-charts.js": (assets / "reportgen-charts.js").read_bytes(),
         "assets/stylesheets/reportgen.css": (assets / "reportgen.css").read_bytes(),
     }
@@ -163,46 +164,40 @@ def quantstats_tearsheets(config: Config, report: Report) -> dict[str, str]:
     return {sid: page for sid, page in made.items() if page is not None}
 
 
-def tearsheet_files(
-    report: Report, specs: dict[str, dict], templates: Path, quantstats_pages: dict[str, str],
-    attachments: dict[str, dict[str, bytes]], static: Callable[[], tuple[str, dict[str, str]]], pdf: bool = False,
-) -> dict[str, Callable[[], bytes]]:
-    """The vega bundle, each strategy's and portfolio's one-file tearsheet, quantstats' one when
-    made, and with `pdf` each tearsheet's PDF, by site path: each made when the site writes it.
-    `attachments` are the CSVs each tearsheet carries (downloads.attachments); static() gives
-    the vega bundle and the static charts drawn beforehand (assembled_static_assets; called
-    once, when the first of these files is made: the charts may still be drawing until then)."""
-
-    @functools.cache
-    def rendered() -> dict[str, Callable[[], str]]:
-        bundle, svgs = static()
-        sheet = pages.TearsheetInput(
-            scripts=bundle + "\n" + (_ASSETS / "reportgen-charts.js").read_text(encoding="utf-8"),
-            static_svg=lambda chart_id: svgs[chart_id] if chart_id in svgs else chart_svg(specs[chart_id]),
-            attachments=attachments,
-            provenance=provenance_line(report),
-            quantstats_files={sid: Path(downloads.quantstats_tearsheet_path(sid)).name for sid in quantstats_pages},
-        )
-        return pages.rendered_tearsheets(report, specs, templates, sheet)
-
-    def page(sid: str) -> Callable[[], str]:
-        return lambda: rendered()[sid]()
-
-    files: dict[str, Callable[[], bytes]] = {"assets/javascripts/vega-bundle.js": lambda: static()[0].encode()}
-    ids = [p.id for _, p in report.portfolios] + [s.id for _, s in report.strategies]  # rendered_tearsheets' keys
-    files.update({downloads.tearsheet_path(sid): _encoded(page(sid)) for sid in ids})
-    if pdf:
-        from reportgen.publish.pdf import tearsheet_pdf
-
-        for sid in ids:
-            files[str(Path(downloads.tearsheet_path(sid)).with_suffix(".pdf"))] = _pdf(page(sid), tearsheet_pdf)
-    files.update({downloads.quantstats_tearsheet_path(sid): (lambda page=page: page.encode()) for sid, page in quantstats_pages.items()})
-    return files
-
-
 def _encoded(page: Callable[[], str]) -> Callable[[], bytes]:
     return lambda: page().encode()
 
 
 def _pdf(page: Callable[[], str], tearsheet_pdf: Callable[[str], bytes]) -> Callable[[], bytes]:
     return lambda: tearsheet_pdf(page())
+
+
+def tearsheet_files(
+    report: Report, specs: dict[str, dict], templates: Path, quantstats_pages: dict[str, str],
+    attachments: dict[str, dict[str, bytes]], bundle: str, svgs: dict[str, str], pdf: bool = False,
+) -> dict[str, bytes | Callable[[], bytes]]:
+    """Each strategy's one-file tearsheet (made when the site writes it), quantstats' one when
+    made, and with `pdf` each tearsheet's PDF, by site path. `attachments` are the CSVs each
+    tearsheet carries (downloads.attachments), `bundle` is the vega bundle, `svgs`
+    the static charts drawn beforehand (any other is drawn here when a tearsheet asks for it)."""
+    assets = _ASSETS
+    sheet = pages.TearsheetInput(
+        scripts=bundle + "\n" + (assets / "reportgen-charts.js").read_text(encoding="utf-8"),
+        static_svg=lambda chart_id: svgs[chart_id] if chart_id in svgs else chart_svg(specs[chart_id]),
+        attachments=attachments,
+        provenance=provenance_line(report),
+        quantstats_files={sid: Path(downloads.quantstats_tearsheet_path(sid)).name for sid in quantstats_pages},
+    )
+    rendered = pages.rendered_tearsheets(report, specs, templates, sheet)
+    files: dict[str, bytes | Callable[[], bytes]] = {
+        downloads.tearsheet_path(sid): _encoded(page) for sid, page in rendered.items()
+    }
+    if pdf:
+        from reportgen.publish.pdf import tearsheet_pdf
+
+        for sid, page in rendered.items():
+            files[str(Path(downloads.tearsheet_path(sid)).with_suffix(".pdf"))] = _pdf(page, tearsheet_pdf)
+    files.update({downloads.quantstats_tearsheet_path(sid): page.encode() for sid, page in quantstats_pages.items()})
+    return files
+
+

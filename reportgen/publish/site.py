@@ -21,7 +21,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from reportgen.inputs.errors import SiteError
@@ -43,9 +43,6 @@ class SiteInput:
     # wraps the loop that makes the files (tearsheets and PDFs are made as they are written), to
     # show its progress: track(items, label) yields the items (reportgen.compute.tracked)
     track: Callable[[Iterable, str], Iterable] = lambda items, label: items
-    # files that wait on work still running (the tearsheets, while workers draw their static
-    # charts), by site path: made after the mkdocs build, which sees an empty file of each name
-    late_files: dict[str, Callable[[], bytes]] = field(default_factory=dict)
 
 
 def _as_html(title: str) -> str:
@@ -143,26 +140,13 @@ def write_docs(site: SiteInput, folder: Path) -> Path:
         path = docs / page.path
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(_page_source(page), encoding="utf-8")
-    _write_files(site.track(list(site.files.items()), "writing tearsheets and downloads"), [docs])
-    _write_files([(name, b"") for name in site.late_files], [docs])  # links to them resolve; made after the build
+    for name, content in site.track(list(site.files.items()), "writing tearsheets and downloads"):
+        path = docs / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content() if callable(content) else content)
     config_file = folder / "mkdocs.yml"
     config_file.write_text(effective_mkdocs_yml(site), encoding="utf-8")
     return config_file
-
-
-def _write_files(files: Iterable[tuple[str, bytes | Callable[[], bytes]]], folders: list[Path]) -> None:
-    for name, content in files:
-        data = content() if callable(content) else content
-        for folder in folders:
-            path = folder / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-
-
-def _write_late_files(site: SiteInput, folders: list[Path]) -> None:
-    """The late files, written over their empty stand-ins in the docs and the built site."""
-    if site.late_files:
-        _write_files(site.track(list(site.late_files.items()), "writing tearsheets"), folders)
 
 
 def _mkdocs_build(docs_dir: Path, out_dir: Path, site: SiteInput) -> None:
@@ -207,7 +191,6 @@ def write_site(site: SiteInput, site_dir: Path, docs_dir: Path | None = None) ->
         write_docs(site, Path(work))
         with staged_folder(target) as fresh:
             _mkdocs_build(Path(work) / "docs", fresh, site)
-            _write_late_files(site, [Path(work) / "docs", fresh])
         if kept is not None:
             kept.parent.mkdir(parents=True, exist_ok=True)
             with staged_folder(kept) as fresh_docs:
