@@ -43,7 +43,8 @@ def test_kept_docs_carry_an_effective_mkdocs_yml(kept_docs: Path):
     assert config["docs_dir"] == "docs" and config["site_name"] == "Tiny report"
     assert config["nav"][0] == {"Overview": "index.md"}
     assert config["copyright"].startswith("reportgen ")
-    assert (kept_docs / "gen/docs/strategies/sized.md").is_file()
+    page = (kept_docs / "gen/docs/strategies/sized.md").read_text()
+    assert 'class="reportgen-spec"' in page and "reportgen-held-spec-" not in page  # the specs, whole
 
 
 def test_mkdocs_builds_the_effective_mkdocs_yml(kept_docs: Path, tmp_path: Path):
@@ -52,6 +53,15 @@ def test_mkdocs_builds_the_effective_mkdocs_yml(kept_docs: Path, tmp_path: Path)
     subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(gen / "mkdocs.yml")], check=True,
                    env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     check_site(gen / "site", kept_docs / "site")
+    charts = 0
+    for page in PAGES:  # reportgen's build holds the specs out of mkdocs' way and puts them back
+        built, ours = (gen / "site" / page).read_text(), (kept_docs / "site" / page).read_text()
+        specs = re.findall(r'class="reportgen-spec" data-target="([^"]+)">(.*?)</script>', ours, re.S)
+        charts += len(specs)
+        assert specs == re.findall(r'class="reportgen-spec" data-target="([^"]+)">(.*?)</script>', built, re.S), page
+        assert "reportgen-held-spec-" not in ours + built, page
+        assert all(body.startswith("{") for _, body in specs), page
+    assert charts >= 4
 
 
 def test_zensical_builds_the_same_pages(kept_docs: Path, tmp_path: Path):

@@ -133,13 +133,72 @@ def effective_mkdocs_yml(site: SiteInput) -> str:
     return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
 
 
-def write_docs(site: SiteInput, folder: Path) -> Path:
-    """Write the markdown pages and files into `folder`/docs and the effective mkdocs.yml; return the latter."""
-    docs = folder / "docs"
+# A chart's spec as reportgen.publish.pages writes it: JSON for the browser inside a raw HTML
+# block, which markdown copies to the page as it is. Found with str.find: a regular expression
+# scanning 14 MB of JSON for the end tag took longer than mkdocs took over it.
+_SPEC_OPEN = '<script type="application/json" class="reportgen-spec" data-target="'
+_SPEC_CLOSE = "</script>"
+_HELD = "reportgen-held-spec-"
+
+
+def _spec_bodies(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of the body of each chart spec element in `text`."""
+    at = text.find(_SPEC_OPEN)
+    while at >= 0:
+        start = text.index(">", at + len(_SPEC_OPEN)) + 1
+        end = text.index(_SPEC_CLOSE, start)
+        yield start, end
+        at = text.find(_SPEC_OPEN, end)
+
+
+def _replaced_bodies(text: str, replacement: Callable[[str], str]) -> str:
+    parts, last = [], 0
+    for start, end in _spec_bodies(text):
+        parts += [text[last:start], replacement(text[start:end])]
+        last = end
+    return "".join(parts) + text[last:]
+
+
+def _held_out(markdown: str, held: list[str]) -> str:
+    """`markdown` with the JSON of each chart spec replaced by a short token, the JSON appended
+    to `held` (token n stands for held[n]): mkdocs then reads a few kilobytes instead of 14 MB."""
+
+    def token(body: str) -> str:
+        held.append(body)
+        return f"{_HELD}{len(held) - 1}"
+
+    return _replaced_bodies(markdown, token)
+
+
+def _specs_put_back(site_dir: Path, held: list[str], skip: Iterable[str]) -> None:
+    """Each token _held_out left in the built pages replaced by its spec again: the pages are
+    byte for byte what mkdocs makes of the whole markdown."""
+
+    def spec(body: str) -> str:
+        number = body.removeprefix(_HELD)
+        return held[int(number)] if body.startswith(_HELD) and number.isdigit() else body
+
+    skipped = set(skip)
+    for path in sorted(site_dir.rglob("*.html")):
+        if path.relative_to(site_dir).as_posix() not in skipped:
+            text = path.read_text(encoding="utf-8")
+            if _HELD in text:
+                path.write_text(_replaced_bodies(text, spec), encoding="utf-8")
+
+
+def _write_pages(site: SiteInput, docs: Path, held: list[str] | None = None) -> None:
     for page in site.pages:
         path = docs / page.path
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(_page_source(page), encoding="utf-8")
+        source = _page_source(page)
+        path.write_text(source if held is None else _held_out(source, held), encoding="utf-8")
+
+
+def write_docs(site: SiteInput, folder: Path, held: list[str] | None = None) -> Path:
+    """Write the markdown pages and files into `folder`/docs and the effective mkdocs.yml; return
+    the latter. With `held`, the pages' chart specs are held out there (_held_out)."""
+    docs = folder / "docs"
+    _write_pages(site, docs, held)
     for name, content in site.track(list(site.files.items()), "writing tearsheets and downloads"):
         path = docs / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -187,12 +246,15 @@ def write_site(site: SiteInput, site_dir: Path, docs_dir: Path | None = None) ->
     if kept is not None and (kept == target or kept in target.parents or target in kept.parents):
         raise SiteError(f"{docs_dir}: the docs folder must lie outside the site folder and not contain it")
     target.parent.mkdir(parents=True, exist_ok=True)
+    held: list[str] = []
     with tempfile.TemporaryDirectory(prefix=".reportgen-docs-") as work:
-        write_docs(site, Path(work))
+        write_docs(site, Path(work), held)
         with staged_folder(target) as fresh:
             _mkdocs_build(Path(work) / "docs", fresh, site)
+            _specs_put_back(fresh, held, site.files)
         if kept is not None:
             kept.parent.mkdir(parents=True, exist_ok=True)
             with staged_folder(kept) as fresh_docs:
                 shutil.copytree(work, fresh_docs, dirs_exist_ok=True)
+                _write_pages(site, fresh_docs / "docs")  # with their specs, for another builder
     return target
