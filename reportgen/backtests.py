@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,7 @@ from reportgen.results import ModelResult, StrategyResult
 
 
 def _strategy_results(
-    config: Config, model: ModelConfig, output: pd.DataFrame, price: pd.Series, risk_free: pd.Series
+    config: Config, model: ModelConfig, output: pd.DataFrame, price: pd.Series, risk_free: pd.Series, tables: bool = True
 ) -> list[StrategyResult]:
     """Every strategy of the model, simulated a block of strategies at a time."""
     strategies = [s for s in config.strategies if s.model == model.id]
@@ -35,7 +36,7 @@ def _strategy_results(
     return [
         result
         for block in blocks.column_blocks(len(strategies), per_block)
-        for result in _strategy_block(config, strategies[block], output, price, risk_free)
+        for result in _strategy_block(config, strategies[block], output, price, risk_free, tables)
     ]
 
 
@@ -203,10 +204,10 @@ def model_result(config: Config, model: ModelConfig, prices: pd.Series, notes: l
     return _model_result(config, model_inputs(config, model, prices, notes), test_attention=True)
 
 
-def _model_result(config: Config, inputs: ModelInputs, test_attention: bool) -> ModelResult:
+def _model_result(config: Config, inputs: ModelInputs, test_attention: bool, tables: bool = True) -> ModelResult:
     output, price, risk_free, scores, summaries = inputs.output, inputs.price, inputs.risk_free, inputs.scores, inputs.summaries
     benchmark_returns = _benchmark_returns(price)
-    strategies = _strategy_results(config, inputs.model, output, price, risk_free)
+    strategies = _strategy_results(config, inputs.model, output, price, risk_free, tables)
     return ModelResult(
         config=inputs.model,
         output=output,
@@ -229,16 +230,18 @@ def _model_result(config: Config, inputs: ModelInputs, test_attention: bool) -> 
 
 @dataclass(frozen=True)
 class ModelTask:
-    """One task of the model stage: a model's figures and sensitivity (`strategy_id` None, its
-    attention tests left out), or the attention test of one of its strategies (the placebo
-    runs dominate a large report, so they spread over the workers)."""
+    """One task of the model stage: a model's figures and sensitivity (`strategy_id` None; its
+    attention tests and quantstats tables left out), or, for one of its strategies, its attention
+    test (the placebo runs dominate a large report) or its quantstats table (half a second each,
+    the largest part of a model's own figures): so that they spread over the workers."""
 
     model_id: str
     strategy_id: str | None = None
+    part: Literal["model", "attention test", "quantstats table"] = "model"
 
     @property
     def id(self) -> str:  # progress lines name the task
-        return self.model_id if self.strategy_id is None else f"{self.model_id}: attention test of {self.strategy_id}"
+        return self.model_id if self.strategy_id is None else f"{self.model_id}: {self.part} of {self.strategy_id}"
 
 
 # The heavy libraries model_stage_task imports (vectorbt brings quantstats with it): forked
@@ -246,39 +249,59 @@ class ModelTask:
 TASK_IMPORTS = ("vectorbt", "quantstats")
 
 
-def model_stage_tasks(config: Config, models: list[ModelConfig]) -> list[ModelTask]:
-    """Each model's own task first (the longest), then one per strategy that uses attention."""
-    tested = [
-        ModelTask(m.id, s.id) for m in models for s in config.strategies if s.model == m.id and attention_tests.uses_attention(s)
+def model_stage_tasks(config: Config, models: list[ModelConfig], rows: dict[str, int] | None = None) -> list[ModelTask]:
+    """Each model's own task first (the longest; the model of most rows first, by `rows`), then
+    each attention test and each quantstats table, those of the longest models first: the tasks
+    that end a stage are then short ones, and no worker waits long for the other."""
+    rows = rows or {}
+    by_rows = sorted(models, key=lambda m: -rows.get(m.id, 0))  # stable: config order among equals
+    own = [ModelTask(m.id) for m in by_rows]
+    parts = [
+        ModelTask(m.id, s.id, part)
+        for m in by_rows
+        for part in ("attention test", "quantstats table")
+        for s in config.strategies
+        if s.model == m.id and (part == "quantstats table" or attention_tests.uses_attention(s))
     ]
-    return [ModelTask(m.id) for m in models] + tested
+    return own + parts
 
 
 def model_stage_task(
     shared: tuple[Config, dict[str, ModelInputs], pd.DataFrame], task: ModelTask
-) -> ModelResult | attention_tests.AttentionTest:
+) -> ModelResult | attention_tests.AttentionTest | pd.DataFrame | None:
     """One task of a build (shared = config, each model's inputs, market episodes), run here or
-    on a worker: a model's result with its sensitivity, or one strategy's attention test (its
-    simulation run again, without the quantstats table: the same figures)."""
+    on a worker: a model's result with its sensitivity, or one strategy's attention test or
+    quantstats table (its simulation run again, alone: the same figures, column by column)."""
     config, inputs, market_episodes = shared
     model = inputs[task.model_id]
     if task.strategy_id is None:
-        result = _model_result(config, model, test_attention=False)
+        result = _model_result(config, model, test_attention=False, tables=False)
         return dataclasses.replace(result, robustness=robustness.model_robustness(config, result, market_episodes))
     [strategy] = [s for s in config.strategies if s.id == task.strategy_id]
     [simulated] = _strategy_block(config, [strategy], model.output, model.price, model.risk_free, tables=False)
+    if task.part == "quantstats table":
+        return metrics.quantstats_table(simulated.returns, _benchmark_returns(model.price), config.backtest.periods_per_year)
     [tested] = _attention_tests(config, model.output, model.price, [simulated], model.used, model.risk_free)
     return tested.attention_test
 
 
-def assembled_models(tasks: list[ModelTask], outputs: list) -> list[ModelResult]:
-    """The models of the stage's outputs, each strategy with its attention test."""
-    tests = {(t.model_id, t.strategy_id): out for t, out in zip(tasks, outputs, strict=True) if t.strategy_id is not None}
+def assembled_models(tasks: list[ModelTask], outputs: list, models: list[ModelConfig]) -> list[ModelResult]:
+    """The stage's outputs as `models` (in that order), each strategy with its attention test and
+    quantstats table."""
+    parts = {(t.model_id, t.strategy_id, t.part): out for t, out in zip(tasks, outputs, strict=True) if t.strategy_id is not None}
+    order = {m.id: i for i, m in enumerate(models)}
+    own = sorted(((t, out) for t, out in zip(tasks, outputs, strict=True) if t.strategy_id is None), key=lambda pair: order[pair[0].model_id])
     return [
         dataclasses.replace(
             out,
-            strategies=[dataclasses.replace(s, attention_test=tests.get((out.id, s.id), s.attention_test)) for s in out.strategies],
+            strategies=[
+                dataclasses.replace(
+                    s,
+                    attention_test=parts.get((out.id, s.id, "attention test"), s.attention_test),
+                    quantstats_table=parts.get((out.id, s.id, "quantstats table"), s.quantstats_table),
+                )
+                for s in out.strategies
+            ],
         )
-        for t, out in zip(tasks, outputs, strict=True)
-        if t.strategy_id is None
+        for t, out in own
     ]

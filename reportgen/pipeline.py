@@ -81,9 +81,9 @@ def report(config: Config, progress: Progress = lambda stage: None, map_tasks: M
     if single_asset:
         progress("backtesting " + ", ".join(f"model {m.id}" for m in single_asset) + ": strategies, attention tests, costs, lag, sweep, bootstrap")
         read = {m.id: backtests.model_inputs(config, m, prices, notes) for m in single_asset}
-        tasks = backtests.model_stage_tasks(config, single_asset)
+        tasks = backtests.model_stage_tasks(config, single_asset, {m: len(r.price) for m, r in read.items()})
         outputs = map_tasks(backtests.model_stage_task, tasks, (config, read, market_episodes), "models", imports=backtests.TASK_IMPORTS)
-        models = backtests.assembled_models(tasks, outputs)
+        models = backtests.assembled_models(tasks, outputs, single_asset)
     universe_models = []
     if config.universe_models:
         u = config.universe

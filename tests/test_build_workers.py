@@ -20,7 +20,7 @@ def test_bundled_site_is_identical_with_two_local_workers(bundled_site, tmp_path
     shutil.copytree(project, other, ignore=shutil.ignore_patterns("site"))
     result = reportgen_cli("build", "--site-dir", "site", "--scheduler", "local", "--workers", "2", cwd=other)
     assert result.returncode == 0, result.stderr
-    assert "models (local cluster of 2 worker processes): 8/8 done" in result.stderr
+    assert "models (local cluster of 2 worker processes): 18/18 done" in result.stderr
     assert file_manifest(other / "site") == file_manifest(bundled_site)
 
 
@@ -32,7 +32,7 @@ def test_bundled_site_is_identical_on_forked_workers_the_default(bundled_site, t
     shutil.copytree(project, other, ignore=shutil.ignore_patterns("site"))
     result = reportgen_cli("build", "--site-dir", "site", "--workers", "2", cwd=other)
     assert result.returncode == 0, result.stderr
-    assert "models (2 forked worker processes): 8/8 done" in result.stderr
+    assert "models (2 forked worker processes): 18/18 done" in result.stderr  # 2 models, 6 attention tests, 10 tables
     assert "charts (2 forked worker processes): 12/12 done" in result.stderr  # each model's own, then each strategy's
     assert file_manifest(other / "site") == file_manifest(bundled_site)
 

@@ -185,9 +185,9 @@ def test_an_informative_derived_score_passes_both_tests(vector_project):
     assert sized.size[long_days].to_numpy() == pytest.approx(model.scores["attention_concentration"][long_days].to_numpy())
 
 
-def test_attention_tests_are_tasks_of_their_own_with_the_inline_figures(tiny_project):
-    # The model stage runs each model's figures as one task and each attention test as another
-    # (so the placebo runs spread over the workers); the tests equal those computed inline.
+def test_attention_tests_and_tables_are_tasks_of_their_own_with_the_inline_figures(tiny_project):
+    # The model stage runs each model's figures as one task, and each attention test and each
+    # quantstats table as another (so they spread over the workers); they equal those computed inline.
     from reportgen import backtests
     from reportgen.inputs import loaders
 
@@ -199,11 +199,15 @@ def test_attention_tests_are_tasks_of_their_own_with_the_inline_figures(tiny_pro
         return [function(shared, task) for task in reversed(tasks)][::-1]  # any order
 
     staged = report(config, map_tasks=recorded)
-    assert stages["models"] == ["tiny", "tiny: attention test of sized"]
+    assert stages["models"] == [
+        "tiny", "tiny: attention test of sized", "tiny: quantstats table of signal", "tiny: quantstats table of sized",
+    ]
     data = config.data
     prices = loaders.read_prices(data.prices, data.date_column, data.price_column, data.exchange_timezone, [])
     inline = backtests.model_result(config, config.models[0], prices)
     for staged_strategy, inline_strategy in zip(staged.models[0].strategies, inline.strategies, strict=True):
+        assert staged_strategy.quantstats_table is not None
+        assert staged_strategy.quantstats_table.equals(inline_strategy.quantstats_table)
         a, b = staged_strategy.attention_test, inline_strategy.attention_test
         assert (a is None) == (b is None) == (staged_strategy.id == "signal")
         if a is not None:
@@ -211,3 +215,39 @@ def test_attention_tests_are_tasks_of_their_own_with_the_inline_figures(tiny_pro
             assert np.array_equal([a.exposure_matched_sharpe, a.observed_sharpe, a.p_value],
                                   [b.exposure_matched_sharpe, b.observed_sharpe, b.p_value], equal_nan=True)
             assert a.verdict == b.verdict
+
+
+def test_model_tasks_put_the_longest_models_first_and_results_keep_the_config_order():
+    from dataclasses import dataclass
+    from types import SimpleNamespace
+
+    from reportgen import backtests
+
+    @dataclass(frozen=True)
+    class Strategy:
+        id: str
+        attention_test: object = None
+        quantstats_table: object = None
+
+    @dataclass(frozen=True)
+    class Model:
+        id: str
+        strategies: list
+
+    short, long = SimpleNamespace(id="short"), SimpleNamespace(id="long")
+    strategies = [
+        SimpleNamespace(id="s1", model="short", attention_threshold=None, sizing="full"),
+        SimpleNamespace(id="l1", model="long", attention_threshold=None, sizing="attention"),
+    ]
+    config = SimpleNamespace(strategies=strategies)
+    tasks = backtests.model_stage_tasks(config, [short, long], {"short": 100, "long": 2000})
+    assert [t.id for t in tasks] == [
+        "long", "short", "long: attention test of l1", "long: quantstats table of l1", "short: quantstats table of s1",
+    ]
+    outputs = [
+        Model("long", [Strategy("l1")]), Model("short", [Strategy("s1")]), "test l1", "table l1", "table s1",
+    ]
+    models = backtests.assembled_models(tasks, outputs, [short, long])
+    assert [m.id for m in models] == ["short", "long"]
+    assert models[0].strategies == [Strategy("s1", None, "table s1")]
+    assert models[1].strategies == [Strategy("l1", "test l1", "table l1")]
