@@ -114,14 +114,14 @@ def _build_tasks(config, workers: int | None, scheduler: str | None):
         default = "processes" if fork_available() else "synchronous"
         scheduler = config.compute.scheduler if "scheduler" in config.compute.model_fields_set else default
 
-    def map_tasks(function, tasks, shared, label: str = "models", imports: tuple[str, ...] = ()):
+    def map_tasks(function, tasks, shared, label: str = "models", imports: tuple[str, ...] = (), beside=None):
         try:
             with executor(workers, scheduler) as pool:
                 progress = Progress(len(tasks), f"{label} ({pool.description})", every_seconds=LINE_EVERY_SECONDS)
                 try:
                     return pool.map(
                         function, tasks, shared, on_done=lambda index: progress.advance(str(getattr(tasks[index], "id", tasks[index]))),
-                        imports=imports,
+                        imports=imports, beside=beside,
                     )
                 finally:
                     progress.close()

@@ -11,6 +11,7 @@ live in reportgen.build_cache, and the site's files besides its pages in reportg
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import html
 import json
@@ -174,32 +175,39 @@ def _built(config: Config, site_dir: Path, progress: Progress, docs_dir: Path | 
                 logging.getLogger("reportgen.publish.site").warning("%s", warning)
             return result
     links = downloads.download_paths(result, set(quantstats_pages))
-    progress("rendering pages")
     inputs = input_files(config)
     templates = inputs.templates
-    rendered = pages.rendered_pages(result, specs, templates, links)
-    progress("drawing static charts for the tearsheets")
     chart_ids = pages.tearsheet_chart_ids(result, specs, templates)
     static_tasks = static_asset_tasks(chart_ids, specs)
-    made = map_tasks(static_assets, static_tasks, specs, "static charts") if static_tasks else []
-    bundle, svgs = assembled_static_assets(static_tasks, made, chart_ids, specs)
-    progress("writing tearsheets and downloads")
     attachments = downloads.attachments(result, metrics_document(result))
-    files = {
-        **site_files(metrics_document(result, links), bundle),
-        **downloads.download_files(result, attachments),
-        **tearsheet_files(result, specs, templates, quantstats_pages, attachments, bundle, svgs, config.site.pdf),
-    }
-    progress("building site")
-    site_input = site.SiteInput(
-        rendered, files, config.site.title, inputs.mkdocs, result.build_date,
-        copyright=html.escape(provenance_line(result)), track=tracked,
-    )
+
+    def files(bundle: str, svgs: dict[str, str]) -> dict:  # tearsheets and PDFs are made when written
+        return {
+            **site_files(metrics_document(result, links), bundle),
+            **downloads.download_files(result, attachments),
+            **tearsheet_files(result, specs, templates, quantstats_pages, attachments, bundle, svgs, config.site.pdf),
+        }
+
+    def built_pages(staged: site.StagedSite) -> None:
+        rendered = pages.rendered_pages(result, specs, templates, links)
+        site_input = site.SiteInput(rendered, config.site.title, inputs.mkdocs, result.build_date, copyright=html.escape(provenance_line(result)))
+        staged.build_pages(site_input, files("", {}))  # the files' names: nothing is made
+
     recorded = WarningRecorder()
     site_log = logging.getLogger("reportgen.publish.site")
     site_log.addHandler(recorded)
     try:
-        site.write_site(site_input, site_dir, docs_dir)
+        with site.staged_site(site_dir, inputs.mkdocs, docs_dir) as staged:
+            if static_tasks:  # the pages render and mkdocs builds them while the workers draw
+                progress("drawing static charts for the tearsheets; rendering pages, building site")
+                made = map_tasks(static_assets, static_tasks, specs, "static charts", beside=functools.partial(built_pages, staged))
+            else:
+                progress("rendering pages, building site")
+                made = []
+                built_pages(staged)
+            bundle, svgs = assembled_static_assets(static_tasks, made, chart_ids, specs)
+            progress("writing tearsheets and downloads")
+            staged.write_files(files(bundle, svgs), tracked)
     finally:
         site_log.removeHandler(recorded)
     if stamp is not None:

@@ -27,10 +27,16 @@ from reportgen.results import CrossSection, PortfolioResult, UniverseModelResult
 EQUAL_WEIGHT_BENCHMARK = "Equal-weight buy & hold"
 
 
-def in_process(function: Callable, tasks: list, shared: object, label: str = "", imports: tuple[str, ...] = ()) -> list:
-    """Every task here, one after another (pipeline.MapTasks' default; `imports` is a hint for
-    executors that fork, see reportgen.compute.executor.ForkExecutor)."""
-    return [function(shared, task) for task in tasks]
+def in_process(
+    function: Callable, tasks: list, shared: object, label: str = "", imports: tuple[str, ...] = (),
+    beside: Callable[[], None] | None = None,
+) -> list:
+    """Every task here, one after another, then `beside` (pipeline.MapTasks' default; `imports`
+    and `beside` are for executors that fork, see reportgen.compute.executor.Executor.map)."""
+    results = [function(shared, task) for task in tasks]
+    if beside is not None:
+        beside()
+    return results
 
 
 def _attention_long(config: ModelConfig, read: universe.UniversePredictions) -> tuple[pd.DataFrame, int | None]:

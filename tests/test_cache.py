@@ -111,7 +111,7 @@ def test_an_up_to_date_site_is_left_as_it_is_until_a_template_changes(tiny_proje
     (templates / "index.md.j2").write_text((templates / "index.md.j2").read_text() + "\nEdited template.\n")
     stages.clear()
     build(config, site, stages.append)
-    assert "building site" in stages and "Edited template." in (site / "index.html").read_text()
+    assert "rendering pages, building site" in stages and "Edited template." in (site / "index.html").read_text()
 
 
 def test_a_rebuild_draws_no_static_chart_the_cache_holds(tiny_project, cache_folder):
@@ -121,9 +121,12 @@ def test_a_rebuild_draws_no_static_chart_the_cache_holds(tiny_project, cache_fol
     site = tiny_project / "site"
     mapped: list[tuple[str, int]] = []
 
-    def recorded(function, tasks, shared, label="", imports=()):
+    def recorded(function, tasks, shared, label="", imports=(), beside=None):
         mapped.append((label, len(tasks)))
-        return [function(shared, task) for task in tasks]
+        results = [function(shared, task) for task in tasks]
+        if beside is not None:
+            beside()
+        return results
 
     build(config, site, map_tasks=recorded)
     first = dict(mapped)

@@ -91,6 +91,56 @@ def test_forked_workers_raise_a_tasks_error_and_a_single_task_runs_here():
     assert value == 10 and pid == os.getpid()  # one task: no fork
 
 
+def test_synchronous_runs_beside_here_after_the_tasks():
+    order = []
+    with executor(2, "synchronous") as pool:
+        results = pool.map(where_it_ran, [1, 2], {"factor": 3}, on_done=order.append, beside=lambda: order.append("beside"))
+    assert [r[0] for r in results] == [3, 6] and order == [0, 1, "beside"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers are Linux only")
+def test_forked_workers_run_beside_at_the_same_time_in_a_process_of_its_own(tmp_path, caplog):
+    import logging
+    import multiprocessing
+
+    barrier = multiprocessing.get_context("fork").Barrier(2)
+
+    def beside() -> None:
+        barrier.wait(timeout=30)  # passes only while task 0 waits too: both run at once
+        logging.getLogger("reportgen.test").warning("beside")
+        (tmp_path / "beside.pid").write_text(str(os.getpid()))
+
+    def meets_beside(shared: dict, task: int) -> tuple[int, int]:
+        if task == 0:
+            barrier.wait(timeout=30)
+        return logs_and_maybe_fails(shared, task)
+
+    with executor(2, "processes") as pool, caplog.at_level("WARNING", logger="reportgen.test"):
+        results = pool.map(meets_beside, [0, 1, 2], {"name": "x"}, beside=beside)
+    assert [r[0] for r in results] == [0, 2, 4]
+    pid = int((tmp_path / "beside.pid").read_text())
+    assert pid != os.getpid() and pid not in {r[1] for r in results}
+    # what it logged is logged here, after the tasks' records
+    assert [r.getMessage() for r in caplog.records] == ["task 0 of x", "task 1 of x", "task 2 of x", "beside"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers are Linux only")
+def test_forked_workers_raise_besides_error_and_a_tasks_error_leaves_no_process():
+    import time
+
+    import psutil
+
+    def fails() -> None:
+        raise ValueError("beside failed")
+
+    with executor(2, "processes") as pool:
+        with pytest.raises(ValueError, match="beside failed"):
+            pool.map(logs_and_maybe_fails, [0, 1], {"name": "x"}, beside=fails)
+        with pytest.raises(ValueError, match="task 1 failed"):
+            pool.map(logs_and_maybe_fails, [0, 1, 2], {"name": "x", "fail": 1}, beside=lambda: time.sleep(60))
+    assert psutil.Process().children(recursive=True) == []
+
+
 def test_forked_workers_are_refused_where_fork_is_unsafe(monkeypatch):
     monkeypatch.setattr(sys, "platform", "darwin")
     with pytest.raises(ComputeError, match="scheduler 'processes' forks worker processes, which darwin cannot do safely"):

@@ -38,11 +38,16 @@ class Executor(Protocol):
 
     def map(
         self, function: Callable[[Shared, Task], Result], tasks: Sequence[Task], shared: Shared,
-        on_done: OnDone = lambda index: None, imports: Sequence[str] = (),
+        on_done: OnDone = lambda index: None, imports: Sequence[str] = (), beside: Callable[[], None] | None = None,
     ) -> list[Result]:
         """function(shared, task) for every task; the results in the order of `tasks`. `imports`
         names heavy libraries the tasks import (a hint: forked workers import them once, in a
-        leader process; elsewhere the tasks import them as they would anyway)."""
+        leader process; elsewhere the tasks import them as they would anyway).
+
+        `beside` is work of the build's own that needs none of the results (it writes files): it
+        runs while the tasks do where they run elsewhere (in a process forked for it, whose memory
+        goes when it ends; on a cluster, here), else here after them. What it logs is logged here
+        after the tasks' records, and its exception is raised here."""
 
     def usage(self) -> dict[str, WorkerUsage]:
         """Peak memory and CPU time of each process that runs tasks, so far, by worker name."""
@@ -65,11 +70,13 @@ class SynchronousExecutor:
     workers = 1
     description = "synchronous"
 
-    def map(self, function, tasks, shared, on_done=lambda index: None, imports=()):
+    def map(self, function, tasks, shared, on_done=lambda index: None, imports=(), beside=None):
         results = []
         for index, task in enumerate(tasks):
             results.append(function(shared, task))
             on_done(index)
+        if beside is not None:
+            beside()
         return results
 
     def usage(self) -> dict[str, WorkerUsage]:
@@ -84,13 +91,15 @@ class DaskExecutor:
         self.description = description
         self.workers = max(1, sum(client.nthreads().values()))
 
-    def map(self, function, tasks, shared, on_done=lambda index: None, imports=()):
+    def map(self, function, tasks, shared, on_done=lambda index: None, imports=(), beside=None):
         from dask.distributed import as_completed
 
         [shared_future] = self.client.scatter([shared], broadcast=True, hash=False)
         futures = [self.client.submit(function, shared_future, task, pure=False) for task in tasks]
         index_of = {future.key: index for index, future in enumerate(futures)}
         try:
+            if beside is not None:
+                beside()  # here, while the cluster runs the tasks
             for future in as_completed(futures):
                 future.result()  # a task's exception is raised here, as soon as it happens
                 on_done(index_of[future.key])

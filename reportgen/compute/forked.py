@@ -2,7 +2,8 @@
 
 Workers are forked from the build for each map, so they start in milliseconds and inherit the
 imported libraries and the shared data without pickling. A map whose tasks need a heavy library
-the build has not imported runs on a leader process that imports it once and forks the others.
+the build has not imported runs on a leader process that imports it once and forks the others;
+a map's `beside` work runs at the same time on a process of its own.
 """
 
 from __future__ import annotations
@@ -59,17 +60,21 @@ class ForkExecutor:
     from this one, imports them once and forks the other workers, then takes tasks with them:
     they share those pages (a worker copies only what it writes), and the leader exits with the
     map, so the build never holds them itself.
+
+    `beside` runs in one more process, forked before the workers, at the same time as the tasks:
+    the build's own work that needs none of their results (rendering the pages and running
+    mkdocs while the workers draw the static SVGs), whose memory goes when it ends.
     """
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.description = f"{workers} forked worker process{'es' if workers > 1 else ''}"
 
-    def map(self, function, tasks, shared, on_done=lambda index: None, imports: Sequence[str] = ()):
+    def map(self, function, tasks, shared, on_done=lambda index: None, imports: Sequence[str] = (), beside=None):
         global _FORKED
         count = min(self.workers, len(tasks))
         if count <= 1:
-            return SynchronousExecutor().map(function, tasks, shared, on_done)
+            return SynchronousExecutor().map(function, tasks, shared, on_done, beside=beside)
         outputs: list = [None] * len(tasks)
 
         def finished(index: int, output: tuple[Any, list[logging.LogRecord]]) -> None:
@@ -77,24 +82,76 @@ class ForkExecutor:
             on_done(index)
 
         missing = [name for name in imports if name not in sys.modules]
-        _FORKED = (function, shared, list(tasks))
+        aside = None if beside is None else _Beside(beside)
         try:
-            if missing:
-                _led_pool(count, missing, len(tasks), finished)
-            else:
-                _pool(count, finished)
-        finally:
-            _FORKED = None
+            _FORKED = (function, shared, list(tasks))
+            try:
+                if missing:
+                    _led_pool(count, missing, len(tasks), finished)
+                else:
+                    _pool(count, finished)
+            finally:
+                _FORKED = None
+        except BaseException:
+            if aside is not None:
+                aside.stop()
+            raise
         results = []
         for result, records in outputs:
-            for record in records:
-                logging.getLogger(record.name).handle(record)
+            _logged(records)
             results.append(result)
+        if aside is not None:
+            aside.wait()
         return results
 
     def usage(self) -> dict[str, WorkerUsage]:
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         return {"this process": _process_usage(), "forked workers": WorkerUsage(children.ru_maxrss * 1024, children.ru_utime + children.ru_stime)}
+
+
+def _logged(records: list[logging.LogRecord]) -> None:
+    for record in records:
+        logging.getLogger(record.name).handle(record)
+
+
+class _Beside:
+    """`work()` in a process forked from this one now, for ForkExecutor.map's `beside`: its
+    memory is freed when it ends; wait() logs here what it logged and raises its exception."""
+
+    def __init__(self, work: Callable[[], None]) -> None:
+        context = multiprocessing.get_context("fork")
+        self._receiving, sending = context.Pipe(duplex=False)
+        self._process = context.Process(target=_until_interrupted(_run_beside), args=(work, sending), name="reportgen-beside")
+        self._process.start()
+        sending.close()
+
+    def wait(self) -> None:
+        try:
+            message = _received(self._receiving, self._process, what="the process that builds the site beside the workers")
+        finally:
+            self._process.join()
+            self._receiving.close()
+        kind, error, records = message
+        _logged(records)
+        if kind == "error":
+            raise error
+
+    def stop(self) -> None:
+        """End it without waiting for its work (the map failed)."""
+        self._process.terminate()
+        self._process.join()
+        self._receiving.close()
+
+
+def _run_beside(work: Callable[[], None], sending: Connection) -> None:
+    kept = _KeptRecords()
+    logging.getLogger().handlers = [kept]  # this process's copy: the build logs the records later
+    try:
+        work()
+        message = ("done", None, kept.records)
+    except BaseException as exc:  # sent to the build, which raises it
+        message = ("error", exc, kept.records)
+    sending.send(message)
 
 
 def _pool(count: int, finished: Callable[[int, Any], None]) -> None:
@@ -217,17 +274,18 @@ def _led_pool(count: int, imports: list[str], total: int, finished: Callable[[in
         raise ComputeError(f"a forked worker process died (exit codes {exit_codes}; out of memory?); try fewer workers or --scheduler synchronous")
 
 
-def _received(receiving: Connection, leader: Any, dead_ok: bool = False) -> Any:
+def _received(receiving: Connection, leader: Any, dead_ok: bool = False, what: str = "the process that forks the workers") -> Any:
     """The leader's next message; when it has died instead, None with `dead_ok`, else ComputeError."""
+    died = f"{what} died (out of memory?); try fewer workers or --scheduler synchronous"
     while not receiving.poll():
         multiprocessing.connection.wait([receiving, leader.sentinel])
         if not receiving.poll() and not leader.is_alive():
             if dead_ok:
                 return None
-            raise ComputeError("the process that forks the workers died (out of memory?); try fewer workers or --scheduler synchronous")
+            raise ComputeError(died)
     try:
         return receiving.recv()
     except EOFError:
         if dead_ok:
             return None
-        raise ComputeError("the process that forks the workers died (out of memory?); try fewer workers or --scheduler synchronous") from None
+        raise ComputeError(died) from None

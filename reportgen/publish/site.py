@@ -29,20 +29,18 @@ from reportgen.publish.safe_output import MARKER, checked_output_folder, staged_
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MARKER", "SiteInput", "checked_site_dir", "write_site"]
+__all__ = ["MARKER", "SiteInput", "StagedSite", "checked_site_dir", "staged_site", "write_site"]
 
 
 @dataclass(frozen=True)
 class SiteInput:
+    """The pages of a site and what mkdocs prints around them (its other files: StagedSite.write_files)."""
+
     pages: list  # reportgen.publish.pages.Page, in navigation order
-    files: dict[str, bytes | Callable[[], bytes]]  # extra files by site path; a callable makes its bytes when written
     title: str
     mkdocs_config: Path
     build_date: str | None = None  # ISO date mkdocs stamps on the sitemap, unless SOURCE_DATE_EPOCH is set
     copyright: str = ""  # HTML (escaped text) that Material and Zensical print in every page footer
-    # wraps the loop that makes the files (tearsheets and PDFs are made as they are written), to
-    # show its progress: track(items, label) yields the items (reportgen.compute.tracked)
-    track: Callable[[Iterable, str], Iterable] = lambda items, label: items
 
 
 def _as_html(title: str) -> str:
@@ -194,18 +192,13 @@ def _write_pages(site: SiteInput, docs: Path, held: list[str] | None = None) -> 
         path.write_text(source if held is None else _held_out(source, held), encoding="utf-8")
 
 
-def write_docs(site: SiteInput, folder: Path, held: list[str] | None = None) -> Path:
-    """Write the markdown pages and files into `folder`/docs and the effective mkdocs.yml; return
-    the latter. With `held`, the pages' chart specs are held out there (_held_out)."""
-    docs = folder / "docs"
-    _write_pages(site, docs, held)
-    for name, content in site.track(list(site.files.items()), "writing tearsheets and downloads"):
-        path = docs / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content() if callable(content) else content)
-    config_file = folder / "mkdocs.yml"
-    config_file.write_text(effective_mkdocs_yml(site), encoding="utf-8")
-    return config_file
+def _write_files(files: Iterable[tuple[str, bytes | Callable[[], bytes]]], folders: list[Path]) -> None:
+    for name, content in files:
+        data = content() if callable(content) else content
+        for folder in folders:
+            path = folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
 
 
 def _mkdocs_build(docs_dir: Path, out_dir: Path, site: SiteInput) -> None:
@@ -234,27 +227,66 @@ def _page_source(page) -> str:
     return f"---\ntitle: {json.dumps(_as_html(page.title))}\n---\n\n{page.markdown}"
 
 
-def write_site(site: SiteInput, site_dir: Path, docs_dir: Path | None = None) -> Path:
-    """Build the whole site, then swap it in for `site_dir`; returns the resolved output folder.
+class StagedSite:
+    """A site being built beside its output folder, in two steps that may run in two processes
+    at once: build_pages (the markdown and mkdocs) and write_files (tearsheets, downloads, scripts).
+
+    build_pages leaves an empty stand-in for each file to come, so that mkdocs resolves the pages'
+    links to them; write_files writes each file over its stand-in, in the generated docs and in
+    the built site, so the site is the same byte for byte as mkdocs building everything at once.
+    """
+
+    def __init__(self, work: Path, fresh: Path, keep_docs: bool) -> None:
+        self._work, self._fresh, self._keep_docs = work, fresh, keep_docs
+
+    def build_pages(self, site: SiteInput, file_names: Iterable[str]) -> None:
+        """The pages (their chart specs held out, see _held_out), a stand-in for each of
+        `file_names` and the effective mkdocs.yml written; mkdocs builds them into the staged
+        site; the specs are put back. With a docs folder to keep, the pages are kept whole too."""
+        docs, held, names = self._work / "docs", [], list(file_names)
+        _write_pages(site, docs, held)
+        _write_files(((name, b"") for name in names), [docs])
+        (self._work / "mkdocs.yml").write_text(effective_mkdocs_yml(site), encoding="utf-8")
+        _mkdocs_build(docs, self._fresh, site)
+        _specs_put_back(self._fresh, held, names)
+        if self._keep_docs:
+            _write_pages(site, self._work / "whole")  # with their specs, for another builder
+
+    def write_files(self, files: dict[str, bytes | Callable[[], bytes]], track: Callable[[Iterable, str], Iterable] = lambda items, label: items) -> None:
+        """Every file (a callable makes its bytes when written), in the docs and the staged site.
+        `track(items, label)` yields the items, to show progress (reportgen.compute.tracked)."""
+        _write_files(track(list(files.items()), "writing tearsheets and downloads"), [self._work / "docs", self._fresh])
+
+
+@contextmanager
+def staged_site(site_dir: Path, mkdocs_config: Path, docs_dir: Path | None = None) -> Iterator[StagedSite]:
+    """A StagedSite for `site_dir`, swapped in for it when the block ends without error (else
+    nothing changes). With `docs_dir`, the generated markdown and its effective mkdocs.yml are
+    kept there too (replaced whole, under the same rules as the site folder).
 
     The caller holds the output folder's lock (safe_output.build_lock), as pipeline.build does.
-    With `docs_dir`, the generated markdown and its effective mkdocs.yml are kept there too
-    (replaced whole, under the same rules as the site folder).
     """
-    target = checked_site_dir(site_dir, inputs=[site.mkdocs_config])
-    kept = checked_site_dir(docs_dir, inputs=[site.mkdocs_config]) if docs_dir is not None else None
+    target = checked_site_dir(site_dir, inputs=[mkdocs_config])
+    kept = checked_site_dir(docs_dir, inputs=[mkdocs_config]) if docs_dir is not None else None
     if kept is not None and (kept == target or kept in target.parents or target in kept.parents):
         raise SiteError(f"{docs_dir}: the docs folder must lie outside the site folder and not contain it")
     target.parent.mkdir(parents=True, exist_ok=True)
-    held: list[str] = []
     with tempfile.TemporaryDirectory(prefix=".reportgen-docs-") as work:
-        write_docs(site, Path(work), held)
         with staged_folder(target) as fresh:
-            _mkdocs_build(Path(work) / "docs", fresh, site)
-            _specs_put_back(fresh, held, site.files)
+            yield StagedSite(Path(work), fresh, kept is not None)
         if kept is not None:
             kept.parent.mkdir(parents=True, exist_ok=True)
             with staged_folder(kept) as fresh_docs:
-                shutil.copytree(work, fresh_docs, dirs_exist_ok=True)
-                _write_pages(site, fresh_docs / "docs")  # with their specs, for another builder
-    return target
+                shutil.copytree(Path(work) / "docs", fresh_docs / "docs")
+                shutil.copytree(Path(work) / "whole", fresh_docs / "docs", dirs_exist_ok=True)
+                shutil.copy2(Path(work) / "mkdocs.yml", fresh_docs / "mkdocs.yml")
+
+
+def write_site(
+    site: SiteInput, files: dict[str, bytes | Callable[[], bytes]], site_dir: Path, docs_dir: Path | None = None,
+    track: Callable[[Iterable, str], Iterable] = lambda items, label: items,
+) -> None:
+    """The whole site built into `site_dir` in one go (staged_site's two steps, one after the other)."""
+    with staged_site(site_dir, site.mkdocs_config, docs_dir) as staged:
+        staged.build_pages(site, files)
+        staged.write_files(files, track)
