@@ -127,7 +127,7 @@ class _Beside:
 
     def wait(self) -> None:
         try:
-            message = _received(self._receiving, self._process, what="the process that builds the site beside the workers")
+            message = _received(self._receiving, self._process, what="the process that works beside the workers")
         finally:
             self._process.join()
             self._receiving.close()
