@@ -41,9 +41,10 @@ from reportgen.results import InputFile, ModelResult, Report, UniverseModelResul
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
-# map_tasks(function, tasks, shared, label, imports) -> [function(shared, task) for task in tasks],
-# in task order, wherever it runs them (reportgen.compute's executors; the CLI chooses one);
-# `label` names the tasks in progress lines, `imports` the heavy libraries the tasks import.
+# map_tasks(function, tasks, shared, label, imports, beside) -> [function(shared, task) for task in
+# tasks], in task order, wherever it runs them (reportgen.compute's executors; the CLI chooses one);
+# `label` names the tasks in progress lines, `imports` the heavy libraries the tasks import,
+# `beside` the build's own work that may run meanwhile (reportgen.compute.executor.Executor.map).
 MapTasks = Callable[..., list]
 
 
@@ -180,10 +181,11 @@ def _built(config: Config, site_dir: Path, progress: Progress, docs_dir: Path | 
     chart_ids = pages.tearsheet_chart_ids(result, specs, templates)
     static_tasks = static_asset_tasks(chart_ids, specs)
     attachments = downloads.attachments(result, metrics_document(result))
+    document = metrics_document(result, links)
 
     def files(bundle: str, svgs: dict[str, str]) -> dict:  # tearsheets and PDFs are made when written
         return {
-            **site_files(metrics_document(result, links), bundle),
+            **site_files(document, bundle),
             **downloads.download_files(result, attachments),
             **tearsheet_files(result, specs, templates, quantstats_pages, attachments, bundle, svgs, config.site.pdf),
         }

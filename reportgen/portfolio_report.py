@@ -17,6 +17,7 @@ import pandas as pd
 from reportgen import portfolio_tasks, robustness
 from reportgen.analysis import attention, attention_tests, bootstrap, informativeness, metrics, portfolios, statistics
 from reportgen.analysis.portfolio_backtest import block_returns, portfolio_returns, simulate_portfolios
+from reportgen.compute.executor import SynchronousExecutor
 from reportgen.compute.progress import tracked
 from reportgen.inputs import episodes, loaders, universe
 from reportgen.inputs.config import Config, ModelConfig, PortfolioConfig
@@ -33,10 +34,7 @@ def in_process(
 ) -> list:
     """Every task here, one after another, then `beside` (pipeline.MapTasks' default; `imports`
     and `beside` are for executors that fork, see reportgen.compute.executor.Executor.map)."""
-    results = [function(shared, task) for task in tasks]
-    if beside is not None:
-        beside()
-    return results
+    return SynchronousExecutor().map(function, tasks, shared, beside=beside)
 
 
 def _attention_long(config: ModelConfig, read: universe.UniversePredictions) -> tuple[pd.DataFrame, int | None]:

@@ -3,7 +3,7 @@
 Changes are found by polling modification times (and sizes) of every input of the build (the
 config, prices, predictions, provenance sidecars, market episodes, every template file and the
 mkdocs.yml, as listed by inputs.resources.input_files): no watcher library, and the
-same on every platform. A rebuild replaces the served folder whole (site.write_site swaps it
+same on every platform. A rebuild replaces the served folder whole (site.staged_site swaps it
 in), so a browser reload shows either the old or the new site, never half of one. A rebuild
 that fails on a user error (a typo in the config, a malformed CSV) is reported and the previous
 site stays up; the next change tries again. The site is built into a temporary folder that is

@@ -29,7 +29,7 @@ from reportgen.publish.safe_output import MARKER, checked_output_folder, staged_
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MARKER", "SiteInput", "StagedSite", "checked_site_dir", "staged_site", "write_site"]
+__all__ = ["MARKER", "SiteInput", "StagedSite", "checked_site_dir", "staged_site"]
 
 
 @dataclass(frozen=True)
@@ -281,12 +281,3 @@ def staged_site(site_dir: Path, mkdocs_config: Path, docs_dir: Path | None = Non
                 shutil.copytree(Path(work) / "whole", fresh_docs / "docs", dirs_exist_ok=True)
                 shutil.copy2(Path(work) / "mkdocs.yml", fresh_docs / "mkdocs.yml")
 
-
-def write_site(
-    site: SiteInput, files: dict[str, bytes | Callable[[], bytes]], site_dir: Path, docs_dir: Path | None = None,
-    track: Callable[[Iterable, str], Iterable] = lambda items, label: items,
-) -> None:
-    """The whole site built into `site_dir` in one go (staged_site's two steps, one after the other)."""
-    with staged_site(site_dir, site.mkdocs_config, docs_dir) as staged:
-        staged.build_pages(site, files)
-        staged.write_files(files, track)
