@@ -74,6 +74,16 @@ def test_nothing_in_the_site_loads_from_another_host(bundled_site: Path):
     assert "fonts.googleapis" not in "".join(p.read_text() for p in bundled_site.rglob("*.html"))
 
 
+def test_the_site_ships_no_source_maps_nor_comments_pointing_to_them(bundled_site: Path):
+    assert not list(bundled_site.rglob("*.map"))
+    minified = [*bundled_site.glob("assets/**/*.min.js"), *bundled_site.glob("assets/**/*.min.css")]
+    assert len(minified) >= 3  # Material's bundle, its search worker and its stylesheets
+    for path in minified:
+        assert b"sourceMappingURL" not in path.read_bytes(), path
+    [bundle] = bundled_site.glob("assets/javascripts/bundle.*.min.js")
+    assert bundle.read_bytes().rstrip().endswith(b"})();")  # only the comment went: the script is whole
+
+
 def test_tiny_project_builds_and_rebuilds_over_its_own_site(tiny_project: Path):
     config = load_config(tiny_project / "reportgen.toml")
     site = tiny_project / "out"
