@@ -15,8 +15,10 @@ logged as a warning and, when the caller passes a `notes` list, appended to it a
 
 from __future__ import annotations
 
+import gzip
 import logging
 import re
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -45,15 +47,43 @@ def _note(notes: Notes | None, path: Path, sentence: str) -> None:
         notes.append((path, sentence))
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+# How much of a file's start is read to tell a CSV from binary data (after decompression).
+SNIFF_BYTES = 64 * 1024
+
+
+def checked_csv_file(path: Path) -> None:
+    """A DataError unless `path` is a file that can be read, decompressed (.gz) and holds text:
+    what can be told of a CSV from its start, before parsing it."""
     if not path.is_file():
         raise DataError(f"{path}: {'is a folder, not a CSV file' if path.is_dir() else 'file not found'}")
+    try:
+        with gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb") as stream:
+            start = stream.read(SNIFF_BYTES)
+    except gzip.BadGzipFile:
+        raise DataError(f"{path}: is not gzip-compressed, though its name ends in .gz") from None
+    except EOFError:
+        raise DataError(f"{path}: compressed data ends early (the file is truncated)") from None
+    except zlib.error as exc:
+        raise DataError(f"{path}: compressed data is corrupt ({exc})") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror})") from None
+    nul = start.find(b"\x00")
+    if nul >= 0:
+        raise DataError(f"{path}: is not a CSV: it holds binary data (a NUL byte at byte {nul})")
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    checked_csv_file(path)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig")
     except pd.errors.EmptyDataError:
         raise DataError(f"{path}: file is empty") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: not a readable CSV ({str(exc).strip().splitlines()[0]})") from None
+    except EOFError:  # past the part checked_csv_file read
+        raise DataError(f"{path}: compressed data ends early (the file is truncated)") from None
+    except zlib.error as exc:
+        raise DataError(f"{path}: compressed data is corrupt ({exc})") from None
     except OSError as exc:
         raise DataError(f"{path}: cannot read ({exc.strerror})") from None
     if len(frame.columns) == 1:

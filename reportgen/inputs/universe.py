@@ -33,6 +33,7 @@ from reportgen.inputs.loaders import (
     _row,
     _sorted_unique,
     attention_vector_columns,
+    checked_csv_file,
 )
 
 ASSET_COLUMN = "asset"
@@ -40,7 +41,10 @@ ASSET_COLUMN = "asset"
 
 def has_asset_column(path: Path) -> bool:
     """True when the CSV at `path` has an `asset` column (a universe model's predictions).
-    False when it has none or cannot be read: the loaders then say what is wrong."""
+    False when it has none or does not exist (the loaders then say so); a DataError when it is
+    no CSV at all (binary, or compressed data that cannot be decompressed)."""
+    if path.is_file():
+        checked_csv_file(path)
     try:
         header = pd.read_csv(path, nrows=0, encoding="utf-8-sig", skipinitialspace=True)
     except (OSError, UnicodeDecodeError, EOFError, pd.errors.ParserError, pd.errors.EmptyDataError):
