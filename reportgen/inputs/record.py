@@ -76,6 +76,12 @@ def read_inputs(config: Config, derived_scores: DerivedScores) -> Inputs:
     problem raises a ReportgenError naming the file."""
     notes: loaders.Notes = []
     files = input_files(config)
+    for path in files.data:  # first what costs nothing: each file is there, readable, and text
+        if path.suffix == ".json":
+            if not path.is_file():
+                raise DataError(f"{path}: file not found (named by a model's provenance key)")
+        else:
+            loaders.checked_csv_file(path)
     checked_templates(files.templates)
     episodes = loaders.read_market_episodes(episodes_file(config))
     single = [m for m in config.models if not config.is_universe_model(m.id)]
