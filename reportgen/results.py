@@ -111,6 +111,10 @@ class SweepResult:
         return float((sharpe < value).mean()) if len(sharpe) and value == value else float("nan")
 
 
+# The figures of each variant in an ablation table (ModelRobustness.ablations), besides sharpe_diff and its interval.
+ABLATION_FIGURES = ("sharpe", "total_return", "max_drawdown", "time_in_market", "turnover", "total_trades")
+
+
 @dataclass(frozen=True)
 class ModelRobustness:
     """Sensitivity of a model's strategies to costs, timing and parameters, and their statistics."""
@@ -129,7 +133,7 @@ class ModelRobustness:
     confidence: float
     fees_bps: list[float]
     execution_lag_days: int
-    ablations: dict[str, pd.DataFrame] = field(default_factory=dict)  # by strategy id, see ablation.ablation_tables
+    ablations: dict[str, pd.DataFrame] = field(default_factory=dict)  # by strategy id, see evaluation.ablation.ablation_tables
     ablation_sentences: dict[str, str] = field(default_factory=dict)  # by strategy id: which overlays beat luck
 
     def ablation_rows(self, strategy_id: str) -> list[dict]:
