@@ -79,7 +79,7 @@ def permuted_attention(attention: pd.Series, permutations: int, seed: int) -> pd
 def exposure_matched_size(exposure: pd.Series, control_signal: pd.Series) -> float:
     """The constant fraction of cash that makes a control trading on `control_signal` hold the
     strategy's average exposure over the whole period: mean exposure / share of days the
-    control is long, at most 1. For a strategy that only sizes by attention (same signal as the
+    control is long (a float signal: its mean, e.g. the signal times a volatility scale), at most 1. For a strategy that only sizes by attention (same signal as the
     control) this is its mean exposure while in the market; 0 when it never holds anything.
     """
     long_share = float(control_signal.mean())

@@ -121,11 +121,11 @@ def _attention_test(
     settings, ppy = config.attention_tests, config.backtest.periods_per_year
     per_block = robustness.block_columns(config, len(price), backtest.RETURNS_BYTES_PER_CELL)
     s = r.config
-    chosen = overlays.strategy_overlays(s)
     raw = signals.long_signal(output["prediction"], s.threshold)
-    base = overlays.overlaid_signals(raw.to_frame(), price, chosen, ppy)[0].iloc[:, 0]
-    control_size = attention_tests.exposure_matched_size(r.exposure, base)
-    control = _simulated_returns(config, price, base.to_frame("control"), (base * control_size).to_frame("control"), "percent")
+    control_signal, control_sizes, control_size = overlays.control_positions(
+        s, overlays.strategy_overlays(s), output, price, r.exposure, ppy
+    )
+    control = _simulated_returns(config, price, control_signal.to_frame("control"), control_sizes.to_frame("control"), "percent")
     null_sharpes = np.concatenate([
         metrics.sharpe_ratios(
             metrics.excess_returns(_placebo_returns(config, price, raw, shuffled.iloc[:, block], s), risk_free), ppy
