@@ -40,7 +40,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 LARGE_CONFIG = """
 [site]
-title = "Generated universe: 100 assets, 30 years"
+title = "Generated universe: {assets} assets, {years} years"
 
 [universe]
 prices = "prices.csv"
@@ -92,32 +92,50 @@ def options(workers: int) -> tuple[str, ...]:
     return ("--scheduler", "synchronous") if workers == 1 else ("--scheduler", "processes", "--workers", str(workers))
 
 
-def generated_universe(folder: Path, assets: int = 100, years: int = 30, steps: int = 10, seed: int = 0) -> None:
+def generated_frames(assets: int = 100, years: int = 30, steps: int = 10, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Seeded wide prices and long predictions (a `steps`-step attention vector per asset and day)
+    over `years` x 252 business days: the dates as timestamps, every number rounded to 4 decimals."""
     rng = np.random.default_rng(seed)
     dates = pd.bdate_range("1993-01-04", periods=252 * years)
     names = [f"A{i:03d}" for i in range(assets)]
     closes = 50 * np.exp(np.cumsum(rng.normal(0.0003, 0.018, (len(dates), assets)), axis=0))
     prices = pd.DataFrame(np.round(closes, 4), columns=names)
-    prices.insert(0, "Date", dates.strftime("%Y-%m-%d"))
-    prices.to_csv(folder / "prices.csv", index=False)
+    prices.insert(0, "Date", dates)
     logits = rng.normal(0, 1.2, (len(dates) * assets, steps))
     weights = np.exp(logits - logits.max(axis=1, keepdims=True))
     weights /= weights.sum(axis=1, keepdims=True)
     frame = pd.DataFrame(
         {
-            "date": np.repeat(dates.strftime("%Y-%m-%d"), assets),
+            "date": np.repeat(dates, assets),
             "asset": np.tile(names, len(dates)),
             "predictions": np.round(rng.uniform(0.3, 0.7, len(dates) * assets), 4),
         }
     )
     for k in range(steps):
         frame[f"att_{k}"] = np.round(weights[:, k], 4)
-    frame.to_csv(folder / "predictions.csv", index=False)
+    return prices, frame
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    """`frame` as the file a user would hand in: Parquet (typed columns) or CSV (ISO dates)."""
+    if path.suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_csv(path, index=False, date_format="%Y-%m-%d")
+
+
+def generated_universe(folder: Path, assets: int = 100, years: int = 30, steps: int = 10, seed: int = 0, suffix: str = ".csv") -> None:
+    """A universe project in `folder`: prices, predictions (files ending in `suffix`) and a
+    reportgen.toml of 4 weekly top-20 portfolios (equal, prediction, attention, inverse volatility)."""
+    prices, frame = generated_frames(assets, years, steps, seed)
+    write_table(prices, folder / f"prices{suffix}")
+    write_table(frame, folder / f"predictions{suffix}")
     portfolios = "".join(
         f'\n[[portfolios]]\nid = "{w}"\nname = "{w}"\nmodel = "generated"\nweighting = "{w}"\ntop_k = 20\nrebalance = "weekly"\n'
         for w in ("equal", "prediction", "attention", "inverse_volatility")
     )
-    (folder / "reportgen.toml").write_text(LARGE_CONFIG.format(portfolios=portfolios))
+    config = LARGE_CONFIG.format(portfolios=portfolios, assets=assets, years=years)
+    (folder / "reportgen.toml").write_text(config.replace(".csv", suffix))
 
 
 def cluster_build(project: Path, cache: Path, workers: int) -> tuple[float, float, float, int, float]:

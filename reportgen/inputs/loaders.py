@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from reportgen.inputs import columnar
 from reportgen.inputs.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,9 @@ def checked_csv_file(path: Path) -> None:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
+    """The table at `path`: text columns from a CSV, typed columns from a .parquet file."""
+    if columnar.is_parquet(path):
+        return columnar.read_parquet(path)
     checked_csv_file(path)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig")
@@ -98,6 +102,13 @@ def _read_csv(path: Path) -> pd.DataFrame:
     return frame
 
 
+def _text(raw: pd.Series) -> pd.Series:
+    """A text column's cells without surrounding blanks; a typed (Parquet) numeric column as it is."""
+    if pd.api.types.is_numeric_dtype(raw.dtype):
+        return raw
+    return (raw if pd.api.types.is_string_dtype(raw.dtype) else raw.astype(str)).str.strip()
+
+
 def _require_column(frame: pd.DataFrame, column: str, path: Path, role: str) -> None:
     if column not in frame.columns:
         found = ", ".join(repr(str(c)) for c in frame.columns)
@@ -116,8 +127,11 @@ def _dates(
     exchange_timezone: str = EXCHANGE_TIMEZONE,
     notes: Notes | None = None,
 ) -> pd.DatetimeIndex:
-    """Parse an ISO 8601 date column into trading days (see the module's rule for offsets)."""
-    text = raw.str.strip()
+    """Parse an ISO 8601 date column into trading days (see the module's rule for offsets); a
+    Parquet timestamp column needs no parsing, only the same rule for time zones."""
+    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
+        return _timestamps(raw, path, column, exchange_timezone, notes)
+    text = (raw if pd.api.types.is_string_dtype(raw.dtype) else raw.astype(str)).str.strip()
     with_offset = text.str.contains(_WITH_OFFSET).to_numpy(dtype=bool)
     if with_offset.any() and not with_offset.all():
         row = _row(with_offset != with_offset[0])
@@ -160,8 +174,33 @@ def _dates(
     return index.normalize().rename("date")
 
 
+def _timestamps(
+    raw: pd.Series, path: Path, column: str, exchange_timezone: str, notes: Notes | None
+) -> pd.DatetimeIndex:
+    """Trading days of a timestamp column: naive ones as they are, those with a time zone
+    converted to their date in the exchange's time zone (and noted, as for CSV offsets)."""
+    missing = raw.isna().to_numpy()
+    if missing.any():
+        row = _row(missing)
+        raise DataError(f"{path}: row {row + 2}, column {column!r}: no date (an empty cell)")
+    index = pd.DatetimeIndex(raw)
+    if index.tz is not None:
+        written = index.tz_localize(None).normalize()
+        index = index.tz_convert(exchange_timezone).tz_localize(None)
+        moved = index.normalize() != written
+        sentence = f"dates carry UTC offsets; converted each to its date in {exchange_timezone}, the exchange's time zone"
+        if moved.any():
+            row = _row(moved)
+            sentence += (
+                f"; {int(moved.sum())} of them fall on another day there than written (first: row {row + 2}, "
+                f"{raw.iloc[row]} is {index[row].date()})"
+            )
+        _note(notes, path, sentence)
+    return index.normalize().rename("date")
+
+
 def _numbers(raw: pd.Series, dates: pd.DatetimeIndex, path: Path, column: str) -> pd.Series:
-    values = pd.to_numeric(raw.str.strip(), errors="coerce")
+    values = pd.to_numeric(_text(raw), errors="coerce")
     bad = values.isna() | ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])

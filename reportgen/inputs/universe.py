@@ -2,7 +2,7 @@
 
 The same rules as reportgen.inputs.loaders (ISO dates, finite numbers, ranges, duplicates,
 softmax vectors, time zones) hold per asset, and every error names the file, the row, the
-asset and the date. `.csv.gz` files are read as well as `.csv`.
+asset and the date. `.csv.gz` and `.parquet` files are read as well as `.csv`.
 
 - Prices: a date column and one adjusted-close column per asset. An empty cell before an
   asset's first price means it is not listed yet; an empty cell after it is carried forward
@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from reportgen.inputs import columnar
 from reportgen.inputs.errors import DataError
 from reportgen.inputs.loaders import (
     EXCHANGE_TIMEZONE,
@@ -32,6 +33,7 @@ from reportgen.inputs.loaders import (
     _require_column,
     _row,
     _sorted_unique,
+    _text,
     attention_vector_columns,
     checked_csv_file,
 )
@@ -40,9 +42,11 @@ ASSET_COLUMN = "asset"
 
 
 def has_asset_column(path: Path) -> bool:
-    """True when the CSV at `path` has an `asset` column (a universe model's predictions).
-    False when it has none or does not exist (the loaders then say so); a DataError when it is
-    no CSV at all (binary, or compressed data that cannot be decompressed)."""
+    """True when the CSV (or Parquet file) at `path` has an `asset` column (a universe model's
+    predictions). False when it has none or does not exist (the loaders then say so); a DataError
+    when it is no CSV at all (binary, or compressed data that cannot be decompressed)."""
+    if columnar.is_parquet(path):
+        return ASSET_COLUMN in columnar.column_names(path)
     if path.is_file():
         checked_csv_file(path)
     try:
@@ -54,7 +58,7 @@ def has_asset_column(path: Path) -> bool:
 
 def _parsed_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     """Every cell as a float: NaN where empty or not a number (callers tell these apart)."""
-    return frame.apply(lambda column: pd.to_numeric(column.str.strip(), errors="coerce")).astype(float)
+    return frame.apply(lambda column: pd.to_numeric(_text(column), errors="coerce")).astype(float)
 
 
 def read_universe_prices(
@@ -73,7 +77,7 @@ def read_universe_prices(
         raise DataError(f"{path}: no asset columns besides the date column {date_column!r}")
     text.columns = [str(c).strip() for c in text.columns]
     values = _parsed_numbers(text)
-    empty = text.apply(lambda column: column.str.strip() == "").to_numpy()
+    empty = text.apply(lambda column: column.isna() if pd.api.types.is_numeric_dtype(column.dtype) else _text(column) == "").to_numpy()
     numbers = values.to_numpy()
     bad = (~np.isfinite(numbers) & ~empty) | (np.isfinite(numbers) & (numbers <= 0))
     if bad.any():
@@ -117,7 +121,7 @@ def _checked_column(
     text: pd.Series, assets: pd.Series, dates: pd.DatetimeIndex, path: Path, column: str,
     low: float, high: float, rule: str,
 ) -> np.ndarray:
-    values = pd.to_numeric(text.str.strip(), errors="coerce").to_numpy(dtype=float)
+    values = pd.to_numeric(_text(text), errors="coerce").to_numpy(dtype=float)
     finite = np.isfinite(values)
     if not finite.all():
         row = _row(~finite)
@@ -149,7 +153,7 @@ def read_universe_predictions(
     date_column = str(frame.columns[0])
     if date_column == ASSET_COLUMN:
         raise DataError(f"{path}: the first column must be the date, found {ASSET_COLUMN!r}")
-    names = frame[ASSET_COLUMN].str.strip()
+    names = _text(frame[ASSET_COLUMN])
     dates = _dates(frame[date_column], path, date_column, exchange_timezone, notes)
     blank = (names == "").to_numpy()
     if blank.any():
@@ -197,11 +201,13 @@ def read_universe_predictions(
             )
         if attention_order == "oldest_first":
             matrix = matrix[:, ::-1]
-        weights = pd.DataFrame(matrix, index=keys, columns=pd.RangeIndex(matrix.shape[1], name="lag"))
+        weights = pd.DataFrame(matrix, index=keys, columns=pd.RangeIndex(matrix.shape[1], name="lag"), copy=False)
     output = pd.DataFrame(columns, index=keys)
     if not dates.is_monotonic_increasing:
         _note(notes, path, "dates were not in order; sorted them")
-    order = np.lexsort((names.to_numpy(), dates.to_numpy()))
+    if keys.is_monotonic_increasing:  # already in (date, asset) order, as written by reportgen train
+        return UniversePredictions(output=output, weights=weights)
+    order = np.lexsort((keys.codes[1], keys.codes[0]))  # the levels are sorted: codes sort as dates and names do
     return UniversePredictions(
         output=output.iloc[order], weights=None if weights is None else weights.iloc[order]
     )

@@ -1,0 +1,72 @@
+"""Parquet inputs: the same tables as the CSVs, read column by column with pyarrow.
+
+A file whose name ends in .parquet is read here; every other input is a CSV (reportgen.inputs.
+loaders). What comes back is the frame the CSV reader would give, with typed columns instead of
+text: numbers stay numbers and timestamps stay timestamps, so the loaders' checks (dates, finite
+numbers, ranges, duplicates, softmax vectors, listed assets) run on them unchanged and name the
+same rows and columns. A null cell is an empty cell: before an asset's first price it means "not
+listed yet", anywhere else it is an error, as in a CSV.
+
+Why Parquet: a universe's predictions (500 assets x 20 years of 10-step attention vectors) are
+2.5 million rows; as CSV every cell is text parsed into a number, as Parquet the numbers are read
+as they are (benchmarks/bench_universe.py --read measures both).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow
+import pyarrow.parquet as pq
+
+from reportgen.inputs.errors import DataError
+
+PARQUET_SUFFIX = ".parquet"
+
+
+def is_parquet(path: Path) -> bool:
+    """Whether `path` names a Parquet file (by its extension, as the CSV readers go by .gz)."""
+    return path.suffix.lower() == PARQUET_SUFFIX
+
+
+def _problem(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def checked_parquet_file(path: Path) -> None:
+    """A DataError unless `path` is a file whose Parquet footer can be read: what can be told of
+    the file before reading its columns."""
+    if not path.is_file():
+        raise DataError(f"{path}: {'is a folder, not a Parquet file' if path.is_dir() else 'file not found'}")
+    try:
+        pq.read_metadata(path)
+    except (pyarrow.ArrowException, OSError) as exc:
+        raise DataError(f"{path}: not a readable Parquet file ({_problem(exc)})") from None
+
+
+def column_names(path: Path) -> list[str]:
+    """The column names of the Parquet file at `path` (its schema only); [] when it cannot be read
+    (the readers then say why)."""
+    try:
+        return [str(name) for name in pq.read_schema(path).names]
+    except (pyarrow.ArrowException, OSError):
+        return []
+
+
+def read_parquet(path: Path) -> pd.DataFrame:
+    """The table at `path` as a frame of typed columns in file order. An index pandas stored with
+    the table (a DataFrame written with its date index) becomes a column again, first; dates come
+    back as datetime64 (date32 columns too), text as strings."""
+    checked_parquet_file(path)
+    try:
+        table = pq.read_table(path)
+    except (pyarrow.ArrowException, OSError) as exc:
+        raise DataError(f"{path}: not a readable Parquet file ({_problem(exc)})") from None
+    frame = table.to_pandas(date_as_object=False)
+    if not isinstance(frame.index, pd.RangeIndex):
+        frame = frame.reset_index()
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if frame.empty:
+        raise DataError(f"{path}: no data rows (columns only)")
+    return frame
