@@ -97,29 +97,32 @@ def _cost_table(
                 rows.append({"source": p.id, "lag_days": lag, "fees_bps": float(bps), "name": name})
                 fees[name] = bps / 1e4
     generated = ((r["name"], _targets(p, targets[p.id], r["lag_days"])) for p in portfolio_list for r in rows if r["source"] == p.id)
-    returns = portfolio_returns(close, generated, config.backtest.init_cash, fees)
-    table = pd.DataFrame(rows).set_index("name").join(robustness._figures(returns, config.backtest.periods_per_year, risk_free))
+    simulated = portfolio_returns(close, generated, config.backtest.init_cash, fees)
+    table = pd.DataFrame(rows).set_index("name").join(
+        robustness._figures(simulated.returns, config.backtest.periods_per_year, risk_free, simulated.invested)
+    )
     return {pid: part.drop(columns="source").reset_index(drop=True) for pid, part in table.groupby("source", sort=False)}
 
 
 def _attention_test(
     config: Config, close, portfolio: PortfolioConfig, weights, held, scores, observed_returns, used, risk_free: pd.Series,
-    map_tasks: Callable = in_process,
+    map_tasks: Callable = in_process, observed_invested: pd.Series | None = None,
 ) -> attention_tests.AttentionTest:
     """Exposure-matched equal weights and `permutations` shuffles of attention across each day's
     held assets (the shuffles as tasks of `map_tasks`, see portfolio_tasks.placebo_sharpes)."""
     settings, ppy, fees = config.attention_tests, config.backtest.periods_per_year, config.backtest.fees
-    free = risk_free.reindex(weights.index).to_numpy(dtype=float)[:, None]  # per period, subtracted from every run
+    free = risk_free.reindex(weights.index).to_numpy(dtype=float)[:, None]  # per period, charged on the invested share
     on_days = portfolios.rebalance_days(weights.index, portfolio.rebalance).to_numpy()
     control = _targets(portfolio, portfolios.exposure_matched_weights(weights)).to_numpy()[None]
-    control_sharpe = float(metrics.sharpe_ratios(block_returns(close, control, config.backtest.init_cash, [fees]) - free, ppy)[0])
+    control_returns, control_invested = block_returns(close, control, config.backtest.init_cash, [fees])
+    control_sharpe = float(metrics.sharpe_ratios(control_returns - free * control_invested, ppy, control_invested)[0])
     shared = portfolio_tasks.PlaceboInput(
         close=close, portfolio=portfolio, on_days=on_days, score=scores.to_numpy(dtype=float)[on_days],
         held=held.to_numpy()[on_days], shape=weights.shape, free=free, init_cash=config.backtest.init_cash,
         fees=fees, periods_per_year=ppy, seed=settings.seed,
     )
     null = np.concatenate(map_tasks(portfolio_tasks.placebo_sharpes, portfolio_tasks.run_ranges(settings.permutations, portfolio_tasks.PLACEBO_TASKS), shared, f"placebo runs of {portfolio.id}"))
-    observed = float(metrics.sharpe_ratios(metrics.excess_returns(observed_returns.to_frame(), risk_free), ppy).iloc[0])
+    observed = metrics.sharpe_ratio(metrics.excess_returns(observed_returns, risk_free, observed_invested), ppy, observed_invested)
     p_value = attention_tests.permutation_p_value(observed, null)
     return attention_tests.AttentionTest(
         observed_sharpe=observed,
@@ -173,8 +176,9 @@ def universe_model_result(
     block_days = settings.block_length_days or bootstrap.expected_block_days(benchmark_returns)
     indices = bootstrap.stationary_bootstrap_indices(len(dates), block_days, settings.bootstrap_resamples, settings.bootstrap_seed)
     returns = simulation.returns.rename(columns=str)
+    invested = simulation.invested.rename(columns=str)
     intervals, benchmark_intervals = portfolio_tasks.bootstrap_intervals(
-        returns, benchmark_returns, indices, ppy, settings.confidence, risk_free, map_tasks
+        returns, benchmark_returns, indices, ppy, settings.confidence, risk_free, map_tasks, invested
     )
     benchmark_excess = metrics.excess_returns(benchmark_returns, risk_free)
     benchmark_sharpe = statistics.sharpe_moments(benchmark_excess).sharpe
@@ -182,11 +186,13 @@ def universe_model_result(
     results = []
     for p in tracked(listed, f"universe model {model.id}: {len(listed)} portfolios"):
         r = returns[p.id].rename(p.id)
+        r_invested = invested[p.id]
         w = simulation.weights.xs(p.id, axis=1, level="portfolio")
         test = None
         if p.weighting == "attention":
             test = _attention_test(
-                config, sim_close, p, weights[p.id], held[p.id], scores[model.attention_column], r, used, risk_free, map_tasks
+                config, sim_close, p, weights[p.id], held[p.id], scores[model.attention_column], r, used, risk_free, map_tasks,
+                r_invested,
             )
         results.append(
             PortfolioResult(
@@ -198,13 +204,17 @@ def universe_model_result(
                 trades=simulation.trades[simulation.trades["portfolio"] == p.id].drop(columns="portfolio").reset_index(drop=True),
                 contributions=simulation.contributions.loc[p.id].rename("contribution"),
                 total_fees=float(simulation.total_fees[p.id]),
-                metrics=metrics.headline_metrics(r, ppy, risk_free),
-                turnover=portfolios.annualised_turnover(simulation.traded_value[p.id], simulation.value[p.id], ppy),
-                mean_holdings=float(portfolios.holdings_count(w.round(12)).mean()),
+                metrics=metrics.headline_metrics(r, ppy, risk_free, r_invested),
+                turnover=float(metrics.turnover(simulation.traded_value[p.id], simulation.value[p.id], ppy).mean()),
+                mean_holdings=float(portfolios.holdings_count(w).mean()),
                 herfindahl=portfolios.herfindahl(w),
-                rolling_sharpe=metrics.rolling_sharpe(metrics.excess_returns(r, risk_free), config.backtest.rolling_window_days, ppy),
+                rolling_sharpe=metrics.rolling_sharpe(
+                    metrics.excess_returns(r, risk_free, r_invested), config.backtest.rolling_window_days, ppy
+                ),
                 monthly_returns=metrics.monthly_returns(r),
-                statistics=robustness._series_statistics(metrics.excess_returns(r, risk_free), benchmark_sharpe, intervals.loc[p.id]),
+                statistics=robustness._series_statistics(
+                    metrics.excess_returns(r, risk_free, r_invested), benchmark_sharpe, intervals.loc[p.id]
+                ),
                 costs=costs[p.id],
                 episode_returns=episodes.episode_returns(r.to_frame(), overlapping)[p.id],
                 attention_test=test,

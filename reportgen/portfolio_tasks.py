@@ -47,7 +47,7 @@ class PlaceboInput:
     score: np.ndarray  # attention on the rebalance days (days x assets)
     held: np.ndarray  # the assets held on the rebalance days (days x assets, bool)
     shape: tuple[int, int]  # the target weights' (dates, assets)
-    free: np.ndarray  # per-period risk-free rate (dates x 1), subtracted from every run
+    free: np.ndarray  # per-period risk-free rate (dates x 1), charged on each run's invested share
     init_cash: float
     fees: float
     periods_per_year: int
@@ -78,8 +78,8 @@ def placebo_sharpes(shared: PlaceboInput, runs: Runs) -> np.ndarray:
         targets[:, shared.on_days, :] = portfolios.weights_of_scores(
             shared.held, permuted, shared.portfolio.gross, shared.portfolio.max_weight
         )
-        returns = block_returns(shared.close, targets, shared.init_cash, np.full(len(numbers), shared.fees))
-        sharpes.append(metrics.sharpe_ratios(returns - shared.free, shared.periods_per_year))
+        returns, invested = block_returns(shared.close, targets, shared.init_cash, np.full(len(numbers), shared.fees))
+        sharpes.append(metrics.sharpe_ratios(returns - shared.free * invested, shared.periods_per_year, invested))
     return np.concatenate(sharpes)
 
 
@@ -92,24 +92,30 @@ class BootstrapInput:
     indices: np.ndarray  # resamples x rows
     periods_per_year: int
     risk_free: pd.Series
+    invested: pd.DataFrame  # the share of each series in assets each day (columns of `returns`; the benchmark's 1)
 
 
 def _bootstrap_draws(shared: BootstrapInput, runs: Runs) -> np.ndarray:
     """statistics.bootstrap_draws of resamples [first, first + count): each resample's figures
     depend on that resample alone, and a range holds at least two."""
     picked = shared.indices[runs.first:runs.first + runs.count]
-    return statistics.bootstrap_draws(shared.returns, shared.benchmark, picked, shared.periods_per_year, shared.risk_free)
+    return statistics.bootstrap_draws(
+        shared.returns, shared.benchmark, picked, shared.periods_per_year, shared.risk_free, shared.invested
+    )
 
 
 def bootstrap_intervals(
     returns: pd.DataFrame, benchmark: pd.Series, indices: np.ndarray, periods_per_year: int, confidence: float,
-    risk_free: pd.Series, map_tasks: Callable,
+    risk_free: pd.Series, map_tasks: Callable, invested: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.Series]:
     """The bootstrap intervals of each portfolio (a row each) and of the benchmark, the
     resamples as BOOTSTRAP_TASKS tasks of `map_tasks`: the figures of one call of
-    statistics.bootstrap_intervals on all of them."""
+    statistics.bootstrap_intervals on all of them. `invested`: each portfolio's share in assets
+    each day (metrics.excess_returns; None: fully invested)."""
     series = pd.concat([returns, benchmark], axis=1).set_axis(range(returns.shape[1] + 1), axis=1)
-    shared = BootstrapInput(series, benchmark, indices, periods_per_year, risk_free)
+    held = pd.DataFrame(1.0, index=returns.index, columns=returns.columns) if invested is None else invested
+    shares = pd.concat([held[returns.columns], pd.Series(1.0, index=returns.index)], axis=1).set_axis(series.columns, axis=1)
+    shared = BootstrapInput(series, benchmark, indices, periods_per_year, risk_free, shares)
     tasks = run_ranges(len(indices), BOOTSTRAP_TASKS)
     draws = np.concatenate(map_tasks(_bootstrap_draws, tasks, shared, f"bootstrap of {returns.shape[1]} portfolios"), axis=2)
     intervals = statistics.draw_intervals(draws, series.columns, confidence)

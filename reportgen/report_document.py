@@ -65,7 +65,7 @@ def metrics_document(report: Report, links: dict | None = None) -> dict:
                 "closed_trades": s.total_trades - s.open_trades,
                 "total_fees": s.total_fees,
                 "mean_exposure": float(s.exposure.mean()),
-                "time_in_market": float((s.exposure > 0).mean()),
+                "time_in_market": s.time_in_market,
                 **({"attention_test": _attention_test_document(s.attention_test)} if s.attention_test else {}),
                 **({"overlays": s.overlays.settings()} if s.overlays.groups else {}),
             }

@@ -21,15 +21,18 @@ from reportgen.inputs.config import Config, StrategyConfig
 from reportgen.results import ModelResult, ModelRobustness, SeriesStatistics, SweepResult
 
 
-def _figures(returns: pd.DataFrame, periods_per_year: int, risk_free: pd.Series | None) -> pd.DataFrame:
-    """Headline figures of every column at once: one row a column (Sharpe of the excess returns)."""
+def _figures(
+    returns: pd.DataFrame, periods_per_year: int, risk_free: pd.Series | None, invested: pd.DataFrame | np.ndarray | None = None
+) -> pd.DataFrame:
+    """Headline figures of every column at once: one row a column (Sharpe of the excess returns,
+    `invested` the share held in assets each day, see metrics.excess_returns)."""
     values = returns.to_numpy(dtype=float)
-    excess = metrics.excess_returns(returns, risk_free).to_numpy(dtype=float)
+    excess = metrics.excess_returns(returns, risk_free, invested).to_numpy(dtype=float)
     return pd.DataFrame(
         {
             "total_return": metrics.total_returns(values),
             "cagr": metrics.cagrs(values, periods_per_year),
-            "sharpe": metrics.sharpe_ratios(excess, periods_per_year),
+            "sharpe": metrics.sharpe_ratios(excess, periods_per_year, invested),
             "max_drawdown": metrics.max_drawdowns(values),
         },
         index=returns.columns,
@@ -74,7 +77,9 @@ def _cost_block(config: Config, model: ModelResult, strategies, lags: list[int])
         init_cash=config.backtest.init_cash,
         fees=(variants.params["fees_bps"] / 1e4).to_list(),
     )
-    table = variants.params.join(_figures(simulation.returns, config.backtest.periods_per_year, model.risk_free)).assign(
+    table = variants.params.join(
+        _figures(simulation.returns, config.backtest.periods_per_year, model.risk_free, simulation.invested)
+    ).assign(
         total_fees=simulation.total_fees.to_numpy(), total_trades=simulation.total_trades.to_numpy()
     )
     return {
@@ -83,7 +88,7 @@ def _cost_block(config: Config, model: ModelResult, strategies, lags: list[int])
     }
 
 
-def sweep_result(config: Config, model: ModelResult, extra_trials: pd.DataFrame | None = None) -> SweepResult:
+def sweep_result(config: Config, model: ModelResult, extra_trials: backtest.ColumnReturns | None = None) -> SweepResult:
     """The grid (every configuration under every combination of overlays) simulated a block of
     configurations at a time; the deflated Sharpe ratio of its best configuration. Only the
     figures, a digest of each configuration's returns (to count distinct trials) and each block's
@@ -107,19 +112,22 @@ def sweep_result(config: Config, model: ModelResult, extra_trials: pd.DataFrame 
             init_cash=config.backtest.init_cash, fees=config.backtest.fees,
         )
         del columns
-        block_figures = _figures(simulation.returns, ppy, model.risk_free).assign(
+        block_figures = _figures(simulation.returns, ppy, model.risk_free, simulation.invested).assign(
             total_trades=simulation.total_trades.to_numpy()
         )
         figures.append(block_figures)
         keys += sweeps.column_keys(simulation.returns.to_numpy(dtype=float))
         if block_figures["sharpe"].notna().any():
             best_in_block = int(block_figures["sharpe"].idxmax())
-            best = metrics.excess_returns(simulation.returns[best_in_block], model.risk_free)
+            best = metrics.excess_returns(
+                simulation.returns[best_in_block], model.risk_free, simulation.invested[best_in_block]
+            )
             best_returns[best_in_block] = best.to_numpy(dtype=float)
     table = grid.join(pd.concat(figures))
     defined = np.flatnonzero(table["sharpe"].notna().to_numpy())
-    extra = pd.DataFrame(index=model.price.index) if extra_trials is None else extra_trials
-    extra_sharpe = _figures(extra, ppy, model.risk_free)["sharpe"].to_numpy()
+    extra = pd.DataFrame(index=model.price.index) if extra_trials is None else extra_trials.returns
+    extra_invested = None if extra_trials is None else extra_trials.invested
+    extra_sharpe = _figures(extra, ppy, model.risk_free, extra_invested)["sharpe"].to_numpy()
     extra = extra.loc[:, ~np.isnan(extra_sharpe)]
     pooled = [keys[i] for i in defined] + sweeps.column_keys(extra.to_numpy(dtype=float))
     distinct = sweeps.distinct_columns(pooled) if pooled else np.array([], dtype=int)
@@ -184,15 +192,17 @@ def _series_statistics(
 
 
 def _bootstrap_intervals(
-    config: Config, returns: pd.DataFrame, benchmark: pd.Series, indices: np.ndarray, risk_free: pd.Series | None
+    config: Config, returns: pd.DataFrame, benchmark: pd.Series, indices: np.ndarray, risk_free: pd.Series | None,
+    invested: pd.DataFrame | None = None, benchmark_invested: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Bootstrap intervals of every column of `returns` (the Sharpe difference against
-    `benchmark`), a block of resamples at a time."""
+    `benchmark`), a block of resamples at a time; `invested` and `benchmark_invested` the shares
+    held in assets each day (None: fully invested; see metrics.excess_returns)."""
     ppy, confidence = config.backtest.periods_per_year, config.statistics.confidence
     per_block = max(2, block_columns(config, len(benchmark), statistics.BOOTSTRAP_BYTES_PER_CELL))
     label = f"bootstrap: {len(indices):,} resamples of {len(returns.columns)} series"
     draws = [
-        statistics.bootstrap_draws(returns, benchmark, indices[block], ppy, risk_free)
+        statistics.bootstrap_draws(returns, benchmark, indices[block], ppy, risk_free, invested, benchmark_invested)
         for block in tracked(blocks.column_blocks(len(indices), per_block, smallest=2), label)
     ]
     return statistics.draw_intervals(np.concatenate(draws, axis=2), returns.columns, confidence)
@@ -207,14 +217,16 @@ def model_robustness(config: Config, model: ModelResult, market_episodes: pd.Dat
         len(returns), block_days, settings.bootstrap_resamples, settings.bootstrap_seed
     )
     benchmark, risk_free = model.benchmark_returns, model.risk_free
-    intervals = _bootstrap_intervals(config, returns, benchmark, indices, risk_free)
+    invested = pd.DataFrame({s.id: metrics.invested_shares(s.exposure) for s in model.strategies}, index=returns.index)
+    intervals = _bootstrap_intervals(config, returns, benchmark, indices, risk_free, invested)
     benchmark_intervals = _bootstrap_intervals(config, benchmark.to_frame(), benchmark, indices, risk_free).iloc[0]
-    excess = metrics.excess_returns(returns, risk_free)
+    excess = metrics.excess_returns(returns, risk_free, invested)
     benchmark_excess = metrics.excess_returns(benchmark, risk_free)
     benchmark_sharpe = statistics.sharpe_moments(benchmark_excess).sharpe
     overlapping = episodes.episodes_within(market_episodes, returns.index)
     ablations, ablation_returns = ablation.ablation_tables(
-        config, model, lambda variants, base: _bootstrap_intervals(config, variants, base, indices, risk_free)
+        config, model,
+        lambda variants, base, held, base_held: _bootstrap_intervals(config, variants, base, indices, risk_free, held, base_held),
     )
     return ModelRobustness(
         statistics={

@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from reportgen.analysis.thresholds import HELD_WEIGHT
+
 log = logging.getLogger(__name__)
 
 # quantstats' full table restates the whole-period CAGR under these labels when the data is
@@ -69,15 +71,29 @@ def max_drawdowns(returns: np.ndarray) -> np.ndarray:
     return (wealth / peak - 1.0).min(axis=0)
 
 
-def sharpe_ratios(returns, periods_per_year: float):
+def sharpe_ratios(returns, periods_per_year: float, invested=None):
     """Annualised Sharpe ratio of each column: mean / std (ddof 1) x sqrt(periods_per_year) of the
-    returns given (excess returns when a risk-free rate applies); NaN for a column whose returns
-    never change. A DataFrame gives a Series by column, an array an array."""
+    returns given (excess returns when a risk-free rate applies, see `excess_returns`).
+
+    NaN for a column that is never invested (`invested`, the share of value held in assets each
+    period, never above HELD_WEIGHT: a strategy that never trades has no Sharpe ratio, whatever
+    the rate) and for one whose returns never change (a ratio over a zero deviation). `invested`
+    None: decided on the returns alone. A DataFrame gives a Series by column, an array an array."""
     values = np.asarray(returns, dtype=float)
     std = values.std(axis=0, ddof=1)
+    defined = std > 0
+    if invested is not None:
+        defined = defined & (np.asarray(invested, dtype=float) > HELD_WEIGHT).any(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        sharpe = np.where(std > 0, values.mean(axis=0) / std * math.sqrt(periods_per_year), math.nan)
+        sharpe = np.where(defined, values.mean(axis=0) / std * math.sqrt(periods_per_year), math.nan)
     return pd.Series(sharpe, index=returns.columns, name="sharpe") if isinstance(returns, pd.DataFrame) else sharpe
+
+
+def invested_shares(exposure):
+    """The share of value held in assets during each period, from the exposure (asset value /
+    value at each close, after that close's orders): the previous close's exposure, 0 on the
+    first period (every backtest starts in cash). A Series or a DataFrame of columns."""
+    return exposure.shift(1, fill_value=0.0)
 
 
 def per_period_risk_free(annual_rate: pd.Series, periods_per_year: int) -> pd.Series:
@@ -86,13 +102,36 @@ def per_period_risk_free(annual_rate: pd.Series, periods_per_year: int) -> pd.Se
     return ((1.0 + annual_rate) ** (1.0 / periods_per_year) - 1.0).rename("risk_free")
 
 
-def excess_returns(returns, risk_free: pd.Series | None):
-    """`returns` (a Series, or a DataFrame column by column) minus the per-period risk-free return."""
+def excess_returns(returns, risk_free: pd.Series | None, invested=None):
+    """`returns` in excess of the risk-free rate, under reportgen's one cash convention: cash that
+    is not invested earns the rate (as a broker's sweep account does). The strategy with interest
+    on its cash returns r_t + rf_t x (1 - invested_t); minus the rate that is
+
+        r_t - rf_t x invested_t
+
+    `invested` the share of value held in assets during each period (`invested_shares`); None:
+    fully invested every period (a buy-and-hold benchmark: r_t - rf_t). A period wholly in cash
+    has an excess return of exactly 0, so a strategy that never trades has none whatever the
+    rate; one invested every day has r_t - rf_t under either convention. `risk_free` per period
+    (None: 0). A Series, or a DataFrame column by column (`invested` then of the same columns,
+    or an array of its shape)."""
     if risk_free is None:
         return returns
+    free = risk_free.reindex(returns.index)
     if isinstance(returns, pd.DataFrame):
-        return returns.sub(risk_free.reindex(returns.index), axis=0)
-    return returns - risk_free.reindex(returns.index)
+        charge = np.outer(free.to_numpy(dtype=float), np.ones(returns.shape[1]))
+        if invested is not None:
+            charge = charge * np.asarray(invested, dtype=float)
+        return returns - charge
+    return returns - (free if invested is None else free * np.asarray(invested, dtype=float))
+
+
+def returns_with_cash_interest(returns, risk_free: pd.Series | None, invested=None):
+    """The returns of the strategy whose uninvested cash earns the rate: r_t + rf_t x (1 -
+    invested_t) (see `excess_returns`); `returns` unchanged without a rate or when fully invested."""
+    if risk_free is None or invested is None:
+        return returns
+    return returns + risk_free.reindex(returns.index) * (1.0 - np.asarray(invested, dtype=float))
 
 
 def total_return(returns: pd.Series) -> float:
@@ -112,9 +151,12 @@ def max_drawdown(returns: pd.Series) -> float:
     return float(max_drawdowns(returns.to_numpy())) if len(returns) else math.nan
 
 
-def sharpe_ratio(returns: pd.Series, periods_per_year: int) -> float:
+def sharpe_ratio(returns: pd.Series, periods_per_year: int, invested=None) -> float:
     """Annualised Sharpe ratio of one series (see sharpe_ratios)."""
-    return float(sharpe_ratios(returns.to_numpy(), periods_per_year)) if len(returns) > 1 else math.nan
+    if len(returns) < 2:
+        return math.nan
+    shares = None if invested is None else np.asarray(invested, dtype=float)
+    return float(sharpe_ratios(returns.to_numpy(), periods_per_year, shares))
 
 
 def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
@@ -128,23 +170,50 @@ def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
     return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
-def headline_metrics(returns: pd.Series, periods_per_year: int, risk_free: pd.Series | None = None) -> dict[str, float]:
+def headline_metrics(
+    returns: pd.Series, periods_per_year: int, risk_free: pd.Series | None = None, invested: pd.Series | None = None
+) -> dict[str, float]:
     """The figures every strategy and the benchmark report, as floats (fractions, ratios).
-    Sharpe and Sortino are of the returns in excess of `risk_free` (per period; None: 0)."""
+    Total return, CAGR, volatility, drawdown and Calmar are of `returns`; Sharpe and Sortino of the
+    returns in excess of `risk_free` (per period; None: 0) under the cash convention of
+    `excess_returns` (`invested`: the share held in assets each period; None: fully invested).
+    Sharpe and Sortino are NaN for a series that is never invested or never changes."""
     stats = _qs().stats
     flat = returns.std() == 0
-    excess = excess_returns(returns, risk_free)
+    excess = excess_returns(returns, risk_free, invested)
+    never_invested = invested is not None and not (np.asarray(invested, dtype=float) > HELD_WEIGHT).any()
     return {
         "total_return": total_return(returns),
         "cagr": _float(stats.cagr(returns, periods=periods_per_year)),
-        "sharpe": sharpe_ratio(excess, periods_per_year),
-        "sortino": math.nan if flat else _float(stats.sortino(excess, periods=periods_per_year)),
+        "sharpe": sharpe_ratio(excess, periods_per_year, invested),
+        "sortino": math.nan if flat or never_invested or excess.std() == 0 else _float(stats.sortino(excess, periods=periods_per_year)),
         "volatility": _float(stats.volatility(returns, periods=periods_per_year)),
         "max_drawdown": max_drawdown(returns),
         "calmar": math.nan if flat or max_drawdown(returns) == 0 else _float(
             stats.cagr(returns, periods=periods_per_year) / -max_drawdown(returns)
         ),
     }
+
+
+def turnover(traded_value, value, periods_per_year: int):
+    """One-way turnover, annualised, on each day: half the value bought and sold at that close as
+    a share of the value at that close, times `periods_per_year`. Its mean over the days is the
+    turnover a year (1.0: the whole portfolio replaced once a year; the first purchase from cash
+    counts 0.5, as it is half of a round trip), its rolling mean the turnover of a window. The
+    one definition of turnover in reportgen. Series or DataFrames of the same shape; days with
+    no value count 0."""
+    daily = traded_value / value.where(value > 0) / 2.0 * periods_per_year
+    return daily.fillna(0.0)
+
+
+def quantstats_rate(risk_free: pd.Series | None, periods_per_year: int) -> float | pd.Series:
+    """The rate as quantstats takes it (`rf`): annual, de-annualised by quantstats itself as
+    (1 + rf) ^ (1 / periods) - 1, the inverse of ours (per_period_risk_free). A constant rate as
+    a number, a varying one as the annual rate of each date; 0.0 without a rate."""
+    if risk_free is None:
+        return 0.0
+    annual = (1.0 + risk_free) ** periods_per_year - 1.0
+    return float(annual.iloc[0]) if annual.nunique() <= 1 else annual.rename("rf")
 
 
 def rolling_sharpe(returns: pd.Series, window: int, periods_per_year: int) -> pd.DataFrame:
@@ -161,23 +230,30 @@ def monthly_returns(returns: pd.Series) -> pd.DataFrame:
     return (growth.prod() - 1.0).rename("return").reset_index()
 
 
-def quantstats_table(returns: pd.Series, benchmark: pd.Series, periods_per_year: int) -> pd.DataFrame | None:
+def quantstats_table(
+    returns: pd.Series, benchmark: pd.Series, periods_per_year: int, risk_free: pd.Series | None = None,
+    invested: pd.Series | None = None,
+) -> pd.DataFrame | None:
     """quantstats' full metrics table (strategy vs benchmark) as it prints it, rounded by it.
 
-    Rows that label a horizon longer than the data (e.g. "5Y (ann.)" on three years) repeat the
-    whole-period figure in quantstats; they are dropped. None for a strategy whose returns are
-    constant (one that never trades): quantstats' regression against the benchmark fails on it.
+    quantstats receives the report's rate (its `rf`, see `quantstats_rate`; its row "Risk-Free
+    Rate" shows it, in %) and the strategy's returns with interest on its uninvested cash
+    (`returns_with_cash_interest`), so that its Sharpe and Sortino follow the report's cash
+    convention. Rows that label a horizon longer than the data (e.g. "5Y (ann.)" on three years)
+    repeat the whole-period figure in quantstats; they are dropped. None for a strategy whose
+    returns are constant (one that never trades): quantstats' regression against the benchmark
+    fails on it.
     """
     if returns.std() == 0:
         return None
     table = _qs().reports.metrics(
-        returns,
+        returns_with_cash_interest(returns, risk_free, invested),
         benchmark=benchmark,
         mode="full",
         display=False,
         periods_per_year=periods_per_year,
         compounded=True,
-        rf=0.0,
+        rf=quantstats_rate(risk_free, periods_per_year),
     )
     years = len(returns) / periods_per_year
     too_long = [row for row, span in _HORIZON_ROWS_YEARS.items() if row in table.index and span > years]
@@ -215,7 +291,8 @@ _UNDEFINED_ONLOAD = re.compile(r"""\s+onload=["']save\(\)["']""", re.I)
 
 
 def quantstats_tearsheet_html(
-    returns: pd.Series, benchmark: pd.Series, periods_per_year: int, title: str
+    returns: pd.Series, benchmark: pd.Series, periods_per_year: int, title: str, risk_free: pd.Series | None = None,
+    invested: pd.Series | None = None,
 ) -> str | None:
     """quantstats' own one-file HTML tearsheet of `returns` against `benchmark` (both returns).
 
@@ -224,7 +301,10 @@ def quantstats_tearsheet_html(
     the template's remote favicon is removed, so opening it fetches nothing, and so is its call
     of an undefined `save()` on load. quantstats'
     internal deprecation notices are silenced for the call. None for returns that never change
-    (quantstats cannot compute its tables for them).
+    (quantstats cannot compute its tables for them). The rate and the cash convention are those
+    of `quantstats_table`, but quantstats' HTML report prints its `rf` as one number: a rate that
+    varies by date reaches it as its mean over the report (quantstats' own summary of a rate
+    series, the figure its table's "Risk-Free Rate" row shows, in %).
     """
     if returns.std() == 0:
         return None
@@ -240,10 +320,11 @@ def quantstats_tearsheet_html(
         warnings.filterwarnings("ignore", message="set_ticklabels\\(\\) should only be used", category=UserWarning)
         output = Path(folder) / "tearsheet.html"
         with matplotlib.rc_context({"svg.fonttype": "path"}):
+            rate = quantstats_rate(risk_free, periods_per_year)
             qs.reports.html(
-                returns,
+                returns_with_cash_interest(returns, risk_free, invested),
                 benchmark=benchmark,
-                rf=0.0,
+                rf=float(rate.mean()) if isinstance(rate, pd.Series) else rate,
                 title=html.escape(title),  # quantstats pastes it into its HTML as is
                 output=str(output),
                 compounded=True,
