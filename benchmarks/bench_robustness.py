@@ -47,7 +47,8 @@ def main() -> None:
 
     from reportgen.analysis import bootstrap, statistics
     from reportgen.publish import charts, sensitivity_views
-    from reportgen import pipeline, robustness
+    from reportgen import pipeline
+    from reportgen.evaluation import robustness
     from reportgen.inputs.config import SweepConfig, load_config
 
     base = load_config(REPO / "pyproject.toml")

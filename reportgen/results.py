@@ -112,6 +112,10 @@ class SweepResult:
         return float((sharpe < value).mean()) if len(sharpe) and value == value else float("nan")
 
 
+# The figures of each variant in an ablation table (ModelRobustness.ablations), besides sharpe_diff and its interval.
+ABLATION_FIGURES = ("sharpe", "total_return", "max_drawdown", "time_in_market", "turnover", "total_trades")
+
+
 @dataclass(frozen=True)
 class ModelRobustness:
     """Sensitivity of a model's strategies to costs, timing and parameters, and their statistics."""
@@ -130,7 +134,7 @@ class ModelRobustness:
     confidence: float
     fees_bps: list[float]
     execution_lag_days: int
-    ablations: dict[str, pd.DataFrame] = field(default_factory=dict)  # by strategy id, see ablation.ablation_tables
+    ablations: dict[str, pd.DataFrame] = field(default_factory=dict)  # by strategy id, see evaluation.ablation.ablation_tables
     ablation_sentences: dict[str, str] = field(default_factory=dict)  # by strategy id: which overlays beat luck
 
     def ablation_rows(self, strategy_id: str) -> list[dict]:
@@ -284,15 +288,12 @@ class Report:
         """The risk-free rate in one sentence, for the methodology page and the tearsheet."""
         if self.risk_free_rate == 0.0:
             return "The risk-free rate is 0."
-        rate = (
-            f"the daily annualised rates of {self.risk_free_rate} (forward-filled to trading days)"
-            if isinstance(self.risk_free_rate, str) else f"{self.risk_free_rate * 100:g} % a year"
-        )
+        rate = (f"the daily annualised rates of {self.risk_free_rate} (forward-filled to trading days)"
+                if isinstance(self.risk_free_rate, str) else f"{self.risk_free_rate * 100:g} % a year")
         return (
             f"Sharpe, Sortino, PSR, DSR, the bootstrap intervals and the placebo tests use returns in excess of "
-            f"a risk-free rate of {rate}, each annual rate r taken as {self.risk_free_per_period} per period. "
-            "Uninvested cash earns the rate, so a day out of the market has an excess return of 0 and a strategy "
-            "that never trades has no Sharpe ratio."
+            f"a risk-free rate of {rate}, each annual rate r taken as {self.risk_free_per_period} per period; uninvested cash "
+            "earns the rate, so a day out of the market has an excess return of 0 (a strategy that never trades has no Sharpe)."
         )
 
     @property

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from reportgen import portfolio_tasks
+from reportgen.evaluation import portfolio_tasks
 from reportgen.analysis import bootstrap, statistics
 
 from conftest import in_reverse_order

@@ -75,10 +75,9 @@ def sharpe_ratios(returns, periods_per_year: float, invested=None):
     """Annualised Sharpe ratio of each column: mean / std (ddof 1) x sqrt(periods_per_year) of the
     returns given (excess returns when a risk-free rate applies, see `excess_returns`).
 
-    NaN for a column that is never invested (`invested`, the share of value held in assets each
-    period, never above HELD_WEIGHT: a strategy that never trades has no Sharpe ratio, whatever
-    the rate) and for one whose returns never change (a ratio over a zero deviation). `invested`
-    None: decided on the returns alone. A DataFrame gives a Series by column, an array an array."""
+    NaN for a column never invested (`invested`, the share held in assets each period, never above
+    HELD_WEIGHT: no Sharpe ratio whatever the rate; None: not checked) or whose returns never
+    change. A DataFrame gives a Series by column, an array an array."""
     values = np.asarray(returns, dtype=float)
     std = values.std(axis=0, ddof=1)
     defined = std > 0
@@ -90,9 +89,8 @@ def sharpe_ratios(returns, periods_per_year: float, invested=None):
 
 
 def invested_shares(exposure):
-    """The share of value held in assets during each period, from the exposure (asset value /
-    value at each close, after that close's orders): the previous close's exposure, 0 on the
-    first period (every backtest starts in cash). A Series or a DataFrame of columns."""
+    """The share of value held in assets during each period: the exposure (asset value / value)
+    at the previous close, after its orders; 0 on the first period (every backtest starts in cash)."""
     return exposure.shift(1, fill_value=0.0)
 
 
@@ -109,21 +107,15 @@ def excess_returns(returns, risk_free: pd.Series | None, invested=None):
 
         r_t - rf_t x invested_t
 
-    `invested` the share of value held in assets during each period (`invested_shares`); None:
-    fully invested every period (a buy-and-hold benchmark: r_t - rf_t). A period wholly in cash
-    has an excess return of exactly 0, so a strategy that never trades has none whatever the
-    rate; one invested every day has r_t - rf_t under either convention. `risk_free` per period
-    (None: 0). A Series, or a DataFrame column by column (`invested` then of the same columns,
-    or an array of its shape)."""
+    `invested`: the share held in assets during each period (`invested_shares`; of the shape of
+    `returns`); None: fully invested (a benchmark: r_t - rf_t, as under any convention). A period
+    wholly in cash has an excess return of exactly 0, so a strategy that never trades has none.
+    `risk_free` per period (None: 0). A Series, or a DataFrame column by column."""
     if risk_free is None:
         return returns
-    free = risk_free.reindex(returns.index)
-    if isinstance(returns, pd.DataFrame):
-        charge = np.outer(free.to_numpy(dtype=float), np.ones(returns.shape[1]))
-        if invested is not None:
-            charge = charge * np.asarray(invested, dtype=float)
-        return returns - charge
-    return returns - (free if invested is None else free * np.asarray(invested, dtype=float))
+    free = risk_free.reindex(returns.index).to_numpy(dtype=float)
+    free = free[:, None] if isinstance(returns, pd.DataFrame) else free
+    return returns - free * (1.0 if invested is None else np.asarray(invested, dtype=float))
 
 
 def returns_with_cash_interest(returns, risk_free: pd.Series | None, invested=None):
@@ -174,19 +166,17 @@ def headline_metrics(
     returns: pd.Series, periods_per_year: int, risk_free: pd.Series | None = None, invested: pd.Series | None = None
 ) -> dict[str, float]:
     """The figures every strategy and the benchmark report, as floats (fractions, ratios).
-    Total return, CAGR, volatility, drawdown and Calmar are of `returns`; Sharpe and Sortino of the
-    returns in excess of `risk_free` (per period; None: 0) under the cash convention of
-    `excess_returns` (`invested`: the share held in assets each period; None: fully invested).
-    Sharpe and Sortino are NaN for a series that is never invested or never changes."""
+    Sharpe and Sortino are of `excess_returns(returns, risk_free, invested)` (NaN for a series never
+    invested or that never changes), the others of `returns`."""
     stats = _qs().stats
     flat = returns.std() == 0
     excess = excess_returns(returns, risk_free, invested)
-    never_invested = invested is not None and not (np.asarray(invested, dtype=float) > HELD_WEIGHT).any()
+    sharpe = sharpe_ratio(excess, periods_per_year, invested)
     return {
         "total_return": total_return(returns),
         "cagr": _float(stats.cagr(returns, periods=periods_per_year)),
-        "sharpe": sharpe_ratio(excess, periods_per_year, invested),
-        "sortino": math.nan if flat or never_invested or excess.std() == 0 else _float(stats.sortino(excess, periods=periods_per_year)),
+        "sharpe": sharpe,
+        "sortino": _float(stats.sortino(excess, periods=periods_per_year)) if not math.isnan(sharpe) else math.nan,
         "volatility": _float(stats.volatility(returns, periods=periods_per_year)),
         "max_drawdown": max_drawdown(returns),
         "calmar": math.nan if flat or max_drawdown(returns) == 0 else _float(
@@ -196,20 +186,16 @@ def headline_metrics(
 
 
 def turnover(traded_value, value, periods_per_year: int):
-    """One-way turnover, annualised, on each day: half the value bought and sold at that close as
-    a share of the value at that close, times `periods_per_year`. Its mean over the days is the
-    turnover a year (1.0: the whole portfolio replaced once a year; the first purchase from cash
-    counts 0.5, as it is half of a round trip), its rolling mean the turnover of a window. The
-    one definition of turnover in reportgen. Series or DataFrames of the same shape; days with
-    no value count 0."""
-    daily = traded_value / value.where(value > 0) / 2.0 * periods_per_year
-    return daily.fillna(0.0)
+    """The one turnover of reportgen, one-way and annualised, on each day: half the value bought and
+    sold at that close over the value at that close, x `periods_per_year`. Its mean is the turnover a
+    year (1.0: the portfolio replaced once a year; buying it from cash counts 0.5), its rolling mean
+    that of a window. Series or DataFrames of one shape; a day without value counts 0."""
+    return (traded_value / value.where(value > 0) / 2.0 * periods_per_year).fillna(0.0)
 
 
 def quantstats_rate(risk_free: pd.Series | None, periods_per_year: int) -> float | pd.Series:
-    """The rate as quantstats takes it (`rf`): annual, de-annualised by quantstats itself as
-    (1 + rf) ^ (1 / periods) - 1, the inverse of ours (per_period_risk_free). A constant rate as
-    a number, a varying one as the annual rate of each date; 0.0 without a rate."""
+    """The rate as quantstats' `rf` (annual: it de-annualises as per_period_risk_free does): a number
+    for a constant rate (0.0 for none), else the annual rate of each date."""
     if risk_free is None:
         return 0.0
     annual = (1.0 + risk_free) ** periods_per_year - 1.0
@@ -236,10 +222,8 @@ def quantstats_table(
 ) -> pd.DataFrame | None:
     """quantstats' full metrics table (strategy vs benchmark) as it prints it, rounded by it.
 
-    quantstats receives the report's rate (its `rf`, see `quantstats_rate`; its row "Risk-Free
-    Rate" shows it, in %) and the strategy's returns with interest on its uninvested cash
-    (`returns_with_cash_interest`), so that its Sharpe and Sortino follow the report's cash
-    convention. Rows that label a horizon longer than the data (e.g. "5Y (ann.)" on three years)
+    quantstats gets the report's rate (`quantstats_rate`; its row "Risk-Free Rate" shows it in %) and
+    the returns with interest on uninvested cash: its Sharpe follows the cash convention. Rows that label a horizon longer than the data (e.g. "5Y (ann.)" on three years)
     repeat the whole-period figure in quantstats; they are dropped. None for a strategy whose
     returns are constant (one that never trades): quantstats' regression against the benchmark
     fails on it.
@@ -301,10 +285,8 @@ def quantstats_tearsheet_html(
     the template's remote favicon is removed, so opening it fetches nothing, and so is its call
     of an undefined `save()` on load. quantstats'
     internal deprecation notices are silenced for the call. None for returns that never change
-    (quantstats cannot compute its tables for them). The rate and the cash convention are those
-    of `quantstats_table`, but quantstats' HTML report prints its `rf` as one number: a rate that
-    varies by date reaches it as its mean over the report (quantstats' own summary of a rate
-    series, the figure its table's "Risk-Free Rate" row shows, in %).
+    (quantstats cannot compute its tables for them). Rate and cash as in `quantstats_table`, but
+    its HTML prints `rf` as one number: a rate that varies reaches it as its mean over the report.
     """
     if returns.std() == 0:
         return None

@@ -17,7 +17,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from reportgen import robustness
+from reportgen.evaluation import robustness
 from reportgen.analysis import attention, attention_tests, backtest, informativeness, metrics, overlays, signals, thresholds
 from reportgen.compute import blocks
 from reportgen.compute.progress import tracked

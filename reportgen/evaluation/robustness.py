@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from reportgen import ablation
+from reportgen.evaluation import ablation
 from reportgen.analysis import backtest, bootstrap, metrics, overlays, statistics, sweeps
 from reportgen.compute import blocks
 from reportgen.compute.progress import tracked
@@ -21,7 +21,7 @@ from reportgen.inputs.config import Config, StrategyConfig
 from reportgen.results import ModelResult, ModelRobustness, SeriesStatistics, SweepResult
 
 
-def _figures(
+def column_figures(
     returns: pd.DataFrame, periods_per_year: int, risk_free: pd.Series | None, invested: pd.DataFrame | np.ndarray | None = None
 ) -> pd.DataFrame:
     """Headline figures of every column at once: one row a column (Sharpe of the excess returns,
@@ -78,7 +78,7 @@ def _cost_block(config: Config, model: ModelResult, strategies, lags: list[int])
         fees=(variants.params["fees_bps"] / 1e4).to_list(),
     )
     table = variants.params.join(
-        _figures(simulation.returns, config.backtest.periods_per_year, model.risk_free, simulation.invested)
+        column_figures(simulation.returns, config.backtest.periods_per_year, model.risk_free, simulation.invested)
     ).assign(
         total_fees=simulation.total_fees.to_numpy(), total_trades=simulation.total_trades.to_numpy()
     )
@@ -112,7 +112,7 @@ def sweep_result(config: Config, model: ModelResult, extra_trials: backtest.Colu
             init_cash=config.backtest.init_cash, fees=config.backtest.fees,
         )
         del columns
-        block_figures = _figures(simulation.returns, ppy, model.risk_free, simulation.invested).assign(
+        block_figures = column_figures(simulation.returns, ppy, model.risk_free, simulation.invested).assign(
             total_trades=simulation.total_trades.to_numpy()
         )
         figures.append(block_figures)
@@ -127,7 +127,7 @@ def sweep_result(config: Config, model: ModelResult, extra_trials: backtest.Colu
     defined = np.flatnonzero(table["sharpe"].notna().to_numpy())
     extra = pd.DataFrame(index=model.price.index) if extra_trials is None else extra_trials.returns
     extra_invested = None if extra_trials is None else extra_trials.invested
-    extra_sharpe = _figures(extra, ppy, model.risk_free, extra_invested)["sharpe"].to_numpy()
+    extra_sharpe = column_figures(extra, ppy, model.risk_free, extra_invested)["sharpe"].to_numpy()
     extra = extra.loc[:, ~np.isnan(extra_sharpe)]
     pooled = [keys[i] for i in defined] + sweeps.column_keys(extra.to_numpy(dtype=float))
     distinct = sweeps.distinct_columns(pooled) if pooled else np.array([], dtype=int)
@@ -169,7 +169,7 @@ def _grid_row(params: pd.DataFrame, strategy: StrategyConfig, vol_window_days: i
     )
 
 
-def _series_statistics(
+def series_statistics(
     returns: pd.Series, benchmark_sharpe: float, intervals: pd.Series, is_benchmark: bool = False
 ) -> SeriesStatistics:
     moments = statistics.sharpe_moments(returns)
@@ -230,9 +230,9 @@ def model_robustness(config: Config, model: ModelResult, market_episodes: pd.Dat
     )
     return ModelRobustness(
         statistics={
-            sid: _series_statistics(excess[sid], benchmark_sharpe, intervals.loc[sid]) for sid in returns.columns
+            sid: series_statistics(excess[sid], benchmark_sharpe, intervals.loc[sid]) for sid in returns.columns
         },
-        benchmark_statistics=_series_statistics(
+        benchmark_statistics=series_statistics(
             benchmark_excess, benchmark_sharpe, benchmark_intervals, is_benchmark=True
         ),
         costs=cost_tables(config, model),
@@ -250,75 +250,3 @@ def model_robustness(config: Config, model: ModelResult, market_episodes: pd.Dat
         ablations=ablations,
         ablation_sentences={sid: ablation.ablation_sentence(t, settings.confidence) for sid, t in ablations.items()},
     )
-
-
-# ---------------------------------------------------------------- metrics.json fields
-
-_number = metrics.json_number
-
-
-def _interval(bounds: tuple[float, float]) -> list[float | None]:
-    """[low, high]; [null, null] when undefined (a strategy that never trades has no Sharpe)."""
-    values = [_number(b) for b in bounds]
-    return [None, None] if None in values else values
-
-
-def _statistics_fields(stats: SeriesStatistics) -> dict:
-    return {
-        "psr": _number(stats.psr),
-        "psr_vs_benchmark": _number(stats.psr_vs_benchmark),
-        "sharpe_per_period": _number(stats.sharpe_per_period),
-        "skewness": _number(stats.skewness),
-        "kurtosis": _number(stats.kurtosis),
-        **{f"{figure}_ci": _interval(stats.intervals[figure]) for figure in statistics.INTERVAL_FIGURES},
-    }
-
-
-def strategy_fields(robust: ModelRobustness, strategy_id: str) -> dict:
-    """The statistics, cost/lag variants and episode returns of one strategy, for metrics.json."""
-    costs = robust.costs[strategy_id]
-    return {
-        **_statistics_fields(robust.statistics[strategy_id]),
-        "costs": [
-            {k: (_number(v) if isinstance(v, float) else int(v)) for k, v in row.items()}
-            for row in costs.to_dict("records")
-        ],
-        "episodes": {name: _number(value) for name, value in robust.episode_returns[strategy_id].items()},
-        **({"ablation": ablation.ablation_fields(robust.ablations[strategy_id])} if strategy_id in robust.ablations else {}),
-    }
-
-
-def benchmark_fields(robust: ModelRobustness) -> dict:
-    fields = _statistics_fields(robust.benchmark_statistics)
-    for key in ("psr_vs_benchmark", "sharpe_diff_ci"):
-        fields.pop(key)
-    return {**fields, "episodes": {k: _number(v) for k, v in robust.benchmark_episode_returns.items()}}
-
-
-def sweep_fields(sweep: SweepResult, periods_per_year: int) -> dict:
-    """`sweeps.<model id>` of metrics.json: the grid, its best configuration and its deflated Sharpe."""
-    table = sweep.table
-    params = ["threshold", "attention_quantile", "attention_level", "sizing", "size_scale", "min_hold_days", "vol_target", "stop_loss"]
-    figures = ["sharpe", "cagr", "max_drawdown", "total_return", "total_trades"]
-
-    def row(i: int) -> dict:
-        values = table.loc[i, params + figures]
-        return {
-            k: v if isinstance(v, str) else int(v) if k in ("total_trades", "min_hold_days") else _number(v) for k, v in values.items()
-        }
-
-    return {
-        "n_configs": len(table),
-        "n_trials": sweep.n_trials,
-        "grid": {
-            key: sorted(set(table[key].tolist()))
-            for key in ("threshold", "attention_quantile", "sizing", "size_scale", "min_hold_days", "vol_target", "stop_loss")
-        },
-        "n_ablation_trials": sweep.n_extra_trials,
-        "best": row(sweep.best) if sweep.best >= 0 else None,
-        "deflated_sharpe": _number(sweep.deflated_sharpe),
-        "expected_max_sharpe": _number(sweep.expected_max_sharpe * np.sqrt(periods_per_year)),
-        "trial_sharpe_std": _number(np.sqrt(sweep.sharpe_variance * periods_per_year)),
-        "configured": {sid: row(i) for sid, i in sweep.configured.items()},
-        "off_grid": sweep.off_grid,
-    }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reportgen import portfolio_document, robustness
+from reportgen.publish import metrics_fields
 from reportgen.analysis.metrics import json_number as _json_number
 from reportgen.results import ModelResult, Report
 
@@ -74,8 +74,8 @@ def metrics_document(report: Report, links: dict | None = None) -> dict:
     }
     _add_robustness(document, report)
     if report.universe_models:
-        document["models"].update({m.id: portfolio_document.universe_model_fields(m) for m in report.universe_models})
-        document["portfolios"] = {p.id: portfolio_document.portfolio_fields(m, p) for m, p in report.portfolios}
+        document["models"].update({m.id: metrics_fields.universe_model_fields(m) for m in report.universe_models})
+        document["portfolios"] = {p.id: metrics_fields.portfolio_fields(m, p) for m, p in report.portfolios}
     if links is not None:
         for kind in ("strategies", "models", "portfolios"):
             for entity_id, paths in links.get(kind, {}).items():
@@ -97,11 +97,11 @@ def _add_robustness(document: dict, report: Report) -> None:
         conventions["psr"] = "P[true Sharpe > 0] (Bailey & Lopez de Prado 2012), per-period Sharpe, raw kurtosis"
         conventions["execution_lag_days"] = robust.execution_lag_days
         document["models"][m.id]["bootstrap_block_days"] = robust.block_days
-        document["models"][m.id]["benchmark"].update(robustness.benchmark_fields(robust))
+        document["models"][m.id]["benchmark"].update(metrics_fields.benchmark_fields(robust))
         for s in m.strategies:
-            document["strategies"][s.id].update(robustness.strategy_fields(robust, s.id))
+            document["strategies"][s.id].update(metrics_fields.strategy_fields(robust, s.id))
         if robust.sweep is not None:
-            document.setdefault("sweeps", {})[m.id] = robustness.sweep_fields(robust.sweep, report.periods_per_year)
+            document.setdefault("sweeps", {})[m.id] = metrics_fields.sweep_fields(robust.sweep, report.periods_per_year)
 
 
 def _informativeness_document(model: ModelResult) -> dict:

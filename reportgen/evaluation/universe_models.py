@@ -1,4 +1,4 @@
-"""Universe models and their portfolios: wires the stages as pipeline.py does for one asset.
+"""Universe models and their portfolios: wires the analysis as evaluation.strategies does for one asset.
 
     read_universe_predictions -> wide prediction / attention (dates x assets)
       -> target weights per portfolio -> one vectorbt simulation of all portfolios of the model
@@ -14,10 +14,10 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from reportgen import portfolio_tasks, robustness
+from reportgen.evaluation import portfolio_tasks, robustness
 from reportgen.analysis import attention, attention_tests, bootstrap, informativeness, metrics, portfolios, statistics
 from reportgen.analysis.portfolio_backtest import block_returns, portfolio_returns, simulate_portfolios
-from reportgen.compute.executor import SynchronousExecutor
+from reportgen.compute.local import in_process
 from reportgen.compute.progress import tracked
 from reportgen.inputs import episodes, loaders, universe
 from reportgen.inputs.config import Config, ModelConfig, PortfolioConfig
@@ -26,15 +26,6 @@ from reportgen.model import provenance
 from reportgen.results import CrossSection, PortfolioResult, UniverseModelResult
 
 EQUAL_WEIGHT_BENCHMARK = "Equal-weight buy & hold"
-
-
-def in_process(
-    function: Callable, tasks: list, shared: object, label: str = "", imports: tuple[str, ...] = (),
-    beside: Callable[[], None] | None = None,
-) -> list:
-    """Every task here, one after another, then `beside` (pipeline.MapTasks' default; `imports`
-    and `beside` are for executors that fork, see reportgen.compute.executor.Executor.map)."""
-    return SynchronousExecutor().map(function, tasks, shared, beside=beside)
 
 
 def _attention_long(config: ModelConfig, read: universe.UniversePredictions) -> tuple[pd.DataFrame, int | None]:
@@ -99,7 +90,7 @@ def _cost_table(
     generated = ((r["name"], _targets(p, targets[p.id], r["lag_days"])) for p in portfolio_list for r in rows if r["source"] == p.id)
     simulated = portfolio_returns(close, generated, config.backtest.init_cash, fees)
     table = pd.DataFrame(rows).set_index("name").join(
-        robustness._figures(simulated.returns, config.backtest.periods_per_year, risk_free, simulated.invested)
+        robustness.column_figures(simulated.returns, config.backtest.periods_per_year, risk_free, simulated.invested)
     )
     return {pid: part.drop(columns="source").reset_index(drop=True) for pid, part in table.groupby("source", sort=False)}
 
@@ -212,7 +203,7 @@ def universe_model_result(
                     metrics.excess_returns(r, risk_free, r_invested), config.backtest.rolling_window_days, ppy
                 ),
                 monthly_returns=metrics.monthly_returns(r),
-                statistics=robustness._series_statistics(
+                statistics=robustness.series_statistics(
                     metrics.excess_returns(r, risk_free, r_invested), benchmark_sharpe, intervals.loc[p.id]
                 ),
                 costs=costs[p.id],
@@ -245,7 +236,7 @@ def universe_model_result(
             quintiles={name: informativeness.quintile_returns(f, forward) for name, f in factors.items()},
         ),
         portfolios=results,
-        benchmark_statistics=robustness._series_statistics(benchmark_excess, benchmark_sharpe, benchmark_intervals, is_benchmark=True),
+        benchmark_statistics=robustness.series_statistics(benchmark_excess, benchmark_sharpe, benchmark_intervals, is_benchmark=True),
         benchmark_episode_returns=episodes.episode_returns(benchmark_returns.to_frame("benchmark"), overlapping)["benchmark"],
         episodes=overlapping,
         fees_bps=list(config.sweep.fees_bps),
