@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reportgen.analysis import metrics, portfolios, statistics
+from reportgen.analysis import bootstrap, metrics, portfolios, statistics
 from reportgen.analysis.portfolio_backtest import block_returns
 from reportgen.compute import blocks
 from reportgen.inputs.config import PortfolioConfig
@@ -72,7 +72,7 @@ def placebo_sharpes(shared: PlaceboInput, runs: Runs) -> np.ndarray:
     sharpes = []
     for block in blocks.column_blocks(runs.count, per_block, smallest=2):
         numbers = range(runs.first + block.start, runs.first + block.stop)
-        uniforms = np.stack([np.random.default_rng([shared.seed, n]).random(shared.score.shape) for n in numbers])
+        uniforms = np.stack([bootstrap.run_generator(shared.seed, n).random(shared.score.shape) for n in numbers])
         permuted = portfolios.permuted_scores(shared.score, shared.held, uniforms)
         targets = np.full((len(numbers), *shared.shape), np.nan)  # no order between rebalance days
         targets[:, shared.on_days, :] = portfolios.weights_of_scores(
@@ -89,33 +89,43 @@ class BootstrapInput:
 
     returns: pd.DataFrame  # the portfolios' daily returns, then the benchmark's; columns 0, 1, ...
     benchmark: pd.Series
-    indices: np.ndarray  # resamples x rows
+    indices: bootstrap.StationaryBootstrapIndices  # resamples x rows, a block made when asked for
     periods_per_year: int
     risk_free: pd.Series
     invested: pd.DataFrame  # the share of each series in assets each day (columns of `returns`; the benchmark's 1)
+    memory_mb: float = blocks.DEFAULT_MEMORY_MB  # working memory of one block of resamples
 
 
 def _bootstrap_draws(shared: BootstrapInput, runs: Runs) -> np.ndarray:
-    """statistics.bootstrap_draws of resamples [first, first + count): each resample's figures
-    depend on that resample alone, and a range holds at least two."""
-    picked = shared.indices[runs.first:runs.first + runs.count]
-    return statistics.bootstrap_draws(
-        shared.returns, shared.benchmark, picked, shared.periods_per_year, shared.risk_free, shared.invested
-    )
+    """statistics.bootstrap_draws of resamples [first, first + count), a block of resamples within
+    `memory_mb` at a time (their indices made per block): each resample's figures depend on that
+    resample alone, and a block holds at least two."""
+    per_block = max(2, blocks.columns_per_block(len(shared.returns), statistics.BOOTSTRAP_BYTES_PER_CELL, shared.memory_mb))
+    return np.concatenate([
+        statistics.bootstrap_draws(
+            shared.returns, shared.benchmark, shared.indices[runs.first + block.start:runs.first + block.stop],
+            shared.periods_per_year, shared.risk_free, shared.invested,
+        )
+        for block in blocks.column_blocks(runs.count, per_block, smallest=2)
+    ], axis=2)
 
 
 def bootstrap_intervals(
-    returns: pd.DataFrame, benchmark: pd.Series, indices: np.ndarray, periods_per_year: int, confidence: float,
-    risk_free: pd.Series, map_tasks: Callable, invested: pd.DataFrame | None = None,
+    returns: pd.DataFrame, benchmark: pd.Series, indices: bootstrap.StationaryBootstrapIndices, periods_per_year: int,
+    confidence: float, risk_free: pd.Series, map_tasks: Callable, invested: pd.DataFrame | None = None,
+    memory_mb: float | None = None,
 ) -> tuple[pd.DataFrame, pd.Series]:
     """The bootstrap intervals of each portfolio (a row each) and of the benchmark, the
     resamples as BOOTSTRAP_TASKS tasks of `map_tasks`: the figures of one call of
     statistics.bootstrap_intervals on all of them. `invested`: each portfolio's share in assets
-    each day (metrics.excess_returns; None: fully invested)."""
+    each day (metrics.excess_returns; None: fully invested); `memory_mb` the working memory of a
+    block of resamples ([compute] memory_mb)."""
     series = pd.concat([returns, benchmark], axis=1).set_axis(range(returns.shape[1] + 1), axis=1)
     held = pd.DataFrame(1.0, index=returns.index, columns=returns.columns) if invested is None else invested
     shares = pd.concat([held[returns.columns], pd.Series(1.0, index=returns.index)], axis=1).set_axis(series.columns, axis=1)
-    shared = BootstrapInput(series, benchmark, indices, periods_per_year, risk_free, shares)
+    shared = BootstrapInput(
+        series, benchmark, indices, periods_per_year, risk_free, shares, memory_mb or blocks.DEFAULT_MEMORY_MB
+    )
     tasks = run_ranges(len(indices), BOOTSTRAP_TASKS)
     draws = np.concatenate(map_tasks(_bootstrap_draws, tasks, shared, f"bootstrap of {returns.shape[1]} portfolios"), axis=2)
     intervals = statistics.draw_intervals(draws, series.columns, confidence)

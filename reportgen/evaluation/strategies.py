@@ -116,7 +116,7 @@ def _attention_tests(
 
 def _attention_test(
     config: Config, output: pd.DataFrame, price: pd.Series, r: StrategyResult, summary: attention.AttentionSummary,
-    risk_free: pd.Series, shuffled: pd.DataFrame,
+    risk_free: pd.Series, shuffled: attention_tests.AttentionPermutations,
 ) -> attention_tests.AttentionTest:
     """One strategy's control and placebo (`shuffled`: the model's permutations of attention)."""
     settings, ppy = config.attention_tests, config.backtest.periods_per_year
@@ -128,7 +128,7 @@ def _attention_test(
     )
     control = _simulated_returns(config, price, control_signal.to_frame("control"), control_sizes.to_frame("control"), "percent")
     null_sharpes = np.concatenate([
-        _excess_sharpes(_placebo_returns(config, price, raw, shuffled.iloc[:, block], s), risk_free, ppy)
+        _excess_sharpes(_placebo_returns(config, price, raw, shuffled[block], s), risk_free, ppy)
         for block in tracked(blocks.column_blocks(settings.permutations, per_block), f"strategy {s.id}: {settings.permutations:,} placebo runs")
     ])
     facts = attention_tests.strategy_facts(

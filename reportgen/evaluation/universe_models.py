@@ -169,7 +169,7 @@ def universe_model_result(
     returns = simulation.returns.rename(columns=str)
     invested = simulation.invested.rename(columns=str)
     intervals, benchmark_intervals = portfolio_tasks.bootstrap_intervals(
-        returns, benchmark_returns, indices, ppy, settings.confidence, risk_free, map_tasks, invested
+        returns, benchmark_returns, indices, ppy, settings.confidence, risk_free, map_tasks, invested, config.compute.memory_mb
     )
     benchmark_excess = metrics.excess_returns(benchmark_returns, risk_free)
     benchmark_sharpe = statistics.sharpe_moments(benchmark_excess).sharpe
