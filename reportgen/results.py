@@ -15,8 +15,18 @@ from reportgen.analysis.overlays import Overlays, grid_overlays, strategy_overla
 from reportgen.analysis.thresholds import HELD_WEIGHT
 
 
+class Identified:
+    """A record named by its config's id."""
+
+    config: StrategyConfig | ModelConfig | PortfolioConfig
+
+    @property
+    def id(self) -> str:
+        return self.config.id
+
+
 @dataclass(frozen=True)
-class StrategyResult:
+class StrategyResult(Identified):
     config: StrategyConfig
     signal: pd.Series  # bool: long wanted on this date
     size: pd.Series  # requested size (fraction of cash, or units for size_type "amount")
@@ -34,10 +44,6 @@ class StrategyResult:
     monthly_returns: pd.DataFrame  # columns year, month, return
     quantstats_table: pd.DataFrame | None
     attention_test: AttentionTest | None = None  # for strategies that filter or size by attention
-
-    @property
-    def id(self) -> str:
-        return self.config.id
 
     @property
     def overlays(self) -> Overlays:
@@ -152,7 +158,7 @@ class ModelRobustness:
 
 
 @dataclass(frozen=True)
-class ModelResult:
+class ModelResult(Identified):
     config: ModelConfig
     output: pd.DataFrame  # columns prediction, attention
     price: pd.Series  # aligned to the prediction dates
@@ -169,13 +175,9 @@ class ModelResult:
     informativeness: Informativeness | None = None
     robustness: ModelRobustness | None = None
 
-    @property
-    def id(self) -> str:
-        return self.config.id
-
 
 @dataclass(frozen=True)
-class PortfolioResult:
+class PortfolioResult(Identified):
     """One portfolio of a universe model: its simulation, figures and tests."""
 
     config: PortfolioConfig
@@ -198,10 +200,6 @@ class PortfolioResult:
     attention_test: AttentionTest | None = None  # for attention-weighted portfolios
 
     @property
-    def id(self) -> str:
-        return self.config.id
-
-    @property
     def exposure(self) -> pd.Series:
         return self.weights.sum(axis=1)
 
@@ -218,7 +216,7 @@ class CrossSection:
 
 
 @dataclass(frozen=True)
-class UniverseModelResult:
+class UniverseModelResult(Identified):
     """A universe model: predictions and attention per asset and day, and its portfolios."""
 
     config: ModelConfig
@@ -241,10 +239,9 @@ class UniverseModelResult:
     execution_lag_days: int = 1
     confidence: float = 0.95  # coverage of the bootstrap intervals
     provenance: Provenance | None = None  # how `reportgen train` made the predictions, when known
-
-    @property
-    def id(self) -> str:
-        return self.config.id
+    block_days: float | None = None  # expected block length of the stationary bootstrap
+    resamples: int = 0  # of the bootstrap
+    seed: int = 0  # of the bootstrap
 
 
 @dataclass(frozen=True)

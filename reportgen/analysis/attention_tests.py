@@ -222,28 +222,6 @@ def verdict(facts: StrategyFacts, observed: float, control: float, null: np.ndar
     return f"{how} by attention does not beat exposure-matched constant sizing ({figures}; placebo p = {p_value:.2f})."
 
 
-def attention_test(
-    facts: StrategyFacts,
-    observed_sharpe: float,
-    control_size: float,
-    control_sharpe: float,
-    null_sharpes: np.ndarray,
-    seed: int,
-) -> AttentionTest:
-    """The figures of both tests and their verdict."""
-    null = np.asarray(null_sharpes, dtype=float)
-    p_value = permutation_p_value(observed_sharpe, null)
-    return AttentionTest(
-        observed_sharpe=observed_sharpe,
-        exposure_matched_size=control_size,
-        exposure_matched_sharpe=control_sharpe,
-        null_sharpes=null,
-        seed=seed,
-        p_value=p_value,
-        verdict=verdict(facts, observed_sharpe, control_sharpe, null, p_value),
-    )
-
-
 def portfolio_verdict(column: str, score_constant: bool, observed: float, control: float, null: np.ndarray, p_value: float) -> str:
     """One sentence on an attention-weighted portfolio: does weighting by `column` beat equal
     weights on the same holdings and exposure, and attention shuffled across those holdings?"""

@@ -12,31 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from reportgen.evaluation import ablation
-from reportgen.analysis import backtest, bootstrap, metrics, overlays, statistics, sweeps
+from reportgen.analysis import backtest, metrics, overlays, statistics, sweeps
+from reportgen.evaluation import ablation, engine
 from reportgen.compute import blocks
 from reportgen.compute.progress import tracked
-from reportgen.inputs import episodes
 from reportgen.inputs.config import Config, StrategyConfig
-from reportgen.results import ModelResult, ModelRobustness, SeriesStatistics, SweepResult
-
-
-def column_figures(
-    returns: pd.DataFrame, periods_per_year: int, risk_free: pd.Series | None, invested: pd.DataFrame | np.ndarray | None = None
-) -> pd.DataFrame:
-    """Headline figures of every column at once: one row a column (Sharpe of the excess returns,
-    `invested` the share held in assets each day, see metrics.excess_returns)."""
-    values = returns.to_numpy(dtype=float)
-    excess = metrics.excess_returns(returns, risk_free, invested).to_numpy(dtype=float)
-    return pd.DataFrame(
-        {
-            "total_return": metrics.total_returns(values),
-            "cagr": metrics.cagrs(values, periods_per_year),
-            "sharpe": metrics.sharpe_ratios(excess, periods_per_year, invested),
-            "max_drawdown": metrics.max_drawdowns(values),
-        },
-        index=returns.columns,
-    )
+from reportgen.results import ModelResult, ModelRobustness, SweepResult
 
 
 def block_columns(config: Config, n_rows: int, bytes_per_cell: float) -> int:
@@ -77,15 +58,10 @@ def _cost_block(config: Config, model: ModelResult, strategies, lags: list[int])
         init_cash=config.backtest.init_cash,
         fees=(variants.params["fees_bps"] / 1e4).to_list(),
     )
-    table = variants.params.join(
-        column_figures(simulation.returns, config.backtest.periods_per_year, model.risk_free, simulation.invested)
-    ).assign(
-        total_fees=simulation.total_fees.to_numpy(), total_trades=simulation.total_trades.to_numpy()
+    totals = {"total_fees": simulation.total_fees.to_numpy(), "total_trades": simulation.total_trades.to_numpy()}
+    return engine.cost_lag_tables(
+        variants.params, simulation.returns, model.risk_free, evaluation_settings(config), totals, simulation.invested
     )
-    return {
-        sid: rows.drop(columns="source").reset_index(drop=True)
-        for sid, rows in table.groupby("source", sort=False)
-    }
 
 
 def sweep_result(config: Config, model: ModelResult, extra_trials: backtest.ColumnReturns | None = None) -> SweepResult:
@@ -112,7 +88,7 @@ def sweep_result(config: Config, model: ModelResult, extra_trials: backtest.Colu
             init_cash=config.backtest.init_cash, fees=config.backtest.fees,
         )
         del columns
-        block_figures = column_figures(simulation.returns, ppy, model.risk_free, simulation.invested).assign(
+        block_figures = engine.column_figures(simulation.returns, ppy, model.risk_free, simulation.invested).assign(
             total_trades=simulation.total_trades.to_numpy()
         )
         figures.append(block_figures)
@@ -127,7 +103,7 @@ def sweep_result(config: Config, model: ModelResult, extra_trials: backtest.Colu
     defined = np.flatnonzero(table["sharpe"].notna().to_numpy())
     extra = pd.DataFrame(index=model.price.index) if extra_trials is None else extra_trials.returns
     extra_invested = None if extra_trials is None else extra_trials.invested
-    extra_sharpe = column_figures(extra, ppy, model.risk_free, extra_invested)["sharpe"].to_numpy()
+    extra_sharpe = engine.column_figures(extra, ppy, model.risk_free, extra_invested)["sharpe"].to_numpy()
     extra = extra.loc[:, ~np.isnan(extra_sharpe)]
     pooled = [keys[i] for i in defined] + sweeps.column_keys(extra.to_numpy(dtype=float))
     distinct = sweeps.distinct_columns(pooled) if pooled else np.array([], dtype=int)
@@ -169,84 +145,45 @@ def _grid_row(params: pd.DataFrame, strategy: StrategyConfig, vol_window_days: i
     )
 
 
-def series_statistics(
-    returns: pd.Series, benchmark_sharpe: float, intervals: pd.Series, is_benchmark: bool = False
-) -> SeriesStatistics:
-    moments = statistics.sharpe_moments(returns)
-    psr = statistics.probabilistic_sharpe_ratio
-    return SeriesStatistics(
-        sharpe_per_period=moments.sharpe,
-        skewness=moments.skewness,
-        kurtosis=moments.kurtosis,
-        n_observations=moments.n_observations,
-        psr=psr(moments.sharpe, 0.0, moments.skewness, moments.kurtosis, moments.n_observations),
-        psr_vs_benchmark=float("nan") if is_benchmark else psr(
-            moments.sharpe, benchmark_sharpe, moments.skewness, moments.kurtosis, moments.n_observations
-        ),
-        intervals={
-            figure: (float("nan"), float("nan")) if is_benchmark and figure == "sharpe_diff"
-            else (float(intervals[f"{figure}_low"]), float(intervals[f"{figure}_high"]))
-            for figure in statistics.INTERVAL_FIGURES
-        },
+def evaluation_settings(config: Config) -> engine.Settings:
+    s = config.statistics
+    return engine.Settings(
+        periods_per_year=config.backtest.periods_per_year, confidence=s.confidence, resamples=s.bootstrap_resamples,
+        seed=s.bootstrap_seed, block_days=s.block_length_days, fees_bps=tuple(config.sweep.fees_bps),
+        execution_lag_days=config.sweep.execution_lag_days, memory_mb=config.compute.memory_mb or blocks.DEFAULT_MEMORY_MB,
     )
-
-
-def _bootstrap_intervals(
-    config: Config, returns: pd.DataFrame, benchmark: pd.Series, indices: np.ndarray, risk_free: pd.Series | None,
-    invested: pd.DataFrame | None = None, benchmark_invested: pd.Series | None = None,
-) -> pd.DataFrame:
-    """Bootstrap intervals of every column of `returns` (the Sharpe difference against
-    `benchmark`), a block of resamples at a time; `invested` and `benchmark_invested` the shares
-    held in assets each day (None: fully invested; see metrics.excess_returns)."""
-    ppy, confidence = config.backtest.periods_per_year, config.statistics.confidence
-    per_block = max(2, block_columns(config, len(benchmark), statistics.BOOTSTRAP_BYTES_PER_CELL))
-    label = f"bootstrap: {len(indices):,} resamples of {len(returns.columns)} series"
-    draws = [
-        statistics.bootstrap_draws(returns, benchmark, indices[block], ppy, risk_free, invested, benchmark_invested)
-        for block in tracked(blocks.column_blocks(len(indices), per_block, smallest=2), label)
-    ]
-    return statistics.draw_intervals(np.concatenate(draws, axis=2), returns.columns, confidence)
 
 
 def model_robustness(config: Config, model: ModelResult, market_episodes: pd.DataFrame) -> ModelRobustness:
     """Costs and timing, the parameter sweep, the Sharpe statistics and the market episodes of a model."""
-    settings = config.statistics
+    settings = evaluation_settings(config)
     returns = pd.DataFrame({s.id: s.returns for s in model.strategies}, index=model.benchmark_returns.index)
-    block_days = settings.block_length_days or bootstrap.expected_block_days(model.benchmark_returns)
-    indices = bootstrap.stationary_bootstrap_indices(
-        len(returns), block_days, settings.bootstrap_resamples, settings.bootstrap_seed
-    )
     benchmark, risk_free = model.benchmark_returns, model.risk_free
     invested = pd.DataFrame({s.id: metrics.invested_shares(s.exposure) for s in model.strategies}, index=returns.index)
-    intervals = _bootstrap_intervals(config, returns, benchmark, indices, risk_free, invested)
-    benchmark_intervals = _bootstrap_intervals(config, benchmark.to_frame(), benchmark, indices, risk_free).iloc[0]
-    excess = metrics.excess_returns(returns, risk_free, invested)
-    benchmark_excess = metrics.excess_returns(benchmark, risk_free)
-    benchmark_sharpe = statistics.sharpe_moments(benchmark_excess).sharpe
-    overlapping = episodes.episodes_within(market_episodes, returns.index)
+    trusted = engine.sharpe_statistics(returns, benchmark, risk_free, settings, invested=invested)
+    episodes = engine.episode_returns(returns, benchmark, market_episodes)
+    indices = trusted.resampling.indices
     ablations, ablation_returns = ablation.ablation_tables(
         config, model,
-        lambda variants, base, held, base_held: _bootstrap_intervals(config, variants, base, indices, risk_free, held, base_held),
+        lambda variants, base, held, base_held: engine.bootstrap_intervals(
+            variants, base, indices, settings, risk_free, invested=held, benchmark_invested=base_held
+        ),
     )
     return ModelRobustness(
-        statistics={
-            sid: series_statistics(excess[sid], benchmark_sharpe, intervals.loc[sid]) for sid in returns.columns
-        },
-        benchmark_statistics=series_statistics(
-            benchmark_excess, benchmark_sharpe, benchmark_intervals, is_benchmark=True
-        ),
+        statistics=trusted.series,
+        benchmark_statistics=trusted.benchmark,
         costs=cost_tables(config, model),
-        episodes=overlapping,
-        episode_returns=episodes.episode_returns(returns, overlapping),
-        benchmark_episode_returns=episodes.episode_returns(model.benchmark_returns.to_frame("benchmark"), overlapping)["benchmark"],
+        episodes=episodes.episodes,
+        episode_returns=episodes.returns,
+        benchmark_episode_returns=episodes.benchmark,
         sweep=sweep_result(config, model, ablation_returns) if config.sweep.enabled else None,
-        block_days=block_days,
-        block_days_estimated=settings.block_length_days is None,
-        resamples=settings.bootstrap_resamples,
-        seed=settings.bootstrap_seed,
+        block_days=trusted.resampling.block_days,
+        block_days_estimated=trusted.resampling.block_days_estimated,
+        resamples=settings.resamples,
+        seed=settings.seed,
         confidence=settings.confidence,
-        fees_bps=list(config.sweep.fees_bps),
-        execution_lag_days=config.sweep.execution_lag_days,
+        fees_bps=list(settings.fees_bps),
+        execution_lag_days=settings.execution_lag_days,
         ablations=ablations,
         ablation_sentences={sid: ablation.ablation_sentence(t, settings.confidence) for sid, t in ablations.items()},
     )

@@ -11,13 +11,14 @@ a worker); assembled_models puts the tests back on their strategies.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from reportgen.evaluation import robustness
+from reportgen.evaluation import engine, robustness
 from reportgen.analysis import attention, attention_tests, backtest, informativeness, metrics, overlays, signals, thresholds
 from reportgen.compute import blocks
 from reportgen.compute.progress import tracked
@@ -58,7 +59,7 @@ def _strategy_block(
         init_cash=config.backtest.init_cash,
         fees=config.backtest.fees,
     )
-    benchmark_returns = _benchmark_returns(price)
+    benchmark_returns = engine.benchmark_returns(price)
     results = []
     for s in strategies:
         returns = simulation.returns[s.id].rename(s.id)
@@ -84,11 +85,6 @@ def _strategy_block(
             )
         )
     return results
-
-
-def _benchmark_returns(price: pd.Series) -> pd.Series:
-    """Buy and hold from the first aligned close, no fees: 0 on the first day."""
-    return price.pct_change().fillna(0.0).rename("benchmark")
 
 
 def _assessed_scores(output: pd.DataFrame, column: str, derived: pd.DataFrame | None) -> pd.DataFrame:
@@ -127,29 +123,16 @@ def _attention_test(
         s, overlays.strategy_overlays(s), output, price, r.exposure, ppy
     )
     control = _simulated_returns(config, price, control_signal.to_frame("control"), control_sizes.to_frame("control"), "percent")
-    null_sharpes = np.concatenate([
-        _excess_sharpes(_placebo_returns(config, price, raw, shuffled[block], s), risk_free, ppy)
-        for block in tracked(blocks.column_blocks(settings.permutations, per_block), f"strategy {s.id}: {settings.permutations:,} placebo runs")
-    ])
+    runs = tracked(blocks.column_blocks(settings.permutations, per_block), f"strategy {s.id}: {settings.permutations:,} placebo runs")
+    placebos = (_placebo_returns(config, price, raw, shuffled[block], s) for block in runs)  # a block at a time
+    null_sharpes = np.concatenate([engine.excess_sharpes(p.returns, risk_free, ppy, p.invested) for p in placebos])
     facts = attention_tests.strategy_facts(
         s, summary.column, summary.degenerate, r.total_trades, r.exposure_in_market, float(output["attention"].max())
     )
-    return attention_tests.attention_test(
-        facts,
-        observed_sharpe=float(_excess_sharpes(
-            backtest.ColumnReturns(r.returns.to_frame(), metrics.invested_shares(r.exposure).to_frame()), risk_free, ppy
-        )[0]),
-        control_size=control_size,
-        control_sharpe=float(_excess_sharpes(control, risk_free, ppy)[0]),
-        null_sharpes=null_sharpes,
-        seed=settings.seed,
+    return engine.attention_test(
+        r.returns, control.returns["control"], control_size, null_sharpes, risk_free, ppy, settings.seed,
+        functools.partial(attention_tests.verdict, facts), metrics.invested_shares(r.exposure), control.invested["control"],
     )
-
-
-def _excess_sharpes(simulated: backtest.ColumnReturns, risk_free: pd.Series, periods_per_year: int) -> np.ndarray:
-    """Sharpe ratios of simulated columns' excess returns (metrics.excess_returns' cash convention)."""
-    excess = metrics.excess_returns(simulated.returns, risk_free, simulated.invested)
-    return metrics.sharpe_ratios(excess, periods_per_year, simulated.invested).to_numpy()
 
 
 def _placebo_returns(config: Config, price: pd.Series, base: pd.Series, shuffled: pd.DataFrame, strategy: StrategyConfig
@@ -215,7 +198,7 @@ def model_result(config: Config, model: ModelConfig, prices: pd.Series, notes: l
 
 def _model_result(config: Config, inputs: ModelInputs, test_attention: bool, tables: bool = True) -> ModelResult:
     output, price, risk_free, scores, summaries = inputs.output, inputs.price, inputs.risk_free, inputs.scores, inputs.summaries
-    benchmark_returns = _benchmark_returns(price)
+    benchmark_returns = engine.benchmark_returns(price)
     strategies = _strategy_results(config, inputs.model, output, price, risk_free, tables)
     return ModelResult(
         config=inputs.model,
@@ -290,7 +273,7 @@ def model_stage_task(
     [simulated] = _strategy_block(config, [strategy], model.output, model.price, model.risk_free, tables=False)
     if task.part == "quantstats table":
         return metrics.quantstats_table(
-            simulated.returns, _benchmark_returns(model.price), config.backtest.periods_per_year, model.risk_free,
+            simulated.returns, engine.benchmark_returns(model.price), config.backtest.periods_per_year, model.risk_free,
             metrics.invested_shares(simulated.exposure),
         )
     [tested] = _attention_tests(config, model.output, model.price, [simulated], model.used, model.risk_free)
