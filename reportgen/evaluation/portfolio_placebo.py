@@ -38,6 +38,7 @@ class PlaceboInput:
     fees: float
     periods_per_year: int
     seed: int
+    ended: np.ndarray | None = None  # dates x assets: from a delisted asset's last price on (target 0: sold then)
 
 
 def placebo_sharpes(shared: PlaceboInput, runs: Runs) -> np.ndarray:
@@ -56,6 +57,8 @@ def placebo_sharpes(shared: PlaceboInput, runs: Runs) -> np.ndarray:
         targets[:, shared.on_days, :] = portfolios.weights_of_scores(
             shared.held, permuted, shared.portfolio.gross, shared.portfolio.max_weight
         )
+        if shared.ended is not None:
+            targets[:, shared.ended] = 0.0  # portfolios.orders' delisting sales
         returns, invested = block_returns(shared.close, targets, shared.init_cash, np.full(len(numbers), shared.fees))
         sharpes.append(metrics.sharpe_ratios(returns - shared.free * invested, shared.periods_per_year, invested))
     return np.concatenate(sharpes)
