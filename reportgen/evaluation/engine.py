@@ -56,22 +56,30 @@ def benchmark_returns(close: pd.Series) -> pd.Series:
     return close.pct_change().fillna(0.0).rename("benchmark")
 
 
-def excess_sharpes(returns: pd.DataFrame, risk_free: pd.Series | None, periods_per_year: int) -> np.ndarray:
-    """Annualised Sharpe ratio of each column's returns in excess of the risk-free rate.
+def excess_sharpes(
+    returns: pd.DataFrame, risk_free: pd.Series | None, periods_per_year: int, invested: pd.DataFrame | None = None
+) -> np.ndarray:
+    """Annualised Sharpe ratio of each column's returns in excess of the risk-free rate, under the
+    cash convention of metrics.excess_returns (`invested`: each column's share in assets each day;
+    None: fully invested); NaN for a column never invested.
 
     numpy sums a single column pairwise but several row by row, so a column's last digits depend
     on whether it is computed alone: each figure of the report is computed the way it always was."""
-    return metrics.sharpe_ratios(metrics.excess_returns(returns, risk_free).to_numpy(dtype=float), periods_per_year)
+    excess = metrics.excess_returns(returns, risk_free, invested).to_numpy(dtype=float)
+    return metrics.sharpe_ratios(excess, periods_per_year, invested)
 
 
-def column_figures(returns: pd.DataFrame, periods_per_year: int, risk_free: pd.Series | None) -> pd.DataFrame:
-    """Headline figures of every column at once: one row a column (Sharpe of the excess returns)."""
+def column_figures(
+    returns: pd.DataFrame, periods_per_year: int, risk_free: pd.Series | None, invested: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Headline figures of every column at once: one row a column (Sharpe of the excess returns,
+    `invested` as in excess_sharpes)."""
     values = returns.to_numpy(dtype=float)
     return pd.DataFrame(
         {
             "total_return": metrics.total_returns(values),
             "cagr": metrics.cagrs(values, periods_per_year),
-            "sharpe": excess_sharpes(returns, risk_free, periods_per_year),
+            "sharpe": excess_sharpes(returns, risk_free, periods_per_year, invested),
             "max_drawdown": metrics.max_drawdowns(values),
         },
         index=returns.columns,
@@ -84,7 +92,7 @@ def column_figures(returns: pd.DataFrame, periods_per_year: int, risk_free: pd.S
 class Resampling:
     """The paired stationary bootstrap's rows, the same for every series of a model."""
 
-    indices: np.ndarray  # resamples x rows
+    indices: bootstrap.StationaryBootstrapIndices  # resamples x rows, a block made when asked for
     block_days: float
     block_days_estimated: bool  # True: Politis-White estimate on the benchmark; False: set
 
@@ -121,33 +129,43 @@ class BootstrapInput:
 
     returns: pd.DataFrame
     benchmark: pd.Series
-    indices: np.ndarray  # resamples x rows
+    indices: bootstrap.StationaryBootstrapIndices  # resamples x rows, a block made when asked for
     periods_per_year: int
     risk_free: pd.Series | None
     resamples_per_block: int  # at least 2
+    invested: pd.DataFrame | None = None  # each column's share in assets each day (None: fully invested)
+    benchmark_invested: pd.Series | None = None
 
 
 def bootstrap_draws(shared: BootstrapInput, runs: Runs) -> np.ndarray:
     """statistics.bootstrap_draws of resamples [first, first + count), a block of resamples at a
-    time: each resample's figures depend on that resample alone, and a block holds at least two."""
-    picked = shared.indices[runs.first:runs.first + runs.count]
+    time (their indices made per block): each resample's figures depend on that resample alone,
+    and a block holds at least two."""
     return np.concatenate([
-        statistics.bootstrap_draws(shared.returns, shared.benchmark, picked[part], shared.periods_per_year, shared.risk_free)
-        for part in blocks.column_blocks(len(picked), shared.resamples_per_block, smallest=2)
+        statistics.bootstrap_draws(
+            shared.returns, shared.benchmark, shared.indices[runs.first + part.start:runs.first + part.stop],
+            shared.periods_per_year, shared.risk_free, shared.invested, shared.benchmark_invested,
+        )
+        for part in blocks.column_blocks(runs.count, shared.resamples_per_block, smallest=2)
     ], axis=2)
 
 
 def bootstrap_intervals(
-    returns: pd.DataFrame, benchmark: pd.Series, indices: np.ndarray, settings: Settings, risk_free: pd.Series | None,
-    map_tasks: MapTasks = in_process,
+    returns: pd.DataFrame, benchmark: pd.Series, indices: bootstrap.StationaryBootstrapIndices, settings: Settings,
+    risk_free: pd.Series | None, map_tasks: MapTasks = in_process, invested: pd.DataFrame | None = None,
+    benchmark_invested: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Paired bootstrap intervals (statistics.INTERVAL_FIGURES) of every column of `returns`, the
     Sharpe difference against `benchmark`: one row a column. The resamples are BOOTSTRAP_TASKS
     tasks of `map_tasks`, each in blocks within [compute] memory_mb; the figures do not depend on
-    how the resamples are split or where they run."""
+    how the resamples are split or where they run. `invested` (columns of `returns`) and
+    `benchmark_invested`: shares in assets each day (metrics.excess_returns; None: fully invested)."""
     per_block = max(2, blocks.columns_per_block(len(benchmark), statistics.BOOTSTRAP_BYTES_PER_CELL, settings.memory_mb))
     series = returns.set_axis(range(returns.shape[1]), axis=1)
-    shared = BootstrapInput(series, benchmark, indices, settings.periods_per_year, risk_free, per_block)
+    held = None if invested is None else invested.set_axis(range(returns.shape[1]), axis=1)
+    shared = BootstrapInput(
+        series, benchmark, indices, settings.periods_per_year, risk_free, per_block, held, benchmark_invested
+    )
     label = f"bootstrap: {len(indices):,} resamples of {returns.shape[1]} series"
     draws = np.concatenate(map_tasks(bootstrap_draws, run_ranges(len(indices), BOOTSTRAP_TASKS), shared, label), axis=2)
     return statistics.draw_intervals(draws, series.columns, settings.confidence).set_axis(returns.columns)
@@ -188,14 +206,18 @@ class Statistics:
 
 def sharpe_statistics(
     returns: pd.DataFrame, benchmark: pd.Series, risk_free: pd.Series | None, settings: Settings,
-    map_tasks: MapTasks = in_process,
+    map_tasks: MapTasks = in_process, invested: pd.DataFrame | None = None,
 ) -> Statistics:
     """The PSR and bootstrap intervals of every column of `returns` and of the benchmark (one
-    paired bootstrap: the benchmark is one more series of it)."""
+    paired bootstrap: the benchmark is one more series of it, fully invested); `invested` each
+    column's share in assets each day (metrics.excess_returns; None: fully invested)."""
     sampled = resampling(benchmark, settings)
     together = pd.concat([returns, benchmark.rename(None)], axis=1).set_axis([*returns.columns, None], axis=1)
-    intervals = bootstrap_intervals(together, benchmark, sampled.indices, settings, risk_free, map_tasks)
-    excess = metrics.excess_returns(returns, risk_free)
+    held = None if invested is None else pd.concat(
+        [invested[returns.columns], pd.Series(1.0, index=returns.index)], axis=1
+    ).set_axis(together.columns, axis=1)
+    intervals = bootstrap_intervals(together, benchmark, sampled.indices, settings, risk_free, map_tasks, held)
+    excess = metrics.excess_returns(returns, risk_free, invested)
     benchmark_excess = metrics.excess_returns(benchmark, risk_free)
     benchmark_sharpe = statistics.sharpe_moments(benchmark_excess).sharpe
     return Statistics(
@@ -218,11 +240,11 @@ def cost_lag_variants(sources: Sequence[str], settings: Settings) -> pd.DataFram
 
 def cost_lag_tables(
     variants: pd.DataFrame, returns: pd.DataFrame, risk_free: pd.Series | None, settings: Settings,
-    totals: dict[str, np.ndarray] | None = None,
+    totals: dict[str, np.ndarray] | None = None, invested: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """By source, its cost x lag table: one row a variant (`variants`' rows, whose daily returns
     are `returns`' columns in the same order), its lag, fees and figures (and `totals`' columns)."""
-    figures = column_figures(returns, settings.periods_per_year, risk_free).reset_index(drop=True)
+    figures = column_figures(returns, settings.periods_per_year, risk_free, invested).reset_index(drop=True)
     table = variants.reset_index(drop=True).join(figures).assign(**(totals or {}))
     return {
         source: rows.drop(columns="source").reset_index(drop=True)
@@ -250,19 +272,25 @@ def episode_returns(returns: pd.DataFrame, benchmark: pd.Series, market_episodes
 
 # ---------------------------------------------------------------- attention test
 
+def _frame(series: pd.Series | None) -> pd.DataFrame | None:
+    return None if series is None else series.to_frame()
+
+
 # verdict(observed, control, null, p_value) -> one sentence on what the test shows
 Verdict = Callable[[float, float, np.ndarray, float], str]
 
 
 def attention_test(
     observed: pd.Series, control: pd.Series, control_size: float, null_sharpes: np.ndarray, risk_free: pd.Series | None,
-    periods_per_year: int, seed: int, verdict: Verdict,
+    periods_per_year: int, seed: int, verdict: Verdict, observed_invested: pd.Series | None = None,
+    control_invested: pd.Series | None = None,
 ) -> attention_tests.AttentionTest:
     """The attention test of one series: its Sharpe ratio against an exposure-matched control's
     (daily returns `control`, of constant size `control_size`) and against placebo runs (`null_sharpes`,
-    Sharpe ratios of the excess returns of runs on shuffled attention, seeded from `seed`)."""
-    observed_sharpe = float(excess_sharpes(observed.to_frame(), risk_free, periods_per_year)[0])  # each alone
-    control_sharpe = float(excess_sharpes(control.to_frame(), risk_free, periods_per_year)[0])
+    Sharpe ratios of the excess returns of runs on shuffled attention, seeded from `seed`);
+    `observed_invested`, `control_invested`: their shares in assets each day (excess_sharpes)."""
+    observed_sharpe = float(excess_sharpes(observed.to_frame(), risk_free, periods_per_year, _frame(observed_invested))[0])
+    control_sharpe = float(excess_sharpes(control.to_frame(), risk_free, periods_per_year, _frame(control_invested))[0])
     null = np.asarray(null_sharpes, dtype=float)
     p_value = attention_tests.permutation_p_value(observed_sharpe, null)
     return attention_tests.AttentionTest(

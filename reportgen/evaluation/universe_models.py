@@ -54,7 +54,7 @@ def _aligned_close(prices: pd.DataFrame, dates: pd.DatetimeIndex, path, min_rows
         raise DataError(
             f"{path}: only {overlap} prediction dates have prices; at least {min_rows} needed ([backtest] min_rows)"
         )
-    return prices.reindex(prices.index.union(dates)).ffill().reindex(dates)
+    return universe.prices_on(prices, dates)  # within each asset's listing only
 
 
 def _benchmark(universe_config, benchmark: pd.Series | None, close: pd.DataFrame) -> tuple[str, pd.Series]:
@@ -63,47 +63,50 @@ def _benchmark(universe_config, benchmark: pd.Series | None, close: pd.DataFrame
     if benchmark is not None:
         return universe_config.benchmark_column, engine.benchmark_returns(benchmark)
     listed = close.columns[close.iloc[0].notna()]
-    growth = (close[listed] / close[listed].iloc[0]).mean(axis=1)
+    growth = (close[listed].ffill() / close[listed].iloc[0]).mean(axis=1)  # a delisted asset: cash at its last price
     return EQUAL_WEIGHT_BENCHMARK, engine.benchmark_returns(growth)
 
 
-def _targets(portfolio: PortfolioConfig, weights: pd.DataFrame, lag_days: int = 0) -> pd.DataFrame:
-    return portfolios.orders(weights, portfolios.rebalance_days(weights.index, portfolio.rebalance), lag_days)
+def _targets(portfolio: PortfolioConfig, weights: pd.DataFrame, lag_days: int = 0, ended: pd.DataFrame | None = None) -> pd.DataFrame:
+    return portfolios.orders(weights, portfolios.rebalance_days(weights.index, portfolio.rebalance), lag_days, ended)
 
 
 def _cost_table(
-    settings: engine.Settings, init_cash: float, close, targets: dict[str, pd.DataFrame], portfolio_list, risk_free: pd.Series
+    settings: engine.Settings, init_cash: float, close, targets: dict[str, pd.DataFrame], portfolio_list, risk_free: pd.Series,
+    ended: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Each portfolio at every fee level, filled at the rebalance close and `execution_lag_days` later."""
     by_id = {p.id: p for p in portfolio_list}
     variants = engine.cost_lag_variants(list(by_id), settings)
     names = [f"{r.source}|{r.lag_days}|{r.fees_bps}" for r in variants.itertuples()]
-    generated = ((n, _targets(by_id[r.source], targets[r.source], r.lag_days)) for n, r in zip(names, variants.itertuples()))
-    returns = portfolio_returns(close, generated, init_cash, dict(zip(names, variants["fees_bps"] / 1e4)))
-    return engine.cost_lag_tables(variants, returns, risk_free, settings)
+    generated = ((n, _targets(by_id[r.source], targets[r.source], r.lag_days, ended)) for n, r in zip(names, variants.itertuples()))
+    simulated = portfolio_returns(close, generated, init_cash, dict(zip(names, variants["fees_bps"] / 1e4)))
+    return engine.cost_lag_tables(variants, simulated.returns, risk_free, settings, invested=simulated.invested)
 
 
 def _attention_test(
     config: Config, close, portfolio: PortfolioConfig, weights, held, scores, observed_returns, used, risk_free: pd.Series,
-    map_tasks: Callable = in_process,
+    map_tasks: Callable = in_process, observed_invested: pd.Series | None = None, ended: pd.DataFrame | None = None,
 ) -> attention_tests.AttentionTest:
     """Exposure-matched equal weights and `permutations` shuffles of attention across each day's
     held assets (the shuffles as tasks of `map_tasks`, see portfolio_placebo.placebo_sharpes)."""
     settings, ppy, fees = config.attention_tests, config.backtest.periods_per_year, config.backtest.fees
-    free = risk_free.reindex(weights.index).to_numpy(dtype=float)[:, None]  # per period, subtracted from every run
+    free = risk_free.reindex(weights.index).to_numpy(dtype=float)[:, None]  # per period, charged on the invested share
     on_days = portfolios.rebalance_days(weights.index, portfolio.rebalance).to_numpy()
-    control_targets = _targets(portfolio, portfolios.exposure_matched_weights(weights)).to_numpy()[None]
-    control = pd.Series(block_returns(close, control_targets, config.backtest.init_cash, [fees])[:, 0], index=weights.index)
+    control_targets = _targets(portfolio, portfolios.exposure_matched_weights(weights), 0, ended).to_numpy()[None]
+    control_returns, control_invested = block_returns(close, control_targets, config.backtest.init_cash, [fees])
+    control = pd.Series(control_returns[:, 0], index=weights.index)
     shared = portfolio_placebo.PlaceboInput(
         close=close, portfolio=portfolio, on_days=on_days, score=scores.to_numpy(dtype=float)[on_days],
         held=held.to_numpy()[on_days], shape=weights.shape, free=free, init_cash=config.backtest.init_cash,
-        fees=fees, periods_per_year=ppy, seed=settings.seed,
+        fees=fees, periods_per_year=ppy, seed=settings.seed, ended=None if ended is None else ended.to_numpy(),
     )
     runs = engine.run_ranges(settings.permutations, portfolio_placebo.PLACEBO_TASKS)
     null = np.concatenate(map_tasks(portfolio_placebo.placebo_sharpes, runs, shared, f"placebo runs of {portfolio.id}"))
     return engine.attention_test(
         observed_returns, control, float(weights.sum(axis=1).mean()), null, risk_free, ppy, settings.seed,
         functools.partial(attention_tests.portfolio_verdict, used.column, used.degenerate),
+        observed_invested, pd.Series(control_invested[:, 0], index=weights.index),
     )
 
 
@@ -119,8 +122,11 @@ def universe_model_result(
     dates = data.dates
     assets = list(prices.columns[prices.columns.isin(read.output.index.get_level_values("asset"))])
     close = _aligned_close(prices[assets], dates, model.predictions, config.backtest.min_rows)
-    tradable = close.notna()
-    sim_close = close.bfill()  # before an asset's first price it is never held; any price will do
+    membership = None if u.membership is None else universe.read_membership(u.membership, prices.columns, u.exchange_timezone, notes)
+    member = True if membership is None else universe.member_dates(membership, dates, close.columns)
+    ended = portfolios.delisted_dates(dates, close.columns, universe.delisting_dates(close))  # sold at the last price
+    tradable = close.notna() & member & ~ended
+    sim_close = close.ffill().bfill()  # outside its listing an asset is never held; any price will do
     prediction = portfolios.wide(read.output["prediction"], close.columns, dates)
     scores = {name: portfolios.wide(scores_long[name], close.columns, dates) for name in scores_long.columns}
     summaries = {name: attention.attention_summary(scores_long[name], name, steps) for name in scores_long.columns}
@@ -134,24 +140,27 @@ def universe_model_result(
         for p in listed
     }
     weights = {
-        p.id: portfolios.portfolio_weights(p, prediction, scores[model.attention_column], sim_close, tradable) for p in listed
+        p.id: portfolios.portfolio_weights(p, prediction, scores[model.attention_column], close, tradable) for p in listed
     }
     simulation = simulate_portfolios(
-        sim_close, {p.id: _targets(p, weights[p.id]) for p in listed}, config.backtest.init_cash, config.backtest.fees
+        sim_close, {p.id: _targets(p, weights[p.id], 0, ended) for p in listed}, config.backtest.init_cash, config.backtest.fees
     )
     settings = robustness.evaluation_settings(config)
-    costs = _cost_table(settings, config.backtest.init_cash, sim_close, weights, listed, risk_free) if listed else {}
+    costs = _cost_table(settings, config.backtest.init_cash, sim_close, weights, listed, risk_free, ended) if listed else {}
     returns = simulation.returns.rename(columns=str)
-    trusted = engine.sharpe_statistics(returns, benchmark_returns, risk_free, settings, map_tasks)
+    invested = simulation.invested.rename(columns=str)
+    trusted = engine.sharpe_statistics(returns, benchmark_returns, risk_free, settings, map_tasks, invested)
     by_episode = engine.episode_returns(returns, benchmark_returns, market_episodes)
     results = []
     for p in tracked(listed, f"universe model {model.id}: {len(listed)} portfolios"):
         r = returns[p.id].rename(p.id)
+        r_invested = invested[p.id]
         w = simulation.weights.xs(p.id, axis=1, level="portfolio")
         test = None
         if p.weighting == "attention":
             test = _attention_test(
-                config, sim_close, p, weights[p.id], held[p.id], scores[model.attention_column], r, used, risk_free, map_tasks
+                config, sim_close, p, weights[p.id], held[p.id], scores[model.attention_column], r, used, risk_free, map_tasks,
+                r_invested, ended,
             )
         results.append(
             PortfolioResult(
@@ -163,11 +172,13 @@ def universe_model_result(
                 trades=simulation.trades[simulation.trades["portfolio"] == p.id].drop(columns="portfolio").reset_index(drop=True),
                 contributions=simulation.contributions.loc[p.id].rename("contribution"),
                 total_fees=float(simulation.total_fees[p.id]),
-                metrics=metrics.headline_metrics(r, ppy, risk_free),
-                turnover=portfolios.annualised_turnover(simulation.traded_value[p.id], simulation.value[p.id], ppy),
-                mean_holdings=float(portfolios.holdings_count(w.round(12)).mean()),
+                metrics=metrics.headline_metrics(r, ppy, risk_free, r_invested),
+                turnover=float(metrics.turnover(simulation.traded_value[p.id], simulation.value[p.id], ppy).mean()),
+                mean_holdings=float(portfolios.holdings_count(w).mean()),
                 herfindahl=portfolios.herfindahl(w),
-                rolling_sharpe=metrics.rolling_sharpe(metrics.excess_returns(r, risk_free), config.backtest.rolling_window_days, ppy),
+                rolling_sharpe=metrics.rolling_sharpe(
+                    metrics.excess_returns(r, risk_free, r_invested), config.backtest.rolling_window_days, ppy
+                ),
                 monthly_returns=metrics.monthly_returns(r),
                 statistics=trusted.series[p.id],
                 costs=costs[p.id],
@@ -209,4 +220,5 @@ def universe_model_result(
         block_days=trusted.resampling.block_days,
         resamples=settings.resamples,
         seed=settings.seed,
+        membership=membership,
     )
