@@ -17,10 +17,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pyarrow
-import pyarrow.parquet as pq
 
 from reportgen.inputs.errors import DataError
+
+# pyarrow is imported by the functions that read Parquet only: a build of CSV inputs does not
+# pay for importing it.
 
 PARQUET_SUFFIX = ".parquet"
 
@@ -39,6 +40,9 @@ def checked_parquet_file(path: Path) -> None:
     the file before reading its columns."""
     if not path.is_file():
         raise DataError(f"{path}: {'is a folder, not a Parquet file' if path.is_dir() else 'file not found'}")
+    import pyarrow
+    import pyarrow.parquet as pq
+
     try:
         pq.read_metadata(path)
     except (pyarrow.ArrowException, OSError) as exc:
@@ -48,6 +52,9 @@ def checked_parquet_file(path: Path) -> None:
 def column_names(path: Path) -> list[str]:
     """The column names of the Parquet file at `path` (its schema only); [] when it cannot be read
     (the readers then say why)."""
+    import pyarrow
+    import pyarrow.parquet as pq
+
     try:
         return [str(name) for name in pq.read_schema(path).names]
     except (pyarrow.ArrowException, OSError):
@@ -59,6 +66,9 @@ def read_parquet(path: Path) -> pd.DataFrame:
     the table (a DataFrame written with its date index) becomes a column again, first; dates come
     back as datetime64 (date32 columns too), text as strings."""
     checked_parquet_file(path)
+    import pyarrow
+    import pyarrow.parquet as pq
+
     try:
         table = pq.read_table(path)
     except (pyarrow.ArrowException, OSError) as exc:

@@ -54,7 +54,10 @@ SNIFF_BYTES = 64 * 1024
 
 def checked_csv_file(path: Path) -> None:
     """A DataError unless `path` is a file that can be read, decompressed (.gz) and holds text:
-    what can be told of a CSV from its start, before parsing it."""
+    what can be told of a CSV from its start, before parsing it. A .parquet file is checked as
+    Parquet (reportgen.inputs.columnar: its footer)."""
+    if columnar.is_parquet(path):
+        return columnar.checked_parquet_file(path)
     if not path.is_file():
         raise DataError(f"{path}: {'is a folder, not a CSV file' if path.is_dir() else 'file not found'}")
     try:
@@ -107,6 +110,13 @@ def _text(raw: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(raw.dtype):
         return raw
     return (raw if pd.api.types.is_string_dtype(raw.dtype) else raw.astype(str)).str.strip()
+
+
+def _shown(cell) -> str:
+    """A cell as an error line quotes it: text as written, a Parquet null or number plainly."""
+    if isinstance(cell, str):
+        return repr(cell)
+    return "an empty cell" if pd.isna(cell) else f"{cell:g}"
 
 
 def _require_column(frame: pd.DataFrame, column: str, path: Path, role: str) -> None:
@@ -206,7 +216,7 @@ def _numbers(raw: pd.Series, dates: pd.DatetimeIndex, path: Path, column: str) -
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(
             f"{path}: row {row + 2} ({dates[row].date()}), column {column!r}: "
-            f"expected a finite number, got {raw.iloc[row]!r}"
+            f"expected a finite number, got {_shown(raw.iloc[row])}"
         )
     return pd.Series(values.to_numpy(dtype=float), index=dates, name=column)
 

@@ -36,6 +36,7 @@ from reportgen.inputs.loaders import (
     _read_csv,
     _require_column,
     _row,
+    _shown,
     _sorted_unique,
     _text,
     attention_vector_columns,
@@ -50,6 +51,8 @@ def has_asset_column(path: Path) -> bool:
     predictions). False when it has none or does not exist (the loaders then say so); a DataError
     when it is no CSV at all (binary, or compressed data that cannot be decompressed)."""
     if columnar.is_parquet(path):
+        if path.is_file():
+            columnar.checked_parquet_file(path)
         return ASSET_COLUMN in columnar.column_names(path)
     if path.is_file():
         checked_csv_file(path)
@@ -90,7 +93,7 @@ def read_universe_prices(
         row, col = int(rows[0]), int(cols[0])
         asset, raw = text.columns[col], text.iat[row, col]
         rule = "prices must be positive" if np.isfinite(numbers[row, col]) else "expected a finite number"
-        raise DataError(f"{path}: row {row + 2} ({dates[row].date()}), asset {asset!r}: {rule}, got {raw!r}")
+        raise DataError(f"{path}: row {row + 2} ({dates[row].date()}), asset {asset!r}: {rule}, got {_shown(raw)}")
     prices = pd.DataFrame(numbers, index=dates, columns=pd.Index(text.columns, name="asset"))
     prices = _sorted_unique(prices, path, date_column, notes)
     if prices.isna().all().any():
@@ -151,13 +154,14 @@ def read_membership(
     frame.columns = [str(c).strip() for c in frame.columns]
     for column in MEMBERSHIP_COLUMNS:
         _require_column(frame, column, path, column)
-    names = frame["asset"].str.strip()
+    names = _text(frame["asset"])
     unknown = ~names.isin(list(assets)).to_numpy()
     if unknown.any():
         row = _row(unknown)
         raise DataError(f"{path}: row {row + 2}: asset {names.iloc[row]!r} is not a column of the universe's prices")
     start = _dates(frame["start"], path, "start", exchange_timezone, notes)
-    open_ended = (frame["end"].str.strip() == "").to_numpy()
+    ends = frame["end"]  # empty (a null timestamp in Parquet): still a member
+    open_ended = (ends.isna() if pd.api.types.is_datetime64_any_dtype(ends.dtype) else _text(ends) == "").to_numpy()
     written_end = _dates(frame["end"].where(~open_ended, frame["start"]), path, "end", exchange_timezone, notes)
     end = pd.Series(written_end).where(~open_ended)  # NaT: still a member
     backwards = (end < pd.Series(start)).to_numpy()
@@ -206,7 +210,7 @@ def _checked_column(
     finite = np.isfinite(values)
     if not finite.all():
         row = _row(~finite)
-        raise DataError(f"{_where(path, row, assets.iloc[row], dates[row])}, column {column!r}: expected a finite number, got {text.iloc[row]!r}")
+        raise DataError(f"{_where(path, row, assets.iloc[row], dates[row])}, column {column!r}: expected a finite number, got {_shown(text.iloc[row])}")
     outside = (values < low) | (values > high)
     if outside.any():
         row = _row(outside)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -213,9 +214,20 @@ def csv_bytes(predictions: pd.DataFrame) -> bytes:
     return predictions.to_csv(float_format="%.8f", lineterminator="\n").encode()
 
 
+def parquet_bytes(predictions: pd.DataFrame) -> bytes:
+    """The predictions as a Parquet file (pyarrow, through pandas): the index as columns (the date
+    first, as in the CSV), numbers at full precision; the same frame gives the same bytes."""
+    buffer = io.BytesIO()
+    predictions.reset_index().to_parquet(buffer, index=False, engine="pyarrow")
+    return buffer.getvalue()
+
+
 def predictions_bytes(predictions: pd.DataFrame, path: Path) -> bytes:
-    """The predictions file as written to `path`: the CSV, gzip-compressed when `path` ends in
+    """The predictions file as written to `path`: Parquet when `path` ends in .parquet (read
+    several times faster than CSV by a build), else the CSV, gzip-compressed when `path` ends in
     .gz (with no name and no time stamp in the gzip header, so the same CSV gives the same bytes)."""
+    if path.suffix.lower() == ".parquet":
+        return parquet_bytes(predictions)
     content = csv_bytes(predictions)
     return gzip.compress(content, compresslevel=9, mtime=0) if path.suffix == ".gz" else content
 
