@@ -6,6 +6,7 @@ malformed input, unsafe output folder, bad command line).
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import logging
 import signal
@@ -77,7 +78,8 @@ def build(
     config = load_config(config_path)
     from reportgen.pipeline import build as build_site  # heavy imports only once the config is valid
 
-    result = build_site(config, site_dir, progress, docs_dir, _build_tasks(config, workers, scheduler))
+    with contextlib.closing(_build_tasks(config, workers, scheduler)) as map_tasks:  # one executor for the whole build
+        result = build_site(config, site_dir, progress, docs_dir, map_tasks)
     for warning in result.warnings:
         logging.getLogger("reportgen").warning(warning)
     out = site_dir if site_dir is not None else config.source.parent / "site"
@@ -95,16 +97,59 @@ def build(
         click.echo(f"--strict: {len(collector.messages)} warning(s), all listed in [site] expected_warnings", err=True)
 
 
-def _build_tasks(config, workers: int | None, scheduler: str | None):
-    """A map of a build's heavy tasks (models, attention tests, charts, static SVGs) on the
-    executor the options, else `[compute]`, choose. By default they run on worker processes
-    forked from the build after its imports ("processes", one per core; Linux), which start in
-    milliseconds; a Dask LocalCluster ("local") starts fresh workers that import vectorbt and
-    quantstats again, which costs more than it saves on the bundled report. The executor starts
-    only when a task runs (not on a cached build)."""
-    from reportgen.compute import ComputeError, Progress, executor
+class _BuildTasks:
+    """The map of a build's heavy tasks (models, attention tests, placebo runs, bootstrap
+    resamples, charts, static SVGs) on one executor, opened at the first task and shared by every
+    stage until the build ends (`close`): one LocalCluster or cluster connection per build, not
+    one per map. `workers` is how many tasks run at once there: the stages size their tasks from it."""
+
+    def __init__(self, workers: int | None, scheduler: str, where: str) -> None:
+        self._workers, self._scheduler, self._where = workers, scheduler, where
+        self._open = contextlib.ExitStack()
+        self._pool = None
+
+    def _executor(self):
+        from reportgen.compute import ComputeError, executor
+
+        if self._pool is None:
+            try:
+                self._pool = self._open.enter_context(executor(self._workers, self._scheduler))
+            except ComputeError as exc:
+                raise ReportgenError(f"{self._where}: {exc}") from None
+        return self._pool
+
+    @property
+    def workers(self) -> int:
+        return self._executor().workers
+
+    def __call__(self, function, tasks, shared, label: str = "models", imports: tuple[str, ...] = (), beside=None):
+        from reportgen.compute import ComputeError, Progress
+        from reportgen.compute.progress import LINE_EVERY_SECONDS
+
+        pool = self._executor()
+        progress = Progress(len(tasks), f"{label} ({pool.description})", every_seconds=LINE_EVERY_SECONDS)
+        try:
+            return pool.map(
+                function, tasks, shared, on_done=lambda index: progress.advance(str(getattr(tasks[index], "id", tasks[index]))),
+                imports=imports, beside=beside,
+            )
+        except ComputeError as exc:
+            raise ReportgenError(f"{self._where}: {exc}") from None
+        finally:
+            progress.close()
+
+    def close(self) -> None:
+        """Close the client and stop a local cluster, if one was opened."""
+        self._open.close()
+
+
+def _build_tasks(config, workers: int | None, scheduler: str | None) -> _BuildTasks:
+    """The map of a build's heavy tasks on the executor the options, else `[compute]`, choose. By
+    default they run on worker processes forked from the build after its imports ("processes",
+    one per core; Linux), which start in milliseconds; a Dask LocalCluster ("local") starts fresh
+    workers that import vectorbt and quantstats again, which costs more than it saves on the
+    bundled report. The executor starts only when a task runs (not on a cached build)."""
     from reportgen.compute.executor import SCHEDULERS, fork_available
-    from reportgen.compute.progress import LINE_EVERY_SECONDS
 
     where = "--scheduler" if scheduler is not None else f"{config.source}: compute.scheduler"
     if scheduler is not None and scheduler not in SCHEDULERS and not scheduler.startswith("tcp://"):
@@ -113,22 +158,7 @@ def _build_tasks(config, workers: int | None, scheduler: str | None):
     if scheduler is None:
         default = "processes" if fork_available() else "synchronous"
         scheduler = config.compute.scheduler if "scheduler" in config.compute.model_fields_set else default
-
-    def map_tasks(function, tasks, shared, label: str = "models", imports: tuple[str, ...] = (), beside=None):
-        try:
-            with executor(workers, scheduler) as pool:
-                progress = Progress(len(tasks), f"{label} ({pool.description})", every_seconds=LINE_EVERY_SECONDS)
-                try:
-                    return pool.map(
-                        function, tasks, shared, on_done=lambda index: progress.advance(str(getattr(tasks[index], "id", tasks[index]))),
-                        imports=imports, beside=beside,
-                    )
-                finally:
-                    progress.close()
-        except ComputeError as exc:
-            raise ReportgenError(f"{where}: {exc}") from None
-
-    return map_tasks
+    return _BuildTasks(workers, scheduler, where)
 
 
 def strict_problems(messages: list[str], expected: list[str]) -> list[str]:
@@ -205,7 +235,7 @@ class _EpochBar:
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
               help="reportgen TOML file with [data] or [universe], and [training] (default: [tool.reportgen] in ./pyproject.toml).")
 @click.option("--out", "output", type=click.Path(path_type=Path), default=None,
-              help="Predictions CSV (or .csv.gz) to write (default: [training] output); the provenance sidecar goes beside it as .json.")
+              help="Predictions CSV (or .csv.gz, or .parquet) to write (default: [training] output); the provenance sidecar goes beside it as .json.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Universe training: local worker processes (default: [compute] workers, else one per CPU core).")
 @click.option("--scheduler", default=None,

@@ -32,6 +32,17 @@ def _series():
     return returns, bench, pd.Series(0.0001, index=dates)
 
 
+def test_runs_are_cut_into_tasks_by_workers_and_work():
+    assert engine.task_count(1000, 1) == 1  # one worker: one task
+    assert engine.task_count(1000, 2) == 4 and engine.task_count(1000, 8) == 16  # two a worker
+    assert engine.task_count(40, 8) == 2 and engine.task_count(10, 4) == 1  # no task under 16 runs
+    assert engine.workers_of(lambda *a: []) == 1
+
+    class Pool:
+        workers = 3
+    assert engine.workers_of(Pool()) == 3
+
+
 def test_bootstrap_tasks_and_blocks_give_the_intervals_of_one_call(monkeypatch):
     # In 8, 3 or 1 tasks run in reverse order, and in blocks of 2 or of every resample, the
     # intervals are those of one bootstrap_draws call on every resample, to the last bit (even
@@ -42,7 +53,7 @@ def test_bootstrap_tasks_and_blocks_give_the_intervals_of_one_call(monkeypatch):
     assert whole.notna().all().all()
     calls = []
     for tasks, memory_mb in ((8, 512), (3, 512), (1, 512), (3, 0)):  # 0 MB: blocks of 2 resamples
-        monkeypatch.setattr(engine, "BOOTSTRAP_TASKS", tasks)
+        monkeypatch.setattr(engine, "task_count", lambda runs, workers, tasks=tasks: tasks)
         settings = engine.Settings(**{**SETTINGS.__dict__, "memory_mb": memory_mb})
         intervals = engine.bootstrap_intervals(returns, bench, indices, settings, free, in_reverse_order(calls))
         pd.testing.assert_frame_equal(intervals, whole, check_exact=True)

@@ -25,11 +25,31 @@ from reportgen.compute.local import in_process
 from reportgen.inputs import episodes
 from reportgen.results import SeriesStatistics
 
-BOOTSTRAP_TASKS = 8  # the bootstrap's resamples are split into this many tasks of map_tasks
-
 # map_tasks(function, tasks, shared, label) -> [function(shared, task) for task in tasks], in order
-# (reportgen.compute's executors; in_process runs them here).
+# (reportgen.compute's executors; in_process runs them here). A map_tasks with a `workers`
+# attribute runs that many tasks at once; one without runs them one after another.
 MapTasks = Callable[..., list]
+
+# Runs (placebo runs, bootstrap resamples) are cut into TASKS_PER_WORKER tasks for each worker: two
+# let a worker that finishes early take more (tasks of equal size do not finish together on a
+# loaded machine), and each task pays its scheduling once, so no more; no task holds fewer than
+# MIN_RUNS_PER_TASK runs, whose work would cost less than sending it.
+TASKS_PER_WORKER = 2
+MIN_RUNS_PER_TASK = 16
+
+
+def workers_of(map_tasks: MapTasks) -> int:
+    """How many tasks `map_tasks` runs at once (1 for in_process and any plain function)."""
+    return max(1, int(getattr(map_tasks, "workers", 1)))
+
+
+def task_count(runs: int, workers: int) -> int:
+    """How many tasks `runs` independent runs are cut into for `workers` workers: one on a single
+    worker (splitting buys nothing there), else TASKS_PER_WORKER per worker, fewer when a task
+    would hold under MIN_RUNS_PER_TASK runs."""
+    if workers <= 1:
+        return 1
+    return max(1, min(TASKS_PER_WORKER * workers, runs // MIN_RUNS_PER_TASK))
 
 
 @dataclass(frozen=True)
@@ -156,7 +176,7 @@ def bootstrap_intervals(
     benchmark_invested: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Paired bootstrap intervals (statistics.INTERVAL_FIGURES) of every column of `returns`, the
-    Sharpe difference against `benchmark`: one row a column. The resamples are BOOTSTRAP_TASKS
+    Sharpe difference against `benchmark`: one row a column. The resamples are task_count
     tasks of `map_tasks`, each in blocks within [compute] memory_mb; the figures do not depend on
     how the resamples are split or where they run. `invested` (columns of `returns`) and
     `benchmark_invested`: shares in assets each day (metrics.excess_returns; None: fully invested)."""
@@ -167,7 +187,8 @@ def bootstrap_intervals(
         series, benchmark, indices, settings.periods_per_year, risk_free, per_block, held, benchmark_invested
     )
     label = f"bootstrap: {len(indices):,} resamples of {returns.shape[1]} series"
-    draws = np.concatenate(map_tasks(bootstrap_draws, run_ranges(len(indices), BOOTSTRAP_TASKS), shared, label), axis=2)
+    tasks = run_ranges(len(indices), task_count(len(indices), workers_of(map_tasks)))
+    draws = np.concatenate(map_tasks(bootstrap_draws, tasks, shared, label), axis=2)
     return statistics.draw_intervals(draws, series.columns, settings.confidence).set_axis(returns.columns)
 
 

@@ -20,7 +20,6 @@ from reportgen.evaluation.engine import Runs
 from reportgen.inputs.config import PortfolioConfig
 
 PLACEBO_BLOCK_BYTES = 64 * 2**20  # target weights of one block of placebo runs
-PLACEBO_TASKS = 8  # the placebo runs of a portfolio are split into this many tasks (see placebo_sharpes)
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,7 @@ def _attention_test(
         held=held.to_numpy()[on_days], shape=weights.shape, free=free, init_cash=config.backtest.init_cash,
         fees=fees, periods_per_year=ppy, seed=settings.seed, ended=None if ended is None else ended.to_numpy(),
     )
-    runs = engine.run_ranges(settings.permutations, portfolio_placebo.PLACEBO_TASKS)
+    runs = engine.run_ranges(settings.permutations, engine.task_count(settings.permutations, engine.workers_of(map_tasks)))
     null = np.concatenate(map_tasks(portfolio_placebo.placebo_sharpes, runs, shared, f"placebo runs of {portfolio.id}"))
     return engine.attention_test(
         observed_returns, control, float(weights.sum(axis=1).mean()), null, risk_free, ppy, settings.seed,
@@ -122,7 +122,7 @@ def universe_model_result(
     dates = data.dates
     assets = list(prices.columns[prices.columns.isin(read.output.index.get_level_values("asset"))])
     close = _aligned_close(prices[assets], dates, model.predictions, config.backtest.min_rows)
-    membership = None if u.membership is None else universe.read_membership(u.membership, prices.columns, u.exchange_timezone, notes)
+    membership = data.membership
     member = True if membership is None else universe.member_dates(membership, dates, close.columns)
     ended = portfolios.delisted_dates(dates, close.columns, universe.delisting_dates(close))  # sold at the last price
     tradable = close.notna() & member & ~ended
