@@ -1,24 +1,31 @@
-"""How fast, and in how much memory, does a universe report build?
+"""How fast, and in how much memory, does a universe report build, on 1 and 2 workers and a cluster?
 
 Run by hand from the repository root (not part of the test suite):
 
-    python benchmarks/bench_universe.py                 # the example and 20/100 generated assets, 1 and 2 workers
-    python benchmarks/bench_universe.py --only example  # or --only large
-    python benchmarks/bench_universe.py --only large --assets 100 --workers 1 2 --cluster
+    python benchmarks/bench_universe.py --assets 500 --years 20             # 1, 2 workers and the cluster
+    python benchmarks/bench_universe.py --assets 100 --years 30 --format csv
+    python benchmarks/bench_universe.py --only example                      # examples/universe/
+    python benchmarks/bench_universe.py --only read --assets 500 --years 20 # Parquet against CSV(.gz)
+    python benchmarks/bench_universe.py --only bundled --pairs 3            # the same-work ratio
 
-- example: a cold build of examples/universe/ (20 assets, 4 portfolios, 1,000 placebo runs for
-  the attention-weighted one) with an empty reportgen cache, in a temporary copy.
-- large: generated universes of 20 and 100 assets over 30 years of business days (7,560 dates)
-  with long predictions (a 10-step attention vector per row) and 4 portfolios (equal, prediction,
-  attention, inverse volatility; weekly rebalancing; 1,000 placebo runs).
-- 1 worker is `--scheduler synchronous`; N workers `--scheduler processes --workers N` (forked).
-- --cluster: the largest universe again on a Dask cluster started as a user would start one,
-  `dask scheduler` and `dask worker tcp://...:PORT --nworkers 2 --nthreads 1`, and whether its
-  metrics.json is byte-identical to the local build's.
+- large: a generated universe (seeded) of --assets assets over --years x 252 business days with
+  long predictions (a 10-step attention vector per asset and day, Parquet or CSV by --format) and
+  4 weekly portfolios (equal, prediction, attention, inverse volatility; top 20, top 50 from 500
+  assets; 1,000 placebo runs), built cold on 1 worker (`--scheduler synchronous`), on 2 (`--scheduler
+  processes --workers 2`, forked) and on a Dask cluster started as a user starts one (`dask
+  scheduler` + `dask worker --nworkers 2 --nthreads 1`); then whether metrics.json is the same
+  bytes on all three. Beside each: one quantstats tearsheet measured in the same run
+  (`qs_tearsheets.py data 1`), the yardstick of issue 31 (the build within 10x of it).
+- read: reading and checking the predictions (reportgen.inputs.universe) from Parquet, CSV and
+  CSV.gz, each in a fresh process, best of --reads.
+- bundled: the bundled report's cold build against quantstats writing one tearsheet per strategy
+  in one process (`python /work/shared/bench/qs_tearsheets.py data 10`), in pairs, medians.
+- example: a cold build of examples/universe/ on 1 and 2 workers.
 
-Each build is one child process; its wall time, the peak resident memory of its largest process
-(ru_maxrss from os.wait4) and the sampled peak of its process tree's summed PSS are printed. numba's own compile cache (beside the installed modules) is
-not emptied: say whether it was warm when quoting the figures.
+For each build: wall time, CPU seconds of the build and the workers it reaped (os.wait4; a Dask
+cluster's workers measured apart), peak resident memory of the build process and of each worker
+process (sampled), and the peak of the summed PSS of the build and its workers (sampled every
+0.25 s: pages they share counted once). The machine's load is printed: say when it was loaded.
 """
 
 from __future__ import annotations
@@ -27,16 +34,19 @@ import argparse
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 REPO = Path(__file__).resolve().parent.parent
+QS_TEARSHEETS = Path("/work/shared/bench/qs_tearsheets.py")  # the same-work baseline (see its docstring)
 
 LARGE_CONFIG = """
 [site]
@@ -57,34 +67,74 @@ attention_column = "attention_max"
 """
 
 
-def child_build(config: Path, site: Path, cache: Path, build_options: tuple[str, ...] = ()) -> tuple[float, float, float, int]:
-    """Wall seconds, peak RSS of the largest process (MB), peak of the summed PSS of the build's
-    process tree (MB, sampled every 0.1 s: the build and its forked workers together, pages they
-    share counted once) and exit code of `reportgen build`."""
+@dataclass
+class Run:
+    """One process watched until it ends (see the module's docstring)."""
+
+    seconds: float
+    cpu_seconds: float  # the process and the children it reaped, plus `others`' CPU over the run
+    build_peak_mb: float  # ru_maxrss of the process itself
+    worker_peaks_mb: list[float]  # sampled peak RSS of each other process of the tree, and of `others`
+    tree_peak_mb: float  # sampled peak of the summed PSS of the tree and `others`
+    code: int
+    stderr: str
+
+    def line(self) -> str:
+        workers = ", ".join(f"{p:,.0f}" for p in sorted(self.worker_peaks_mb, reverse=True)[:4]) or "none"
+        return (f"{self.seconds:.1f} s, CPU {self.cpu_seconds:.1f} s, build process {self.build_peak_mb:,.0f} MB, "
+                f"workers {workers} MB, build + workers {self.tree_peak_mb:,.0f} MB (PSS), exit {self.code}")
+
+
+def environment(cache: Path) -> dict:
+    """This checkout first on the path (and whatever the caller's PYTHONPATH adds), cache `cache`."""
+    path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
+    return {**os.environ, "NO_MKDOCS_2_WARNING": "1", "REPORTGEN_CACHE_DIR": str(cache), "PYTHONPATH": path}
+
+
+def watched(command: list[str], cwd: Path, env: dict, others: list = ()) -> Run:
+    """Run `command` and watch it, its process tree and the processes `others` (psutil.Process,
+    e.g. Dask workers) until it ends."""
     import psutil
 
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "REPORTGEN_CACHE_DIR": str(cache), "PYTHONPATH": str(REPO)}
     started = time.perf_counter()
-    child = subprocess.Popen(
-        [sys.executable, "-m", "reportgen", "build", "--config", str(config), "--site-dir", str(site), *build_options],
-        cwd=config.parent, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    others_cpu = {p.pid: sum(p.cpu_times()[:2]) for p in others}
+    child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    watched_process = psutil.Process(child.pid)
+    peaks: dict[int, float] = {}
     tree_peak = 0.0
-    watched = psutil.Process(child.pid)
     while True:
         pid, status, usage = os.wait4(child.pid, os.WNOHANG)
         if pid:
             break
         try:
-            tree_peak = max(tree_peak, sum(p.memory_full_info().pss for p in [watched, *watched.children(recursive=True)]) / 2**20)
+            tree = [*watched_process.children(recursive=True), *others]
+            pss = 0.0
+            for process in tree:
+                info = process.memory_full_info()
+                peaks[process.pid] = max(peaks.get(process.pid, 0.0), info.rss / 2**20)
+                pss += info.pss
+            tree_peak = max(tree_peak, (pss + watched_process.memory_full_info().pss) / 2**20)
         except psutil.Error:
             pass
-        time.sleep(0.1)
+        time.sleep(0.25)
     seconds = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode != 0:
-        print(child.stderr.read().decode()[-2000:], file=sys.stderr)
-    return seconds, usage.ru_maxrss / 1024, tree_peak, child.returncode
+    cpu = usage.ru_utime + usage.ru_stime
+    for process in others:
+        try:
+            cpu += sum(process.cpu_times()[:2]) - others_cpu[process.pid]
+        except psutil.Error:
+            pass
+    stderr = child.stderr.read().decode()
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        print(stderr[-2000:], file=sys.stderr)
+    return Run(seconds, cpu, usage.ru_maxrss / 1024, list(peaks.values()), tree_peak, code, stderr)
+
+
+def child_build(config: Path, site: Path, cache: Path, build_options: tuple[str, ...] = (), others: list = ()) -> Run:
+    """A cold `reportgen build` of `config` into `site` with its own empty cache folder, watched."""
+    command = [sys.executable, "-m", "reportgen", "build", "--config", str(config), "--site-dir", str(site), *build_options]
+    return watched(command, config.parent, environment(cache), others)
 
 
 def options(workers: int) -> tuple[str, ...]:
@@ -126,26 +176,26 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
 
 def generated_universe(folder: Path, assets: int = 100, years: int = 30, steps: int = 10, seed: int = 0, suffix: str = ".csv") -> None:
     """A universe project in `folder`: prices, predictions (files ending in `suffix`) and a
-    reportgen.toml of 4 weekly top-20 portfolios (equal, prediction, attention, inverse volatility)."""
+    reportgen.toml of 4 weekly top-20 (top-50 from 500 assets) portfolios (equal, prediction, attention, inverse volatility)."""
     prices, frame = generated_frames(assets, years, steps, seed)
     write_table(prices, folder / f"prices{suffix}")
     write_table(frame, folder / f"predictions{suffix}")
+    top_k = 50 if assets >= 500 else 20  # issue 31: four weekly top-50 portfolios of 500 assets
     portfolios = "".join(
-        f'\n[[portfolios]]\nid = "{w}"\nname = "{w}"\nmodel = "generated"\nweighting = "{w}"\ntop_k = 20\nrebalance = "weekly"\n'
+        f'\n[[portfolios]]\nid = "{w}"\nname = "{w}"\nmodel = "generated"\nweighting = "{w}"\ntop_k = {top_k}\nrebalance = "weekly"\n'
         for w in ("equal", "prediction", "attention", "inverse_volatility")
     )
     config = LARGE_CONFIG.format(portfolios=portfolios, assets=assets, years=years)
     (folder / "reportgen.toml").write_text(config.replace(".csv", suffix))
 
 
-def cluster_build(project: Path, cache: Path, workers: int) -> tuple[float, float, float, int, float]:
+def cluster_build(project: Path, cache: Path, workers: int) -> Run:
     """The build on a Dask cluster started as a user starts one: `dask scheduler` and `dask worker`
-    (here both on this machine, `workers` processes of one thread). Returns child_build's figures
-    and the peak RSS (MB) of the largest worker process."""
+    (here both on this machine, `workers` processes of one thread), the worker processes watched."""
     import psutil
 
     port = 8786 + os.getpid() % 1000
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = environment(cache)
     dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")  # the `dask` command
     scheduler = subprocess.Popen([dask, "scheduler", "--port", str(port), "--dashboard-address", ":0"], env=env,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -159,16 +209,60 @@ def cluster_build(project: Path, cache: Path, workers: int) -> tuple[float, floa
 
         with Client(f"tcp://127.0.0.1:{port}", timeout=60) as client:
             client.wait_for_workers(workers, timeout=120)
-        figures = child_build(project / "reportgen.toml", project / "site-cluster", cache, ("--scheduler", f"tcp://127.0.0.1:{port}"))
-        worker_peak = max(
-            (p.memory_info().rss for p in psutil.Process(worker.pid).children(recursive=True)), default=0
-        ) / 2**20  # RSS at the end; dask workers keep their memory between tasks
-        return (*figures, worker_peak)
+        others = psutil.Process(worker.pid).children(recursive=True)  # the worker processes (their nanny's children)
+        return child_build(project / "reportgen.toml", project / "site-cluster", cache,
+                           ("--scheduler", f"tcp://127.0.0.1:{port}"), others)
     finally:
         worker.terminate()
         scheduler.terminate()
         worker.wait()
         scheduler.wait()
+
+
+def one_tearsheet(data: Path) -> float:
+    """Wall seconds of quantstats writing one tearsheet in a fresh process (qs_tearsheets.py data 1)."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, str(QS_TEARSHEETS), str(data), "1"], check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def read_times(folder: Path, reads: int) -> dict[str, float]:
+    """Best wall seconds of reading and checking the predictions (and nothing else) per format,
+    each read in a fresh process."""
+    script = (
+        "import sys, time; from pathlib import Path; from reportgen.inputs import universe; "
+        "f, s = Path(sys.argv[1]), sys.argv[2]; prices = universe.read_universe_prices(f / f'prices{s}', 'Date'); "
+        "t = time.perf_counter(); universe.read_universe_predictions(f / f'predictions{s}', prices.columns, f / f'prices{s}', 'attention_max'); "
+        "print(time.perf_counter() - t)"
+    )
+    times = {}
+    for suffix in (".parquet", ".csv", ".csv.gz"):
+        runs = [subprocess.run([sys.executable, "-c", script, str(folder), suffix], env=environment(folder / "cache"),
+                               check=True, capture_output=True, text=True).stdout for _ in range(reads)]
+        times[suffix] = min(float(r) for r in runs)
+    return times
+
+
+def bundled_pairs(root: Path, pairs: int) -> tuple[float, float, float, float]:
+    """Medians of (bundled report cold build seconds, its build + workers PSS peak MB, quantstats'
+    one tearsheet per strategy seconds) over `pairs` pairs run one after the other, and their ratio."""
+    project = root / "bundled"
+    shutil.copytree(REPO, project, ignore=shutil.ignore_patterns(".git", "site", "__pycache__", ".reportgen-cache", "*.egg-info"))
+    builds, peaks, baselines = [], [], []
+    for k in range(pairs):
+        run = child_build(project / "reportgen.toml", root / f"bundled-site-{k}", root / f"bundled-cache-{k}")
+        builds.append(run.seconds)
+        peaks.append(run.tree_peak_mb)
+        started = time.perf_counter()
+        subprocess.run([sys.executable, str(QS_TEARSHEETS), "data", "10"], cwd=project, check=True, capture_output=True)
+        baselines.append(time.perf_counter() - started)
+    build, baseline = statistics.median(builds), statistics.median(baselines)
+    return build, statistics.median(peaks), baseline, build / baseline
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (5 min {five:.1f}) on {os.cpu_count()} CPUs" + (": LOADED" if five > 1.5 * (os.cpu_count() or 1) / 2 else "")
 
 
 def same_figures(a: Path, b: Path) -> bool:
@@ -177,42 +271,64 @@ def same_figures(a: Path, b: Path) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["example", "large"])
-    parser.add_argument("--assets", type=int, nargs="+", default=[20, 100], help="generated universes (30 years each)")
+    parser.add_argument("--only", choices=["example", "large", "read", "bundled"])
+    parser.add_argument("--assets", type=int, default=500)
+    parser.add_argument("--years", type=int, default=20)
+    parser.add_argument("--format", choices=["parquet", "csv"], default="parquet", help="of the generated inputs")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--cluster", action="store_true", help="also build the largest universe on `dask scheduler` + `dask worker`")
+    parser.add_argument("--no-cluster", action="store_true", help="skip the build on `dask scheduler` + `dask worker`")
+    parser.add_argument("--reads", type=int, default=3, help="read: reads per format (best of)")
+    parser.add_argument("--pairs", type=int, default=1, help="bundled: build/baseline pairs (medians)")
     args = parser.parse_args()
-    print(f"{platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
+    print(f"{platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs; {load()}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        if args.only in (None, "example"):
+        if args.only == "example":
             project = tmp / "example"
             shutil.copytree(REPO / "examples/universe", project, ignore=shutil.ignore_patterns("site"))
             for workers in args.workers:
-                seconds, peak, tree, code = child_build(project / "reportgen.toml", project / "site", tmp / f"cache-example-{workers}", options(workers))
-                print(f"example universe (20 assets, 4 portfolios, 1,000 placebos), {workers} worker(s), cold cache: "
-                      f"{seconds:.1f} s, largest process {peak:,.0f} MB, process tree {tree:,.0f} MB, exit {code}", flush=True)
+                run = child_build(project / "reportgen.toml", project / f"site-{workers}", tmp / f"cache-example-{workers}", options(workers))
+                print(f"example universe (20 assets), {workers} worker(s), cold: {run.line()}", flush=True)
+        if args.only == "read":
+            started = time.perf_counter()
+            prices, frame = generated_frames(args.assets, args.years)
+            for suffix in (".parquet", ".csv", ".csv.gz"):
+                write_table(prices, tmp / f"prices{suffix}")
+                write_table(frame, tmp / f"predictions{suffix}")
+            sizes = {s: (tmp / f"predictions{s}").stat().st_size / 2**20 for s in (".parquet", ".csv", ".csv.gz")}
+            print(f"generated {args.assets} assets x {args.years} years ({len(frame):,} rows) in {time.perf_counter() - started:.0f} s; "
+                  + ", ".join(f"{s} {mb:,.0f} MB" for s, mb in sizes.items()), flush=True)
+            times = read_times(tmp, args.reads)
+            print("reading and checking the predictions, best of {}: {}; CSV/Parquet {:.1f}x, CSV.gz/Parquet {:.1f}x ({})".format(
+                args.reads, ", ".join(f"{s} {t:.2f} s" for s, t in times.items()),
+                times[".csv"] / times[".parquet"], times[".csv.gz"] / times[".parquet"], load()), flush=True)
+        if args.only == "bundled":
+            build, peak, baseline, ratio = bundled_pairs(tmp, args.pairs)
+            print(f"bundled report cold build {build:.1f} s (build + workers {peak:,.0f} MB), quantstats' 10 tearsheets "
+                  f"{baseline:.1f} s: {ratio:.2f}x (medians of {args.pairs}; {load()})", flush=True)
         if args.only in (None, "large"):
-            for assets in args.assets:
-                project = tmp / f"large-{assets}"
-                project.mkdir()
-                started = time.perf_counter()
-                generated_universe(project, assets=assets)
-                size = (project / "predictions.csv").stat().st_size / 2**20
-                print(f"generated {assets} assets x 7,560 dates ({size:,.0f} MB of predictions) in {time.perf_counter() - started:.1f} s", flush=True)
-                sites = []
-                for workers in args.workers:
-                    site = project / f"site-{workers}"
-                    seconds, peak, tree, code = child_build(project / "reportgen.toml", site, tmp / f"cache-{assets}-{workers}", options(workers))
-                    sites.append(site)
-                    print(f"{assets}-asset 30-year universe, 4 portfolios, {workers} worker(s), cold cache: {seconds:.1f} s, "
-                          f"largest process {peak:,.0f} MB, process tree {tree:,.0f} MB, exit {code}", flush=True)
-                print(f"  metrics.json identical across worker counts: {all(same_figures(sites[0], s) for s in sites)}", flush=True)
-                if args.cluster and assets == max(args.assets):
-                    seconds, peak, tree, code, worker_peak = cluster_build(project, tmp / f"cache-{assets}-cluster", 2)
-                    print(f"{assets}-asset universe on `dask scheduler` + `dask worker --nworkers 2`: {seconds:.1f} s, "
-                          f"build process {peak:,.0f} MB, largest worker at the end {worker_peak:,.0f} MB, exit {code}; "
-                          f"metrics.json identical to the local build's: {same_figures(sites[0], project / 'site-cluster')}", flush=True)
+            project = tmp / f"large-{args.assets}"
+            project.mkdir()
+            started = time.perf_counter()
+            generated_universe(project, args.assets, args.years, suffix=f".{args.format}")
+            size = (project / f"predictions.{args.format}").stat().st_size / 2**20
+            print(f"generated {args.assets} assets x {args.years} years ({size:,.0f} MB of {args.format} predictions) "
+                  f"in {time.perf_counter() - started:.0f} s", flush=True)
+            sites, runs = [], {}
+            for workers in args.workers:
+                runs[workers] = child_build(project / "reportgen.toml", project / f"site-{workers}", tmp / f"cache-{workers}", options(workers))
+                sites.append(project / f"site-{workers}")
+                print(f"{args.assets} assets x {args.years} years, {workers} worker(s), cold: {runs[workers].line()} ({load()})", flush=True)
+            if not args.no_cluster:
+                run = cluster_build(project, tmp / "cache-cluster", 2)
+                sites.append(project / "site-cluster")
+                print(f"on `dask scheduler` + `dask worker --nworkers 2`: {run.line()} ({load()})", flush=True)
+            print(f"  metrics.json byte-identical across the {len(sites)} builds: {all(same_figures(sites[0], s) for s in sites)}", flush=True)
+            if 1 in runs and 2 in runs:
+                print(f"  the second worker: {runs[1].seconds / runs[2].seconds:.2f}x", flush=True)
+            tearsheet = one_tearsheet(REPO / "data")
+            best = min(r.seconds for r in runs.values())
+            print(f"  one quantstats tearsheet in the same run: {tearsheet:.1f} s; the fastest build is {best / tearsheet:.1f}x it", flush=True)
 
 
 if __name__ == "__main__":
