@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CHILD = r"""
 import json, sys, time
 from pathlib import Path
-from reportgen import backtests, pipeline
+from reportgen import pipeline
+from reportgen.evaluation import strategies as backtests
 from reportgen.inputs.config import AttentionTestsConfig, load_config
 permutations, stage, site = int(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
 config = load_config(Path("pyproject.toml"))

@@ -37,7 +37,7 @@ REPORT_ONLY = "from reportgen.inputs.config import load_config\nfrom reportgen.p
 STAGES = textwrap.dedent(
     """
     import time
-    from reportgen import ablation, robustness
+    from reportgen.evaluation import ablation, robustness
     from reportgen.inputs.config import load_config
     from reportgen.pipeline import report
 

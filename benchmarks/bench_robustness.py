@@ -45,9 +45,12 @@ def main() -> None:
 
     import pandas as pd
 
-    from reportgen.analysis import bootstrap, statistics
+    import pandas as pd
+
+    from reportgen.analysis import bootstrap
     from reportgen.publish import charts, sensitivity_views
-    from reportgen import pipeline, robustness
+    from reportgen import pipeline
+    from reportgen.evaluation import engine, robustness
     from reportgen.inputs.config import SweepConfig, load_config
 
     base = load_config(REPO / "pyproject.toml")
@@ -65,7 +68,7 @@ def main() -> None:
     added = fastest["with"] - fastest["without"]
 
     result = pipeline.report(with_sweep)
-    settings, ppy = base.statistics, base.backtest.periods_per_year
+    settings = base.statistics
     print(f"bundled report: {len(result.models)} models, {len(result.strategies)} strategies; {args.repeats} runs of each")
     print(f"  build without sweeps: fastest {fastest['without']:5.2f} s, median {stats.median(builds['without']):5.2f} s")
     print(f"  build with sweeps:    fastest {fastest['with']:5.2f} s, median {stats.median(builds['with']):5.2f} s")
@@ -91,9 +94,9 @@ def main() -> None:
                 bootstrap.stationary_bootstrap_indices, len(frame), block, settings.bootstrap_resamples, settings.bootstrap_seed
             )
             parts["indices (arch)"].append(seconds)
-            parts["intervals"].append(_timed(lambda: (
-                statistics.bootstrap_intervals(frame, benchmark, indices, ppy, settings.confidence),
-                statistics.bootstrap_intervals(benchmark.to_frame(), benchmark, indices, ppy, settings.confidence),
+            parts["intervals"].append(_timed(lambda: engine.bootstrap_intervals(
+                pd.concat([frame, benchmark], axis=1, ignore_index=True), benchmark, indices,
+                robustness.evaluation_settings(base), model.risk_free,
             ))[0])
         boot = sum(stats.median(v) for v in parts.values())
         worst_bootstrap = max(worst_bootstrap, boot)

@@ -44,12 +44,12 @@ cProfile.run("build(load_config(project / 'pyproject.toml'), project / 'site')",
 
 # (label, file name ending, function name): the parts of a build, in the order they run
 PARTS = [
-    ("model tasks: backtests, attention tests, sensitivity", "reportgen/backtests.py", "model_stage_task"),
+    ("model tasks: backtests, attention tests, sensitivity", "reportgen/evaluation/strategies.py", "model_stage_task"),
     ("  vectorbt portfolios", "reportgen/analysis/backtest.py", "_portfolio"),
     ("  quantstats' full metrics tables", "reportgen/analysis/metrics.py", "quantstats_table"),
     ("    of which quantstats compounding returns by period", "quantstats/utils.py", "group_returns"),
-    ("  attention tests (control and placebos)", "reportgen/backtests.py", "_attention_test"),
-    ("  sensitivity: sweeps, costs, lags, bootstraps", "reportgen/robustness.py", "model_robustness"),
+    ("  attention tests (control and placebos)", "reportgen/evaluation/strategies.py", "_attention_test"),
+    ("  sensitivity: sweeps, costs, lags, bootstraps", "reportgen/evaluation/robustness.py", "model_robustness"),
     ("chart specs (Altair to_dict)", "reportgen/publish/charts.py", "chart_spec"),
     ("pages (Jinja)", "reportgen/publish/pages.py", "rendered_pages"),
     ("static SVGs (vl-convert)", "reportgen/publish/static_svg.py", "chart_svg"),

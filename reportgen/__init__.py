@@ -2,15 +2,19 @@
 
 The package is laid out by stage; imports only point down the stages:
 
-    inputs/     config, loaders, errors, episodes, resources        (imports no other stage)
-    analysis/   signals, backtest, metrics, statistics, sweeps, attention, ... (inputs)
-    model/      reportgen train's walk-forward ATT-LSTM             (inputs, analysis)
-    results.py  the records that pass between stages               (inputs, analysis, model)
-    publish/    views, charts, pages, downloads, site, cache        (all of the above)
-    compute/    executors (Dask) and blocks of columns from a memory budget (imports no other stage)
-    pipeline.py, backtests.py, robustness.py, portfolio_report.py, portfolio_tasks.py, portfolio_document.py, report_document.py,
-    build_cache.py, preview.py, cli.py: the top, which wires the stages together
-                (tests/test_layout.py checks the directions).
+    inputs/      config, loaders, errors, episodes, resources        (imports no other stage)
+    analysis/    signals, backtest, metrics, statistics, sweeps, attention, ... (inputs)
+    model/       reportgen train's walk-forward ATT-LSTM             (inputs, analysis)
+    compute/     executors (Dask, forked workers) and blocks of columns from a memory budget
+                                                                     (imports no other stage)
+    results.py   the records that pass between stages               (inputs, analysis, model)
+    evaluation/  the analysis run over the strategies and portfolios (all of the above)
+    publish/     metrics.json, views, charts, pages, downloads, site, cache
+                                                                     (inputs, analysis, model, results)
+    pipeline.py  the stages wired into one build; cli.py and preview.py (`reportgen serve`) on top
+
+tests/test_layout.py checks the directions, that no import makes a circle and that no module
+uses another's private names.
 """
 
 __version__ = "0.1.0"

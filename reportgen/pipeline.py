@@ -4,8 +4,8 @@
       -> charts -> pages -> site
 
 Everything is computed before anything is written; if a stage fails, nothing is published.
-metrics.json is assembled in reportgen.report_document, the cache keys and up-to-date check
-live in reportgen.build_cache, and the site's files besides its pages in reportgen.publish.files.
+metrics.json is assembled in reportgen.publish.metrics_document, the cache keys and up-to-date
+check live in reportgen.publish.build_cache, and the site's files besides its pages in reportgen.publish.files.
 """
 
 from __future__ import annotations
@@ -20,22 +20,24 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from reportgen import __version__, backtests, portfolio_report
-from reportgen.build_cache import BUILD_STAMP, computation_key, site_key, up_to_date_warnings
+from reportgen import __version__
+from reportgen.compute.local import in_process
 from reportgen.compute.progress import tracked
 from reportgen.analysis import attention
 from reportgen.inputs.record import read_inputs
 from reportgen.inputs.config import Config
 from reportgen.inputs.resources import episodes_file, input_files
-from reportgen.portfolio_report import universe_model_result
+from reportgen.evaluation import strategies as backtests
+from reportgen.evaluation.universe_models import universe_model_result
 from reportgen.publish import cache, chart_tasks, downloads, pages, pdf, site
+from reportgen.publish.build_cache import BUILD_STAMP, computation_key, site_key, up_to_date_warnings
 from reportgen.publish.files import (
     assembled_static_assets, quantstats_tearsheets, site_files, static_asset_tasks, static_assets, tearsheet_files,
 )
 from reportgen.publish.footer import provenance_line
 from reportgen.publish.logrecorder import WarningRecorder
 from reportgen.publish.safe_output import build_lock
-from reportgen.report_document import metrics_document
+from reportgen.publish.metrics_document import metrics_document
 from reportgen.results import InputFile, ModelResult, Report, UniverseModelResult
 
 log = logging.getLogger(__name__)
@@ -47,8 +49,6 @@ Progress = Callable[[str], None]
 # `beside` the build's own work that may run meanwhile (reportgen.compute.executor.Executor.map).
 MapTasks = Callable[..., list]
 
-
-in_process = portfolio_report.in_process  # every task here, one after another
 
 
 def _sha256(path: Path) -> str:

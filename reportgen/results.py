@@ -14,8 +14,18 @@ from reportgen.analysis.informativeness import CrossSectionalIC, Informativeness
 from reportgen.analysis.overlays import Overlays, grid_overlays, strategy_overlays, variant_label
 
 
+class Identified:
+    """A record named by its config's id."""
+
+    config: StrategyConfig | ModelConfig | PortfolioConfig
+
+    @property
+    def id(self) -> str:
+        return self.config.id
+
+
 @dataclass(frozen=True)
-class StrategyResult:
+class StrategyResult(Identified):
     config: StrategyConfig
     signal: pd.Series  # bool: long wanted on this date
     size: pd.Series  # requested size (fraction of cash, or units for size_type "amount")
@@ -33,10 +43,6 @@ class StrategyResult:
     monthly_returns: pd.DataFrame  # columns year, month, return
     quantstats_table: pd.DataFrame | None
     attention_test: AttentionTest | None = None  # for strategies that filter or size by attention
-
-    @property
-    def id(self) -> str:
-        return self.config.id
 
     @property
     def overlays(self) -> Overlays:
@@ -111,6 +117,10 @@ class SweepResult:
         return float((sharpe < value).mean()) if len(sharpe) and value == value else float("nan")
 
 
+# The figures of each variant in an ablation table (ModelRobustness.ablations), besides sharpe_diff and its interval.
+ABLATION_FIGURES = ("sharpe", "total_return", "max_drawdown", "time_in_market", "turnover", "total_trades")
+
+
 @dataclass(frozen=True)
 class ModelRobustness:
     """Sensitivity of a model's strategies to costs, timing and parameters, and their statistics."""
@@ -129,7 +139,7 @@ class ModelRobustness:
     confidence: float
     fees_bps: list[float]
     execution_lag_days: int
-    ablations: dict[str, pd.DataFrame] = field(default_factory=dict)  # by strategy id, see ablation.ablation_tables
+    ablations: dict[str, pd.DataFrame] = field(default_factory=dict)  # by strategy id, see evaluation.ablation.ablation_tables
     ablation_sentences: dict[str, str] = field(default_factory=dict)  # by strategy id: which overlays beat luck
 
     def ablation_rows(self, strategy_id: str) -> list[dict]:
@@ -147,7 +157,7 @@ class ModelRobustness:
 
 
 @dataclass(frozen=True)
-class ModelResult:
+class ModelResult(Identified):
     config: ModelConfig
     output: pd.DataFrame  # columns prediction, attention
     price: pd.Series  # aligned to the prediction dates
@@ -164,13 +174,9 @@ class ModelResult:
     informativeness: Informativeness | None = None
     robustness: ModelRobustness | None = None
 
-    @property
-    def id(self) -> str:
-        return self.config.id
-
 
 @dataclass(frozen=True)
-class PortfolioResult:
+class PortfolioResult(Identified):
     """One portfolio of a universe model: its simulation, figures and tests."""
 
     config: PortfolioConfig
@@ -193,10 +199,6 @@ class PortfolioResult:
     attention_test: AttentionTest | None = None  # for attention-weighted portfolios
 
     @property
-    def id(self) -> str:
-        return self.config.id
-
-    @property
     def exposure(self) -> pd.Series:
         return self.weights.sum(axis=1)
 
@@ -213,7 +215,7 @@ class CrossSection:
 
 
 @dataclass(frozen=True)
-class UniverseModelResult:
+class UniverseModelResult(Identified):
     """A universe model: predictions and attention per asset and day, and its portfolios."""
 
     config: ModelConfig
@@ -236,10 +238,9 @@ class UniverseModelResult:
     execution_lag_days: int = 1
     confidence: float = 0.95  # coverage of the bootstrap intervals
     provenance: Provenance | None = None  # how `reportgen train` made the predictions, when known
-
-    @property
-    def id(self) -> str:
-        return self.config.id
+    block_days: float | None = None  # expected block length of the stationary bootstrap
+    resamples: int = 0  # of the bootstrap
+    seed: int = 0  # of the bootstrap
 
 
 @dataclass(frozen=True)

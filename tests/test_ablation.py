@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from reportgen import ablation
+from reportgen.evaluation import ablation
 from reportgen.inputs.config import load_config
 from reportgen.pipeline import metrics_document, report
 

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from reportgen.analysis.attention_tests import (
+    AttentionTest,
     StrategyFacts,
-    attention_test,
     exposure_matched_size,
     permutation_p_value,
     permuted_attention,
@@ -108,12 +108,14 @@ def test_verdict_follows_the_numbers(observed, control, p, expected):
     assert verdict(facts(), observed, control, null, p).startswith(expected)
 
 
-def test_attention_test_computes_its_p_value_and_verdict():
+def test_the_p_value_and_verdict_of_a_strategy_beating_every_shuffle():
+    # (engine.attention_test puts them together: tests/test_engine.py)
     null = np.linspace(-1.0, 1.0, 999)
-    test = attention_test(facts(), 2.0, 0.5, 0.4, null, seed=7)
-    assert test.p_value == pytest.approx(1 / 1000) and test.n_permutations == 999 and test.seed == 7
-    assert "only 0 of 999 shuffles" in test.verdict
-    assert test.null_quantile(0.5) == pytest.approx(0.0)
+    p_value = permutation_p_value(2.0, null)
+    assert p_value == pytest.approx(1 / 1000)
+    assert "only 0 of 999 shuffles" in verdict(facts(), 2.0, 0.4, null, p_value)
+    test = AttentionTest(2.0, 0.5, 0.4, null, 7, p_value, "")
+    assert test.n_permutations == 999 and test.null_quantile(0.5) == pytest.approx(0.0)
 
 
 def test_which_strategies_are_tested_and_facts():

@@ -6,7 +6,7 @@ import pytest
 
 from reportgen.analysis import thresholds
 from reportgen.inputs.config import load_config
-from reportgen.backtests import model_result
+from reportgen.evaluation.strategies import model_result
 from reportgen.inputs import loaders
 from reportgen.publish import facts
 

@@ -132,3 +132,34 @@ def test_ablation_variants_base_each_alone_then_cumulative():
     assert list(overlays.ablation_variants(Overlays(min_hold_days=2, stop_loss=0.1))) == [
         "base", "holding_period", "stops", "holding_period+stops"
     ]
+
+
+def test_the_control_of_a_vol_targeted_attention_strategy_keeps_its_vol_scale_and_holding_period():
+    """The exposure-matched control replaces attention and nothing else: on every day it is long
+    its size is one constant times the strategy's own volatility scale, its signal is the
+    prediction's signal after the same holding period and warm-up, and it holds as much on
+    average as the strategy."""
+    from reportgen.inputs.config import StrategyConfig
+
+    rng = np.random.default_rng(5)
+    dates = pd.bdate_range("2024-01-01", periods=120)
+    price = pd.Series(100 * np.cumprod(1 + rng.normal(0, 0.012, len(dates))), index=dates)
+    output = pd.DataFrame({"prediction": rng.random(len(dates)), "attention": rng.random(len(dates))}, index=dates)
+    strategy = StrategyConfig(
+        id="s", name="S", model="m", threshold=0.4, sizing="attention", attention_threshold=0.2,
+        min_hold_days=3, vol_target=0.10, vol_window_days=10,
+    )
+    chosen = overlays.strategy_overlays(strategy)
+    _, strategy_size = overlays.strategy_positions(strategy, chosen, output, price, 252)
+    exposure = strategy_size.clip(upper=1.0) * 0.9  # any exposure: the constant follows its mean
+    signal, size, constant = overlays.control_positions(strategy, chosen, output, price, exposure, 252)
+    scale = overlays.volatility_scale(price, 0.10, 10, 1.0, 252)
+    expected_signal = overlays.held_signals((output["prediction"] > 0.4).to_frame(), 3).iloc[:, 0] & scale.notna()
+    assert signal.tolist() == expected_signal.tolist()
+    assert signal.iloc[:10].eq(False).all()  # the volatility window's warm-up, as for the strategy
+    long = signal.to_numpy()
+    assert 0 < constant < 1
+    assert np.allclose(size.to_numpy()[long], constant * scale.to_numpy()[long], rtol=0, atol=1e-12)
+    assert size.to_numpy()[long].std() > 0  # the scale varies: a constant size would not
+    assert (size[~signal] == 0).all()
+    assert constant == pytest.approx(exposure.mean() / (signal * scale.fillna(0.0)).mean(), rel=1e-12)

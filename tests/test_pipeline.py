@@ -188,7 +188,7 @@ def test_an_informative_derived_score_passes_both_tests(vector_project):
 def test_attention_tests_and_tables_are_tasks_of_their_own_with_the_inline_figures(tiny_project):
     # The model stage runs each model's figures as one task, and each attention test and each
     # quantstats table as another (so they spread over the workers); they equal those computed inline.
-    from reportgen import backtests
+    from reportgen.evaluation import strategies as backtests
     from reportgen.inputs import loaders
 
     config = load_config(tiny_project / "reportgen.toml")
@@ -221,7 +221,7 @@ def test_model_tasks_put_the_longest_models_first_and_results_keep_the_config_or
     from dataclasses import dataclass
     from types import SimpleNamespace
 
-    from reportgen import backtests
+    from reportgen.evaluation import strategies as backtests
 
     @dataclass(frozen=True)
     class Strategy:

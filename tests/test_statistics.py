@@ -121,7 +121,7 @@ def test_bootstrap_intervals_apply_the_same_rows_to_every_series():
     bench = pd.Series(rng.normal(0.0005, 0.01, 120), index)
     returns = pd.DataFrame({"same": bench, "half": bench / 2, "flat": 0.0}, index=index)
     indices = rng.integers(0, 120, (500, 120))
-    table = statistics.bootstrap_intervals(returns, bench, indices, 252, 0.95)
+    table = statistics.draw_intervals(statistics.bootstrap_draws(returns, bench, indices, 252), returns.columns, 0.95)
     # a series identical to the benchmark, or a scaled copy, has the same Sharpe in every resample
     for name in ("same", "half"):
         assert table.loc[name, "sharpe_diff_low"] == pytest.approx(0.0, abs=1e-9)

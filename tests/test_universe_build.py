@@ -166,7 +166,7 @@ def test_placebo_runs_do_not_depend_on_how_they_are_split(universe_site, monkeyp
     # Each placebo run is seeded from (seed, run number): split into 7 tasks (8 asked, none of a
     # single run) run in reverse order, or into 3 or 1 tasks, the null distribution is the same
     # to the last bit.
-    from reportgen import portfolio_tasks
+    from reportgen.evaluation import portfolio_placebo
 
     project, result = universe_site
     (model, portfolio), = [(m, p) for m, p in result.portfolios if p.id == "attention"]
@@ -177,7 +177,7 @@ def test_placebo_runs_do_not_depend_on_how_they_are_split(universe_site, monkeyp
     reversed_order = in_reverse_order(calls)
 
     for tasks in (8, 3, 1):
-        monkeypatch.setattr(portfolio_tasks, "PLACEBO_TASKS", tasks)
+        monkeypatch.setattr(portfolio_placebo, "PLACEBO_TASKS", tasks)
         again = report(config, map_tasks=reversed_order)
         (_, twin), = [(m, p) for m, p in again.portfolios if p.id == "attention"]
         assert np.array_equal(twin.attention_test.null_sharpes, null), tasks

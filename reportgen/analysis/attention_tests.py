@@ -79,7 +79,7 @@ def permuted_attention(attention: pd.Series, permutations: int, seed: int) -> pd
 def exposure_matched_size(exposure: pd.Series, control_signal: pd.Series) -> float:
     """The constant fraction of cash that makes a control trading on `control_signal` hold the
     strategy's average exposure over the whole period: mean exposure / share of days the
-    control is long, at most 1. For a strategy that only sizes by attention (same signal as the
+    control is long (a float signal: its mean, e.g. the signal times a volatility scale), at most 1. For a strategy that only sizes by attention (same signal as the
     control) this is its mean exposure while in the market; 0 when it never holds anything.
     """
     long_share = float(control_signal.mean())
@@ -201,28 +201,6 @@ def verdict(facts: StrategyFacts, observed: float, control: float, null: np.ndar
             f"exposure-matched constant sizing ({figures}): a constant size of the same average exposure does as well."
         )
     return f"{how} by attention does not beat exposure-matched constant sizing ({figures}; placebo p = {p_value:.2f})."
-
-
-def attention_test(
-    facts: StrategyFacts,
-    observed_sharpe: float,
-    control_size: float,
-    control_sharpe: float,
-    null_sharpes: np.ndarray,
-    seed: int,
-) -> AttentionTest:
-    """The figures of both tests and their verdict."""
-    null = np.asarray(null_sharpes, dtype=float)
-    p_value = permutation_p_value(observed_sharpe, null)
-    return AttentionTest(
-        observed_sharpe=observed_sharpe,
-        exposure_matched_size=control_size,
-        exposure_matched_sharpe=control_sharpe,
-        null_sharpes=null,
-        seed=seed,
-        p_value=p_value,
-        verdict=verdict(facts, observed_sharpe, control_sharpe, null, p_value),
-    )
 
 
 def portfolio_verdict(column: str, score_constant: bool, observed: float, control: float, null: np.ndarray, p_value: float) -> str:

@@ -28,7 +28,7 @@ class Simulation:
     trades: pd.DataFrame  # one row a trade: column, entry/exit date and price, size, pnl, return
 
 
-def _vbt():
+def vectorbt_module():
     import vectorbt as vbt
 
     return vbt
@@ -153,7 +153,7 @@ def _read(read, price, signal, size, size_type, init_cash, fees):
 
 
 def _portfolio(price, signal, size, size_type, init_cash, fees):
-    vbt = _vbt()
+    vbt = vectorbt_module()
     signal = signal.astype(bool)
     kinds = [size_type] * signal.shape[1] if isinstance(size_type, str) else size_type
     types = np.array([[getattr(vbt.portfolio.enums.SizeType, k.capitalize()) for k in kinds]])

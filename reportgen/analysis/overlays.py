@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from reportgen.analysis import signals
+from reportgen.analysis.attention_tests import exposure_matched_size
 from reportgen.inputs.config import StrategyConfig
 
 OVERLAY_KEYS = ("min_hold_days", "vol_target", "vol_window_days", "max_leverage", "stop_loss", "trailing_stop", "take_profit")
@@ -126,6 +127,24 @@ def strategy_positions(
     held, scale = overlaid_signals(raw.to_frame(), price, overlays, periods_per_year)
     signal = held.iloc[:, 0].rename("signal")
     return signal, (signals.position_size(signal, output["attention"], strategy.sizing) * scale).rename("size")
+
+
+def control_positions(
+    strategy: StrategyConfig, overlays: Overlays, output: pd.DataFrame, price: pd.Series, exposure: pd.Series,
+    periods_per_year: int,
+) -> tuple[pd.Series, pd.Series, float]:
+    """The signal, size and constant c of the exposure-matched control of `strategy`: the same rules with
+    attention replaced and nothing else changed. The prediction's signal without the attention
+    filter goes through every overlay of the strategy (holding period, volatility target, stops),
+    and the size is one constant c times the strategy's volatility scale, in place of the
+    attention score: c = the strategy's mean `exposure` / the mean of (control signal x scale),
+    at most 1, so the control holds as much on average (attention_tests.exposure_matched_size)."""
+    raw = signals.long_signal(output["prediction"], strategy.threshold)
+    held, scale = overlaid_signals(raw.to_frame(), price, overlays, periods_per_year)
+    signal = held.iloc[:, 0].rename("signal")
+    scaled = signal.astype(float) * scale
+    constant = exposure_matched_size(exposure, scaled)
+    return signal, (scaled * constant).rename("size"), constant
 
 
 def held_signals(signal: pd.DataFrame, min_hold_days: int) -> pd.DataFrame:

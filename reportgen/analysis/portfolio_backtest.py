@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reportgen.analysis.backtest import _vbt
+from reportgen.analysis.backtest import vectorbt_module
 
 GROUP, ASSET = "portfolio", "asset"
 
@@ -45,7 +45,7 @@ def _portfolio(close: pd.DataFrame, targets: dict[str, pd.DataFrame], init_cash:
     prices, sizes = _stacked(close, targets)
     if isinstance(fees, dict):
         fees = np.repeat([fees[n] for n in targets], close.shape[1])[None, :]
-    return _vbt().Portfolio.from_orders(
+    return vectorbt_module().Portfolio.from_orders(
         prices, sizes, size_type="targetpercent", group_by=GROUP, cash_sharing=True,
         call_seq="auto", init_cash=init_cash, fees=fees, freq="1D",
     )

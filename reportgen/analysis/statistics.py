@@ -6,8 +6,9 @@
   (Bailey & Lopez de Prado 2014) work in per-period units throughout: a per-period Sharpe ratio,
   the skewness and the *raw* kurtosis (3 for a normal distribution, not the excess kurtosis) of
   the per-period returns, and the number of returns.
-- `bootstrap_intervals` applies resampled row indices (from reportgen.analysis.bootstrap) to many return
-  series at once and returns percentile intervals.
+- `bootstrap_draws` applies resampled row indices (from reportgen.analysis.bootstrap) to many return
+  series at once, `draw_intervals` turns the draws into percentile intervals
+  (reportgen.evaluation.engine.bootstrap_intervals runs the two as tasks).
 """
 
 from __future__ import annotations
@@ -152,16 +153,3 @@ def draw_intervals(draws: np.ndarray, columns: pd.Index, confidence: float) -> p
     names = [f"{figure}_{end}" for figure in INTERVAL_FIGURES for end in ("low", "high")]
     return pd.DataFrame.from_dict(table, orient="index", columns=names)
 
-
-def bootstrap_intervals(
-    returns: pd.DataFrame,
-    benchmark: pd.Series,
-    indices: np.ndarray,
-    periods_per_year: float,
-    confidence: float,
-    risk_free: pd.Series | None = None,
-) -> pd.DataFrame:
-    """Percentile intervals of Sharpe, CAGR, max drawdown and Sharpe minus the benchmark's Sharpe,
-    from all resamples of `indices` at once (`bootstrap_draws`, then `draw_intervals`)."""
-    draws = bootstrap_draws(returns, benchmark, indices, periods_per_year, risk_free)
-    return draw_intervals(draws, returns.columns, confidence)

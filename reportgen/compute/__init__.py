@@ -14,9 +14,12 @@
     tracked(blocks, label)         the blocks of a long loop, with progress once it lasts over 5 s
     blocks                         blocks of columns sized from a memory budget (`[compute]
                                    memory_mb`): columns_per_block, column_blocks
+    local                          what every executor shares: ComputeError, SynchronousExecutor,
+                                   in_process (a map_tasks running every task here)
 
-The stages never know how they are scheduled: they expose pure functions of (shared data, one
-task), and the top of the package (cli, pipeline) opens an executor and maps them. It may import
+The analysis never knows how it is scheduled: reportgen.evaluation cuts its heavy work into
+pure functions of (shared data, one task) and maps them with the `map_tasks` it is given; the
+CLI opens the executor whose map that is (in_process when none is given). It may import
 nothing else of reportgen; its user errors are ComputeError, which the caller names the config of.
 """
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import resource
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
+
+from reportgen.compute.local import ComputeError, SynchronousExecutor, WorkerUsage, process_usage
 
 
 SCHEDULERS = ("local", "processes", "synchronous")  # or the address of a running cluster, tcp://host:port
@@ -26,10 +26,6 @@ Shared = TypeVar("Shared")
 Task = TypeVar("Task")
 Result = TypeVar("Result")
 OnDone = Callable[[int], None]  # called with the index of each task as it finishes
-
-
-class ComputeError(Exception):
-    """The compute backend cannot be used: Dask is missing, or the cluster cannot be reached."""
 
 
 class Executor(Protocol):
@@ -51,36 +47,6 @@ class Executor(Protocol):
 
     def usage(self) -> dict[str, WorkerUsage]:
         """Peak memory and CPU time of each process that runs tasks, so far, by worker name."""
-
-
-@dataclass(frozen=True)
-class WorkerUsage:
-    peak_memory_bytes: int  # peak resident set size of the worker process
-    cpu_seconds: float  # user + system time of the worker process since it started
-
-
-def _process_usage() -> WorkerUsage:
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    return WorkerUsage(own.ru_maxrss * 1024, own.ru_utime + own.ru_stime)  # Linux reports KiB
-
-
-class SynchronousExecutor:
-    """Every task in this process, one after another, in order."""
-
-    workers = 1
-    description = "synchronous"
-
-    def map(self, function, tasks, shared, on_done=lambda index: None, imports=(), beside=None):
-        results = []
-        for index, task in enumerate(tasks):
-            results.append(function(shared, task))
-            on_done(index)
-        if beside is not None:
-            beside()
-        return results
-
-    def usage(self) -> dict[str, WorkerUsage]:
-        return {"this process": _process_usage()}
 
 
 class DaskExecutor:
@@ -108,7 +74,7 @@ class DaskExecutor:
             self.client.cancel(futures + [shared_future])
 
     def usage(self) -> dict[str, WorkerUsage]:
-        return self.client.run(_process_usage)
+        return self.client.run(process_usage)
 
 
 def fork_available() -> bool:

@@ -22,7 +22,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from reportgen.compute import progress
-from reportgen.compute.executor import ComputeError, SynchronousExecutor, WorkerUsage, _process_usage
+from reportgen.compute.local import ComputeError, SynchronousExecutor, WorkerUsage, process_usage
 
 # What a forked worker runs: (function, shared, tasks), set in the parent just before it forks, so
 # the shared data and the imported libraries reach the workers without pickling or re-importing.
@@ -106,7 +106,7 @@ class ForkExecutor:
 
     def usage(self) -> dict[str, WorkerUsage]:
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        return {"this process": _process_usage(), "forked workers": WorkerUsage(children.ru_maxrss * 1024, children.ru_utime + children.ru_stime)}
+        return {"this process": process_usage(), "forked workers": WorkerUsage(children.ru_maxrss * 1024, children.ru_utime + children.ru_stime)}
 
 
 def _logged(records: list[logging.LogRecord]) -> None:

@@ -39,4 +39,4 @@ def task_specs(report: Report, task: ChartTask) -> dict[str, dict]:
     report), run here or on a worker."""
     from reportgen.publish import views
 
-    return views.chart_task_specs(report, task)
+    return views.chart_task_specs(report, task.model_id, task.strategy_id)

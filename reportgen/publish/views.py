@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 
 from reportgen.publish import charts
-from reportgen.publish.chart_tasks import ChartTask
 from reportgen.publish.sensitivity_views import BENCHMARK, sensitivity_charts
 from reportgen.analysis.attention import lag_profile
 from reportgen.analysis.metrics import drawdown
@@ -186,16 +185,16 @@ def _attention_charts(report: Report, model: ModelResult) -> dict:
     return built
 
 
-def chart_task_specs(report: Report, task: ChartTask) -> dict[str, dict]:
-    """The charts of one task, as Vega-Lite specs keyed by chart id: one task of a build (shared
-    = the report), run here or on a worker.
+def chart_task_specs(report: Report, model_id: str, strategy_id: str | None) -> dict[str, dict]:
+    """The charts of a single-asset model (`strategy_id` None) or of one of its strategies, as
+    Vega-Lite specs keyed by chart id (one task of the chart stage, see chart_tasks).
 
     A chart with nothing to draw (the rolling Sharpe of a strategy that never trades) is left
     out; its page says so in its place.
     """
-    [model] = [m for m in report.models if m.id == task.model_id]
-    if task.strategy_id is not None:
-        [strategy] = [s for s in model.strategies if s.id == task.strategy_id]
+    [model] = [m for m in report.models if m.id == model_id]
+    if strategy_id is not None:
+        [strategy] = [s for s in model.strategies if s.id == strategy_id]
         built = _strategy_charts(report, model, strategy)
     else:
         built = _model_own_charts(report, model)

@@ -11,13 +11,14 @@ a worker); assembled_models puts the tests back on their strategies.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from reportgen import robustness
+from reportgen.evaluation import engine, robustness
 from reportgen.analysis import attention, attention_tests, backtest, informativeness, metrics, overlays, signals, thresholds
 from reportgen.compute import blocks
 from reportgen.compute.progress import tracked
@@ -59,7 +60,7 @@ def _strategy_block(
         init_cash=config.backtest.init_cash,
         fees=config.backtest.fees,
     )
-    benchmark_returns = _benchmark_returns(price)
+    benchmark_returns = engine.benchmark_returns(price)
     results = []
     for s in strategies:
         returns = simulation.returns[s.id].rename(s.id)
@@ -84,11 +85,6 @@ def _strategy_block(
             )
         )
     return results
-
-
-def _benchmark_returns(price: pd.Series) -> pd.Series:
-    """Buy and hold from the first aligned close, no fees: 0 on the first day."""
-    return price.pct_change().fillna(0.0).rename("benchmark")
 
 
 def _assessed_scores(output: pd.DataFrame, column: str, derived: pd.DataFrame | None) -> pd.DataFrame:
@@ -122,27 +118,21 @@ def _attention_test(
     settings, ppy = config.attention_tests, config.backtest.periods_per_year
     per_block = robustness.block_columns(config, len(price), backtest.RETURNS_BYTES_PER_CELL)
     s = r.config
-    chosen = overlays.strategy_overlays(s)
     raw = signals.long_signal(output["prediction"], s.threshold)
-    base = overlays.overlaid_signals(raw.to_frame(), price, chosen, ppy)[0].iloc[:, 0]
-    control_size = attention_tests.exposure_matched_size(r.exposure, base)
-    control = _simulated_returns(config, price, base.to_frame("control"), (base * control_size).to_frame("control"), "percent")
+    control_signal, control_sizes, control_size = overlays.control_positions(
+        s, overlays.strategy_overlays(s), output, price, r.exposure, ppy
+    )
+    control = _simulated_returns(config, price, control_signal.to_frame("control"), control_sizes.to_frame("control"), "percent")
     null_sharpes = np.concatenate([
-        metrics.sharpe_ratios(
-            metrics.excess_returns(_placebo_returns(config, price, raw, shuffled.iloc[:, block], s), risk_free), ppy
-        ).to_numpy()
+        engine.excess_sharpes(_placebo_returns(config, price, raw, shuffled.iloc[:, block], s), risk_free, ppy)
         for block in tracked(blocks.column_blocks(settings.permutations, per_block), f"strategy {s.id}: {settings.permutations:,} placebo runs")
     ])
     facts = attention_tests.strategy_facts(
         s, summary.column, summary.degenerate, r.total_trades, r.exposure_in_market, float(output["attention"].max())
     )
-    return attention_tests.attention_test(
-        facts,
-        observed_sharpe=float(metrics.sharpe_ratios(metrics.excess_returns(r.returns.to_frame(), risk_free), ppy).iloc[0]),
-        control_size=control_size,
-        control_sharpe=float(metrics.sharpe_ratios(metrics.excess_returns(control, risk_free), ppy)["control"]),
-        null_sharpes=null_sharpes,
-        seed=settings.seed,
+    return engine.attention_test(
+        r.returns, control["control"], control_size, null_sharpes, risk_free, ppy, settings.seed,
+        functools.partial(attention_tests.verdict, facts),
     )
 
 
@@ -202,7 +192,7 @@ def model_result(config: Config, model: ModelConfig, prices: pd.Series, notes: l
 
 def _model_result(config: Config, inputs: ModelInputs, test_attention: bool, tables: bool = True) -> ModelResult:
     output, price, risk_free, scores, summaries = inputs.output, inputs.price, inputs.risk_free, inputs.scores, inputs.summaries
-    benchmark_returns = _benchmark_returns(price)
+    benchmark_returns = engine.benchmark_returns(price)
     strategies = _strategy_results(config, inputs.model, output, price, risk_free, tables)
     return ModelResult(
         config=inputs.model,
@@ -276,7 +266,7 @@ def model_stage_task(
     [strategy] = [s for s in config.strategies if s.id == task.strategy_id]
     [simulated] = _strategy_block(config, [strategy], model.output, model.price, model.risk_free, tables=False)
     if task.part == "quantstats table":
-        return metrics.quantstats_table(simulated.returns, _benchmark_returns(model.price), config.backtest.periods_per_year)
+        return metrics.quantstats_table(simulated.returns, engine.benchmark_returns(model.price), config.backtest.periods_per_year)
     [tested] = _attention_tests(config, model.output, model.price, [simulated], model.used, model.risk_free)
     return tested.attention_test
 

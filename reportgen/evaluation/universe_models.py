@@ -1,4 +1,4 @@
-"""Universe models and their portfolios: wires the stages as pipeline.py does for one asset.
+"""Universe models and their portfolios: wires the analysis as evaluation.strategies does for one asset.
 
     read_universe_predictions -> wide prediction / attention (dates x assets)
       -> target weights per portfolio -> one vectorbt simulation of all portfolios of the model
@@ -9,32 +9,24 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-from reportgen import portfolio_tasks, robustness
-from reportgen.analysis import attention, attention_tests, bootstrap, informativeness, metrics, portfolios, statistics
+from reportgen.analysis import attention, attention_tests, informativeness, metrics, portfolios
+from reportgen.evaluation import engine, portfolio_placebo, robustness
 from reportgen.analysis.portfolio_backtest import block_returns, portfolio_returns, simulate_portfolios
-from reportgen.compute.executor import SynchronousExecutor
+from reportgen.compute.local import in_process
 from reportgen.compute.progress import tracked
-from reportgen.inputs import episodes, universe
+from reportgen.inputs import universe
 from reportgen.inputs.config import Config, ModelConfig, PortfolioConfig
 from reportgen.inputs.errors import DataError
 from reportgen.inputs.record import UniverseModelData
 from reportgen.results import CrossSection, PortfolioResult, UniverseModelResult
 
 EQUAL_WEIGHT_BENCHMARK = "Equal-weight buy & hold"
-
-
-def in_process(
-    function: Callable, tasks: list, shared: object, label: str = "", imports: tuple[str, ...] = (),
-    beside: Callable[[], None] | None = None,
-) -> list:
-    """Every task here, one after another, then `beside` (pipeline.MapTasks' default; `imports`
-    and `beside` are for executors that fork, see reportgen.compute.executor.Executor.map)."""
-    return SynchronousExecutor().map(function, tasks, shared, beside=beside)
 
 
 def _attention_long(config: ModelConfig, read: universe.UniversePredictions) -> tuple[pd.DataFrame, int | None]:
@@ -69,10 +61,10 @@ def _benchmark(universe_config, benchmark: pd.Series | None, close: pd.DataFrame
     """The [universe] benchmark's returns from its prices on the model's dates, else an
     equal-weight buy & hold of the assets priced on the first date (fee-free; 0 on the first day)."""
     if benchmark is not None:
-        return universe_config.benchmark_column, benchmark.pct_change().fillna(0.0).rename("benchmark")
+        return universe_config.benchmark_column, engine.benchmark_returns(benchmark)
     listed = close.columns[close.iloc[0].notna()]
     growth = (close[listed] / close[listed].iloc[0]).mean(axis=1)
-    return EQUAL_WEIGHT_BENCHMARK, growth.pct_change().fillna(0.0).rename("benchmark")
+    return EQUAL_WEIGHT_BENCHMARK, engine.benchmark_returns(growth)
 
 
 def _targets(portfolio: PortfolioConfig, weights: pd.DataFrame, lag_days: int = 0) -> pd.DataFrame:
@@ -80,21 +72,15 @@ def _targets(portfolio: PortfolioConfig, weights: pd.DataFrame, lag_days: int = 
 
 
 def _cost_table(
-    config: Config, close, targets: dict[str, pd.DataFrame], portfolio_list, risk_free: pd.Series
+    settings: engine.Settings, init_cash: float, close, targets: dict[str, pd.DataFrame], portfolio_list, risk_free: pd.Series
 ) -> dict[str, pd.DataFrame]:
     """Each portfolio at every fee level, filled at the rebalance close and `execution_lag_days` later."""
-    sweep = config.sweep
-    fees, rows = {}, []
-    for p in portfolio_list:
-        for lag in (0, sweep.execution_lag_days):
-            for bps in sweep.fees_bps:
-                name = f"{p.id}|{lag}|{bps}"
-                rows.append({"source": p.id, "lag_days": lag, "fees_bps": float(bps), "name": name})
-                fees[name] = bps / 1e4
-    generated = ((r["name"], _targets(p, targets[p.id], r["lag_days"])) for p in portfolio_list for r in rows if r["source"] == p.id)
-    returns = portfolio_returns(close, generated, config.backtest.init_cash, fees)
-    table = pd.DataFrame(rows).set_index("name").join(robustness._figures(returns, config.backtest.periods_per_year, risk_free))
-    return {pid: part.drop(columns="source").reset_index(drop=True) for pid, part in table.groupby("source", sort=False)}
+    by_id = {p.id: p for p in portfolio_list}
+    variants = engine.cost_lag_variants(list(by_id), settings)
+    names = [f"{r.source}|{r.lag_days}|{r.fees_bps}" for r in variants.itertuples()]
+    generated = ((n, _targets(by_id[r.source], targets[r.source], r.lag_days)) for n, r in zip(names, variants.itertuples()))
+    returns = portfolio_returns(close, generated, init_cash, dict(zip(names, variants["fees_bps"] / 1e4)))
+    return engine.cost_lag_tables(variants, returns, risk_free, settings)
 
 
 def _attention_test(
@@ -102,28 +88,22 @@ def _attention_test(
     map_tasks: Callable = in_process,
 ) -> attention_tests.AttentionTest:
     """Exposure-matched equal weights and `permutations` shuffles of attention across each day's
-    held assets (the shuffles as tasks of `map_tasks`, see portfolio_tasks.placebo_sharpes)."""
+    held assets (the shuffles as tasks of `map_tasks`, see portfolio_placebo.placebo_sharpes)."""
     settings, ppy, fees = config.attention_tests, config.backtest.periods_per_year, config.backtest.fees
     free = risk_free.reindex(weights.index).to_numpy(dtype=float)[:, None]  # per period, subtracted from every run
     on_days = portfolios.rebalance_days(weights.index, portfolio.rebalance).to_numpy()
-    control = _targets(portfolio, portfolios.exposure_matched_weights(weights)).to_numpy()[None]
-    control_sharpe = float(metrics.sharpe_ratios(block_returns(close, control, config.backtest.init_cash, [fees]) - free, ppy)[0])
-    shared = portfolio_tasks.PlaceboInput(
+    control_targets = _targets(portfolio, portfolios.exposure_matched_weights(weights)).to_numpy()[None]
+    control = pd.Series(block_returns(close, control_targets, config.backtest.init_cash, [fees])[:, 0], index=weights.index)
+    shared = portfolio_placebo.PlaceboInput(
         close=close, portfolio=portfolio, on_days=on_days, score=scores.to_numpy(dtype=float)[on_days],
         held=held.to_numpy()[on_days], shape=weights.shape, free=free, init_cash=config.backtest.init_cash,
         fees=fees, periods_per_year=ppy, seed=settings.seed,
     )
-    null = np.concatenate(map_tasks(portfolio_tasks.placebo_sharpes, portfolio_tasks.run_ranges(settings.permutations, portfolio_tasks.PLACEBO_TASKS), shared, f"placebo runs of {portfolio.id}"))
-    observed = float(metrics.sharpe_ratios(metrics.excess_returns(observed_returns.to_frame(), risk_free), ppy).iloc[0])
-    p_value = attention_tests.permutation_p_value(observed, null)
-    return attention_tests.AttentionTest(
-        observed_sharpe=observed,
-        exposure_matched_size=float(weights.sum(axis=1).mean()),
-        exposure_matched_sharpe=control_sharpe,
-        null_sharpes=null,
-        seed=settings.seed,
-        p_value=p_value,
-        verdict=attention_tests.portfolio_verdict(used.column, used.degenerate, observed, control_sharpe, null, p_value),
+    runs = engine.run_ranges(settings.permutations, portfolio_placebo.PLACEBO_TASKS)
+    null = np.concatenate(map_tasks(portfolio_placebo.placebo_sharpes, runs, shared, f"placebo runs of {portfolio.id}"))
+    return engine.attention_test(
+        observed_returns, control, float(weights.sum(axis=1).mean()), null, risk_free, ppy, settings.seed,
+        functools.partial(attention_tests.portfolio_verdict, used.column, used.degenerate),
     )
 
 
@@ -159,17 +139,11 @@ def universe_model_result(
     simulation = simulate_portfolios(
         sim_close, {p.id: _targets(p, weights[p.id]) for p in listed}, config.backtest.init_cash, config.backtest.fees
     )
-    costs = _cost_table(config, sim_close, weights, listed, risk_free) if listed else {}
-    settings = config.statistics
-    block_days = settings.block_length_days or bootstrap.expected_block_days(benchmark_returns)
-    indices = bootstrap.stationary_bootstrap_indices(len(dates), block_days, settings.bootstrap_resamples, settings.bootstrap_seed)
+    settings = robustness.evaluation_settings(config)
+    costs = _cost_table(settings, config.backtest.init_cash, sim_close, weights, listed, risk_free) if listed else {}
     returns = simulation.returns.rename(columns=str)
-    intervals, benchmark_intervals = portfolio_tasks.bootstrap_intervals(
-        returns, benchmark_returns, indices, ppy, settings.confidence, risk_free, map_tasks
-    )
-    benchmark_excess = metrics.excess_returns(benchmark_returns, risk_free)
-    benchmark_sharpe = statistics.sharpe_moments(benchmark_excess).sharpe
-    overlapping = episodes.episodes_within(market_episodes, dates)
+    trusted = engine.sharpe_statistics(returns, benchmark_returns, risk_free, settings, map_tasks)
+    by_episode = engine.episode_returns(returns, benchmark_returns, market_episodes)
     results = []
     for p in tracked(listed, f"universe model {model.id}: {len(listed)} portfolios"):
         r = returns[p.id].rename(p.id)
@@ -195,9 +169,9 @@ def universe_model_result(
                 herfindahl=portfolios.herfindahl(w),
                 rolling_sharpe=metrics.rolling_sharpe(metrics.excess_returns(r, risk_free), config.backtest.rolling_window_days, ppy),
                 monthly_returns=metrics.monthly_returns(r),
-                statistics=robustness._series_statistics(metrics.excess_returns(r, risk_free), benchmark_sharpe, intervals.loc[p.id]),
+                statistics=trusted.series[p.id],
                 costs=costs[p.id],
-                episode_returns=episodes.episode_returns(r.to_frame(), overlapping)[p.id],
+                episode_returns=by_episode.returns[p.id],
                 attention_test=test,
             )
         )
@@ -226,10 +200,13 @@ def universe_model_result(
             quintiles={name: informativeness.quintile_returns(f, forward) for name, f in factors.items()},
         ),
         portfolios=results,
-        benchmark_statistics=robustness._series_statistics(benchmark_excess, benchmark_sharpe, benchmark_intervals, is_benchmark=True),
-        benchmark_episode_returns=episodes.episode_returns(benchmark_returns.to_frame("benchmark"), overlapping)["benchmark"],
-        episodes=overlapping,
+        benchmark_statistics=trusted.benchmark,
+        benchmark_episode_returns=by_episode.benchmark,
+        episodes=by_episode.episodes,
         fees_bps=list(config.sweep.fees_bps),
         execution_lag_days=config.sweep.execution_lag_days,
         confidence=settings.confidence,
+        block_days=trusted.resampling.block_days,
+        resamples=settings.resamples,
+        seed=settings.seed,
     )

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 import pandas as pd
 
 from reportgen.analysis import backtest, metrics, overlays
 from reportgen.inputs.config import Config
-from reportgen.results import ModelResult
+from reportgen.results import ABLATION_FIGURES, ModelResult
 
-
-ABLATION_FIGURES = ("sharpe", "total_return", "max_drawdown", "time_in_market", "turnover", "total_trades")
 
 
 # intervals(returns, benchmark) -> the paired bootstrap intervals of each column against `benchmark`
@@ -80,29 +77,6 @@ def ablation_tables(
         table.insert(1, "overlays", [settings.settings() for settings in chosen.values()])
         tables[sid] = table.reset_index(drop=True)
     return tables, simulation.returns
-
-
-def ablation_fields(table: pd.DataFrame) -> list[dict]:
-    """`strategies.<id>.ablation` of metrics.json: one entry a variant, the base first."""
-    return [
-        {
-            "variant": row["variant"],
-            "overlays": row["overlays"],
-            **{k: int(row[k]) if k == "total_trades" else _number(row[k]) for k in ABLATION_FIGURES},
-            "sharpe_diff": _number(row["sharpe_diff"]),
-            "sharpe_diff_ci": _interval(row["sharpe_diff_low"], row["sharpe_diff_high"]),
-        }
-        for row in table.to_dict("records")
-    ]
-
-
-def _number(value) -> float | None:
-    value = float(value)
-    return None if np.isnan(value) else value
-
-
-def _interval(low: float, high: float) -> list[float | None]:
-    return [None, None] if np.isnan(low) or np.isnan(high) else [float(low), float(high)]
 
 
 TIE = 1e-12  # bounds closer to 0 than this are 0: resamples where both variants trade alike differ by rounding
