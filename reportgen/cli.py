@@ -116,7 +116,7 @@ def _build_tasks(config, workers: int | None, scheduler: str | None):
 
     def map_tasks(function, tasks, shared, label: str = "models", imports: tuple[str, ...] = (), beside=None):
         try:
-            with executor(workers, scheduler) as pool:
+            with executor(workers, scheduler, config.compute.no_worker_seconds) as pool:
                 progress = Progress(len(tasks), f"{label} ({pool.description})", every_seconds=LINE_EVERY_SECONDS)
                 try:
                     return pool.map(
@@ -249,7 +249,7 @@ def _train_universe(config, output: Path | None, workers: int | None, scheduler:
     if scheduler == "processes":  # torch's thread pools are not safe to fork
         raise ReportgenError(f"{where}: scheduler 'processes' is for builds; train with 'local', 'synchronous' or 'tcp://host:port'")
     try:
-        with executor(workers, scheduler) as pool:
+        with executor(workers, scheduler, config.compute.no_worker_seconds) as pool:
 
             def map_folds(function, folds, data):
                 progress = Progress(len(folds), f"folds ({pool.description})")
