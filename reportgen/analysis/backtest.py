@@ -97,10 +97,19 @@ SIMULATION_BYTES_PER_CELL = 400
 
 
 @dataclass(frozen=True)
-class ColumnTotals:
-    """Daily returns and totals of many simulated columns, without trade records or exposures."""
+class ColumnReturns:
+    """Daily returns of many simulated columns and the share of value each holds in the asset."""
 
     returns: pd.DataFrame
+    invested: pd.DataFrame  # share of value in the asset during each day: the previous close's exposure
+
+
+@dataclass(frozen=True)
+class ColumnTotals:
+    """Daily returns and totals of many simulated columns, without trade records."""
+
+    returns: pd.DataFrame
+    invested: pd.DataFrame  # share of value in the asset during each day: the previous close's exposure
     total_trades: pd.Series  # closed + open trades
     total_fees: pd.Series  # in cash units
 
@@ -112,10 +121,21 @@ def simulated_returns(
     size_type: list[str] | str,
     init_cash: float,
     fees: float | Sequence[float],
-) -> pd.DataFrame:
-    """Only the daily returns of `simulate` (same rules), as one vectorbt call over the columns
-    given: for a block of placebo shuffles, without the trade records `simulate` also reads."""
-    return _read(lambda portfolio, columns: portfolio.returns(), price, signal, size, size_type, init_cash, fees)
+) -> ColumnReturns:
+    """Only the daily returns and invested shares of `simulate` (same rules), as one vectorbt call
+    over the columns given: for a block of placebo shuffles, without the trade records `simulate`
+    also reads."""
+    return _read(
+        lambda portfolio, columns: ColumnReturns(portfolio.returns(), _invested(portfolio)),
+        price, signal, size, size_type, init_cash, fees,
+    )
+
+
+def _invested(portfolio) -> pd.DataFrame:
+    """The share of value held in the asset during each day: the exposure at the previous close
+    (after its orders), 0 on the first day."""
+    value = portfolio.value()
+    return (portfolio.asset_value() / value).fillna(0.0).shift(1, fill_value=0.0)
 
 
 def simulated_totals(
@@ -134,6 +154,7 @@ def simulated_totals(
 def _totals(portfolio, columns: pd.Index) -> ColumnTotals:
     return ColumnTotals(
         returns=portfolio.returns(),
+        invested=_invested(portfolio),
         total_trades=pd.Series(portfolio.trades.count(), index=columns),
         total_fees=_fees_by_column(portfolio.orders.records, columns),
     )

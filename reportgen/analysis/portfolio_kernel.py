@@ -17,8 +17,10 @@ from vectorbt.utils.math_ import add_nb, is_close_nb, is_close_or_less_nb
 
 @njit(cache=True)
 def values_of(close, targets, init_cash, fees):  # close (T, N); targets (G, T, N), NaN = no order
+    # -> the value at each close (T, G) and the share of it held in assets after the close's orders
     groups, rows, assets = targets.shape
     values = np.empty((rows, groups))
+    exposures = np.empty((rows, groups))
     order_value = np.empty(assets)
     sequence = np.empty(assets, dtype=np.int64)
     for g in range(groups):
@@ -71,8 +73,10 @@ def values_of(close, targets, init_cash, fees):  # close (T, N); targets (G, T, 
                             continue
                         cash = now_cash + net
                         position[k] = add_nb(held, -sold)
-            end = cash
+            held_value = 0.0
             for k in range(assets):
-                end += position[k] * close[t, k]
+                held_value += position[k] * close[t, k]
+            end = cash + held_value
             values[t, g] = end
-    return values
+            exposures[t, g] = held_value / end if end > 0 else 0.0
+    return values, exposures

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from reportgen.analysis.thresholds import HELD_WEIGHT
 from reportgen.inputs.config import PortfolioConfig
 
 WEIGHTINGS_BY_SCORE = ("attention",)  # weightings whose score is not the prediction: tested by placebo
@@ -128,7 +129,7 @@ def orders(weights: pd.DataFrame, rebalance: pd.Series, lag_days: int = 0) -> pd
 
 def exposure_matched_weights(weights: pd.DataFrame) -> pd.DataFrame:
     """The control: the same held assets and the same gross exposure each day, equal weights."""
-    held = weights > 0
+    held = weights > HELD_WEIGHT
     count = held.sum(axis=1)
     per_asset = (weights.sum(axis=1) / count.where(count > 0)).fillna(0.0)
     return held.mul(per_asset, axis=0).astype(float)
@@ -155,12 +156,5 @@ def herfindahl(weights: pd.DataFrame) -> pd.Series:
 
 
 def holdings_count(weights: pd.DataFrame) -> pd.Series:
-    return (weights > 0).sum(axis=1).rename("holdings")
-
-
-def annualised_turnover(traded_value: pd.Series, value: pd.Series, periods_per_year: int) -> float:
-    """One-way turnover a year: half the value bought and sold each day as a share of the
-    portfolio's value at that close, averaged over days and times `periods_per_year` (1.0 =
-    the whole portfolio replaced once a year; the first purchase from cash counts as 0.5)."""
-    daily = (traded_value / value).fillna(0.0) / 2.0
-    return float(daily.mean() * periods_per_year) if len(daily) else float("nan")
+    """The number of assets held each day: weights above HELD_WEIGHT (below it, rounding residue)."""
+    return (weights > HELD_WEIGHT).sum(axis=1).rename("holdings")

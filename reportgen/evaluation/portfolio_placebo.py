@@ -33,7 +33,7 @@ class PlaceboInput:
     score: np.ndarray  # attention on the rebalance days (days x assets)
     held: np.ndarray  # the assets held on the rebalance days (days x assets, bool)
     shape: tuple[int, int]  # the target weights' (dates, assets)
-    free: np.ndarray  # per-period risk-free rate (dates x 1), subtracted from every run
+    free: np.ndarray  # per-period risk-free rate (dates x 1), charged on each run's invested share
     init_cash: float
     fees: float
     periods_per_year: int
@@ -56,6 +56,6 @@ def placebo_sharpes(shared: PlaceboInput, runs: Runs) -> np.ndarray:
         targets[:, shared.on_days, :] = portfolios.weights_of_scores(
             shared.held, permuted, shared.portfolio.gross, shared.portfolio.max_weight
         )
-        returns = block_returns(shared.close, targets, shared.init_cash, np.full(len(numbers), shared.fees))
-        sharpes.append(metrics.sharpe_ratios(returns - shared.free, shared.periods_per_year))
+        returns, invested = block_returns(shared.close, targets, shared.init_cash, np.full(len(numbers), shared.fees))
+        sharpes.append(metrics.sharpe_ratios(returns - shared.free * invested, shared.periods_per_year, invested))
     return np.concatenate(sharpes)

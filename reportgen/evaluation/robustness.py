@@ -59,10 +59,12 @@ def _cost_block(config: Config, model: ModelResult, strategies, lags: list[int])
         fees=(variants.params["fees_bps"] / 1e4).to_list(),
     )
     totals = {"total_fees": simulation.total_fees.to_numpy(), "total_trades": simulation.total_trades.to_numpy()}
-    return engine.cost_lag_tables(variants.params, simulation.returns, model.risk_free, evaluation_settings(config), totals)
+    return engine.cost_lag_tables(
+        variants.params, simulation.returns, simulation.invested, model.risk_free, evaluation_settings(config), totals
+    )
 
 
-def sweep_result(config: Config, model: ModelResult, extra_trials: pd.DataFrame | None = None) -> SweepResult:
+def sweep_result(config: Config, model: ModelResult, extra_trials: backtest.ColumnReturns | None = None) -> SweepResult:
     """The grid (every configuration under every combination of overlays) simulated a block of
     configurations at a time; the deflated Sharpe ratio of its best configuration. Only the
     figures, a digest of each configuration's returns (to count distinct trials) and each block's
@@ -86,19 +88,22 @@ def sweep_result(config: Config, model: ModelResult, extra_trials: pd.DataFrame 
             init_cash=config.backtest.init_cash, fees=config.backtest.fees,
         )
         del columns
-        block_figures = engine.column_figures(simulation.returns, ppy, model.risk_free).assign(
+        block_figures = engine.column_figures(simulation.returns, ppy, model.risk_free, simulation.invested).assign(
             total_trades=simulation.total_trades.to_numpy()
         )
         figures.append(block_figures)
         keys += sweeps.column_keys(simulation.returns.to_numpy(dtype=float))
         if block_figures["sharpe"].notna().any():
             best_in_block = int(block_figures["sharpe"].idxmax())
-            best = metrics.excess_returns(simulation.returns[best_in_block], model.risk_free)
+            best = metrics.excess_returns(
+                simulation.returns[best_in_block], model.risk_free, simulation.invested[best_in_block]
+            )
             best_returns[best_in_block] = best.to_numpy(dtype=float)
     table = grid.join(pd.concat(figures))
     defined = np.flatnonzero(table["sharpe"].notna().to_numpy())
-    extra = pd.DataFrame(index=model.price.index) if extra_trials is None else extra_trials
-    extra_sharpe = engine.column_figures(extra, ppy, model.risk_free)["sharpe"].to_numpy()
+    extra = pd.DataFrame(index=model.price.index) if extra_trials is None else extra_trials.returns
+    extra_invested = None if extra_trials is None else extra_trials.invested
+    extra_sharpe = engine.column_figures(extra, ppy, model.risk_free, extra_invested)["sharpe"].to_numpy()
     extra = extra.loc[:, ~np.isnan(extra_sharpe)]
     pooled = [keys[i] for i in defined] + sweeps.column_keys(extra.to_numpy(dtype=float))
     distinct = sweeps.distinct_columns(pooled) if pooled else np.array([], dtype=int)
@@ -154,11 +159,15 @@ def model_robustness(config: Config, model: ModelResult, market_episodes: pd.Dat
     settings = evaluation_settings(config)
     returns = pd.DataFrame({s.id: s.returns for s in model.strategies}, index=model.benchmark_returns.index)
     benchmark, risk_free = model.benchmark_returns, model.risk_free
-    trusted = engine.sharpe_statistics(returns, benchmark, risk_free, settings)
+    invested = pd.DataFrame({s.id: metrics.invested_shares(s.exposure) for s in model.strategies}, index=returns.index)
+    trusted = engine.sharpe_statistics(returns, invested, benchmark, risk_free, settings)
     episodes = engine.episode_returns(returns, benchmark, market_episodes)
     indices = trusted.resampling.indices
     ablations, ablation_returns = ablation.ablation_tables(
-        config, model, lambda variants, base: engine.bootstrap_intervals(variants, base, indices, settings, risk_free)
+        config, model,
+        lambda variants, base, held, base_held: engine.bootstrap_intervals(
+            variants, base, indices, settings, risk_free, invested=held, benchmark_invested=base_held
+        ),
     )
     return ModelRobustness(
         statistics=trusted.series,

@@ -63,6 +63,7 @@ def _strategy_block(
     results = []
     for s in strategies:
         returns = simulation.returns[s.id].rename(s.id)
+        invested = metrics.invested_shares(simulation.exposure[s.id])
         results.append(
             StrategyResult(
                 config=s,
@@ -75,12 +76,12 @@ def _strategy_block(
                 total_trades=int(simulation.total_trades[s.id]),
                 open_trades=int(simulation.open_trades[s.id]),
                 total_fees=float(simulation.total_fees[s.id]),
-                metrics=metrics.headline_metrics(returns, ppy, risk_free),
+                metrics=metrics.headline_metrics(returns, ppy, risk_free, invested),
                 sharpe_vectorbt_default=metrics.sharpe_ratio(returns, thresholds.VECTORBT_DAYS_PER_YEAR),
                 max_drawdown_from_first_close=metrics.max_drawdown(returns.iloc[1:]),
-                rolling_sharpe=metrics.rolling_sharpe(metrics.excess_returns(returns, risk_free), window, ppy),
+                rolling_sharpe=metrics.rolling_sharpe(metrics.excess_returns(returns, risk_free, invested), window, ppy),
                 monthly_returns=metrics.monthly_returns(returns),
-                quantstats_table=metrics.quantstats_table(returns, benchmark_returns, ppy) if tables else None,
+                quantstats_table=metrics.quantstats_table(returns, benchmark_returns, ppy, risk_free, invested) if tables else None,
             )
         )
     return results
@@ -123,20 +124,24 @@ def _attention_test(
     )
     control = _simulated_returns(config, price, control_signal.to_frame("control"), control_sizes.to_frame("control"), "percent")
     null_sharpes = np.concatenate([
-        engine.excess_sharpes(_placebo_returns(config, price, raw, shuffled.iloc[:, block], s), risk_free, ppy)
+        _excess_sharpes(_placebo_returns(config, price, raw, shuffled.iloc[:, block], s), risk_free, ppy)
         for block in tracked(blocks.column_blocks(settings.permutations, per_block), f"strategy {s.id}: {settings.permutations:,} placebo runs")
     ])
     facts = attention_tests.strategy_facts(
         s, summary.column, summary.degenerate, r.total_trades, r.exposure_in_market, float(output["attention"].max())
     )
     return engine.attention_test(
-        r.returns, control["control"], control_size, null_sharpes, risk_free, ppy, settings.seed,
-        functools.partial(attention_tests.verdict, facts),
+        r.returns, metrics.invested_shares(r.exposure), control.returns["control"], control.invested["control"], control_size,
+        null_sharpes, risk_free, ppy, settings.seed, functools.partial(attention_tests.verdict, facts),
     )
 
 
+def _excess_sharpes(simulated: backtest.ColumnReturns, risk_free: pd.Series, periods_per_year: int) -> np.ndarray:
+    return engine.excess_sharpes(simulated.returns, risk_free, periods_per_year, simulated.invested)
+
+
 def _placebo_returns(config: Config, price: pd.Series, base: pd.Series, shuffled: pd.DataFrame, strategy: StrategyConfig
-) -> pd.DataFrame:
+) -> backtest.ColumnReturns:
     """Daily returns of the strategy's rules, its overlays included, run on each column of
     shuffled attention (`base`: the prediction's signal before the attention filter and overlays)."""
     chosen, ppy = overlays.strategy_overlays(strategy), config.backtest.periods_per_year
@@ -148,7 +153,9 @@ def _placebo_returns(config: Config, price: pd.Series, base: pd.Series, shuffled
     return _simulated_returns(config, price, placebo, sizes, strategy.size_type)
 
 
-def _simulated_returns(config: Config, price: pd.Series, wanted: pd.DataFrame, sizes: pd.DataFrame, size_type: str) -> pd.DataFrame:
+def _simulated_returns(
+    config: Config, price: pd.Series, wanted: pd.DataFrame, sizes: pd.DataFrame, size_type: str
+) -> backtest.ColumnReturns:
     return backtest.simulated_returns(price, wanted, sizes, size_type, config.backtest.init_cash, config.backtest.fees)
 
 
@@ -270,7 +277,10 @@ def model_stage_task(
     [strategy] = [s for s in config.strategies if s.id == task.strategy_id]
     [simulated] = _strategy_block(config, [strategy], model.output, model.price, model.risk_free, tables=False)
     if task.part == "quantstats table":
-        return metrics.quantstats_table(simulated.returns, engine.benchmark_returns(model.price), config.backtest.periods_per_year)
+        return metrics.quantstats_table(
+            simulated.returns, engine.benchmark_returns(model.price), config.backtest.periods_per_year, model.risk_free,
+            metrics.invested_shares(simulated.exposure),
+        )
     [tested] = _attention_tests(config, model.output, model.price, [simulated], model.used, model.risk_free)
     return tested.attention_test
 

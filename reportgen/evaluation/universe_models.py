@@ -84,21 +84,23 @@ def _cost_table(
     variants = engine.cost_lag_variants(list(by_id), settings)
     names = [f"{r.source}|{r.lag_days}|{r.fees_bps}" for r in variants.itertuples()]
     generated = ((n, _targets(by_id[r.source], targets[r.source], r.lag_days)) for n, r in zip(names, variants.itertuples()))
-    returns = portfolio_returns(close, generated, init_cash, dict(zip(names, variants["fees_bps"] / 1e4)))
-    return engine.cost_lag_tables(variants, returns, risk_free, settings)
+    simulated = portfolio_returns(close, generated, init_cash, dict(zip(names, variants["fees_bps"] / 1e4)))
+    return engine.cost_lag_tables(variants, simulated.returns, simulated.invested, risk_free, settings)
 
 
 def _attention_test(
     config: Config, close, portfolio: PortfolioConfig, weights, held, scores, observed_returns, used, risk_free: pd.Series,
-    map_tasks: Callable = in_process,
+    map_tasks: Callable = in_process, observed_invested: pd.Series | None = None,
 ) -> attention_tests.AttentionTest:
     """Exposure-matched equal weights and `permutations` shuffles of attention across each day's
     held assets (the shuffles as tasks of `map_tasks`, see portfolio_placebo.placebo_sharpes)."""
     settings, ppy, fees = config.attention_tests, config.backtest.periods_per_year, config.backtest.fees
-    free = risk_free.reindex(weights.index).to_numpy(dtype=float)[:, None]  # per period, subtracted from every run
+    free = risk_free.reindex(weights.index).to_numpy(dtype=float)[:, None]  # per period, charged on the invested share
     on_days = portfolios.rebalance_days(weights.index, portfolio.rebalance).to_numpy()
     control_targets = _targets(portfolio, portfolios.exposure_matched_weights(weights)).to_numpy()[None]
-    control = pd.Series(block_returns(close, control_targets, config.backtest.init_cash, [fees])[:, 0], index=weights.index)
+    control, control_invested = (
+        pd.Series(a[:, 0], index=weights.index) for a in block_returns(close, control_targets, config.backtest.init_cash, [fees])
+    )
     shared = portfolio_placebo.PlaceboInput(
         close=close, portfolio=portfolio, on_days=on_days, score=scores.to_numpy(dtype=float)[on_days],
         held=held.to_numpy()[on_days], shape=weights.shape, free=free, init_cash=config.backtest.init_cash,
@@ -107,7 +109,8 @@ def _attention_test(
     runs = engine.run_ranges(settings.permutations, portfolio_placebo.PLACEBO_TASKS)
     null = np.concatenate(map_tasks(portfolio_placebo.placebo_sharpes, runs, shared, f"placebo runs of {portfolio.id}"))
     return engine.attention_test(
-        observed_returns, control, float(weights.sum(axis=1).mean()), null, risk_free, ppy, settings.seed,
+        observed_returns, observed_invested, control, control_invested, float(weights.sum(axis=1).mean()), null, risk_free, ppy,
+        settings.seed,
         functools.partial(attention_tests.portfolio_verdict, used.column, used.degenerate),
     )
 
@@ -151,16 +154,19 @@ def universe_model_result(
     settings = robustness.evaluation_settings(config)
     costs = _cost_table(settings, config.backtest.init_cash, sim_close, weights, listed, risk_free) if listed else {}
     returns = simulation.returns.rename(columns=str)
-    trusted = engine.sharpe_statistics(returns, benchmark_returns, risk_free, settings, map_tasks)
+    invested = simulation.invested.rename(columns=str)
+    trusted = engine.sharpe_statistics(returns, invested, benchmark_returns, risk_free, settings, map_tasks)
     by_episode = engine.episode_returns(returns, benchmark_returns, market_episodes)
     results = []
     for p in tracked(listed, f"universe model {model.id}: {len(listed)} portfolios"):
         r = returns[p.id].rename(p.id)
+        r_invested = invested[p.id]
         w = simulation.weights.xs(p.id, axis=1, level="portfolio")
         test = None
         if p.weighting == "attention":
             test = _attention_test(
-                config, sim_close, p, weights[p.id], held[p.id], scores[model.attention_column], r, used, risk_free, map_tasks
+                config, sim_close, p, weights[p.id], held[p.id], scores[model.attention_column], r, used, risk_free, map_tasks,
+                r_invested,
             )
         results.append(
             PortfolioResult(
@@ -172,11 +178,13 @@ def universe_model_result(
                 trades=simulation.trades[simulation.trades["portfolio"] == p.id].drop(columns="portfolio").reset_index(drop=True),
                 contributions=simulation.contributions.loc[p.id].rename("contribution"),
                 total_fees=float(simulation.total_fees[p.id]),
-                metrics=metrics.headline_metrics(r, ppy, risk_free),
-                turnover=portfolios.annualised_turnover(simulation.traded_value[p.id], simulation.value[p.id], ppy),
-                mean_holdings=float(portfolios.holdings_count(w.round(12)).mean()),
+                metrics=metrics.headline_metrics(r, ppy, risk_free, r_invested),
+                turnover=float(metrics.turnover(simulation.traded_value[p.id], simulation.value[p.id], ppy).mean()),
+                mean_holdings=float(portfolios.holdings_count(w).mean()),
                 herfindahl=portfolios.herfindahl(w),
-                rolling_sharpe=metrics.rolling_sharpe(metrics.excess_returns(r, risk_free), config.backtest.rolling_window_days, ppy),
+                rolling_sharpe=metrics.rolling_sharpe(
+                    metrics.excess_returns(r, risk_free, r_invested), config.backtest.rolling_window_days, ppy
+                ),
                 monthly_returns=metrics.monthly_returns(r),
                 statistics=trusted.series[p.id],
                 costs=costs[p.id],

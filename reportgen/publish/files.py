@@ -158,7 +158,9 @@ def quantstats_tearsheets(config: Config, report: Report) -> dict[str, str]:
     if config.site.tearsheet != "quantstats":
         return {}
     made = {
-        s.id: metrics.quantstats_tearsheet_html(s.returns, m.benchmark_returns, report.periods_per_year, s.config.name)
+        s.id: metrics.quantstats_tearsheet_html(
+            s.returns, m.benchmark_returns, report.periods_per_year, s.config.name, m.risk_free, metrics.invested_shares(s.exposure)
+        )
         for m, s in report.strategies
     }
     return {sid: page for sid, page in made.items() if page is not None}

@@ -168,7 +168,7 @@ def strategy_fields(m: ModelResult, s) -> dict:
         "closed_trades": s.total_trades - s.open_trades,
         "total_fees": s.total_fees,
         "mean_exposure": float(s.exposure.mean()),
-        "time_in_market": float((s.exposure > 0).mean()),
+        "time_in_market": s.time_in_market,
         **({"attention_test": attention_test_fields(s.attention_test, STRATEGY_PLACEBO)} if s.attention_test else {}),
         **({"overlays": s.overlays.settings()} if s.overlays.groups else {}),
     }

@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from reportgen.analysis.metrics import drawdown
+from reportgen.analysis.metrics import drawdown, turnover
+from reportgen.analysis.thresholds import HELD_WEIGHT
 from reportgen.publish import charts
 from reportgen.publish.views import histogram
 from reportgen.results import PortfolioResult, Report, UniverseModelResult
@@ -51,7 +52,7 @@ def _portfolio_charts(report: Report, model: UniverseModelResult, p: PortfolioRe
             largest_holdings(p.weights).rename_axis(index="date", columns="series").stack().rename("weight").reset_index()
         ),
         f"{pid}-holdings": charts.series_chart(
-            _long({"assets held": (p.weights > 1e-12).sum(axis=1).astype(float)}), "assets held", ",.0f"
+            _long({"assets held": (p.weights > HELD_WEIGHT).sum(axis=1).astype(float)}), "assets held", ",.0f"
         ),
         f"{pid}-contributions": charts.contribution_chart(p.contributions.rename_axis("asset").reset_index()),
         f"{pid}-monthly": charts.monthly_returns_chart(p.monthly_returns),
@@ -74,8 +75,7 @@ def _portfolio_charts(report: Report, model: UniverseModelResult, p: PortfolioRe
 
 def _rolling_turnover(p: PortfolioResult, periods_per_year: int) -> pd.Series:
     traded = p.trades.groupby("date")["value"].sum().reindex(p.value.index, fill_value=0.0)
-    daily = traded / p.value / 2.0
-    return daily.rolling(IC_WINDOW_DAYS, min_periods=IC_WINDOW_DAYS).mean() * periods_per_year
+    return turnover(traded, p.value, periods_per_year).rolling(IC_WINDOW_DAYS, min_periods=IC_WINDOW_DAYS).mean()
 
 
 def _model_charts(model: UniverseModelResult) -> dict:
