@@ -23,10 +23,10 @@ from pathlib import Path
 from reportgen import __version__
 from reportgen.compute.local import in_process
 from reportgen.compute.progress import tracked
-from reportgen.inputs import loaders
+from reportgen.analysis import attention
+from reportgen.inputs.record import read_inputs
 from reportgen.inputs.config import Config
 from reportgen.inputs.resources import episodes_file, input_files
-from reportgen.inputs.universe import read_universe_prices
 from reportgen.evaluation import strategies as backtests
 from reportgen.evaluation.universe_models import universe_model_result
 from reportgen.publish import cache, chart_tasks, downloads, pages, pdf, site
@@ -70,30 +70,26 @@ def build_date(models: list[ModelResult], universe_models: list[UniverseModelRes
 def report(config: Config, progress: Progress = lambda stage: None, map_tasks: MapTasks = in_process) -> Report:
     """Read every input and compute every figure of the report: nothing is written. Each model
     is one task of `map_tasks` (its backtests, attention tests and sensitivity)."""
-    progress("reading prices")
-    notes: loaders.Notes = []
-    data = config.data
-    single_asset = [m for m in config.models if not config.is_universe_model(m.id)]
-    if single_asset:
-        prices = loaders.read_prices(data.prices, data.date_column, data.price_column, data.exchange_timezone, notes)
-    inputs = input_files(config)
+    progress("reading and checking every input")
+    inputs = read_inputs(config, attention.attention_scores)
+    notes = inputs.notes
+    files = input_files(config)
     episodes = episodes_file(config)
-    market_episodes = loaders.read_market_episodes(episodes)
+    single_asset = [m for m in config.models if not config.is_universe_model(m.id)]
     models = []
     if single_asset:
         progress("backtesting " + ", ".join(f"model {m.id}" for m in single_asset) + ": strategies, attention tests, costs, lag, sweep, bootstrap")
-        read = {m.id: backtests.model_inputs(config, m, prices, notes) for m in single_asset}
+        read = {m.id: backtests.model_inputs(config, m, inputs.models[m.id]) for m in single_asset}
         tasks = backtests.model_stage_tasks(config, single_asset, {m: len(r.price) for m, r in read.items()})
-        outputs = map_tasks(backtests.model_stage_task, tasks, (config, read, market_episodes), "models", imports=backtests.TASK_IMPORTS)
+        outputs = map_tasks(backtests.model_stage_task, tasks, (config, read, inputs.episodes), "models", imports=backtests.TASK_IMPORTS)
         models = backtests.assembled_models(tasks, outputs, single_asset)
     universe_models = []
-    if config.universe_models:
-        u = config.universe
-        universe_prices = read_universe_prices(u.prices, u.date_column, u.exchange_timezone, notes)
-        for model in config.models:
-            if config.is_universe_model(model.id):
-                progress(f"backtesting the portfolios of universe model {model.id}: variants, placebos, bootstrap")
-                universe_models.append(universe_model_result(config, model, universe_prices, market_episodes, notes, map_tasks))
+    for model in config.models:
+        if config.is_universe_model(model.id):
+            progress(f"backtesting the portfolios of universe model {model.id}: variants, placebos, bootstrap")
+            universe_models.append(universe_model_result(
+                config, model, inputs.universe_prices, inputs.universe_models[model.id], inputs.episodes, map_tasks,
+            ))
     base = config.source.parent
     return Report(
         title=config.site.title,
@@ -104,7 +100,7 @@ def report(config: Config, progress: Progress = lambda stage: None, map_tasks: M
         init_cash=config.backtest.init_cash,
         fees=config.backtest.fees,
         models=models,
-        inputs=[InputFile(_shown_path(f, base), _sha256(f)) for f in inputs.data],
+        inputs=[InputFile(_shown_path(f, base), _sha256(f)) for f in files.data],
         config_sha256=_sha256(config.source),
         input_notes=[f"{_shown_path(path, base)}: {sentence}" for path, sentence in notes],
         episodes_file=_shown_path(episodes, base),

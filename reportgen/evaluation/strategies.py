@@ -22,8 +22,9 @@ from reportgen.evaluation import engine, robustness
 from reportgen.analysis import attention, attention_tests, backtest, informativeness, metrics, overlays, signals, thresholds
 from reportgen.compute import blocks
 from reportgen.compute.progress import tracked
-from reportgen.inputs import loaders
+from reportgen.inputs import loaders, record
 from reportgen.inputs.config import Config, ModelConfig, StrategyConfig
+from reportgen.inputs.record import ModelData
 from reportgen.model import provenance
 from reportgen.results import ModelResult, StrategyResult
 
@@ -178,27 +179,22 @@ class ModelInputs:
         return self.summaries[self.model.attention_column]
 
 
-def model_inputs(config: Config, model: ModelConfig, prices: pd.Series, notes: loaders.Notes | None = None) -> ModelInputs:
-    weights = loaders.read_attention_weights(
-        model.predictions, model.attention_prefix, model.attention_order, config.data.exchange_timezone
-    )
-    derived = attention.attention_scores(weights) if weights is not None else None
-    output = loaders.read_predictions(model.predictions, model.attention_column, derived, config.data.exchange_timezone, notes)
-    training = None if model.provenance is None else provenance.checked_provenance(model.provenance, model.predictions)
-    price = loaders.aligned_prices(prices, output.index, model.predictions, config.backtest.min_rows, notes)
-    annual_risk_free = loaders.read_risk_free(config.backtest.risk_free, price.index, config.data.exchange_timezone)
+def model_inputs(config: Config, model: ModelConfig, read: ModelData) -> ModelInputs:
+    """A model's inputs (read and checked by reportgen.inputs.record) with its attention scores."""
+    weights, output, derived = read.weights, read.output, read.derived
     steps = None if weights is None else weights.shape[1]
     scores = _assessed_scores(output, model.attention_column, derived)
     return ModelInputs(
-        model=model, weights=weights, output=output, training=training, price=price,
-        risk_free=metrics.per_period_risk_free(annual_risk_free, config.backtest.periods_per_year), scores=scores,
+        model=model, weights=weights, output=output, training=read.provenance, price=read.price,
+        risk_free=metrics.per_period_risk_free(read.annual_risk_free, config.backtest.periods_per_year), scores=scores,
         summaries={name: attention.attention_summary(scores[name], name, steps) for name in scores.columns},
     )
 
 
 def model_result(config: Config, model: ModelConfig, prices: pd.Series, notes: loaders.Notes | None = None) -> ModelResult:
     """Every figure of one model but its sensitivity, attention tests included."""
-    return _model_result(config, model_inputs(config, model, prices, notes), test_attention=True)
+    read = record.read_model_data(config, model, prices, attention.attention_scores, notes if notes is not None else [])
+    return _model_result(config, model_inputs(config, model, read), test_attention=True)
 
 
 def _model_result(config: Config, inputs: ModelInputs, test_attention: bool, tables: bool = True) -> ModelResult:

@@ -20,10 +20,10 @@ from reportgen.evaluation import engine, portfolio_placebo, robustness
 from reportgen.analysis.portfolio_backtest import block_returns, portfolio_returns, simulate_portfolios
 from reportgen.compute.local import in_process
 from reportgen.compute.progress import tracked
-from reportgen.inputs import loaders, universe
+from reportgen.inputs import universe
 from reportgen.inputs.config import Config, ModelConfig, PortfolioConfig
 from reportgen.inputs.errors import DataError
-from reportgen.model import provenance
+from reportgen.inputs.record import UniverseModelData
 from reportgen.results import CrossSection, PortfolioResult, UniverseModelResult
 
 EQUAL_WEIGHT_BENCHMARK = "Equal-weight buy & hold"
@@ -57,16 +57,11 @@ def _aligned_close(prices: pd.DataFrame, dates: pd.DatetimeIndex, path, min_rows
     return prices.reindex(prices.index.union(dates)).ffill().reindex(dates)
 
 
-def _benchmark(universe_config, close: pd.DataFrame, notes) -> tuple[str, pd.Series]:
-    """[universe] benchmark on the model's dates, else an equal-weight buy & hold of the assets
-    priced on the first date (fee-free; 0 on the first day)."""
-    if universe_config.benchmark is not None:
-        series = loaders.read_prices(
-            universe_config.benchmark, universe_config.date_column, universe_config.benchmark_column,
-            universe_config.exchange_timezone, notes,
-        )
-        aligned = loaders.aligned_prices(series, close.index, universe_config.benchmark, 1, notes)
-        return universe_config.benchmark_column, engine.benchmark_returns(aligned)
+def _benchmark(universe_config, benchmark: pd.Series | None, close: pd.DataFrame) -> tuple[str, pd.Series]:
+    """The [universe] benchmark's returns from its prices on the model's dates, else an
+    equal-weight buy & hold of the assets priced on the first date (fee-free; 0 on the first day)."""
+    if benchmark is not None:
+        return universe_config.benchmark_column, engine.benchmark_returns(benchmark)
     listed = close.columns[close.iloc[0].notna()]
     growth = (close[listed] / close[listed].iloc[0]).mean(axis=1)
     return EQUAL_WEIGHT_BENCHMARK, engine.benchmark_returns(growth)
@@ -116,19 +111,15 @@ def _attention_test(
 
 
 def universe_model_result(
-    config: Config, model: ModelConfig, prices: pd.DataFrame, market_episodes: pd.DataFrame, notes: loaders.Notes,
+    config: Config, model: ModelConfig, prices: pd.DataFrame, data: UniverseModelData, market_episodes: pd.DataFrame,
     map_tasks: Callable = in_process,
 ) -> UniverseModelResult:
-    """Every figure of a universe model's portfolios; the placebo runs of its attention tests and
-    the bootstrap's resamples are tasks of `map_tasks` (here, on forked workers or on a Dask
-    cluster: the same figures)."""
-    u = config.universe
-    read = universe.read_universe_predictions(
-        model.predictions, prices.columns, u.prices, model.attention_column, model.attention_prefix,
-        model.attention_order, u.exchange_timezone, notes,
-    )
+    """Every figure of a universe model's portfolios, from its inputs as reportgen.inputs.record
+    read and checked them; the placebo runs of its attention tests and the bootstrap's resamples
+    are tasks of `map_tasks` (here, on forked workers or on a Dask cluster: the same figures)."""
+    read = data.predictions
     scores_long, steps = _attention_long(model, read)
-    dates = read.output.index.get_level_values("date").unique()
+    dates = data.dates
     assets = list(prices.columns[prices.columns.isin(read.output.index.get_level_values("asset"))])
     close = _aligned_close(prices[assets], dates, model.predictions, config.backtest.min_rows)
     tradable = close.notna()
@@ -137,9 +128,9 @@ def universe_model_result(
     scores = {name: portfolios.wide(scores_long[name], close.columns, dates) for name in scores_long.columns}
     summaries = {name: attention.attention_summary(scores_long[name], name, steps) for name in scores_long.columns}
     used = summaries[model.attention_column]
-    benchmark_name, benchmark_returns = _benchmark(u, close, notes)
+    benchmark_name, benchmark_returns = _benchmark(config.universe, data.benchmark, close)
     ppy = config.backtest.periods_per_year
-    risk_free = metrics.per_period_risk_free(loaders.read_risk_free(config.backtest.risk_free, dates, u.exchange_timezone), ppy)
+    risk_free = metrics.per_period_risk_free(data.annual_risk_free, ppy)
     listed = [p for p in config.portfolios if p.model == model.id]
     held = {
         p.id: portfolios.top_k_assets(portfolios.eligible_assets(prediction, p.threshold, tradable), prediction, p.top_k)
@@ -197,7 +188,7 @@ def universe_model_result(
     return UniverseModelResult(
         config=model,
         assets=assets,
-        provenance=None if model.provenance is None else provenance.checked_provenance(model.provenance, model.predictions),
+        provenance=data.provenance,
         dates=dates,
         prices=close,
         prediction=prediction,
