@@ -11,8 +11,9 @@ from reportgen.evaluation import engine
 from conftest import in_reverse_order
 
 SETTINGS = engine.Settings(
-    periods_per_year=252, confidence=0.9, resamples=101, seed=7, block_days=10.0, fees_bps=(0.0, 10.0),
-    execution_lag_days=1, memory_mb=512,
+    periods_per_year=252, init_cash=10_000.0, fees=0.001, rolling_window_days=63, confidence=0.9, resamples=101,
+    bootstrap_seed=7, block_days=10.0, fees_bps=(0.0, 10.0), execution_lag_days=1, memory_mb=512, permutations=10,
+    placebo_seed=3,
 )
 
 

@@ -23,6 +23,7 @@ from reportgen.analysis import attention_tests, bootstrap, metrics, statistics
 from reportgen.compute import blocks
 from reportgen.compute.local import in_process
 from reportgen.inputs import episodes
+from reportgen.inputs.config import PortfolioConfig, StrategyConfig, SweepConfig
 from reportgen.results import SeriesStatistics
 
 BOOTSTRAP_TASKS = 8  # the bootstrap's resamples are split into this many tasks of map_tasks
@@ -34,21 +35,36 @@ MapTasks = Callable[..., list]
 
 @dataclass(frozen=True)
 class Settings:
-    """What the evaluation needs to know besides the series: [backtest], [statistics], [sweep]."""
+    """What the evaluation needs of the config ([backtest], [statistics], [sweep],
+    [attention_tests], [compute]) and the strategies and portfolios it evaluates: made once by the
+    pipeline, so that no stage below it sees the config."""
 
     periods_per_year: int
+    init_cash: float
+    fees: float  # fraction of traded value
+    rolling_window_days: int
     confidence: float  # coverage of the bootstrap intervals
     resamples: int
-    seed: int  # of the bootstrap
+    bootstrap_seed: int
     block_days: float | None  # expected block length of the stationary bootstrap; None: estimated
     fees_bps: tuple[float, ...]  # the cost variants' fee levels
     execution_lag_days: int  # the lag variants fill this many closes after the signal
-    memory_mb: int  # a block of bootstrap resamples stays within this
+    memory_mb: int  # a block of columns stays within this
+    permutations: int  # placebo runs of an attention test
+    placebo_seed: int
+    sweep: SweepConfig | None = None  # the parameter grid of single-asset models (None: no sweep)
+    strategies: tuple[StrategyConfig, ...] = ()
+    portfolios: tuple[PortfolioConfig, ...] = ()
+    benchmark_column: str | None = None  # [universe] benchmark's price column (None: equal-weight benchmark)
 
     @property
     def lags(self) -> list[int]:
         """The execution lags of the cost x lag table: at the signal's close, then late."""
         return [0, self.execution_lag_days]
+
+    def block_columns(self, n_rows: int, bytes_per_cell: float) -> int:
+        """How many columns of `n_rows` rows one block holds within `memory_mb`."""
+        return blocks.columns_per_block(n_rows, bytes_per_cell, self.memory_mb)
 
 
 def benchmark_returns(close: pd.Series) -> pd.Series:
@@ -99,7 +115,7 @@ class Resampling:
 
 def resampling(benchmark: pd.Series, settings: Settings) -> Resampling:
     block_days = settings.block_days or bootstrap.expected_block_days(benchmark)
-    indices = bootstrap.stationary_bootstrap_indices(len(benchmark), block_days, settings.resamples, settings.seed)
+    indices = bootstrap.stationary_bootstrap_indices(len(benchmark), block_days, settings.resamples, settings.bootstrap_seed)
     return Resampling(indices, block_days, settings.block_days is None)
 
 
@@ -159,7 +175,7 @@ def bootstrap_intervals(
     shares held in assets each day, metrics.excess_returns; None: fully invested). The resamples are BOOTSTRAP_TASKS
     tasks of `map_tasks`, each in blocks within [compute] memory_mb; the figures do not depend on
     how the resamples are split or where they run."""
-    per_block = max(2, blocks.columns_per_block(len(benchmark), statistics.BOOTSTRAP_BYTES_PER_CELL, settings.memory_mb))
+    per_block = max(2, settings.block_columns(len(benchmark), statistics.BOOTSTRAP_BYTES_PER_CELL))
     series = returns.set_axis(range(returns.shape[1]), axis=1)
     held = None if invested is None else invested[returns.columns].set_axis(series.columns, axis=1)
     shared = BootstrapInput(series, benchmark, indices, settings.periods_per_year, risk_free, per_block, held, benchmark_invested)
