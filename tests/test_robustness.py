@@ -8,7 +8,8 @@ import pytest
 
 from reportgen.analysis import backtest, statistics
 from reportgen.inputs.config import load_config
-from reportgen.pipeline import metrics_document, report
+from reportgen.pipeline import report
+from reportgen.publish.metrics_document import metrics_document
 
 NEVER_TRADES = """
 [[strategies]]
