@@ -57,8 +57,7 @@ class StrategyResult(Identified):
     @property
     def exposure_in_market(self) -> float:
         """Mean exposure over the dates with a position (NaN when never in the market)."""
-        held = self.exposure[self.exposure > HELD_WEIGHT]
-        return float(held.mean()) if len(held) else float("nan")
+        return float(self.exposure[self.exposure > HELD_WEIGHT].mean())  # NaN when never in the market
 
     @property
     def warnings(self) -> list[str]:
@@ -222,7 +221,7 @@ class UniverseModelResult(Identified):
     config: ModelConfig
     assets: list[str]
     dates: pd.DatetimeIndex  # the prediction dates
-    prices: pd.DataFrame  # dates x assets, close on the prediction dates (NaN before an asset's first price)
+    prices: pd.DataFrame  # dates x assets, close on the prediction dates (NaN before an asset's first and after its last price)
     prediction: pd.DataFrame  # dates x assets (NaN: no prediction)
     attention_scores: pd.DataFrame  # dates x assets: the attention score used by portfolios
     attention: AttentionSummary  # of the score used, pooled over assets and dates
@@ -242,6 +241,7 @@ class UniverseModelResult(Identified):
     block_days: float | None = None  # expected block length of the stationary bootstrap
     resamples: int = 0  # of the bootstrap
     seed: int = 0  # of the bootstrap
+    membership: pd.DataFrame | None = None  # spells (asset, start, end) of [universe] membership; None: a fixed universe
 
 
 @dataclass(frozen=True)

@@ -31,16 +31,19 @@ def facts(**changes):
 
 def test_permutations_are_deterministic_for_a_seed_and_shuffle_in_time():
     attention = pd.Series(np.linspace(0.1, 0.9, 60), DATES)
-    first = permuted_attention(attention, 50, seed=4)
-    assert first.equals(permuted_attention(attention, 50, seed=4))
-    assert not first.equals(permuted_attention(attention, 50, seed=5))
+    first = permuted_attention(attention, 50, seed=4)[:]
+    assert first.equals(permuted_attention(attention, 50, seed=4)[:])
+    assert not first.equals(permuted_attention(attention, 50, seed=5)[:])
     assert first.shape == (60, 50) and (first.index == DATES).all()
     for column in first:  # each column is the same values in another order
         assert sorted(first[column]) == sorted(attention)
     assert first.nunique(axis=1).min() > 1  # the columns differ from each other
-    # numpy's Generator.permuted of the series in every column (shuffled in place, the same draws)
-    tiled = np.tile(attention.to_numpy()[:, None], (1, 50))
-    assert np.array_equal(first.to_numpy(), np.random.default_rng(4).permuted(tiled, axis=0))
+    # run k: the series permuted by the k-th child of SeedSequence(4), whatever the blocks
+    children = np.random.SeedSequence(4).spawn(50)
+    assert np.array_equal(first[37].to_numpy(), np.random.default_rng(children[37]).permutation(attention.to_numpy()))
+    many = permuted_attention(attention, 10_000, seed=4)
+    assert many[30:50].equals(first.iloc[:, 30:]) and len(many) == 10_000
+    assert list(many[9_998:10_000].columns) == [9_998, 9_999]
 
 
 def test_exposure_matched_size_matches_the_average_exposure():

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from reportgen.analysis.bootstrap import run_generator
 from reportgen.analysis.thresholds import SIGNIFICANCE
 from reportgen.inputs.config import StrategyConfig
 
@@ -65,15 +66,33 @@ def use_of_attention(strategy: StrategyConfig) -> str:
     return " and ".join(uses)
 
 
-def permuted_attention(attention: pd.Series, permutations: int, seed: int) -> pd.DataFrame:
-    """`permutations` columns, each the attention series shuffled in time; the same seed gives
-    the same columns."""
-    rng = np.random.default_rng(seed)
-    tiled = np.tile(attention.to_numpy(dtype=float)[:, None], (1, permutations))
-    rng.permuted(tiled, axis=0, out=tiled)  # in place: the same shuffles, one array fewer
-    # pandas takes the array as it is: a copy of 1,000 columns of 30 years (60 MB) took 1 s in a
-    # fresh worker process, most of it the kernel handing out new pages
-    return pd.DataFrame(tiled, index=attention.index, copy=False)
+@dataclass(frozen=True)
+class AttentionPermutations:
+    """`permutations` shuffles in time of an attention series, made only when asked for:
+    `shuffles[a:b]` is a (dates x runs a..b-1) frame, run k the series permuted by its own
+    generator (bootstrap.run_generator(seed, k)), so memory holds one block of runs however many
+    there are, and run k is the same whichever block, task or worker makes it."""
+
+    attention: pd.Series
+    permutations: int
+    seed: int
+
+    def __len__(self) -> int:
+        return self.permutations
+
+    def __getitem__(self, block: slice) -> pd.DataFrame:
+        runs = range(self.permutations)[block]
+        values = self.attention.to_numpy(dtype=float)
+        shuffled = np.empty((len(values), len(runs)))
+        for i, k in enumerate(runs):
+            shuffled[:, i] = run_generator(self.seed, k).permutation(values)
+        return pd.DataFrame(shuffled, index=self.attention.index, columns=pd.RangeIndex(runs.start, runs.stop), copy=False)
+
+
+def permuted_attention(attention: pd.Series, permutations: int, seed: int) -> AttentionPermutations:
+    """`permutations` columns, each the attention series shuffled in time, a block at a time
+    (AttentionPermutations); the same seed gives the same columns."""
+    return AttentionPermutations(attention, permutations, seed)
 
 
 def exposure_matched_size(exposure: pd.Series, control_signal: pd.Series) -> float:

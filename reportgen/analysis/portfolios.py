@@ -118,13 +118,24 @@ def portfolio_weights(
     return target_weights(held, score, portfolio.gross, portfolio.max_weight)
 
 
-def orders(weights: pd.DataFrame, rebalance: pd.Series, lag_days: int = 0) -> pd.DataFrame:
+def orders(weights: pd.DataFrame, rebalance: pd.Series, lag_days: int = 0, ended: pd.DataFrame | None = None) -> pd.DataFrame:
     """Target percents to send: the weights of each rebalance day, filled `lag_days` later; NaN
-    (no order) on every other day. Before the first lagged order the portfolio stays in cash."""
+    (no order) on every other day. Before the first lagged order the portfolio stays in cash.
+    `ended` (`delisted_dates`): from an asset's last price on, its target is 0, so a holding is
+    sold at that last price (with fees) whatever the rebalance days and lag."""
     targets = weights.where(rebalance, axis=0)
     if lag_days:
         targets = targets.shift(lag_days)
-    return targets
+    return targets if ended is None else targets.mask(ended.reindex_like(targets).fillna(False).astype(bool), 0.0)
+
+
+def delisted_dates(dates: pd.DatetimeIndex, assets: pd.Index, delistings: pd.Series) -> pd.DataFrame:
+    """Bool frame (dates x assets): True from the date of a delisted asset's last price on
+    (`delistings`: that date by asset, inputs.universe.delisting_dates)."""
+    ended = pd.DataFrame(False, index=dates, columns=assets)
+    for asset, last in delistings.items():
+        ended.loc[dates >= last, asset] = True
+    return ended
 
 
 def exposure_matched_weights(weights: pd.DataFrame) -> pd.DataFrame:

@@ -112,7 +112,7 @@ def _attention_tests(
 
 def _attention_test(
     settings: engine.Settings, output: pd.DataFrame, price: pd.Series, r: StrategyResult, summary: attention.AttentionSummary,
-    risk_free: pd.Series, shuffled: pd.DataFrame,
+    risk_free: pd.Series, shuffled: attention_tests.AttentionPermutations,
 ) -> attention_tests.AttentionTest:
     """One strategy's control and placebo (`shuffled`: the model's permutations of attention)."""
     ppy = settings.periods_per_year
@@ -123,10 +123,9 @@ def _attention_test(
         s, overlays.strategy_overlays(s), output, price, r.exposure, ppy
     )
     control = _simulated_returns(settings, price, control_signal.to_frame("control"), control_sizes.to_frame("control"), "percent")
-    null_sharpes = np.concatenate([
-        _excess_sharpes(_placebo_returns(settings, price, raw, shuffled.iloc[:, block], s), risk_free, ppy)
-        for block in tracked(blocks.column_blocks(settings.permutations, per_block), f"strategy {s.id}: {settings.permutations:,} placebo runs")
-    ])
+    runs = tracked(blocks.column_blocks(settings.permutations, per_block), f"strategy {s.id}: {settings.permutations:,} placebo runs")
+    placebos = (_placebo_returns(settings, price, raw, shuffled[block], s) for block in runs)  # a block at a time
+    null_sharpes = np.concatenate([engine.excess_sharpes(p.returns, risk_free, ppy, p.invested) for p in placebos])
     facts = attention_tests.strategy_facts(
         s, summary.column, summary.degenerate, r.total_trades, r.exposure_in_market, float(output["attention"].max())
     )
@@ -134,10 +133,6 @@ def _attention_test(
         r.returns, metrics.invested_shares(r.exposure), control.returns["control"], control.invested["control"], control_size,
         null_sharpes, risk_free, ppy, settings.placebo_seed, functools.partial(attention_tests.verdict, facts),
     )
-
-
-def _excess_sharpes(simulated: backtest.ColumnReturns, risk_free: pd.Series, periods_per_year: int) -> np.ndarray:
-    return engine.excess_sharpes(simulated.returns, risk_free, periods_per_year, simulated.invested)
 
 
 def _placebo_returns(settings: engine.Settings, price: pd.Series, base: pd.Series, shuffled: pd.DataFrame, strategy: StrategyConfig

@@ -11,6 +11,7 @@ from reportgen.analysis import statistics
 from reportgen.analysis.attention import AttentionSummary
 from reportgen.analysis.attention_tests import AttentionTest
 from reportgen.analysis.metrics import json_number as number
+from reportgen.inputs.universe import delisting_dates
 from reportgen.results import (
     ABLATION_FIGURES, ModelResult, PortfolioResult, Report, SeriesStatistics, SweepResult, UniverseModelResult,
 )
@@ -261,6 +262,8 @@ def universe_model_fields(model: UniverseModelResult) -> dict:
         "start": model.dates[0].date().isoformat(),
         "end": model.dates[-1].date().isoformat(),
         "rows": int(model.prediction.notna().to_numpy().sum()),
+        "fixed_universe": model.membership is None,  # no [universe] membership: survivorship bias by construction
+        "delistings": {asset: last.date().isoformat() for asset, last in delisting_dates(model.prices).items()},
         "attention": attention_fields(model.attention),
         **({} if model.block_days is None else {"bootstrap_block_days": model.block_days}),
         "benchmark": benchmark,
