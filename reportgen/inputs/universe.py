@@ -92,7 +92,7 @@ def read_universe_prices(
     if prices.isna().all().any():
         asset = prices.columns[prices.isna().all()][0]
         raise DataError(f"{path}: asset {asset!r} has no price on any date")
-    alive = listedtrading_days(prices)
+    alive = listed_dates(prices)
     gaps = prices.isna() & alive
     if gaps.to_numpy().any():
         first_asset = gaps.any().idxmax()
@@ -103,7 +103,7 @@ def read_universe_prices(
             f"(first: {first_asset!r} on {first_date})",
         )
         prices = prices.ffill().where(alive)
-    delisted = delistingtrading_days(prices)
+    delisted = delisting_dates(prices)
     if len(delisted):
         first = delisted.index[0]
         note(
@@ -114,13 +114,13 @@ def read_universe_prices(
     return prices
 
 
-def listedtrading_days(prices: pd.DataFrame) -> pd.DataFrame:
+def listed_dates(prices: pd.DataFrame) -> pd.DataFrame:
     """Bool frame: the asset is listed on the date, from its first to its last price (inclusive)."""
     known = prices.notna()
     return (known.cumsum() > 0) & (known[::-1].cumsum()[::-1] > 0)
 
 
-def delistingtrading_days(prices: pd.DataFrame) -> pd.Series:
+def delisting_dates(prices: pd.DataFrame) -> pd.Series:
     """The date of the last price of every asset whose last price comes before the last date of
     `prices` (a delisting), by asset; empty when none is delisted."""
     last = pd.Series({asset: prices[asset].last_valid_index() for asset in prices.columns}, dtype="datetime64[ns]").dropna()
@@ -131,7 +131,7 @@ def prices_on(prices: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
     """The prices of every asset on `dates`: on each date its last price known then, within its
     listing only (NaN before its first price and after its last)."""
     every = prices.reindex(prices.index.union(dates))
-    return every.ffill().where(listedtrading_days(every)).reindex(dates)
+    return every.ffill().where(listed_dates(every)).reindex(dates)
 
 
 MEMBERSHIP_COLUMNS = ("asset", "start", "end")
@@ -172,7 +172,7 @@ def read_membership(
     return spells.reset_index(drop=True)
 
 
-def membertrading_days(membership: pd.DataFrame, dates: pd.DatetimeIndex, assets: Sequence[str]) -> pd.DataFrame:
+def member_dates(membership: pd.DataFrame, dates: pd.DatetimeIndex, assets: Sequence[str]) -> pd.DataFrame:
     """Bool frame (dates x assets): the asset is a member of the universe on the date."""
     member = pd.DataFrame(False, index=dates, columns=pd.Index(list(assets), name="asset"))
     for spell in membership.itertuples():
