@@ -130,3 +130,15 @@ def test_which_strategies_are_tested_and_facts():
     assert strategy_facts(sized, "s", False, 3, 1.0, 0.2).cash_capped_units
     assert not strategy_facts(sized, "s", False, 3, 0.14, 0.2).cash_capped_units
     assert strategy_facts(both, "s", False, 0, math.nan, 0.2).never_trades
+
+
+def test_outcome_decides_every_verdict_alike():
+    from reportgen.analysis.attention_tests import outcome, portfolio_verdict
+
+    null = np.array([0.1, 0.2, 1.5, np.nan])
+    assert outcome(1.0, 0.5, null, 0.01) == ("both", 1)
+    assert outcome(1.0, 0.5, null, 0.5) == ("control", 1)
+    assert outcome(1.0, 1.2, null, 0.01) == ("placebo", 1)
+    assert outcome(1.0, float("nan"), null, 0.5) == ("neither", 1)
+    assert portfolio_verdict("att", False, 1.0, 0.5, null, 0.01).startswith("Weighting by att beats both tests")
+    assert verdict(facts(), 1.0, 1.2, null, 0.01).startswith("Attention sizing beats shuffled attention")
