@@ -15,7 +15,7 @@ from reportgen.analysis.attention_tests import (
     uses_attention,
     verdict,
 )
-from reportgen.analysis.backtest import simulate
+from reportgen.analysis.backtest import Orders, simulate
 from reportgen.inputs.config import StrategyConfig
 
 DATES = pd.bdate_range("2024-01-01", periods=60)
@@ -62,9 +62,9 @@ def test_the_exposure_matched_control_holds_as_much_as_the_strategy():
     price = pd.Series(100 * np.cumprod(1 + rng.normal(0, 0.01, 60)), DATES)
     signal = pd.Series(rng.uniform(size=60) > 0.4, DATES)
     attention = pd.Series(rng.uniform(0.05, 0.6, 60), DATES)
-    strategy = simulate(price, signal.to_frame("s"), (signal * attention).to_frame("s"), "percent", 1000.0, 0.001)
+    strategy = simulate(Orders(price, signal.to_frame("s"), (signal * attention).to_frame("s"), "percent", 1000.0, 0.001))
     size = exposure_matched_size(strategy.exposure["s"], signal)
-    control = simulate(price, signal.to_frame("c"), (signal * size).to_frame("c"), "percent", 1000.0, 0.001)
+    control = simulate(Orders(price, signal.to_frame("c"), (signal * size).to_frame("c"), "percent", 1000.0, 0.001))
     assert 0.05 < size < 0.6
     assert control.exposure["c"].mean() == pytest.approx(strategy.exposure["s"].mean(), rel=0.05)
     assert control.exposure["c"][~signal].eq(0).all()

@@ -51,14 +51,9 @@ def _strategy_block(
     }
     wanted = {sid: signal for sid, (signal, _) in positions.items()}
     sizes = {sid: size for sid, (_, size) in positions.items()}
-    simulation = backtest.simulate(
-        price,
-        pd.DataFrame(wanted),
-        pd.DataFrame(sizes),
-        [s.size_type for s in strategies],
-        init_cash=settings.init_cash,
-        fees=settings.fees,
-    )
+    simulation = backtest.simulate(backtest.Orders(
+        price, pd.DataFrame(wanted), pd.DataFrame(sizes), [s.size_type for s in strategies], settings.init_cash, settings.fees
+    ))
     benchmark_returns = engine.benchmark_returns(price)
     results = []
     for s in strategies:
@@ -151,7 +146,7 @@ def _placebo_returns(settings: engine.Settings, price: pd.Series, base: pd.Serie
 def _simulated_returns(
     settings: engine.Settings, price: pd.Series, wanted: pd.DataFrame, sizes: pd.DataFrame, size_type: str
 ) -> backtest.ColumnReturns:
-    return backtest.simulated_returns(price, wanted, sizes, size_type, settings.init_cash, settings.fees)
+    return backtest.simulated_returns(backtest.Orders(price, wanted, sizes, size_type, settings.init_cash, settings.fees))
 
 
 @dataclass(frozen=True)
