@@ -48,10 +48,10 @@ def ablation_tables(
             column = f"{sid}/{name}"
             columns.append((sid, name, chosen_overlays))
             wanted[column], sizes[column] = overlays.strategy_positions(by_column[sid], chosen_overlays, model.output, model.price, ppy)
-    simulation = backtest.simulate(
+    simulation = backtest.simulate(backtest.Orders(
         model.price, pd.DataFrame(wanted), pd.DataFrame(sizes), [by_column[sid].size_type for sid, _, _ in columns],
-        init_cash=settings.init_cash, fees=settings.fees,
-    )
+        settings.init_cash, settings.fees,
+    ))
     trades = simulation.trades
     bought = (trades["size"] * trades["entry_price"]).groupby([trades["entry_date"], trades["column"]]).sum()
     sold = (trades["size"] * trades["exit_price"]).groupby([trades["exit_date"], trades["column"]]).sum()

@@ -155,23 +155,20 @@ class BootstrapInput:
 
 def bootstrap_draws(shared: BootstrapInput, runs: Runs) -> np.ndarray:
     """statistics.bootstrap_draws of resamples [first, first + count), a block of resamples at a
-    time (their row indices made per block, bootstrap.StationaryBootstrapIndices): each resample's
-    figures depend on that resample alone, and a block holds at least two."""
-    def picked(part: slice) -> np.ndarray:
-        return shared.indices[runs.first + part.start:runs.first + part.stop]
-
+    time (their indices made per block): each resample's figures depend on that resample alone,
+    and a block holds at least two."""
     return np.concatenate([
         statistics.bootstrap_draws(
-            shared.returns, shared.benchmark, picked(part), shared.periods_per_year, shared.risk_free, shared.invested,
-            shared.benchmark_invested,
+            shared.returns, shared.benchmark, shared.indices[runs.first + part.start:runs.first + part.stop],
+            shared.periods_per_year, shared.risk_free, shared.invested, shared.benchmark_invested,
         )
         for part in blocks.column_blocks(runs.count, shared.resamples_per_block, smallest=2)
     ], axis=2)
 
 
 def bootstrap_intervals(
-    returns: pd.DataFrame, benchmark: pd.Series, indices: np.ndarray, settings: Settings, risk_free: pd.Series | None,
-    map_tasks: MapTasks = in_process, invested: pd.DataFrame | None = None, benchmark_invested: pd.Series | None = None,
+    returns: pd.DataFrame, benchmark: pd.Series, indices: bootstrap.StationaryBootstrapIndices, settings: Settings,
+    risk_free: pd.Series | None, map_tasks: MapTasks = in_process, invested: pd.DataFrame | None = None, benchmark_invested: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Paired bootstrap intervals (statistics.INTERVAL_FIGURES) of every column of `returns`, the
     Sharpe difference against `benchmark`: one row a column (`invested`, `benchmark_invested`: the
@@ -286,6 +283,10 @@ def episode_returns(returns: pd.DataFrame, benchmark: pd.Series, market_episodes
 
 
 # ---------------------------------------------------------------- attention test
+
+def _frame(series: pd.Series | None) -> pd.DataFrame | None:
+    return None if series is None else series.to_frame()
+
 
 # verdict(observed, control, null, p_value) -> one sentence on what the test shows
 Verdict = Callable[[float, float, np.ndarray, float], str]

@@ -43,14 +43,10 @@ def _cost_block(settings: engine.Settings, model: ModelResult, strategies, lags:
         lags,
     )
     kinds = {s.id: s.config.size_type for s in strategies}
-    simulation = backtest.simulated_totals(
-        model.price,
-        variants.signal,
-        variants.size,
-        [kinds[c] for c in variants.params["source"]],
-        init_cash=settings.init_cash,
-        fees=(variants.params["fees_bps"] / 1e4).to_list(),
-    )
+    simulation = backtest.simulated_totals(backtest.Orders(
+        model.price, variants.signal, variants.size, [kinds[c] for c in variants.params["source"]], settings.init_cash,
+        (variants.params["fees_bps"] / 1e4).to_list(),
+    ))
     totals = {"total_fees": simulation.total_fees.to_numpy(), "total_trades": simulation.total_trades.to_numpy()}
     return engine.cost_lag_tables(
         variants.params, simulation.returns, simulation.invested, model.risk_free, settings, totals
@@ -77,8 +73,7 @@ def sweep_result(settings: engine.Settings, model: ModelResult, extra_trials: ba
             output["prediction"], output["attention"], grid.iloc[block], model.price, sweep.vol_window_days, ppy
         )
         simulation = backtest.simulated_totals(
-            model.price, columns.signal, columns.size, "percent",
-            init_cash=settings.init_cash, fees=settings.fees,
+            backtest.Orders(model.price, columns.signal, columns.size, "percent", settings.init_cash, settings.fees)
         )
         del columns
         block_figures = engine.column_figures(simulation.returns, ppy, model.risk_free, simulation.invested).assign(

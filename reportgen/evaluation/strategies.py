@@ -51,14 +51,9 @@ def _strategy_block(
     }
     wanted = {sid: signal for sid, (signal, _) in positions.items()}
     sizes = {sid: size for sid, (_, size) in positions.items()}
-    simulation = backtest.simulate(
-        price,
-        pd.DataFrame(wanted),
-        pd.DataFrame(sizes),
-        [s.size_type for s in strategies],
-        init_cash=settings.init_cash,
-        fees=settings.fees,
-    )
+    simulation = backtest.simulate(backtest.Orders(
+        price, pd.DataFrame(wanted), pd.DataFrame(sizes), [s.size_type for s in strategies], settings.init_cash, settings.fees
+    ))
     benchmark_returns = engine.benchmark_returns(price)
     results = []
     for s in strategies:
@@ -123,10 +118,9 @@ def _attention_test(
         s, overlays.strategy_overlays(s), output, price, r.exposure, ppy
     )
     control = _simulated_returns(settings, price, control_signal.to_frame("control"), control_sizes.to_frame("control"), "percent")
-    null_sharpes = np.concatenate([
-        _excess_sharpes(_placebo_returns(settings, price, raw, shuffled[block], s), risk_free, ppy)
-        for block in tracked(blocks.column_blocks(settings.permutations, per_block), f"strategy {s.id}: {settings.permutations:,} placebo runs")
-    ])
+    runs = tracked(blocks.column_blocks(settings.permutations, per_block), f"strategy {s.id}: {settings.permutations:,} placebo runs")
+    placebos = (_placebo_returns(settings, price, raw, shuffled[block], s) for block in runs)  # a block at a time
+    null_sharpes = np.concatenate([engine.excess_sharpes(p.returns, risk_free, ppy, p.invested) for p in placebos])
     facts = attention_tests.strategy_facts(
         s, summary.column, summary.degenerate, r.total_trades, r.exposure_in_market, float(output["attention"].max())
     )
@@ -134,10 +128,6 @@ def _attention_test(
         r.returns, metrics.invested_shares(r.exposure), control.returns["control"], control.invested["control"], control_size,
         null_sharpes, risk_free, ppy, settings.placebo_seed, functools.partial(attention_tests.verdict, facts),
     )
-
-
-def _excess_sharpes(simulated: backtest.ColumnReturns, risk_free: pd.Series, periods_per_year: int) -> np.ndarray:
-    return engine.excess_sharpes(simulated.returns, risk_free, periods_per_year, simulated.invested)
 
 
 def _placebo_returns(settings: engine.Settings, price: pd.Series, base: pd.Series, shuffled: pd.DataFrame, strategy: StrategyConfig
@@ -156,7 +146,7 @@ def _placebo_returns(settings: engine.Settings, price: pd.Series, base: pd.Serie
 def _simulated_returns(
     settings: engine.Settings, price: pd.Series, wanted: pd.DataFrame, sizes: pd.DataFrame, size_type: str
 ) -> backtest.ColumnReturns:
-    return backtest.simulated_returns(price, wanted, sizes, size_type, settings.init_cash, settings.fees)
+    return backtest.simulated_returns(backtest.Orders(price, wanted, sizes, size_type, settings.init_cash, settings.fees))
 
 
 @dataclass(frozen=True)

@@ -35,8 +35,8 @@ class Frames:
 
     assets: list[str]
     close: pd.DataFrame  # NaN before an asset's first price and after its last
-    tradable: pd.DataFrame  # bool: the asset has a price, is a member, and is before its last price if it delists
-    ended: pd.DataFrame  # bool: on or after a delisted asset's last price (portfolios.delisted_dates)
+    ended: pd.DataFrame  # bool: from a delisted asset's last price on (sold then)
+    tradable: pd.DataFrame  # bool: the asset has a price, is a member and is not delisted
     prediction: pd.DataFrame  # NaN: no prediction
     scores: dict[str, pd.DataFrame]  # every attention score, the one used first
     summaries: dict[str, attention.AttentionSummary]  # of each score, pooled over assets and dates
@@ -66,8 +66,8 @@ def frames(prices: pd.DataFrame, data: UniverseModelData, attention_column: str)
     return Frames(
         assets=assets,
         close=close,
-        tradable=close.notna() & member & ~ended,
         ended=ended,
+        tradable=close.notna() & member & ~ended,
         prediction=portfolios.wide(read.output["prediction"], close.columns, dates),
         scores={name: portfolios.wide(scores_long[name], close.columns, dates) for name in scores_long.columns},
         summaries={name: attention.attention_summary(scores_long[name], name, steps) for name in scores_long.columns},
@@ -84,40 +84,39 @@ def _benchmark(benchmark_column: str | None, benchmark: pd.Series | None, close:
     return EQUAL_WEIGHT_BENCHMARK, engine.benchmark_returns(growth)
 
 
-def _targets(portfolio: PortfolioConfig, weights: pd.DataFrame, lag_days: int = 0, ended: pd.DataFrame | None = None) -> pd.DataFrame:
+def _targets(portfolio: PortfolioConfig, weights: pd.DataFrame, ended: pd.DataFrame, lag_days: int = 0) -> pd.DataFrame:
     return portfolios.orders(weights, portfolios.rebalance_days(weights.index, portfolio.rebalance), lag_days, ended)
 
 
 def _cost_table(
-    settings: engine.Settings, close, targets: dict[str, pd.DataFrame], portfolio_list, risk_free: pd.Series,
-    ended: pd.DataFrame | None = None,
+    settings: engine.Settings, close, targets: dict[str, pd.DataFrame], portfolio_list, risk_free: pd.Series, ended: pd.DataFrame,
 ) -> dict[str, pd.DataFrame]:
     """Each portfolio at every fee level, filled at the rebalance close and `execution_lag_days` later."""
     by_id = {p.id: p for p in portfolio_list}
     variants = engine.cost_lag_variants(list(by_id), settings)
     names = [f"{r.source}|{r.lag_days}|{r.fees_bps}" for r in variants.itertuples()]
-    generated = ((n, _targets(by_id[r.source], targets[r.source], r.lag_days, ended)) for n, r in zip(names, variants.itertuples()))
+    generated = ((n, _targets(by_id[r.source], targets[r.source], ended, r.lag_days)) for n, r in zip(names, variants.itertuples()))
     simulated = portfolio_returns(close, generated, settings.init_cash, dict(zip(names, variants["fees_bps"] / 1e4)))
     return engine.cost_lag_tables(variants, simulated.returns, simulated.invested, risk_free, settings)
 
 
 def _attention_test(
     settings: engine.Settings, close, portfolio: PortfolioConfig, weights, held, scores, observed_returns, observed_invested,
-    used: attention.AttentionSummary, risk_free: pd.Series, map_tasks: Callable, ended: pd.DataFrame | None = None,
+    used: attention.AttentionSummary, risk_free: pd.Series, map_tasks: Callable, ended: pd.DataFrame,
 ) -> attention_tests.AttentionTest:
     """Exposure-matched equal weights and `permutations` shuffles of attention across each day's
     held assets (the shuffles as tasks of `map_tasks`, see portfolio_placebo.placebo_sharpes)."""
     ppy, fees = settings.periods_per_year, settings.fees
     free = risk_free.reindex(weights.index).to_numpy(dtype=float)[:, None]  # per period, charged on the invested share
     on_days = portfolios.rebalance_days(weights.index, portfolio.rebalance).to_numpy()
-    control_targets = _targets(portfolio, portfolios.exposure_matched_weights(weights), 0, ended).to_numpy()[None]
+    control_targets = _targets(portfolio, portfolios.exposure_matched_weights(weights), ended).to_numpy()[None]
     control, control_invested = (
         pd.Series(a[:, 0], index=weights.index) for a in block_returns(close, control_targets, settings.init_cash, [fees])
     )
     shared = portfolio_placebo.PlaceboInput(
         close=close, portfolio=portfolio, on_days=on_days, score=scores.to_numpy(dtype=float)[on_days],
         held=held.to_numpy()[on_days], shape=weights.shape, free=free, init_cash=settings.init_cash,
-        fees=fees, periods_per_year=ppy, seed=settings.placebo_seed, ended=None if ended is None else ended.to_numpy(),
+        fees=fees, periods_per_year=ppy, seed=settings.placebo_seed, ended=ended.to_numpy(),
     )
     runs = engine.run_ranges(settings.permutations, portfolio_placebo.PLACEBO_TASKS)
     null = np.concatenate(map_tasks(portfolio_placebo.placebo_sharpes, runs, shared, f"placebo runs of {portfolio.id}"))
@@ -144,9 +143,8 @@ def universe_model_result(
         p.id: portfolios.portfolio_weights(p, wide.prediction, wide.scores[model.attention_column], wide.close, wide.tradable)
         for p in listed
     }
-    simulation = simulate_portfolios(
-        close, {p.id: _targets(p, weights[p.id], 0, wide.ended) for p in listed}, settings.init_cash, settings.fees
-    )
+    targets = {p.id: _targets(p, weights[p.id], wide.ended) for p in listed}
+    simulation = simulate_portfolios(close, targets, settings.init_cash, settings.fees)
     returns, invested = simulation.returns.rename(columns=str), simulation.invested.rename(columns=str)
     trusted = engine.sharpe_statistics(returns, invested, benchmark_returns, risk_free, settings, map_tasks)
     by_episode = engine.episode_returns(returns, benchmark_returns, market_episodes)

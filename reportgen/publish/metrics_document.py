@@ -218,10 +218,7 @@ def sweep_fields(sweep: SweepResult, periods_per_year: int) -> dict:
     return {
         "n_configs": len(table),
         "n_trials": sweep.n_trials,
-        "grid": {
-            key: sorted(set(table[key].tolist()))
-            for key in ("threshold", "attention_quantile", "sizing", "size_scale", "min_hold_days", "vol_target", "stop_loss")
-        },
+        "grid": {key: sorted(set(table[key].tolist())) for key in params if key != "attention_level"},
         "n_ablation_trials": sweep.n_extra_trials,
         "best": row(sweep.best) if sweep.best >= 0 else None,
         "deflated_sharpe": number(sweep.deflated_sharpe),
