@@ -12,6 +12,7 @@ from reportgen.inputs.config import ModelConfig, PortfolioConfig, StrategyConfig
 from reportgen.model.provenance import Provenance
 from reportgen.analysis.informativeness import CrossSectionalIC, Informativeness
 from reportgen.analysis.overlays import Overlays, grid_overlays, strategy_overlays, variant_label
+from reportgen.analysis.thresholds import HELD_WEIGHT
 
 
 class Identified:
@@ -51,13 +52,12 @@ class StrategyResult(Identified):
     @property
     def time_in_market(self) -> float:
         """Share of dates with a position."""
-        return float((self.exposure > 0).mean())
+        return float((self.exposure > HELD_WEIGHT).mean())
 
     @property
     def exposure_in_market(self) -> float:
         """Mean exposure over the dates with a position (NaN when never in the market)."""
-        held = self.exposure[self.exposure > 0]
-        return float(held.mean()) if len(held) else float("nan")
+        return float(self.exposure[self.exposure > HELD_WEIGHT].mean())  # NaN when never in the market
 
     @property
     def warnings(self) -> list[str]:
@@ -221,7 +221,7 @@ class UniverseModelResult(Identified):
     config: ModelConfig
     assets: list[str]
     dates: pd.DatetimeIndex  # the prediction dates
-    prices: pd.DataFrame  # dates x assets, close on the prediction dates (NaN before an asset's first price)
+    prices: pd.DataFrame  # dates x assets, close on the prediction dates (NaN before an asset's first and after its last price)
     prediction: pd.DataFrame  # dates x assets (NaN: no prediction)
     attention_scores: pd.DataFrame  # dates x assets: the attention score used by portfolios
     attention: AttentionSummary  # of the score used, pooled over assets and dates
@@ -241,6 +241,7 @@ class UniverseModelResult(Identified):
     block_days: float | None = None  # expected block length of the stationary bootstrap
     resamples: int = 0  # of the bootstrap
     seed: int = 0  # of the bootstrap
+    membership: pd.DataFrame | None = None  # spells (asset, start, end) of [universe] membership; None: a fixed universe
 
 
 @dataclass(frozen=True)
@@ -284,13 +285,12 @@ class Report:
         """The risk-free rate in one sentence, for the methodology page and the tearsheet."""
         if self.risk_free_rate == 0.0:
             return "The risk-free rate is 0."
-        rate = (
-            f"the daily annualised rates of {self.risk_free_rate} (forward-filled to trading days)"
-            if isinstance(self.risk_free_rate, str) else f"{self.risk_free_rate * 100:g} % a year"
-        )
+        rate = (f"the daily annualised rates of {self.risk_free_rate} (forward-filled to trading days)"
+                if isinstance(self.risk_free_rate, str) else f"{self.risk_free_rate * 100:g} % a year")
         return (
             f"Sharpe, Sortino, PSR, DSR, the bootstrap intervals and the placebo tests use returns in excess of "
-            f"a risk-free rate of {rate}, each annual rate r taken as {self.risk_free_per_period} per period."
+            f"a risk-free rate of {rate}, each annual rate r taken as {self.risk_free_per_period} per period; uninvested cash "
+            "earns the rate, so a day out of the market has an excess return of 0 (a strategy that never trades has no Sharpe)."
         )
 
     @property

@@ -15,7 +15,7 @@ from reportgen.analysis.attention_tests import (
     uses_attention,
     verdict,
 )
-from reportgen.analysis.backtest import simulate
+from reportgen.analysis.backtest import Orders, simulate
 from reportgen.inputs.config import StrategyConfig
 
 DATES = pd.bdate_range("2024-01-01", periods=60)
@@ -31,16 +31,19 @@ def facts(**changes):
 
 def test_permutations_are_deterministic_for_a_seed_and_shuffle_in_time():
     attention = pd.Series(np.linspace(0.1, 0.9, 60), DATES)
-    first = permuted_attention(attention, 50, seed=4)
-    assert first.equals(permuted_attention(attention, 50, seed=4))
-    assert not first.equals(permuted_attention(attention, 50, seed=5))
+    first = permuted_attention(attention, 50, seed=4)[:]
+    assert first.equals(permuted_attention(attention, 50, seed=4)[:])
+    assert not first.equals(permuted_attention(attention, 50, seed=5)[:])
     assert first.shape == (60, 50) and (first.index == DATES).all()
     for column in first:  # each column is the same values in another order
         assert sorted(first[column]) == sorted(attention)
     assert first.nunique(axis=1).min() > 1  # the columns differ from each other
-    # numpy's Generator.permuted of the series in every column (shuffled in place, the same draws)
-    tiled = np.tile(attention.to_numpy()[:, None], (1, 50))
-    assert np.array_equal(first.to_numpy(), np.random.default_rng(4).permuted(tiled, axis=0))
+    # run k: the series permuted by the k-th child of SeedSequence(4), whatever the blocks
+    children = np.random.SeedSequence(4).spawn(50)
+    assert np.array_equal(first[37].to_numpy(), np.random.default_rng(children[37]).permutation(attention.to_numpy()))
+    many = permuted_attention(attention, 10_000, seed=4)
+    assert many[30:50].equals(first.iloc[:, 30:]) and len(many) == 10_000
+    assert list(many[9_998:10_000].columns) == [9_998, 9_999]
 
 
 def test_exposure_matched_size_matches_the_average_exposure():
@@ -59,9 +62,9 @@ def test_the_exposure_matched_control_holds_as_much_as_the_strategy():
     price = pd.Series(100 * np.cumprod(1 + rng.normal(0, 0.01, 60)), DATES)
     signal = pd.Series(rng.uniform(size=60) > 0.4, DATES)
     attention = pd.Series(rng.uniform(0.05, 0.6, 60), DATES)
-    strategy = simulate(price, signal.to_frame("s"), (signal * attention).to_frame("s"), "percent", 1000.0, 0.001)
+    strategy = simulate(Orders(price, signal.to_frame("s"), (signal * attention).to_frame("s"), "percent", 1000.0, 0.001))
     size = exposure_matched_size(strategy.exposure["s"], signal)
-    control = simulate(price, signal.to_frame("c"), (signal * size).to_frame("c"), "percent", 1000.0, 0.001)
+    control = simulate(Orders(price, signal.to_frame("c"), (signal * size).to_frame("c"), "percent", 1000.0, 0.001))
     assert 0.05 < size < 0.6
     assert control.exposure["c"].mean() == pytest.approx(strategy.exposure["s"].mean(), rel=0.05)
     assert control.exposure["c"][~signal].eq(0).all()
@@ -127,3 +130,15 @@ def test_which_strategies_are_tested_and_facts():
     assert strategy_facts(sized, "s", False, 3, 1.0, 0.2).cash_capped_units
     assert not strategy_facts(sized, "s", False, 3, 0.14, 0.2).cash_capped_units
     assert strategy_facts(both, "s", False, 0, math.nan, 0.2).never_trades
+
+
+def test_outcome_decides_every_verdict_alike():
+    from reportgen.analysis.attention_tests import outcome, portfolio_verdict
+
+    null = np.array([0.1, 0.2, 1.5, np.nan])
+    assert outcome(1.0, 0.5, null, 0.01) == ("both", 1)
+    assert outcome(1.0, 0.5, null, 0.5) == ("control", 1)
+    assert outcome(1.0, 1.2, null, 0.01) == ("placebo", 1)
+    assert outcome(1.0, float("nan"), null, 0.5) == ("neither", 1)
+    assert portfolio_verdict("att", False, 1.0, 0.5, null, 0.01).startswith("Weighting by att beats both tests")
+    assert verdict(facts(), 1.0, 1.2, null, 0.01).startswith("Attention sizing beats shuffled attention")

@@ -146,7 +146,10 @@ def test_weights_drift_between_rebalance_days_and_blocks_agree(tmp_path):
     np.testing.assert_allclose(held.loc[second], drifted / (drifted.sum() + 1 - held.loc[first].sum()), atol=1e-12)
     assert simulation.returns["q"].iloc[:2].abs().sum() == 0  # lagged: in cash until the first lagged fill
     returns = portfolio_returns(close, iter([("p", targets), ("q", portfolios.orders(weights, rebalance, 1))]), 1000.0, 0.0)
-    pd.testing.assert_frame_equal(returns, simulation.returns, check_names=False)
+    pd.testing.assert_frame_equal(returns.returns, simulation.returns, check_names=False)
+    # the share invested during each day: the previous close's exposure after orders, 0 on the first
+    np.testing.assert_allclose(returns.invested.to_numpy(), simulation.invested.to_numpy(), rtol=0, atol=1e-12)
+    assert (simulation.invested.iloc[0] == 0).all() and simulation.invested["p"].iloc[1] == pytest.approx(held.loc[first].sum())
 
 
 def test_block_simulation_matches_vectorbt_with_fees_caps_and_drift(tmp_path):
@@ -161,7 +164,10 @@ def test_block_simulation_matches_vectorbt_with_fees_caps_and_drift(tmp_path):
         weights = portfolios.portfolio_weights(config, prediction, attention, close, close.notna())
         runs[name] = portfolios.orders(weights, portfolios.rebalance_days(close.index, rebalance), lag)
     fees = {"a": 0.001, "e": 0.0025, "p": 0.01}
-    expected = pd.concat([simulate_portfolios(close, {n: t}, 1000.0, fees[n]).returns for n, t in runs.items()], axis=1)
+    simulated = [simulate_portfolios(close, {n: t}, 1000.0, fees[n]) for n, t in runs.items()]
     blocked = portfolio_returns(close, iter(runs.items()), 1000.0, fees, block_bytes=1)
-    np.testing.assert_allclose(blocked.to_numpy(), expected.to_numpy(), rtol=0, atol=1e-12)
-    assert list(blocked.columns) == ["a", "e", "p"]
+    expected = pd.concat([s.returns for s in simulated], axis=1)
+    np.testing.assert_allclose(blocked.returns.to_numpy(), expected.to_numpy(), rtol=0, atol=1e-12)
+    invested = pd.concat([s.invested for s in simulated], axis=1)
+    np.testing.assert_allclose(blocked.invested.to_numpy(), invested.to_numpy(), rtol=0, atol=1e-12)
+    assert list(blocked.returns.columns) == ["a", "e", "p"]

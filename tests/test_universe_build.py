@@ -150,12 +150,15 @@ def test_weekly_capped_top_k_portfolio_of_inverse_volatility(universe_project):
 
 def test_portfolio_sharpe_is_of_returns_in_excess_of_the_risk_free_rate(universe_project):
     """[backtest] risk_free applies to portfolios as to strategies: the Sharpe is that of the
-    daily returns minus (1 + r) ^ (1 / 252) - 1, computed here by hand from the daily returns."""
+    daily returns minus (1 + r) ^ (1 / 252) - 1 on the share invested (the exposure at the
+    previous close: cash earns the rate), computed here by hand from the daily returns."""
     config_path = universe_project / "reportgen.toml"
     config_path.write_text(UNIVERSE_CONFIG.replace("fees = 0.0", "fees = 0.0\nrisk_free = 0.02"))
     result = report(load_config(config_path))
     (model, portfolio), = [(m, p) for m, p in result.portfolios if p.id == "equal"]
-    excess = portfolio.returns - ((1 + 0.02) ** (1 / 252) - 1)
+    invested = portfolio.weights.sum(axis=1).shift(1).fillna(0.0)
+    assert invested.iloc[0] == 0 and invested.max() > 0.5
+    excess = portfolio.returns - ((1 + 0.02) ** (1 / 252) - 1) * invested
     by_hand = excess.mean() / excess.std(ddof=1) * np.sqrt(252)
     assert abs(portfolio.metrics["sharpe"] - by_hand) < 1e-9
     raw = portfolio.returns.mean() / portfolio.returns.std(ddof=1) * np.sqrt(252)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from reportgen.analysis.bootstrap import run_generator
 from reportgen.analysis.thresholds import SIGNIFICANCE
 from reportgen.inputs.config import StrategyConfig
 
@@ -65,15 +66,33 @@ def use_of_attention(strategy: StrategyConfig) -> str:
     return " and ".join(uses)
 
 
-def permuted_attention(attention: pd.Series, permutations: int, seed: int) -> pd.DataFrame:
-    """`permutations` columns, each the attention series shuffled in time; the same seed gives
-    the same columns."""
-    rng = np.random.default_rng(seed)
-    tiled = np.tile(attention.to_numpy(dtype=float)[:, None], (1, permutations))
-    rng.permuted(tiled, axis=0, out=tiled)  # in place: the same shuffles, one array fewer
-    # pandas takes the array as it is: a copy of 1,000 columns of 30 years (60 MB) took 1 s in a
-    # fresh worker process, most of it the kernel handing out new pages
-    return pd.DataFrame(tiled, index=attention.index, copy=False)
+@dataclass(frozen=True)
+class AttentionPermutations:
+    """`permutations` shuffles in time of an attention series, made only when asked for:
+    `shuffles[a:b]` is a (dates x runs a..b-1) frame, run k the series permuted by its own
+    generator (bootstrap.run_generator(seed, k)), so memory holds one block of runs however many
+    there are, and run k is the same whichever block, task or worker makes it."""
+
+    attention: pd.Series
+    permutations: int
+    seed: int
+
+    def __len__(self) -> int:
+        return self.permutations
+
+    def __getitem__(self, block: slice) -> pd.DataFrame:
+        runs = range(self.permutations)[block]
+        values = self.attention.to_numpy(dtype=float)
+        shuffled = np.empty((len(values), len(runs)))
+        for i, k in enumerate(runs):
+            shuffled[:, i] = run_generator(self.seed, k).permutation(values)
+        return pd.DataFrame(shuffled, index=self.attention.index, columns=pd.RangeIndex(runs.start, runs.stop), copy=False)
+
+
+def permuted_attention(attention: pd.Series, permutations: int, seed: int) -> AttentionPermutations:
+    """`permutations` columns, each the attention series shuffled in time, a block at a time
+    (AttentionPermutations); the same seed gives the same columns."""
+    return AttentionPermutations(attention, permutations, seed)
 
 
 def exposure_matched_size(exposure: pd.Series, control_signal: pd.Series) -> float:
@@ -181,26 +200,27 @@ def verdict(facts: StrategyFacts, observed: float, control: float, null: np.ndar
             f"Sharpe {_sharpe(observed)}): {effect[0].lower() + effect[1:]}"
         )
     how = f.use[0].upper() + f.use[1:]
+    beaten, as_good = outcome(observed, control, null, p_value)
+    figures = f"Sharpe {_sharpe(observed)} vs {_sharpe(control)}"
+    return {
+        "both": f"Attention {f.use} beats both tests: {figures} for exposure-matched constant sizing, "
+        f"and only {as_good:,} of {n:,} shuffles of the attention in time do as well (placebo p = {p_value:.3f}).",
+        "control": f"Attention {f.use} beats exposure-matched constant sizing ({figures}) but not the placebo: "
+        f"shuffled attention does as well (placebo p = {p_value:.2f}), so the gain is consistent with chance.",
+        "placebo": f"Attention {f.use} beats shuffled attention (placebo p = {p_value:.3f}) but not "
+        f"exposure-matched constant sizing ({figures}): a constant size of the same average exposure does as well.",
+        "neither": f"{how} by attention does not beat exposure-matched constant sizing ({figures}; placebo p = {p_value:.2f}).",
+    }[beaten]
+
+
+def outcome(observed: float, control: float, null: np.ndarray, p_value: float) -> tuple[str, int]:
+    """Which of the two tests an attention rule beats ("both", "control", "placebo" or "neither"),
+    and how many placebo runs do at least as well: the decision behind every verdict."""
     beats_control = math.isfinite(control) and observed > control + SHARPE_TIE_TOLERANCE
     beats_placebo = p_value < SIGNIFICANCE
-    figures = f"Sharpe {_sharpe(observed)} vs {_sharpe(control)}"
-    if beats_control and beats_placebo:
-        as_good = int(np.sum(null[np.isfinite(null)] >= observed - SHARPE_TIE_TOLERANCE))
-        return (
-            f"Attention {f.use} beats both tests: {figures} for exposure-matched constant sizing, "
-            f"and only {as_good:,} of {n:,} shuffles of the attention in time do as well (placebo p = {p_value:.3f})."
-        )
-    if beats_control:
-        return (
-            f"Attention {f.use} beats exposure-matched constant sizing ({figures}) but not the placebo: "
-            f"shuffled attention does as well (placebo p = {p_value:.2f}), so the gain is consistent with chance."
-        )
-    if beats_placebo:
-        return (
-            f"Attention {f.use} beats shuffled attention (placebo p = {p_value:.3f}) but not "
-            f"exposure-matched constant sizing ({figures}): a constant size of the same average exposure does as well."
-        )
-    return f"{how} by attention does not beat exposure-matched constant sizing ({figures}; placebo p = {p_value:.2f})."
+    as_good = int(np.sum(null[np.isfinite(null)] >= observed - SHARPE_TIE_TOLERANCE))
+    beaten = "both" if beats_control and beats_placebo else "control" if beats_control else "placebo" if beats_placebo else "neither"
+    return beaten, as_good
 
 
 def portfolio_verdict(column: str, score_constant: bool, observed: float, control: float, null: np.ndarray, p_value: float) -> str:
@@ -216,22 +236,13 @@ def portfolio_verdict(column: str, score_constant: bool, observed: float, contro
             f"placebo p = {p_value:.2f} over {n:,} shuffles)."
         )
     figures = f"Sharpe {_sharpe(observed)} vs {_sharpe(control)} for equal weights on the same holdings and exposure"
-    beats_control = math.isfinite(control) and observed > control + SHARPE_TIE_TOLERANCE
-    beats_placebo = p_value < SIGNIFICANCE
-    if beats_control and beats_placebo:
-        as_good = int(np.sum(null[np.isfinite(null)] >= observed - SHARPE_TIE_TOLERANCE))
-        return (
-            f"Weighting by {column} beats both tests: {figures}, and only {as_good:,} of {n:,} shuffles of "
-            f"attention across the same holdings do as well (placebo p = {p_value:.3f})."
-        )
-    if beats_control:
-        return (
-            f"Weighting by {column} beats equal weights ({figures}) but not the placebo: attention shuffled across "
-            f"the same holdings does as well (placebo p = {p_value:.2f}), so the gain is consistent with chance."
-        )
-    if beats_placebo:
-        return (
-            f"Weighting by {column} beats shuffled attention (placebo p = {p_value:.3f}) but not equal weights "
-            f"({figures}): equal weights on the same holdings do as well."
-        )
-    return f"Weighting by {column} does not beat equal weights on the same holdings ({figures}; placebo p = {p_value:.2f})."
+    beaten, as_good = outcome(observed, control, null, p_value)
+    return {
+        "both": f"Weighting by {column} beats both tests: {figures}, and only {as_good:,} of {n:,} shuffles of "
+        f"attention across the same holdings do as well (placebo p = {p_value:.3f}).",
+        "control": f"Weighting by {column} beats equal weights ({figures}) but not the placebo: attention shuffled across "
+        f"the same holdings does as well (placebo p = {p_value:.2f}), so the gain is consistent with chance.",
+        "placebo": f"Weighting by {column} beats shuffled attention (placebo p = {p_value:.3f}) but not equal weights "
+        f"({figures}): equal weights on the same holdings do as well.",
+        "neither": f"Weighting by {column} does not beat equal weights on the same holdings ({figures}; placebo p = {p_value:.2f}).",
+    }[beaten]

@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from reportgen.analysis.thresholds import HELD_WEIGHT
+
 log = logging.getLogger(__name__)
 
 # quantstats' full table restates the whole-period CAGR under these labels when the data is
@@ -69,15 +71,27 @@ def max_drawdowns(returns: np.ndarray) -> np.ndarray:
     return (wealth / peak - 1.0).min(axis=0)
 
 
-def sharpe_ratios(returns, periods_per_year: float):
+def sharpe_ratios(returns, periods_per_year: float, invested=None):
     """Annualised Sharpe ratio of each column: mean / std (ddof 1) x sqrt(periods_per_year) of the
-    returns given (excess returns when a risk-free rate applies); NaN for a column whose returns
-    never change. A DataFrame gives a Series by column, an array an array."""
+    returns given (excess returns when a risk-free rate applies, see `excess_returns`).
+
+    NaN for a column never invested (`invested`, the share held in assets each period, never above
+    HELD_WEIGHT: no Sharpe ratio whatever the rate; None: not checked) or whose returns never
+    change. A DataFrame gives a Series by column, an array an array."""
     values = np.asarray(returns, dtype=float)
     std = values.std(axis=0, ddof=1)
+    defined = std > 0
+    if invested is not None:
+        defined = defined & (np.asarray(invested, dtype=float) > HELD_WEIGHT).any(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        sharpe = np.where(std > 0, values.mean(axis=0) / std * math.sqrt(periods_per_year), math.nan)
+        sharpe = np.where(defined, values.mean(axis=0) / std * math.sqrt(periods_per_year), math.nan)
     return pd.Series(sharpe, index=returns.columns, name="sharpe") if isinstance(returns, pd.DataFrame) else sharpe
+
+
+def invested_shares(exposure):
+    """The share of value held in assets during each period: the exposure (asset value / value)
+    at the previous close, after its orders; 0 on the first period (every backtest starts in cash)."""
+    return exposure.shift(1, fill_value=0.0)
 
 
 def per_period_risk_free(annual_rate: pd.Series, periods_per_year: int) -> pd.Series:
@@ -86,13 +100,30 @@ def per_period_risk_free(annual_rate: pd.Series, periods_per_year: int) -> pd.Se
     return ((1.0 + annual_rate) ** (1.0 / periods_per_year) - 1.0).rename("risk_free")
 
 
-def excess_returns(returns, risk_free: pd.Series | None):
-    """`returns` (a Series, or a DataFrame column by column) minus the per-period risk-free return."""
+def excess_returns(returns, risk_free: pd.Series | None, invested=None):
+    """`returns` in excess of the risk-free rate, under reportgen's one cash convention: cash that
+    is not invested earns the rate (as a broker's sweep account does). The strategy with interest
+    on its cash returns r_t + rf_t x (1 - invested_t); minus the rate that is
+
+        r_t - rf_t x invested_t
+
+    `invested`: the share held in assets during each period (`invested_shares`; of the shape of
+    `returns`); None: fully invested (a benchmark: r_t - rf_t, as under any convention). A period
+    wholly in cash has an excess return of exactly 0, so a strategy that never trades has none.
+    `risk_free` per period (None: 0). A Series, or a DataFrame column by column."""
     if risk_free is None:
         return returns
-    if isinstance(returns, pd.DataFrame):
-        return returns.sub(risk_free.reindex(returns.index), axis=0)
-    return returns - risk_free.reindex(returns.index)
+    free = risk_free.reindex(returns.index).to_numpy(dtype=float)
+    free = free[:, None] if isinstance(returns, pd.DataFrame) else free
+    return returns - free * (1.0 if invested is None else np.asarray(invested, dtype=float))
+
+
+def returns_with_cash_interest(returns, risk_free: pd.Series | None, invested=None):
+    """The returns of the strategy whose uninvested cash earns the rate: r_t + rf_t x (1 -
+    invested_t) (see `excess_returns`); `returns` unchanged without a rate or when fully invested."""
+    if risk_free is None or invested is None:
+        return returns
+    return returns + risk_free.reindex(returns.index) * (1.0 - np.asarray(invested, dtype=float))
 
 
 def total_return(returns: pd.Series) -> float:
@@ -112,9 +143,12 @@ def max_drawdown(returns: pd.Series) -> float:
     return float(max_drawdowns(returns.to_numpy())) if len(returns) else math.nan
 
 
-def sharpe_ratio(returns: pd.Series, periods_per_year: int) -> float:
+def sharpe_ratio(returns: pd.Series, periods_per_year: int, invested=None) -> float:
     """Annualised Sharpe ratio of one series (see sharpe_ratios)."""
-    return float(sharpe_ratios(returns.to_numpy(), periods_per_year)) if len(returns) > 1 else math.nan
+    if len(returns) < 2:
+        return math.nan
+    shares = None if invested is None else np.asarray(invested, dtype=float)
+    return float(sharpe_ratios(returns.to_numpy(), periods_per_year, shares))
 
 
 def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
@@ -128,23 +162,44 @@ def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
     return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
-def headline_metrics(returns: pd.Series, periods_per_year: int, risk_free: pd.Series | None = None) -> dict[str, float]:
+def headline_metrics(
+    returns: pd.Series, periods_per_year: int, risk_free: pd.Series | None = None, invested: pd.Series | None = None
+) -> dict[str, float]:
     """The figures every strategy and the benchmark report, as floats (fractions, ratios).
-    Sharpe and Sortino are of the returns in excess of `risk_free` (per period; None: 0)."""
+    Sharpe and Sortino are of `excess_returns(returns, risk_free, invested)` (NaN for a series never
+    invested or that never changes), the others of `returns`."""
     stats = _qs().stats
     flat = returns.std() == 0
-    excess = excess_returns(returns, risk_free)
+    excess = excess_returns(returns, risk_free, invested)
+    sharpe = sharpe_ratio(excess, periods_per_year, invested)
     return {
         "total_return": total_return(returns),
         "cagr": _float(stats.cagr(returns, periods=periods_per_year)),
-        "sharpe": sharpe_ratio(excess, periods_per_year),
-        "sortino": math.nan if flat else _float(stats.sortino(excess, periods=periods_per_year)),
+        "sharpe": sharpe,
+        "sortino": _float(stats.sortino(excess, periods=periods_per_year)) if not math.isnan(sharpe) else math.nan,
         "volatility": _float(stats.volatility(returns, periods=periods_per_year)),
         "max_drawdown": max_drawdown(returns),
         "calmar": math.nan if flat or max_drawdown(returns) == 0 else _float(
             stats.cagr(returns, periods=periods_per_year) / -max_drawdown(returns)
         ),
     }
+
+
+def turnover(traded_value, value, periods_per_year: int):
+    """The one turnover of reportgen, one-way and annualised, on each day: half the value bought and
+    sold at that close over the value at that close, x `periods_per_year`. Its mean is the turnover a
+    year (1.0: the portfolio replaced once a year; buying it from cash counts 0.5), its rolling mean
+    that of a window. Series or DataFrames of one shape; a day without value counts 0."""
+    return (traded_value / value.where(value > 0) / 2.0 * periods_per_year).fillna(0.0)
+
+
+def quantstats_rate(risk_free: pd.Series | None, periods_per_year: int) -> float | pd.Series:
+    """The rate as quantstats' `rf` (annual: it de-annualises as per_period_risk_free does): a number
+    for a constant rate (0.0 for none), else the annual rate of each date."""
+    if risk_free is None:
+        return 0.0
+    annual = (1.0 + risk_free) ** periods_per_year - 1.0
+    return float(annual.iloc[0]) if annual.nunique() <= 1 else annual.rename("rf")
 
 
 def rolling_sharpe(returns: pd.Series, window: int, periods_per_year: int) -> pd.DataFrame:
@@ -161,23 +216,28 @@ def monthly_returns(returns: pd.Series) -> pd.DataFrame:
     return (growth.prod() - 1.0).rename("return").reset_index()
 
 
-def quantstats_table(returns: pd.Series, benchmark: pd.Series, periods_per_year: int) -> pd.DataFrame | None:
+def quantstats_table(
+    returns: pd.Series, benchmark: pd.Series, periods_per_year: int, risk_free: pd.Series | None = None,
+    invested: pd.Series | None = None,
+) -> pd.DataFrame | None:
     """quantstats' full metrics table (strategy vs benchmark) as it prints it, rounded by it.
 
-    Rows that label a horizon longer than the data (e.g. "5Y (ann.)" on three years) repeat the
-    whole-period figure in quantstats; they are dropped. None for a strategy whose returns are
-    constant (one that never trades): quantstats' regression against the benchmark fails on it.
+    quantstats gets the report's rate (`quantstats_rate`; its row "Risk-Free Rate" shows it in %) and
+    the returns with interest on uninvested cash: its Sharpe follows the cash convention. Rows that label a horizon longer than the data (e.g. "5Y (ann.)" on three years)
+    repeat the whole-period figure in quantstats; they are dropped. None for a strategy whose
+    returns are constant (one that never trades): quantstats' regression against the benchmark
+    fails on it.
     """
     if returns.std() == 0:
         return None
     table = _qs().reports.metrics(
-        returns,
+        returns_with_cash_interest(returns, risk_free, invested),
         benchmark=benchmark,
         mode="full",
         display=False,
         periods_per_year=periods_per_year,
         compounded=True,
-        rf=0.0,
+        rf=quantstats_rate(risk_free, periods_per_year),
     )
     years = len(returns) / periods_per_year
     too_long = [row for row, span in _HORIZON_ROWS_YEARS.items() if row in table.index and span > years]
@@ -215,7 +275,8 @@ _UNDEFINED_ONLOAD = re.compile(r"""\s+onload=["']save\(\)["']""", re.I)
 
 
 def quantstats_tearsheet_html(
-    returns: pd.Series, benchmark: pd.Series, periods_per_year: int, title: str
+    returns: pd.Series, benchmark: pd.Series, periods_per_year: int, title: str, risk_free: pd.Series | None = None,
+    invested: pd.Series | None = None,
 ) -> str | None:
     """quantstats' own one-file HTML tearsheet of `returns` against `benchmark` (both returns).
 
@@ -224,7 +285,8 @@ def quantstats_tearsheet_html(
     the template's remote favicon is removed, so opening it fetches nothing, and so is its call
     of an undefined `save()` on load. quantstats'
     internal deprecation notices are silenced for the call. None for returns that never change
-    (quantstats cannot compute its tables for them).
+    (quantstats cannot compute its tables for them). Rate and cash as in `quantstats_table`, but
+    its HTML prints `rf` as one number: a rate that varies reaches it as its mean over the report.
     """
     if returns.std() == 0:
         return None
@@ -240,10 +302,11 @@ def quantstats_tearsheet_html(
         warnings.filterwarnings("ignore", message="set_ticklabels\\(\\) should only be used", category=UserWarning)
         output = Path(folder) / "tearsheet.html"
         with matplotlib.rc_context({"svg.fonttype": "path"}):
+            rate = quantstats_rate(risk_free, periods_per_year)
             qs.reports.html(
-                returns,
+                returns_with_cash_interest(returns, risk_free, invested),
                 benchmark=benchmark,
-                rf=0.0,
+                rf=float(rate.mean()) if isinstance(rate, pd.Series) else rate,
                 title=html.escape(title),  # quantstats pastes it into its HTML as is
                 output=str(output),
                 compounded=True,

@@ -245,8 +245,3 @@ def ablation_variants(overlays: Overlays) -> dict[str, Overlays]:
     used = overlays.groups
     combos = [()] + [(g,) for g in used] + [used[: i + 1] for i in range(1, len(used))]
     return {("+".join(c) or "base"): overlays.only(c) for c in combos}
-
-
-def turnover(trade_values: pd.Series, mean_value: pd.Series, n_days: int, periods_per_year: int) -> pd.Series:
-    """Traded value (entries and exits) per year as a multiple of the mean portfolio value."""
-    return trade_values / mean_value * periods_per_year / n_days

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reportgen.analysis.backtest import vectorbt_module
+from reportgen.analysis.backtest import ColumnReturns, vectorbt_module
 
 GROUP, ASSET = "portfolio", "asset"
 
@@ -26,6 +26,7 @@ class PortfolioSimulation:
 
     value: pd.DataFrame  # dates x portfolios, cash units
     returns: pd.DataFrame  # dates x portfolios, simple daily returns (first day against init_cash)
+    invested: pd.DataFrame  # dates x portfolios: share of value in assets during the day (the previous close's, after orders)
     weights: pd.DataFrame  # dates x (portfolio, asset): asset value / portfolio value at the close, after orders
     traded_value: pd.DataFrame  # dates x portfolios: value bought + sold at the close, cash units
     contributions: pd.DataFrame  # portfolios x assets: profit of each asset (fees included) / init_cash
@@ -80,9 +81,11 @@ def simulate_portfolios(
             "fees": records["fees"],
         }
     )
+    exposure = weights.T.groupby(level=GROUP, sort=False).sum().T.reindex(columns=names)
     return PortfolioSimulation(
         value=value,
         returns=_per_group(portfolio.returns(), targets),
+        invested=exposure.shift(1, fill_value=0.0).rename_axis(columns=GROUP),
         weights=weights,
         traded_value=pd.DataFrame(traded, close.index, pd.Index(names, name=GROUP)),
         contributions=(profit / init_cash).unstack(ASSET).reindex(index=names, columns=assets),
@@ -97,9 +100,9 @@ def portfolio_returns(
     init_cash: float,
     fees: float | dict[str, float],
     block_bytes: int = 64 * 2**20,
-) -> pd.DataFrame:
-    """Only the daily returns of `simulate_portfolios` (same rules, same numbers), for many
-    portfolios at once: cost and lag variants, the control, placebos.
+) -> ColumnReturns:
+    """Only the daily returns and invested shares of `simulate_portfolios` (same rules, same
+    numbers), for many portfolios at once: cost and lag variants, the control, placebos.
 
     Portfolios are simulated in blocks whose target weights take about `block_bytes` (`targets`
     may be a generator: a block's targets are made only when it runs), so memory is bounded by a
@@ -109,12 +112,14 @@ def portfolio_returns(
     runs short); tests/test_portfolios.py checks that both give the same returns.
     """
     per_block = max(1, block_bytes // max(1, close.size * 8))
-    names, frames, block = [], [], []
+    names, frames, shares, block = [], [], [], []
 
     def run() -> None:
         stacked = np.stack([t.reindex(index=close.index, columns=close.columns).to_numpy(dtype=float) for _, t in block])
         rates = np.array([fees[n] if isinstance(fees, dict) else fees for n, _ in block], dtype=float)
-        frames.append(block_returns(close, stacked, init_cash, rates))
+        returns, invested = block_returns(close, stacked, init_cash, rates)
+        frames.append(returns)
+        shares.append(invested)
         names.extend(n for n, _ in block)
         block.clear()
 
@@ -124,16 +129,25 @@ def portfolio_returns(
             run()
     if block:
         run()
-    return pd.DataFrame(np.hstack(frames), index=close.index, columns=pd.Index(names, name=GROUP))
+    columns = pd.Index(names, name=GROUP)
+    return ColumnReturns(
+        pd.DataFrame(np.hstack(frames), index=close.index, columns=columns),
+        pd.DataFrame(np.hstack(shares), index=close.index, columns=columns),
+    )
 
 
-def block_returns(close: pd.DataFrame, targets: np.ndarray, init_cash: float, fees: np.ndarray) -> np.ndarray:
+def block_returns(close: pd.DataFrame, targets: np.ndarray, init_cash: float, fees: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Daily returns (dates x portfolios) of a block of portfolios given as one array of target
-    percents (portfolios x dates x assets, NaN = no order) with one fee rate each."""
+    percents (portfolios x dates x assets, NaN = no order) with one fee rate each, and the share
+    of value each holds in assets during each day (the previous close's, after its orders; 0 on
+    the first day)."""
     prices = np.ascontiguousarray(close.to_numpy(dtype=float))
-    values = _kernel()(prices, np.ascontiguousarray(targets, dtype=float), float(init_cash), np.asarray(fees, dtype=float))
+    values, exposures = _kernel()(
+        prices, np.ascontiguousarray(targets, dtype=float), float(init_cash), np.asarray(fees, dtype=float)
+    )
     previous = np.vstack([np.full((1, values.shape[1]), float(init_cash)), values[:-1]])
-    return values / previous - 1.0
+    invested = np.vstack([np.zeros((1, values.shape[1])), exposures[:-1]])
+    return values / previous - 1.0, invested
 
 
 def _kernel():

@@ -17,8 +17,10 @@ from vectorbt.utils.math_ import add_nb, is_close_nb, is_close_or_less_nb
 
 @njit(cache=True)
 def values_of(close, targets, init_cash, fees):  # close (T, N); targets (G, T, N), NaN = no order
+    # -> the value at each close (T, G) and the share of it held in assets after the close's orders
     groups, rows, assets = targets.shape
     values = np.empty((rows, groups))
+    exposures = np.empty((rows, groups))
     order_value = np.empty(assets)
     sequence = np.empty(assets, dtype=np.int64)
     for g in range(groups):
@@ -75,4 +77,5 @@ def values_of(close, targets, init_cash, fees):  # close (T, N); targets (G, T, 
             for k in range(assets):
                 end += position[k] * close[t, k]
             values[t, g] = end
-    return values
+            exposures[t, g] = (end - cash) / end if end > 0 else 0.0
+    return values, exposures

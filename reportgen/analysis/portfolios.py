@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from reportgen.analysis.thresholds import HELD_WEIGHT
 from reportgen.inputs.config import PortfolioConfig
 
 WEIGHTINGS_BY_SCORE = ("attention",)  # weightings whose score is not the prediction: tested by placebo
@@ -117,18 +118,29 @@ def portfolio_weights(
     return target_weights(held, score, portfolio.gross, portfolio.max_weight)
 
 
-def orders(weights: pd.DataFrame, rebalance: pd.Series, lag_days: int = 0) -> pd.DataFrame:
+def orders(weights: pd.DataFrame, rebalance: pd.Series, lag_days: int = 0, ended: pd.DataFrame | None = None) -> pd.DataFrame:
     """Target percents to send: the weights of each rebalance day, filled `lag_days` later; NaN
-    (no order) on every other day. Before the first lagged order the portfolio stays in cash."""
+    (no order) on every other day. Before the first lagged order the portfolio stays in cash.
+    `ended` (`delisted_dates`): from an asset's last price on, its target is 0, so a holding is
+    sold at that last price (with fees) whatever the rebalance days and lag."""
     targets = weights.where(rebalance, axis=0)
     if lag_days:
         targets = targets.shift(lag_days)
-    return targets
+    return targets if ended is None else targets.mask(ended.reindex_like(targets).fillna(False).astype(bool), 0.0)
+
+
+def delisted_dates(dates: pd.DatetimeIndex, assets: pd.Index, delistings: pd.Series) -> pd.DataFrame:
+    """Bool frame (dates x assets): True from the date of a delisted asset's last price on
+    (`delistings`: that date by asset, inputs.universe.delisting_dates)."""
+    ended = pd.DataFrame(False, index=dates, columns=assets)
+    for asset, last in delistings.items():
+        ended.loc[dates >= last, asset] = True
+    return ended
 
 
 def exposure_matched_weights(weights: pd.DataFrame) -> pd.DataFrame:
     """The control: the same held assets and the same gross exposure each day, equal weights."""
-    held = weights > 0
+    held = weights > HELD_WEIGHT
     count = held.sum(axis=1)
     per_asset = (weights.sum(axis=1) / count.where(count > 0)).fillna(0.0)
     return held.mul(per_asset, axis=0).astype(float)
@@ -155,12 +167,5 @@ def herfindahl(weights: pd.DataFrame) -> pd.Series:
 
 
 def holdings_count(weights: pd.DataFrame) -> pd.Series:
-    return (weights > 0).sum(axis=1).rename("holdings")
-
-
-def annualised_turnover(traded_value: pd.Series, value: pd.Series, periods_per_year: int) -> float:
-    """One-way turnover a year: half the value bought and sold each day as a share of the
-    portfolio's value at that close, averaged over days and times `periods_per_year` (1.0 =
-    the whole portfolio replaced once a year; the first purchase from cash counts as 0.5)."""
-    daily = (traded_value / value).fillna(0.0) / 2.0
-    return float(daily.mean() * periods_per_year) if len(daily) else float("nan")
+    """The number of assets held each day: weights above HELD_WEIGHT (below it, rounding residue)."""
+    return (weights > HELD_WEIGHT).sum(axis=1).rename("holdings")

@@ -116,7 +116,7 @@ def percentile_interval(samples: np.ndarray, confidence: float, max_undefined: f
 
 def bootstrap_draws(
     returns: pd.DataFrame, benchmark: pd.Series, indices: np.ndarray, periods_per_year: float,
-    risk_free: pd.Series | None = None,
+    risk_free: pd.Series | None = None, invested: pd.DataFrame | None = None, benchmark_invested: pd.Series | None = None,
 ) -> np.ndarray:
     """Sharpe, CAGR, max drawdown and Sharpe minus the benchmark's Sharpe of every column of
     `returns` in each resample: shape (len(INTERVAL_FIGURES), columns, resamples).
@@ -126,15 +126,24 @@ def bootstrap_draws(
     depend on that resample only, so the resamples can be cut into blocks (of at least two: numpy
     sums one column pairwise but several, row by row, and the figures must not depend on the
     block) and the draws joined along the last axis. Sharpe ratios are of the returns in excess of
-    `risk_free` (per period, resampled on the same rows; None: 0).
+    `risk_free` (per period, resampled on the same rows; None: 0) under metrics.excess_returns'
+    cash convention: `invested` (columns of `returns`) and `benchmark_invested` are the shares
+    held in assets each day (None: fully invested); a resample never invested has no Sharpe.
     """
     rows = np.ascontiguousarray(np.asarray(indices).T)  # rows x resamples: reductions run along axis 0
     free = 0.0 if risk_free is None else risk_free.reindex(returns.index).to_numpy(dtype=float)[rows]
-    benchmark_sharpe = sharpe_ratios(benchmark.to_numpy(dtype=float)[rows] - free, periods_per_year)
+
+    def share(series: pd.Series | None):
+        return None if series is None else series.reindex(returns.index).to_numpy(dtype=float)[rows]
+
+    def excess_sharpe(sample: np.ndarray, held: np.ndarray | None) -> np.ndarray:
+        return sharpe_ratios(sample - free * (1.0 if held is None else held), periods_per_year, held)
+
+    benchmark_sharpe = excess_sharpe(benchmark.to_numpy(dtype=float)[rows], share(benchmark_invested))
     draws = np.empty((len(INTERVAL_FIGURES), returns.shape[1], rows.shape[1]))
     for j, column in enumerate(returns.columns):
         sample = returns[column].to_numpy(dtype=float)[rows]
-        sharpe = sharpe_ratios(sample - free, periods_per_year)
+        sharpe = excess_sharpe(sample, None if invested is None else share(invested[column]))
         draws[:, j] = (sharpe, cagrs(sample, periods_per_year), max_drawdowns(sample), sharpe - benchmark_sharpe)
     return draws
 

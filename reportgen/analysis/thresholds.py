@@ -10,3 +10,7 @@ CONFIDENT = 0.95  # a probabilistic or deflated Sharpe ratio at or above this is
 # the precision the reference figures are published with.
 MATCH_TOLERANCE = 0.00005
 VECTORBT_DAYS_PER_YEAR = 365  # vectorbt's stats() with freq="1D" annualises with calendar days
+# A weight (a share of value held in an asset, or in all assets) above this is "held"; at or
+# below it, rounding residue of a sale or a rebalance. The one threshold of holdings counts,
+# weight downloads and "never invested".
+HELD_WEIGHT = 1e-12

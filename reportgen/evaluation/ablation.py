@@ -12,71 +12,84 @@ from collections.abc import Callable
 import pandas as pd
 
 from reportgen.analysis import backtest, metrics, overlays
-from reportgen.inputs.config import Config
+from reportgen.analysis.thresholds import HELD_WEIGHT
+from reportgen.evaluation import engine
 from reportgen.results import ABLATION_FIGURES, ModelResult
 
 
 
-# intervals(returns, benchmark) -> the paired bootstrap intervals of each column against `benchmark`
-# (statistics.INTERVAL_FIGURES, of the excess returns); robustness passes its blocked bootstrap.
-Intervals = Callable[[pd.DataFrame, pd.Series], pd.DataFrame]
+# intervals(returns, benchmark, invested, benchmark_invested) -> the paired bootstrap intervals of
+# each column against `benchmark` (statistics.INTERVAL_FIGURES, of the excess returns, the
+# invested shares those of metrics.excess_returns); robustness passes its blocked bootstrap.
+Intervals = Callable[[pd.DataFrame, pd.Series, pd.DataFrame, pd.Series], pd.DataFrame]
 
 
 def ablation_tables(
-    config: Config, model: ModelResult, intervals: Intervals
-) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    settings: engine.Settings, model: ModelResult, intervals: Intervals
+) -> tuple[dict[str, pd.DataFrame], backtest.ColumnReturns]:
     """Each strategy with overlays as its base, each overlay group alone and the groups added one
     at a time (overlays.ablation_variants), every variant of every strategy a column of one
     simulation. Per strategy a table, one row a variant (base first): its figures and the paired
     bootstrap interval of its Sharpe minus the base's (the same resampled rows for both). Sharpe
     ratios are of the returns in excess of the model's risk-free rate, like every other.
     Also the daily returns of every variant (columns "<strategy id>/<variant>")."""
-    ppy = config.backtest.periods_per_year
+    ppy = settings.periods_per_year
     variants = {
         s.id: overlays.ablation_variants(overlays.strategy_overlays(s.config))
         for s in model.strategies if overlays.strategy_overlays(s.config).groups
     }
     if not variants:
-        return {}, pd.DataFrame(index=model.price.index)
+        empty = pd.DataFrame(index=model.price.index)
+        return {}, backtest.ColumnReturns(empty, empty)
     by_column = {s.id: s.config for s in model.strategies}
     columns, wanted, sizes = [], {}, {}
     for sid, chosen in variants.items():
-        for name, settings in chosen.items():
+        for name, chosen_overlays in chosen.items():
             column = f"{sid}/{name}"
-            columns.append((sid, name, settings))
-            wanted[column], sizes[column] = overlays.strategy_positions(by_column[sid], settings, model.output, model.price, ppy)
-    simulation = backtest.simulate(
+            columns.append((sid, name, chosen_overlays))
+            wanted[column], sizes[column] = overlays.strategy_positions(by_column[sid], chosen_overlays, model.output, model.price, ppy)
+    simulation = backtest.simulate(backtest.Orders(
         model.price, pd.DataFrame(wanted), pd.DataFrame(sizes), [by_column[sid].size_type for sid, _, _ in columns],
-        init_cash=config.backtest.init_cash, fees=config.backtest.fees,
-    )
+        settings.init_cash, settings.fees,
+    ))
     trades = simulation.trades
-    traded = (trades["size"] * (trades["entry_price"] + trades["exit_price"].fillna(0.0))).groupby(trades["column"]).sum()
+    bought = (trades["size"] * trades["entry_price"]).groupby([trades["entry_date"], trades["column"]]).sum()
+    sold = (trades["size"] * trades["exit_price"]).groupby([trades["exit_date"], trades["column"]]).sum()
+    traded = (
+        pd.concat([bought, sold]).groupby(level=[0, 1]).sum().unstack(fill_value=0.0)
+        .reindex(index=simulation.value.index, columns=simulation.value.columns, fill_value=0.0)
+    )
     values = simulation.returns.to_numpy(dtype=float)
+    invested = metrics.invested_shares(simulation.exposure)
     figures = pd.DataFrame(
         {
-            "sharpe": metrics.sharpe_ratios(metrics.excess_returns(simulation.returns, model.risk_free), ppy),
+            "sharpe": metrics.sharpe_ratios(
+                metrics.excess_returns(simulation.returns, model.risk_free, invested), ppy, invested
+            ),
             "total_return": metrics.total_returns(values),
             "max_drawdown": metrics.max_drawdowns(values),
         },
         index=simulation.returns.columns,
     ).assign(
-        time_in_market=(simulation.exposure > 0).mean(),
-        turnover=overlays.turnover(traded.reindex(simulation.returns.columns, fill_value=0.0), simulation.value.mean(), len(simulation.returns), ppy),
+        time_in_market=(simulation.exposure > HELD_WEIGHT).mean(),
+        turnover=metrics.turnover(traded, simulation.value, ppy).mean(),
         total_trades=simulation.total_trades,
     )
     tables = {}
     for sid, chosen in variants.items():
         names = [f"{sid}/{name}" for name in chosen]
-        paired = intervals(simulation.returns[names], simulation.returns[f"{sid}/base"])
+        paired = intervals(
+            simulation.returns[names], simulation.returns[f"{sid}/base"], invested[names], invested[f"{sid}/base"]
+        )
         table = figures.loc[names, list(ABLATION_FIGURES)].assign(
             sharpe_diff=lambda t: t["sharpe"] - t["sharpe"].iloc[0],
             sharpe_diff_low=paired["sharpe_diff_low"].to_numpy(),
             sharpe_diff_high=paired["sharpe_diff_high"].to_numpy(),
         )
         table.insert(0, "variant", list(chosen))
-        table.insert(1, "overlays", [settings.settings() for settings in chosen.values()])
+        table.insert(1, "overlays", [o.settings() for o in chosen.values()])
         tables[sid] = table.reset_index(drop=True)
-    return tables, simulation.returns
+    return tables, backtest.ColumnReturns(simulation.returns, metrics.invested_shares(simulation.exposure))
 
 
 TIE = 1e-12  # bounds closer to 0 than this are 0: resamples where both variants trade alike differ by rounding

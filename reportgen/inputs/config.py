@@ -67,6 +67,13 @@ class UniverseConfig(_Strict):
         "model; default: an equal-weight buy & hold of the model's assets from its first date.",
     )
     benchmark_column: str | None = Field(None, description="Price column of `benchmark`; required when it is set.")
+    membership: Path | None = Field(
+        None,
+        description="CSV of point-in-time index membership, columns asset, start, end: one row per spell of "
+        "an asset in the index, both dates included, end empty while it is still a member. An asset is "
+        "eligible only on the dates of its spells, and one that leaves is sold at the next rebalance. "
+        "Without it the universe is the fixed list of price columns (survivorship bias by construction).",
+    )
     exchange_timezone: TimeZoneName = Field(
         "America/New_York", description="IANA time zone of the exchange (as in [data])."
     )
@@ -551,7 +558,10 @@ def _resolved(config: Config, base: Path) -> Config:
                 update={"risk_free": rebase(config.backtest.risk_free) if isinstance(config.backtest.risk_free, Path) else config.backtest.risk_free}
             ),
             "universe": None if universe is None else universe.model_copy(
-                update={"prices": rebase(universe.prices), "benchmark": rebase(universe.benchmark)}
+                update={
+                    "prices": rebase(universe.prices), "benchmark": rebase(universe.benchmark),
+                    "membership": rebase(universe.membership),
+                }
             ),
             "models": [
                 m.model_copy(update={"predictions": rebase(m.predictions), "provenance": rebase(m.provenance)})

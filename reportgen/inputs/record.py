@@ -55,6 +55,7 @@ class UniverseModelData:
     dates: pd.DatetimeIndex  # its prediction dates, sorted
     benchmark: pd.Series | None  # [universe] benchmark prices on `dates` (None: equal weight)
     annual_risk_free: pd.Series  # on `dates`
+    membership: pd.DataFrame | None = None  # [universe] membership spells (asset, start, end); None: a fixed universe
 
 
 @dataclass(frozen=True)
@@ -90,18 +91,22 @@ def read_inputs(config: Config, derived_scores: DerivedScores) -> Inputs:
     if single:
         d = config.data
         prices = loaders.read_prices(d.prices, d.date_column, d.price_column, d.exchange_timezone, notes)
-    universe_prices = benchmark = None
+    universe_prices = benchmark = membership = None
     if pooled:
         u = config.universe
         universe_prices = universe.read_universe_prices(u.prices, u.date_column, u.exchange_timezone, notes)
         if u.benchmark is not None:
             benchmark = loaders.read_prices(u.benchmark, u.date_column, u.benchmark_column, u.exchange_timezone, notes)
+        if u.membership is not None:
+            membership = universe.read_membership(u.membership, universe_prices.columns, u.exchange_timezone, notes)
     return Inputs(
         episodes=episodes,
         prices=prices,
         universe_prices=universe_prices,
         models={m.id: read_model_data(config, m, prices, derived_scores, notes) for m in single},
-        universe_models={m.id: read_universe_model_data(config, m, universe_prices, benchmark, derived_scores, notes) for m in pooled},
+        universe_models={
+            m.id: read_universe_model_data(config, m, universe_prices, benchmark, membership, derived_scores, notes) for m in pooled
+        },
         templates=files.templates,
         mkdocs=files.mkdocs,
         notes=notes,
@@ -143,7 +148,7 @@ def read_model_data(config: Config, model: ModelConfig, prices: pd.Series, deriv
 
 
 def read_universe_model_data(
-    config: Config, model: ModelConfig, prices: pd.DataFrame, benchmark: pd.Series | None,
+    config: Config, model: ModelConfig, prices: pd.DataFrame, benchmark: pd.Series | None, membership: pd.DataFrame | None,
     derived_scores: DerivedScores, notes: loaders.Notes,
 ) -> UniverseModelData:
     u = config.universe
@@ -169,5 +174,5 @@ def read_universe_model_data(
     aligned = None if benchmark is None else loaders.aligned_prices(benchmark, dates, u.benchmark, 1, notes)
     return UniverseModelData(
         predictions=read, provenance=_sidecar(model), dates=dates, benchmark=aligned,
-        annual_risk_free=loaders.read_risk_free(config.backtest.risk_free, dates, u.exchange_timezone),
+        annual_risk_free=loaders.read_risk_free(config.backtest.risk_free, dates, u.exchange_timezone), membership=membership,
     )

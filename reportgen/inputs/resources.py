@@ -84,4 +84,6 @@ def input_files(config: Config) -> InputFiles:
     data.append(episodes_file(config))
     if isinstance(config.backtest.risk_free, Path):
         data.append(config.backtest.risk_free)
+    if config.universe is not None and config.universe.membership is not None:
+        data.append(config.universe.membership)
     return InputFiles(config.source, list(dict.fromkeys(data)), templates_folder(config), mkdocs_file(config))

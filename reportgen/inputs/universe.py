@@ -5,8 +5,12 @@ softmax vectors, time zones) hold per asset, and every error names the file, the
 asset and the date. `.csv.gz` files are read as well as `.csv`.
 
 - Prices: a date column and one adjusted-close column per asset. An empty cell before an
-  asset's first price means it is not listed yet; an empty cell after it is carried forward
-  (and noted).
+  asset's first price means it is not listed yet, one after its last price that it is delisted
+  (it trades from its first to its last price); an empty cell between the two is carried
+  forward (and noted).
+- Membership (optional, `[universe] membership`): `asset, start, end`, one row per spell of an
+  asset in the index, both dates included, `end` empty while it is still a member. An asset is
+  eligible only on the dates of its spells.
 - Predictions: `date, asset, predictions[, <attention column>][, att_0 .. att_{T-1}]`, one row
   per date and asset; a model is a universe model exactly when its CSV has an `asset` column.
 """
@@ -64,7 +68,8 @@ def read_universe_prices(
     notes: Notes | None = None,
 ) -> pd.DataFrame:
     """Daily prices of every asset: a (dates x assets) frame of positive floats, unique sorted
-    dates, columns named by asset (axis name "asset"); NaN only before an asset's first price."""
+    dates, columns named by asset (axis name "asset"); NaN only before an asset's first price and
+    after its last (a delisting, noted)."""
     frame = read_csv_cells(path)
     require_column(frame, date_column, path, "date")
     dates = trading_days(frame[date_column], path, date_column, exchange_timezone, notes)
@@ -84,11 +89,11 @@ def read_universe_prices(
         raise DataError(f"{path}: row {row + 2} ({dates[row].date()}), asset {asset!r}: {rule}, got {raw!r}")
     prices = pd.DataFrame(numbers, index=dates, columns=pd.Index(text.columns, name="asset"))
     prices = sorted_unique(prices, path, date_column, notes)
-    listed = prices.notna().cumsum() > 0
     if prices.isna().all().any():
         asset = prices.columns[prices.isna().all()][0]
         raise DataError(f"{path}: asset {asset!r} has no price on any date")
-    gaps = prices.isna() & listed
+    alive = listed_dates(prices)
+    gaps = prices.isna() & alive
     if gaps.to_numpy().any():
         first_asset = gaps.any().idxmax()
         first_date = gaps[first_asset].idxmax().date()
@@ -97,8 +102,86 @@ def read_universe_prices(
             f"{int(gaps.to_numpy().sum())} empty prices after an asset's first price took the previous close "
             f"(first: {first_asset!r} on {first_date})",
         )
-        prices = prices.ffill()
+        prices = prices.ffill().where(alive)
+    delisted = delisting_dates(prices)
+    if len(delisted):
+        first = delisted.index[0]
+        note(
+            notes, path,
+            f"{len(delisted)} assets have no price after a date before the last ({first!r} after {delisted[first].date()}): "
+            "each is sold at its last price and no longer eligible after it",
+        )
     return prices
+
+
+def listed_dates(prices: pd.DataFrame) -> pd.DataFrame:
+    """Bool frame: the asset is listed on the date, from its first to its last price (inclusive)."""
+    known = prices.notna()
+    return (known.cumsum() > 0) & (known[::-1].cumsum()[::-1] > 0)
+
+
+def delisting_dates(prices: pd.DataFrame) -> pd.Series:
+    """The date of the last price of every asset whose last price comes before the last date of
+    `prices` (a delisting), by asset; empty when none is delisted."""
+    last = pd.Series({asset: prices[asset].last_valid_index() for asset in prices.columns}, dtype="datetime64[ns]").dropna()
+    return last[last < prices.index[-1]].rename("delisted")
+
+
+def prices_on(prices: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
+    """The prices of every asset on `dates`: on each date its last price known then, within its
+    listing only (NaN before its first price and after its last)."""
+    every = prices.reindex(prices.index.union(dates))
+    return every.ffill().where(listed_dates(every)).reindex(dates)
+
+
+MEMBERSHIP_COLUMNS = ("asset", "start", "end")
+
+
+def read_membership(
+    path: Path, assets: Sequence[str], exchange_timezone: str = EXCHANGE_TIMEZONE, notes: Notes | None = None
+) -> pd.DataFrame:
+    """Point-in-time membership of the universe: one row per spell (`asset`, `start`, `end`), both
+    dates included, `end` NaT while still a member. Every asset must be a column of the prices,
+    every end on or after its start, and the spells of an asset must not overlap."""
+    frame = read_csv_cells(path)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    for column in MEMBERSHIP_COLUMNS:
+        require_column(frame, column, path, column)
+    names = frame["asset"].str.strip()
+    unknown = ~names.isin(list(assets)).to_numpy()
+    if unknown.any():
+        row = first_row(unknown)
+        raise DataError(f"{path}: row {row + 2}: asset {names.iloc[row]!r} is not a column of the universe's prices")
+    start = trading_days(frame["start"], path, "start", exchange_timezone, notes)
+    open_ended = (frame["end"].str.strip() == "").to_numpy()
+    written_end = trading_days(frame["end"].where(~open_ended, frame["start"]), path, "end", exchange_timezone, notes)
+    end = pd.Series(written_end).where(~open_ended)  # NaT: still a member
+    backwards = (end < pd.Series(start)).to_numpy()
+    if backwards.any():
+        row = first_row(backwards)
+        raise DataError(f"{path}: row {row + 2}, asset {names.iloc[row]!r}: end {end[row].date()} is before start {start[row].date()}")
+    spells = pd.DataFrame({"asset": names.to_numpy(), "start": start, "end": end.to_numpy()}).sort_values(["asset", "start"], kind="stable")
+    previous_end = spells.groupby("asset")["end"].shift(1)
+    overlap = (spells.duplicated("asset") & (previous_end.isna() | (spells["start"] <= previous_end))).to_numpy()
+    if overlap.any():
+        row = first_row(overlap)
+        raise DataError(
+            f"{path}: row {spells.index[row] + 2}: this spell of asset {spells['asset'].iloc[row]!r} overlaps an earlier one "
+            "(one row per stay in the index, each ending before the next starts)"
+        )
+    return spells.reset_index(drop=True)
+
+
+def member_dates(membership: pd.DataFrame, dates: pd.DatetimeIndex, assets: Sequence[str]) -> pd.DataFrame:
+    """Bool frame (dates x assets): the asset is a member of the universe on the date."""
+    member = pd.DataFrame(False, index=dates, columns=pd.Index(list(assets), name="asset"))
+    for spell in membership.itertuples():
+        if spell.asset in member.columns:
+            inside = (dates >= spell.start) & ((dates <= spell.end) if not pd.isna(spell.end) else True)
+            member.loc[inside, spell.asset] = True
+    return member
+
+
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import math
 
 import pandas as pd
 
+from reportgen.analysis.thresholds import HELD_WEIGHT
 from reportgen.results import ModelResult, PortfolioResult, Report, StrategyResult, UniverseModelResult
 
 STRATEGY_FILES = {
@@ -159,7 +160,7 @@ def portfolio_frames(model: UniverseModelResult, portfolio: PortfolioResult, doc
                 "benchmark_return": model.benchmark_returns.reindex(p.returns.index).to_numpy(),
             }
         ),
-        "weights": held[held["weight"].abs() > 1e-12].reset_index(drop=True),
+        "weights": held[held["weight"].abs() > HELD_WEIGHT].reset_index(drop=True),
         "trades": p.trades,
         "contributions": p.contributions.rename_axis("asset").reset_index(),
         "metrics": metrics_frame(document["portfolios"][p.id], document["models"][model.id]["benchmark"], "portfolio"),

@@ -30,6 +30,9 @@ class StrategyPage:
     reproduced: list[ReproducedFigure]  # empty without [strategies.reference]
     vectorbt_days_per_year: int
     annualisation_ratio: float  # sqrt(vectorbt_days_per_year / periods_per_year)
+    # vectorbt's Sharpe over this report's is annualisation_ratio only without a risk-free rate:
+    # vectorbt's is of the raw returns, this report's of the excess returns
+    annualisation_only: bool
     mean_requested_size: float  # mean size on the days a position is asked for (NaN if none)
     attention_max: float  # the model's largest attention score over the report's dates
 
@@ -67,6 +70,7 @@ def strategy_page(report: Report, model: ModelResult, strategy: StrategyResult) 
         reproduced=reproduced_figures(strategy, report.periods_per_year),
         vectorbt_days_per_year=thresholds.VECTORBT_DAYS_PER_YEAR,
         annualisation_ratio=math.sqrt(thresholds.VECTORBT_DAYS_PER_YEAR / report.periods_per_year),
+        annualisation_only=report.risk_free_rate == 0.0,
         mean_requested_size=float(requested.mean()) if len(requested) else math.nan,
         attention_max=float(model.output["attention"].max()),
     )

@@ -11,6 +11,7 @@ from reportgen.analysis import statistics
 from reportgen.analysis.attention import AttentionSummary
 from reportgen.analysis.attention_tests import AttentionTest
 from reportgen.analysis.metrics import json_number as number
+from reportgen.inputs.universe import delisting_dates
 from reportgen.results import (
     ABLATION_FIGURES, ModelResult, PortfolioResult, Report, SeriesStatistics, SweepResult, UniverseModelResult,
 )
@@ -168,7 +169,7 @@ def strategy_fields(m: ModelResult, s) -> dict:
         "closed_trades": s.total_trades - s.open_trades,
         "total_fees": s.total_fees,
         "mean_exposure": float(s.exposure.mean()),
-        "time_in_market": float((s.exposure > 0).mean()),
+        "time_in_market": s.time_in_market,
         **({"attention_test": attention_test_fields(s.attention_test, STRATEGY_PLACEBO)} if s.attention_test else {}),
         **({"overlays": s.overlays.settings()} if s.overlays.groups else {}),
     }
@@ -217,10 +218,7 @@ def sweep_fields(sweep: SweepResult, periods_per_year: int) -> dict:
     return {
         "n_configs": len(table),
         "n_trials": sweep.n_trials,
-        "grid": {
-            key: sorted(set(table[key].tolist()))
-            for key in ("threshold", "attention_quantile", "sizing", "size_scale", "min_hold_days", "vol_target", "stop_loss")
-        },
+        "grid": {key: sorted(set(table[key].tolist())) for key in params if key != "attention_level"},
         "n_ablation_trials": sweep.n_extra_trials,
         "best": row(sweep.best) if sweep.best >= 0 else None,
         "deflated_sharpe": number(sweep.deflated_sharpe),
@@ -261,6 +259,7 @@ def universe_model_fields(model: UniverseModelResult) -> dict:
         "start": model.dates[0].date().isoformat(),
         "end": model.dates[-1].date().isoformat(),
         "rows": int(model.prediction.notna().to_numpy().sum()),
+        "fixed_universe": model.membership is None, "delistings": {a: d.date().isoformat() for a, d in delisting_dates(model.prices).items()},
         "attention": attention_fields(model.attention),
         **({} if model.block_days is None else {"bootstrap_block_days": model.block_days}),
         "benchmark": benchmark,

@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from reportgen.analysis.metrics import drawdown
+from reportgen.analysis.metrics import drawdown, turnover
+from reportgen.analysis.thresholds import HELD_WEIGHT
 from reportgen.publish import charts
 from reportgen.publish.views import histogram
 from reportgen.results import PortfolioResult, Report, UniverseModelResult
@@ -51,15 +52,16 @@ def _portfolio_charts(report: Report, model: UniverseModelResult, p: PortfolioRe
             largest_holdings(p.weights).rename_axis(index="date", columns="series").stack().rename("weight").reset_index()
         ),
         f"{pid}-holdings": charts.series_chart(
-            _long({"assets held": (p.weights > 1e-12).sum(axis=1).astype(float)}), "assets held", ",.0f"
+            _long({"assets held": (p.weights > HELD_WEIGHT).sum(axis=1).astype(float)}), "assets held", ",.0f"
         ),
         f"{pid}-contributions": charts.contribution_chart(p.contributions.rename_axis("asset").reset_index()),
         f"{pid}-monthly": charts.monthly_returns_chart(p.monthly_returns),
     }
-    turnover = _rolling_turnover(p, report.periods_per_year)
-    if turnover.notna().any():  # none before a full window
+    traded = p.trades.groupby("date")["value"].sum().reindex(p.value.index, fill_value=0.0)
+    rolling = turnover(traded, p.value, report.periods_per_year).rolling(IC_WINDOW_DAYS, min_periods=IC_WINDOW_DAYS).mean()
+    if rolling.notna().any():  # none before a full window
         built[f"{pid}-turnover"] = charts.series_chart(
-            _long({f"{IC_WINDOW_DAYS}-day one-way turnover, a year": turnover}), "turnover", ".0%"
+            _long({f"{IC_WINDOW_DAYS}-day one-way turnover, a year": rolling}), "turnover", ".0%"
         )
     test = p.attention_test
     if test is not None and len(test.defined_sharpes):
@@ -70,12 +72,6 @@ def _portfolio_charts(report: Report, model: UniverseModelResult, p: PortfolioRe
             histogram(test.null_sharpes), f"Sharpe ({report.periods_per_year} periods a year)", ".3~f", markers
         )
     return built
-
-
-def _rolling_turnover(p: PortfolioResult, periods_per_year: int) -> pd.Series:
-    traded = p.trades.groupby("date")["value"].sum().reindex(p.value.index, fill_value=0.0)
-    daily = traded / p.value / 2.0
-    return daily.rolling(IC_WINDOW_DAYS, min_periods=IC_WINDOW_DAYS).mean() * periods_per_year
 
 
 def _model_charts(model: UniverseModelResult) -> dict:
