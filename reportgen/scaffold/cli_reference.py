@@ -10,7 +10,8 @@ def _cell(text: str) -> str:
 
 
 def _option_row(param, context) -> str | None:
-    record = param.get_help_record(context)
+    """An option's row; None for an argument (its place is in the usage line)."""
+    record = param.get_help_record(context) if param.param_type_name == "option" else None
     if record is None:
         return None
     names, help_text = record
