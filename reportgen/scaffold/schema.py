@@ -86,7 +86,7 @@ def _type_name(node: dict) -> str:
 
 
 BOUNDS = (
-    ("minimum", ">= {}"), ("exclusiveMinimum", "> {}"), ("maximum", "<= {}"), ("exclusiveMaximum", "< {}"),
+    ("minimum", "at least {}"), ("exclusiveMinimum", "more than {}"), ("maximum", "at most {}"), ("exclusiveMaximum", "less than {}"),
     ("minItems", "at least {} items"), ("minLength", "at least {} characters"), ("pattern", "matches `{}`"),
 )
 
