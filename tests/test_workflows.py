@@ -48,10 +48,10 @@ def test_report_workflow_builds_strictly_and_publishes_the_site():
     triggers = workflow[True]  # YAML 1.1 reads the key `on` as true
     assert "push" in triggers
     commands = run_steps(workflow)
-    for command in ("pip install -e .", "reportgen build --strict"):
+    for command in ("pip install -c constraints.txt -e .", "reportgen build --strict"):
         assert command in readme_commands(), command
         assert command in commands, command
-    assert commands.index("pip install -e .") < commands.index("reportgen build --strict")
+    assert commands.index("pip install -c constraints.txt -e .") < commands.index("reportgen build --strict")
     steps = uses(workflow)
     assert steps["actions/upload-pages-artifact"]["path"].rstrip("/") == "site"
     assert "actions/deploy-pages" in steps
