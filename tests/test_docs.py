@@ -145,3 +145,30 @@ def test_the_benchmark_history_names_its_commands_and_no_commit():
     assert "python benchmarks/bench_build.py --no-scale" in benchmarks and "2-core x86-64" in benchmarks
     for page in (DOCS / "pages").rglob("*.md"):
         assert COMMIT_HASH.findall(page.read_text(encoding="utf-8")) == [], page
+
+
+def documented_keys(markdown: str) -> list[str]:
+    """`table.key` of every key set (or shown commented out) in the page's TOML blocks."""
+    keys = []
+    for block in re.findall(r"```toml\n(.*?)```", markdown, re.S):
+        table = ""
+        for line in block.splitlines():
+            header = re.match(r"^\[\[?([\w.]+)\]\]?", line)
+            if header:
+                table = header.group(1)
+                keys.append(table)
+                continue
+            key = re.match(r"^#?\s*([a-z_]+)\s*=", line)
+            if key:
+                keys.append(f"{table}.{key.group(1)}" if table else key.group(1))
+    return keys
+
+
+def test_every_key_the_guides_show_is_a_key_of_the_config():
+    from reportgen.scaffold.schema import config_schema, schema_keys
+
+    known = set(schema_keys(config_schema()))
+    shown = {str(page.relative_to(DOCS)): documented_keys(page.read_text(encoding="utf-8")) for page in (DOCS / "pages").rglob("*.md")}
+    assert sum(len(keys) for keys in shown.values()) > 80
+    unknown = {page: [k for k in keys if k not in known] for page, keys in shown.items()}
+    assert {page: keys for page, keys in unknown.items() if keys} == {}
