@@ -148,9 +148,9 @@ def test_the_universe_example_is_a_valid_universe_project(tmp_path):
 
 
 def test_two_candidate_prices_and_no_adjusted_close_is_one_error_line_naming_them(tmp_path):
-    dates = pd.bdate_range("2022-01-03", periods=30).strftime("%Y-%m-%d")
+    dates = pd.bdate_range("2022-03-01", periods=60).strftime("%Y-%m-%d")
     pd.DataFrame({"Date": dates, "Close": 10.0, "Last": 10.5, "Volume": 100}).to_csv(tmp_path / "p.csv", index=False)
-    _, predictions = single_asset_files(tmp_path, rows=30)
+    _, predictions = single_asset_files(tmp_path, rows=60)
     result = reportgen("init", "out", "--prices", "p.csv", "--predictions", str(predictions), cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr == (
@@ -194,3 +194,12 @@ def test_the_workflow_it_writes_builds_strictly_and_publishes_the_site(tmp_path)
     assert "site/" in (tmp_path / "w" / ".gitignore").read_text().splitlines()
     schema = reportgen("schema", cwd=tmp_path)
     assert (tmp_path / "w" / "reportgen.schema.json").read_text() == schema.stdout
+
+
+def test_predictions_that_share_too_few_dates_with_the_prices_are_refused_before_writing(tmp_path):
+    prices, _ = single_asset_files(tmp_path, rows=40)
+    later = pd.DataFrame({"date": pd.bdate_range("2030-01-01", periods=30).strftime("%Y-%m-%d"), "predictions": 0.6, "attention": 0.3})
+    later.to_csv(tmp_path / "later.csv", index=False)
+    result = reportgen("init", "out", "--prices", str(prices), "--predictions", "later.csv", cwd=tmp_path)
+    assert result.returncode == 2 and not (tmp_path / "out").exists()
+    assert result.stderr == "error: later.csv: no prediction date (2030-01-01..2030-02-11) has a price (2022-03-01..2022-04-25)\n"

@@ -19,7 +19,7 @@ from reportgen.inputs.universe import ASSET_COLUMN
 
 DATE_NAMES = {"date", "datetime", "timestamp", "time", "day", "tradedate", "tradingday"}
 # Columns that are never the price traded (normalised: lower case, letters and digits only).
-NOT_A_PRICE = re.compile(r"^(o|h|l|v|n|open.*|high.*|low.*|vol.*|.*volume.*|.*return.*|ret|pct.*|.*change.*|count|trades|vwap|dividend.*|split.*)$")
+NOT_A_PRICE = re.compile(r"^(o|h|l|v|n|open.*|high.*|low.*|vol.*|.*volume.*|.*return.*|ret|pct.*|.*change.*|count|trades|vwap|.*dividend.*|.*split.*)$")
 ADJUSTED = re.compile(r"adj")
 # Below this relative spread an attention score is constant (as reportgen.analysis.attention judges it).
 CONSTANT_RELATIVE_STD = 1e-4

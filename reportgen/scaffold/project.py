@@ -12,9 +12,9 @@ import tomllib
 from pathlib import Path
 
 from reportgen import __version__
-from reportgen.inputs.config import config_from_mapping
+from reportgen.inputs.config import BacktestConfig, config_from_mapping
 from reportgen.inputs.errors import DataError, ReportgenError
-from reportgen.inputs.loaders import read_attention_weights, read_predictions, read_prices
+from reportgen.inputs.loaders import aligned_prices, read_attention_weights, read_predictions, read_prices
 from reportgen.inputs.universe import read_universe_predictions, read_universe_prices
 from reportgen.scaffold import example
 from reportgen.scaffold.config_file import CONFIG_FILE, config_text
@@ -63,11 +63,12 @@ def _check_with_loaders(inputs: Inputs) -> None:
             predictions.attention_prefix or "att_",
         )
         return
-    read_prices(prices.path, prices.date_column, prices.price_column)
+    closes = read_prices(prices.path, prices.date_column, prices.price_column)
     if predictions.attention_prefix is not None:
-        read_attention_weights(predictions.path, predictions.attention_prefix)
+        dates = read_attention_weights(predictions.path, predictions.attention_prefix).index
     else:
-        read_predictions(predictions.path, predictions.attention_column)
+        dates = read_predictions(predictions.path, predictions.attention_column).index
+    aligned_prices(closes, dates, predictions.path, BacktestConfig().min_rows)
 
 
 def example_inputs(universe: bool) -> tuple[Inputs, dict[str, str]]:
