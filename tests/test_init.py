@@ -203,3 +203,21 @@ def test_predictions_that_share_too_few_dates_with_the_prices_are_refused_before
     result = reportgen("init", "out", "--prices", str(prices), "--predictions", "later.csv", cwd=tmp_path)
     assert result.returncode == 2 and not (tmp_path / "out").exists()
     assert result.stderr == "error: later.csv: no prediction date (2030-01-01..2030-02-11) has a price (2022-03-01..2022-04-25)\n"
+
+
+@pytest.mark.parametrize(
+    "columns, price, adjusted",
+    [
+        (["Date", "Open", "High", "Low", "Close", "Adj Close", "Volume"], "Adj Close", True),  # Yahoo
+        (["Date", "Open", "High", "Low", "Close", "Volume", "Dividends", "Stock Splits"], "Close", False),
+        (["ticker_price", "Date"], "ticker_price", False),  # the date need not come first
+        (["Date", "close", "Adjusted_close", "ret"], "Adjusted_close", True),
+    ],
+)
+def test_the_price_column_is_the_one_a_user_would_choose(tmp_path, columns, price, adjusted):
+    from reportgen.scaffold.detect import read_prices_layout
+
+    frame = pd.DataFrame({c: ["2024-01-02", "2024-01-03"] if c == "Date" else [1.5, 1.6] for c in columns})
+    frame.to_csv(tmp_path / "p.csv", index=False)
+    layout = read_prices_layout(tmp_path / "p.csv")
+    assert (layout.date_column, layout.price_column, layout.adjusted) == ("Date", price, adjusted)
