@@ -289,12 +289,13 @@ def init(folder: Path, prices: Path | None, predictions: Path | None, universe: 
     existing file is never overwritten. Then, in FOLDER: reportgen build --strict."""
     from reportgen.scaffold.project import init_project
 
-    _configure_logging()
+    warned = _configure_logging()
     if (prices is None) != (predictions is None):
         raise click.UsageError("--prices and --predictions: give both, or neither for the example project")
     inputs, written = init_project(folder, prices, predictions, universe, price_column, date_column)
     what = f"a {len(inputs.predictions.assets)}-asset universe" if inputs.universe else "a single-asset"
-    click.echo(f"wrote {what} project: {', '.join(str(p) for p in written)}\nnow: cd {folder} && reportgen build --strict", err=True)
+    fails = f"\n{len(warned.messages)} warning(s) above: build --strict fails on them until the inputs are fixed or [site] expected_warnings lists them" if warned.messages else ""
+    click.echo(f"wrote {what} project: {', '.join(str(p) for p in written)}{fails}\nnow: cd {folder} && reportgen build --strict", err=True)
 
 
 @cli.command()

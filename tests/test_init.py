@@ -221,3 +221,14 @@ def test_the_price_column_is_the_one_a_user_would_choose(tmp_path, columns, pric
     frame.to_csv(tmp_path / "p.csv", index=False)
     layout = read_prices_layout(tmp_path / "p.csv")
     assert (layout.date_column, layout.price_column, layout.adjusted) == ("Date", price, adjusted)
+
+
+def test_inputs_reportgen_would_correct_are_warned_about_at_init(tmp_path):
+    prices, predictions = single_asset_files(tmp_path, rows=60)
+    shuffled = pd.read_csv(predictions).sample(frac=1.0, random_state=1)
+    shuffled.to_csv(tmp_path / "shuffled.csv", index=False)
+    result = reportgen("init", "out", "--prices", str(prices), "--predictions", "shuffled.csv", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0] == "warning: shuffled.csv: dates were not in order; sorted them"
+    assert "1 warning(s) above: build --strict fails on them until the inputs are fixed or [site] expected_warnings lists them" in lines

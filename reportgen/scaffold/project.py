@@ -64,10 +64,11 @@ def _check_with_loaders(inputs: Inputs) -> None:
         )
         return
     closes = read_prices(prices.path, prices.date_column, prices.price_column)
+    column = predictions.attention_column
     if predictions.attention_prefix is not None:
-        dates = read_attention_weights(predictions.path, predictions.attention_prefix).index
-    else:
-        dates = read_predictions(predictions.path, predictions.attention_column).index
+        read_attention_weights(predictions.path, predictions.attention_prefix)
+        column = f"{predictions.attention_prefix}0"  # a CSV column: the derived scores are the analysis' to make
+    dates = read_predictions(predictions.path, column).index
     aligned_prices(closes, dates, predictions.path, BacktestConfig().min_rows)
 
 
