@@ -158,9 +158,10 @@ def config_reference(schema: dict[str, Any]) -> str:
         heading = f"[[{key}]]" if many else f"[{key}]"
         required = key in schema.get("required", [])
         lines += [f"## `{heading}`", ""]
-        about = [text for text in (node.get("description"), table.get("description")) if text]
-        lines += [" ".join(" ".join(about).split()), ""] if about else []
-        lines += ["Required." if required else "Optional.", ""]
+        about, field = table.get("description"), node.get("description")
+        lines += [" ".join((about or field).split()), ""] if about or field else []
+        status = "Required." if required else "Optional."
+        lines += [f"{status} {field}" if about and field else status, ""]
         lines += _key_rows(table) + [""]
         for sub_key, sub_node in table.get("properties", {}).items():
             sub_table, sub_many = _table_of(sub_node, defs)
