@@ -271,7 +271,7 @@ def _train_universe(config, output: Path | None, workers: int | None, scheduler:
         raise ReportgenError(f"{where}: {exc}") from None
 
 
-@cli.command()
+@cli.command(short_help="Start a project from a prices and a predictions CSV, or an example.")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default=".")
 @click.option("--prices", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Prices CSV: a date column and the asset's price columns, or (a universe) one column per asset.")
@@ -298,7 +298,7 @@ def init(folder: Path, prices: Path | None, predictions: Path | None, universe: 
     click.echo(f"wrote {what} project: {', '.join(str(p) for p in written)}{fails}\nnow: cd {folder} && reportgen build --strict", err=True)
 
 
-@cli.command()
+@cli.command(short_help="Print the JSON Schema of the config.")
 def schema() -> None:
     """Print the JSON Schema of the config: every table and key with its description, default, allowed values and bounds."""
     from reportgen.scaffold.schema import config_schema, schema_text
