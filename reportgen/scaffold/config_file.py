@@ -20,6 +20,11 @@ def _toml(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a TOML basic string
 
 
+def _commented(line: str, comment: str) -> str:
+    """`line` with `comment` after it, comments aligned at column 36."""
+    return f"{line:<35} # {comment}"
+
+
 def _model_id(path: Path) -> str:
     stem = path.name.removesuffix(".gz").removesuffix(".csv")
     slug = re.sub(r"[^A-Za-z0-9_-]+", "_", stem).strip("_")
@@ -105,7 +110,7 @@ def _portfolios(model_id: str, threshold: float, inputs: Inputs) -> list[str]:
         lines += [
             "[[portfolios]]", f'id = "{portfolio_id}"', f'name = "{name}"', f"model = {_toml(model_id)}",
             f'description = "{description}"', f"threshold = {threshold:g}", f'weighting = "{weighting}"',
-            'rebalance = "weekly"             # "daily" | "weekly" | "monthly"', "",
+            _commented('rebalance = "weekly"', '"daily" | "weekly" | "monthly"'), "",
         ]
     return lines
 
@@ -127,25 +132,25 @@ def config_text(inputs: Inputs, schema_path: str = SCHEMA_FILE) -> str:
         "",
         "[site]",
         f"title = {_toml(f'{_model_name(model_id)}: ' + ('portfolio report' if inputs.universe else 'strategy report'))}",
-        "expected_warnings = []           # glob patterns of known warnings that --strict lets through",
+        _commented("expected_warnings = []", "glob patterns of known warnings that --strict lets through"),
     ]
     if not found.attention_informative:
         who = "universe model" if inputs.universe else "model"
-        lines[-1] = f"expected_warnings = [{_toml(f'{who} {model_id!r}: *carries no information*')}]  # the constant attention, below"
+        lines[-1] = _commented(f"expected_warnings = [{_toml(f'{who} {model_id!r}: *carries no information*')}]", "the constant attention, below")
     lines += [""]
     prices = inputs.prices
     if inputs.universe:
         lines += ["[universe]", *_describe_prices(inputs), f"prices = {_toml(inputs.prices_ref)}", f"date_column = {_toml(prices.date_column)}",
-                  "# benchmark = \"index.csv\"        # default: an equal-weight buy & hold of the assets", ""]
+                  _commented('# benchmark = "index.csv"', "default: an equal-weight buy & hold of the assets"), ""]
     else:
         lines += ["[data]", *_describe_prices(inputs), f"prices = {_toml(inputs.prices_ref)}", f"date_column = {_toml(prices.date_column)}",
                   f"price_column = {_toml(prices.price_column)}",
-                  '# exchange_timezone = "America/New_York"  # where dates with a UTC offset are converted to', ""]
+                  _commented('# exchange_timezone = "America/New_York"', "where dates with a UTC offset are converted to"), ""]
     lines += [
         "[backtest]",
         "init_cash = 100",
-        "fees = 0.001                      # fraction of traded value per order",
-        "periods_per_year = 252            # trading days: every annualised figure uses it",
+        _commented("fees = 0.001", "fraction of traded value per order"),
+        _commented("periods_per_year = 252", "trading days: every annualised figure uses it"),
         "",
         "[[models]]",
         *_describe_predictions(inputs, threshold),
@@ -155,8 +160,9 @@ def config_text(inputs: Inputs, schema_path: str = SCHEMA_FILE) -> str:
         f"attention_column = {_toml(found.attention_column)}",
     ]
     if found.attention_prefix is not None:
-        lines.append(f"attention_prefix = {_toml(found.attention_prefix)}          # columns {found.attention_prefix}0 .. {found.attention_prefix}{found.steps - 1}")
-        lines.append('attention_order = "newest_first"  # the first column weighs the latest day; else "oldest_first"')
+        prefix = found.attention_prefix
+        lines.append(_commented(f"attention_prefix = {_toml(prefix)}", f"columns {prefix}0 .. {prefix}{found.steps - 1}"))
+        lines.append(_commented('attention_order = "newest_first"', 'the first column weighs the latest day; else "oldest_first"'))
     lines += [""]
     lines += _portfolios(model_id, threshold, inputs) if inputs.universe else _strategies(model_id, threshold, inputs)
     return "\n".join(lines).rstrip() + "\n"

@@ -25,11 +25,13 @@ WORKFLOW_FILE = ".github/workflows/report.yml"
 
 
 def _reference(path: Path, folder: Path) -> str:
-    """`path` relative to the project folder (posix), or absolute when it cannot be."""
+    """`path` as the config names it: relative to the project folder when it is inside it or
+    beside it (`data/x.csv`, `../x.csv`), else absolute (a far-away relative path is unreadable)."""
     try:
-        return Path(os.path.relpath(path.resolve(), folder.resolve())).as_posix()
+        relative = Path(os.path.relpath(path.resolve(), folder.resolve())).as_posix()
     except ValueError:  # another drive
         return path.resolve().as_posix()
+    return path.resolve().as_posix() if relative.startswith("../../") else relative
 
 
 def inspect_inputs(
