@@ -4,9 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
@@ -15,12 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO
-
-
-def reportgen(*args, cwd: Path):
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(REPO), "REPORTGEN_CACHE_DIR": "off"}
-    return subprocess.run([sys.executable, "-m", "reportgen", *args], cwd=cwd, capture_output=True, text=True, env=env)
+from conftest import reportgen_cli as reportgen
 
 
 def softmax(rng: np.random.Generator, rows: int, steps: int) -> np.ndarray:

@@ -642,7 +642,7 @@ def config_table(path: Path | None = None) -> tuple[dict[str, Any], Path]:
     source = Path(path) if path is not None else Path("pyproject.toml")
     if not source.is_file():
         what = "config file not found" if path is not None else (
-            "no --config given and no pyproject.toml in the current folder"
+            "no --config given and no reportgen.toml or pyproject.toml in the current folder"
         )
         raise ConfigError(f"{source}: {what}")
     try:
