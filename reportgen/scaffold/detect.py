@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from reportgen.inputs.errors import DataError
-from reportgen.inputs.loaders import PREDICTIONS_COLUMN, _read_csv
+from reportgen.inputs.loaders import PREDICTIONS_COLUMN
 from reportgen.inputs.universe import ASSET_COLUMN
 
 DATE_NAMES = {"date", "datetime", "timestamp", "time", "day", "tradedate", "tradingday"}
@@ -78,12 +78,18 @@ def _normalised(name: str) -> str:
 
 
 def read_table(path: Path) -> pd.DataFrame:
-    """The CSV at `path` as text cells (`.csv.gz` too), as the loaders read it; a DataError when it cannot be read."""
-    frame = _read_csv(path)
-    frame.columns = [str(c).strip() for c in frame.columns]
+    """The CSV at `path` (`.csv.gz` too) as stripped text cells; reportgen's loaders check it again
+    in full before init writes anything."""
+    if not path.is_file():
+        raise DataError(f"{path}: {'is a folder, not a CSV file' if path.is_dir() else 'file not found'}")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, EOFError, OSError) as exc:
+        raise DataError(f"{path}: not a readable CSV ({str(exc).strip().splitlines()[0]})") from None
     if frame.empty:
         raise DataError(f"{path}: no rows under the header")
-    return frame
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame.apply(lambda column: column.str.strip())
 
 
 def _looks_like_dates(values: pd.Series) -> bool:
