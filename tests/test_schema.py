@@ -114,3 +114,13 @@ def test_an_editor_sees_what_the_loader_refuses(edit, message):
     with pytest.raises(jsonschema.ValidationError) as caught:
         jsonschema.validate(table, config_schema())
     assert caught.value.message == message
+
+
+def test_the_schema_is_a_valid_draft_2020_12_schema_that_accepts_what_init_writes(tmp_path):
+    jsonschema.Draft202012Validator.check_schema(config_schema())
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    for args in (["init", "one"], ["init", "many", "--universe"]):
+        subprocess.run([sys.executable, "-m", "reportgen", *args], cwd=tmp_path, check=True, capture_output=True, env=env)
+        folder = tmp_path / args[1]
+        schema = json.loads((folder / "reportgen.schema.json").read_text(encoding="utf-8"))
+        jsonschema.validate(tomllib.loads((folder / "reportgen.toml").read_text(encoding="utf-8")), schema)
