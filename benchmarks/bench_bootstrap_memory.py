@@ -44,12 +44,14 @@ def child(resamples: int, rows: int, series: int, memory_mb: int) -> dict:
     benchmark = pd.Series(rng.normal(0.0003, 0.011, rows), index=dates, name="benchmark")
     risk_free = pd.Series(0.0001, index=dates)
     settings = engine.Settings(
-        periods_per_year=252, confidence=0.95, resamples=resamples, seed=0, block_days=20.0, fees_bps=(0.0,),
-        execution_lag_days=1, memory_mb=memory_mb,
+        periods_per_year=252, init_cash=1.0, fees=0.0, rolling_window_days=63, confidence=0.95, resamples=resamples,
+        bootstrap_seed=0, block_days=20.0, fees_bps=(0.0,), execution_lag_days=1, memory_mb=memory_mb,
+        permutations=0, placebo_seed=0,
     )
+    invested = pd.DataFrame(1.0, index=dates, columns=returns.columns)
     baseline = _peak_mb()
     started = time.perf_counter()
-    statistics = engine.sharpe_statistics(returns, benchmark, risk_free, settings)
+    statistics = engine.sharpe_statistics(returns, invested, benchmark, risk_free, settings)
     seconds = time.perf_counter() - started
     return {
         "resamples": resamples, "rows": rows, "series": series, "memory_mb": memory_mb,

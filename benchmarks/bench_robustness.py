@@ -77,7 +77,7 @@ def main() -> None:
     for model in result.models:
         simulate, specs = [], []
         for _ in range(args.repeats):
-            seconds, sweep = _timed(robustness.sweep_result, with_sweep, model)
+            seconds, sweep = _timed(robustness.sweep_result, pipeline.evaluation_settings(with_sweep), model)
             simulate.append(seconds)
             sensitivity = sensitivity_views.sensitivity_charts(model)
             specs.append(_timed(lambda: [charts.chart_spec(c) for k, c in sensitivity.items() if "-sweep-" in k])[0])
@@ -96,7 +96,7 @@ def main() -> None:
             parts["indices (arch)"].append(seconds)
             parts["intervals"].append(_timed(lambda: engine.bootstrap_intervals(
                 pd.concat([frame, benchmark], axis=1, ignore_index=True), benchmark, indices,
-                robustness.evaluation_settings(base), model.risk_free,
+                pipeline.evaluation_settings(base), model.risk_free,
             ))[0])
         boot = sum(stats.median(v) for v in parts.values())
         worst_bootstrap = max(worst_bootstrap, boot)

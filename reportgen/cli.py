@@ -40,6 +40,14 @@ def cli() -> None:
     """Backtest attention-weighted strategies and publish them as an offline report site."""
 
 
+CONFIG_HELP = "reportgen TOML file (default: ./reportgen.toml, else [tool.reportgen] in ./pyproject.toml)."
+
+
+def _config_or_default(config_path: Path | None) -> Path | None:
+    """--config, else ./reportgen.toml (as `reportgen init` writes it), else None (./pyproject.toml)."""
+    return Path("reportgen.toml") if config_path is None and Path("reportgen.toml").is_file() else config_path
+
+
 def _built_what(result) -> str:
     """"6 strategies", "4 portfolios" or "6 strategies and 4 portfolios"."""
     parts = [f"{len(result.strategies)} strategies"] if result.models or not result.portfolios else []
@@ -49,7 +57,7 @@ def _built_what(result) -> str:
 
 @cli.command()
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
-              help="reportgen TOML file (default: [tool.reportgen] in ./pyproject.toml).")
+              help=CONFIG_HELP)
 @click.option("--site-dir", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: site/ beside the config).")
 @click.option("--strict", is_flag=True,
@@ -75,11 +83,17 @@ def build(
     def progress(stage: str) -> None:
         click.echo(f"[{time.perf_counter() - started:5.1f}s] {stage}", err=True)
 
-    config = load_config(config_path)
+    config = load_config(_config_or_default(config_path))
     from reportgen.pipeline import build as build_site  # heavy imports only once the config is valid
 
-    with contextlib.closing(_build_tasks(config, workers, scheduler)) as map_tasks:  # one executor for the whole build
-        result = build_site(config, site_dir, progress, docs_dir, map_tasks)
+    from reportgen.compute import ComputeError
+
+    map_tasks, where = _build_tasks(config, workers, scheduler)
+    try:
+        with contextlib.closing(map_tasks):  # one executor for the whole build
+            result = build_site(config, site_dir, progress, docs_dir, map_tasks)
+    except ComputeError as exc:
+        raise ReportgenError(f"{where}: {exc}") from None
     for warning in result.warnings:
         logging.getLogger("reportgen").warning(warning)
     out = site_dir if site_dir is not None else config.source.parent / "site"
@@ -97,59 +111,15 @@ def build(
         click.echo(f"--strict: {len(collector.messages)} warning(s), all listed in [site] expected_warnings", err=True)
 
 
-class _BuildTasks:
-    """The map of a build's heavy tasks (models, attention tests, placebo runs, bootstrap
-    resamples, charts, static SVGs) on one executor, opened at the first task and shared by every
-    stage until the build ends (`close`): one LocalCluster or cluster connection per build, not
-    one per map. `workers` is how many tasks run at once there: the stages size their tasks from it."""
-
-    def __init__(self, workers: int | None, scheduler: str, where: str) -> None:
-        self._workers, self._scheduler, self._where = workers, scheduler, where
-        self._open = contextlib.ExitStack()
-        self._pool = None
-
-    def _executor(self):
-        from reportgen.compute import ComputeError, executor
-
-        if self._pool is None:
-            try:
-                self._pool = self._open.enter_context(executor(self._workers, self._scheduler))
-            except ComputeError as exc:
-                raise ReportgenError(f"{self._where}: {exc}") from None
-        return self._pool
-
-    @property
-    def workers(self) -> int:
-        return self._executor().workers
-
-    def __call__(self, function, tasks, shared, label: str = "models", imports: tuple[str, ...] = (), beside=None):
-        from reportgen.compute import ComputeError, Progress
-        from reportgen.compute.progress import LINE_EVERY_SECONDS
-
-        pool = self._executor()
-        progress = Progress(len(tasks), f"{label} ({pool.description})", every_seconds=LINE_EVERY_SECONDS)
-        try:
-            return pool.map(
-                function, tasks, shared, on_done=lambda index: progress.advance(str(getattr(tasks[index], "id", tasks[index]))),
-                imports=imports, beside=beside,
-            )
-        except ComputeError as exc:
-            raise ReportgenError(f"{self._where}: {exc}") from None
-        finally:
-            progress.close()
-
-    def close(self) -> None:
-        """Close the client and stop a local cluster, if one was opened."""
-        self._open.close()
-
-
-def _build_tasks(config, workers: int | None, scheduler: str | None) -> _BuildTasks:
-    """The map of a build's heavy tasks on the executor the options, else `[compute]`, choose. By
-    default they run on worker processes forked from the build after its imports ("processes",
-    one per core; Linux), which start in milliseconds; a Dask LocalCluster ("local") starts fresh
-    workers that import vectorbt and quantstats again, which costs more than it saves on the
-    bundled report. The executor starts only when a task runs (not on a cached build)."""
+def _build_tasks(config, workers: int | None, scheduler: str | None):
+    """The map of a build's heavy tasks on the executor the options, else `[compute]`, choose, and
+    where it was chosen (for messages). By default they run on worker processes forked from the
+    build after its imports ("processes", one per core; Linux), which start in milliseconds; a Dask
+    LocalCluster ("local") starts fresh workers that import vectorbt and quantstats again, which
+    costs more than it saves on the bundled report. One executor serves the whole build (reportgen.compute.shared_executor): it
+    starts only when a task runs (not on a cached build)."""
     from reportgen.compute.executor import SCHEDULERS, fork_available
+    from reportgen.compute.shared_executor import SharedExecutor
 
     where = "--scheduler" if scheduler is not None else f"{config.source}: compute.scheduler"
     if scheduler is not None and scheduler not in SCHEDULERS and not scheduler.startswith("tcp://"):
@@ -158,7 +128,7 @@ def _build_tasks(config, workers: int | None, scheduler: str | None) -> _BuildTa
     if scheduler is None:
         default = "processes" if fork_available() else "synchronous"
         scheduler = config.compute.scheduler if "scheduler" in config.compute.model_fields_set else default
-    return _BuildTasks(workers, scheduler, where)
+    return SharedExecutor(workers, scheduler, config.compute.no_worker_seconds), where
 
 
 def strict_problems(messages: list[str], expected: list[str]) -> list[str]:
@@ -179,7 +149,7 @@ def strict_problems(messages: list[str], expected: list[str]) -> list[str]:
 
 @cli.command()
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
-              help="reportgen TOML file (default: [tool.reportgen] in ./pyproject.toml).")
+              help=CONFIG_HELP)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port on 127.0.0.1 (0: any free port).")
 def serve(config_path: Path | None, port: int) -> None:
@@ -190,7 +160,7 @@ def serve(config_path: Path | None, port: int) -> None:
     _configure_logging()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())  # stop cleanly, as on Ctrl+C
-    serve_site(config_path, port, stop=stop, notify=lambda message: click.echo(message, err=True))
+    serve_site(_config_or_default(config_path), port, stop=stop, notify=lambda message: click.echo(message, err=True))
 
 
 TORCH_PIN = "torch==2.13.0"
@@ -233,7 +203,7 @@ class _EpochBar:
 
 @cli.command()
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
-              help="reportgen TOML file with [data] or [universe], and [training] (default: [tool.reportgen] in ./pyproject.toml).")
+              help="reportgen TOML file with [data] or [universe], and [training] (default: ./reportgen.toml, else [tool.reportgen] in ./pyproject.toml).")
 @click.option("--out", "output", type=click.Path(path_type=Path), default=None,
               help="Predictions CSV (or .csv.gz, or .parquet) to write (default: [training] output); the provenance sidecar goes beside it as .json.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
@@ -250,7 +220,7 @@ def train(config_path: Path | None, output: Path | None, workers: int | None, sc
 
     _configure_logging()
     started = time.perf_counter()
-    config = load_train_config(config_path)
+    config = load_train_config(_config_or_default(config_path))
     if config.universe is not None:
         run = _train_universe(config, output, workers, scheduler)
     else:
@@ -279,10 +249,10 @@ def _train_universe(config, output: Path | None, workers: int | None, scheduler:
     if scheduler == "processes":  # torch's thread pools are not safe to fork
         raise ReportgenError(f"{where}: scheduler 'processes' is for builds; train with 'local', 'synchronous' or 'tcp://host:port'")
     try:
-        with executor(workers, scheduler) as pool:
+        with executor(workers, scheduler, config.compute.no_worker_seconds) as pool:
 
             def map_folds(function, folds, data):
-                progress = Progress(len(folds), f"folds ({pool.description})")
+                progress = Progress(len(folds), f"folds ({pool.description})", workers=pool.workers)
                 try:
                     return pool.map(function, folds, data, on_done=lambda index: progress.advance(f"fold {index + 1}"))
                 finally:
@@ -291,6 +261,41 @@ def _train_universe(config, output: Path | None, workers: int | None, scheduler:
             return run_universe_training(config, output, map_folds)
     except ComputeError as exc:
         raise ReportgenError(f"{where}: {exc}") from None
+
+
+@cli.command(short_help="Start a project from a prices and a predictions CSV, or an example.")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--prices", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Prices CSV: a date column and the asset's price columns, or (a universe) one column per asset.")
+@click.option("--predictions", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Predictions CSV: the date first, a `predictions` column, an attention column or the vector att_0 .. att_{T-1}; "
+              "an `asset` column makes it a universe model.")
+@click.option("--universe", is_flag=True, help="The predictions are a universe's; without files: the universe example.")
+@click.option("--price-column", default=None, help="The price column, when the prices hold two candidates and no adjusted close.")
+@click.option("--date-column", default=None, help="The date column of the prices, when two columns hold dates.")
+def init(folder: Path, prices: Path | None, predictions: Path | None, universe: bool,
+         price_column: str | None, date_column: str | None) -> None:
+    """Start a project in FOLDER (default: here): a commented reportgen.toml made from what the
+    prices and predictions hold, its JSON Schema, a .gitignore and a GitHub Actions workflow that
+    publishes the report; without --prices and --predictions, a small synthetic example. An
+    existing file is never overwritten. Then, in FOLDER: reportgen build --strict."""
+    from reportgen.scaffold.project import init_project
+
+    warned = _configure_logging()
+    if (prices is None) != (predictions is None):
+        raise click.UsageError("--prices and --predictions: give both, or neither for the example project")
+    inputs, written = init_project(folder, prices, predictions, universe, price_column, date_column)
+    what = f"a {len(inputs.predictions.assets)}-asset universe" if inputs.universe else "a single-asset"
+    fails = f"\n{len(warned.messages)} warning(s) above: build --strict fails on them until the inputs are fixed or [site] expected_warnings lists them" if warned.messages else ""
+    click.echo(f"wrote {what} project: {', '.join(str(p) for p in written)}{fails}\nnow: cd {folder} && reportgen build --strict", err=True)
+
+
+@cli.command(short_help="Print the JSON Schema of the config.")
+def schema() -> None:
+    """Print the JSON Schema of the config: every table and key with its description, default, allowed values and bounds."""
+    from reportgen.scaffold.schema import config_schema, schema_text
+
+    click.echo(schema_text(config_schema()), nl=False)
 
 
 def main(argv: list[str] | None = None) -> None:

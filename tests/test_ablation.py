@@ -6,7 +6,8 @@ import pytest
 
 from reportgen.evaluation import ablation
 from reportgen.inputs.config import load_config
-from reportgen.pipeline import metrics_document, report
+from reportgen.pipeline import report
+from reportgen.publish.metrics_document import metrics_document
 
 HYBRID = """
 [[strategies]]

@@ -15,7 +15,7 @@ from reportgen.analysis.attention_tests import (
     uses_attention,
     verdict,
 )
-from reportgen.analysis.backtest import simulate
+from reportgen.analysis.backtest import Orders, simulate
 from reportgen.inputs.config import StrategyConfig
 
 DATES = pd.bdate_range("2024-01-01", periods=60)
@@ -62,9 +62,9 @@ def test_the_exposure_matched_control_holds_as_much_as_the_strategy():
     price = pd.Series(100 * np.cumprod(1 + rng.normal(0, 0.01, 60)), DATES)
     signal = pd.Series(rng.uniform(size=60) > 0.4, DATES)
     attention = pd.Series(rng.uniform(0.05, 0.6, 60), DATES)
-    strategy = simulate(price, signal.to_frame("s"), (signal * attention).to_frame("s"), "percent", 1000.0, 0.001)
+    strategy = simulate(Orders(price, signal.to_frame("s"), (signal * attention).to_frame("s"), "percent", 1000.0, 0.001))
     size = exposure_matched_size(strategy.exposure["s"], signal)
-    control = simulate(price, signal.to_frame("c"), (signal * size).to_frame("c"), "percent", 1000.0, 0.001)
+    control = simulate(Orders(price, signal.to_frame("c"), (signal * size).to_frame("c"), "percent", 1000.0, 0.001))
     assert 0.05 < size < 0.6
     assert control.exposure["c"].mean() == pytest.approx(strategy.exposure["s"].mean(), rel=0.05)
     assert control.exposure["c"][~signal].eq(0).all()
@@ -130,3 +130,15 @@ def test_which_strategies_are_tested_and_facts():
     assert strategy_facts(sized, "s", False, 3, 1.0, 0.2).cash_capped_units
     assert not strategy_facts(sized, "s", False, 3, 0.14, 0.2).cash_capped_units
     assert strategy_facts(both, "s", False, 0, math.nan, 0.2).never_trades
+
+
+def test_outcome_decides_every_verdict_alike():
+    from reportgen.analysis.attention_tests import outcome, portfolio_verdict
+
+    null = np.array([0.1, 0.2, 1.5, np.nan])
+    assert outcome(1.0, 0.5, null, 0.01) == ("both", 1)
+    assert outcome(1.0, 0.5, null, 0.5) == ("control", 1)
+    assert outcome(1.0, 1.2, null, 0.01) == ("placebo", 1)
+    assert outcome(1.0, float("nan"), null, 0.5) == ("neither", 1)
+    assert portfolio_verdict("att", False, 1.0, 0.5, null, 0.01).startswith("Weighting by att beats both tests")
+    assert verdict(facts(), 1.0, 1.2, null, 0.01).startswith("Attention sizing beats shuffled attention")

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from reportgen.analysis.backtest import simulate
+from reportgen.analysis.backtest import Orders, simulate
 
 DATES = pd.bdate_range("2024-01-01", periods=5)
 PRICE = pd.Series([100.0, 110.0, 121.0, 110.0, 99.0], DATES)
@@ -9,9 +9,9 @@ ON_TWO_DAYS = [True, True, False, False, False]
 
 
 def run(signals: dict, sizes: dict, size_types, fees=0.001):
-    return simulate(
+    return simulate(Orders(
         PRICE, pd.DataFrame(signals, index=DATES), pd.DataFrame(sizes, index=DATES), size_types, 1000.0, fees
-    )
+    ))
 
 
 def test_full_percent_size_invests_all_cash_net_of_fees_and_exits_at_the_close():
@@ -37,8 +37,8 @@ def test_percent_size_is_a_fraction_of_cash_and_amount_is_units():
 def test_amount_larger_than_cash_is_capped_to_all_in():
     sim = run({"u": ON_TWO_DAYS, "p": ON_TWO_DAYS}, {"u": [0.14, 0.14, 0, 0, 0], "p": [1.0, 1, 0, 0, 0]}, ["amount", "percent"])
     # 0.14 units of a 100 asset is 14 of 1000 cash: not capped here; scale the price instead
-    big = simulate(PRICE * 100_000, pd.DataFrame({"u": ON_TWO_DAYS}, index=DATES),
-                   pd.DataFrame({"u": [0.14, 0.14, 0, 0, 0]}, index=DATES), ["amount"], 1000.0, 0.001)
+    big = simulate(Orders(PRICE * 100_000, pd.DataFrame({"u": ON_TWO_DAYS}, index=DATES),
+                          pd.DataFrame({"u": [0.14, 0.14, 0, 0, 0]}, index=DATES), ["amount"], 1000.0, 0.001))
     assert big.exposure["u"].iloc[0] == pytest.approx(1.0)
     assert big.value["u"].iloc[-1] == pytest.approx(sim.value["p"].iloc[-1])
 

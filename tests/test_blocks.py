@@ -7,7 +7,8 @@ import pytest
 
 from reportgen.compute import blocks
 from reportgen.inputs.config import load_config
-from reportgen.pipeline import metrics_document, report
+from reportgen.pipeline import report
+from reportgen.publish.metrics_document import metrics_document
 
 
 def test_columns_per_block_follows_the_budget():

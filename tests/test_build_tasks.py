@@ -1,9 +1,9 @@
-"""One executor per build (cli._BuildTasks): opened at the first task, shared by every stage,
+"""One executor per build (compute.shared_executor.SharedExecutor, as cli._build_tasks opens it): opened at the first task, shared by every stage,
 closed when the build ends; the runs of a map are cut by its number of workers."""
 
 import contextlib
 
-import reportgen.compute
+import reportgen.compute.shared_executor
 from reportgen.cli import _build_tasks
 from reportgen.compute.local import SynchronousExecutor
 from reportgen.inputs.config import load_config
@@ -33,18 +33,20 @@ def test_one_executor_serves_every_stage_of_a_build_and_is_closed_after_it(tmp_p
     opened, closed, maps = [], [], []
 
     @contextlib.contextmanager
-    def executor(workers, scheduler):
+    def executor(workers, scheduler, no_worker_seconds):
         opened.append((workers, scheduler))
         try:
             yield TwoWorkers(maps)
         finally:
             closed.append(True)
 
-    monkeypatch.setattr(reportgen.compute, "executor", executor)
-    with contextlib.closing(_build_tasks(config, 2, "local")) as map_tasks:
+    monkeypatch.setattr(reportgen.compute.shared_executor, "executor", executor)
+    map_tasks, where = _build_tasks(config, 2, "local")
+    assert where == "--scheduler"
+    with contextlib.closing(map_tasks):
         assert opened == []  # nothing opens before a task runs (a cached build opens nothing)
         build(config, tmp_path / "site", map_tasks=map_tasks)
         assert opened == [(2, "local")] and closed == []
     assert closed == [True]
     assert len(maps) >= 3  # bootstrap, placebo runs, charts: one executor for all of them
-    assert 3 in maps  # the 50 placebo runs on two workers: 3 tasks of at least 16 runs (engine.task_count)
+    assert 3 in maps  # the 50 placebo runs on two workers: 3 tasks of at least 16 runs (blocks.task_count)

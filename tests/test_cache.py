@@ -8,7 +8,9 @@ import pytest
 
 from reportgen.publish import cache
 from reportgen.inputs.config import load_config
-from reportgen.pipeline import build, computation_key
+from reportgen.inputs.resources import input_files
+from reportgen.pipeline import build
+from reportgen.publish.build_cache import computation_key
 
 from conftest import REPO
 
@@ -71,18 +73,18 @@ def test_a_rebuild_with_unchanged_inputs_reuses_the_figures(tiny_project, cache_
 
 def test_any_change_of_an_input_or_the_config_misses(tiny_project, cache_folder, monkeypatch):
     config_path = tiny_project / "reportgen.toml"
-    key = computation_key(load_config(config_path))
+    key = _key(config_path)
     prices = tiny_project / "prices.csv"
     original = prices.read_text()
     prices.write_text(original.replace("\n2021-01-05,", "\n2021-01-05,1", 1))
-    assert computation_key(load_config(config_path)) != key
+    assert _key(config_path) != key
     prices.write_text(original)
-    assert computation_key(load_config(config_path)) == key
+    assert _key(config_path) == key
     config_path.write_text(config_path.read_text().replace("fees = 0.001", "fees = 0.002"))
-    assert computation_key(load_config(config_path)) != key
+    assert _key(config_path) != key
     config_path.write_text(config_path.read_text().replace("fees = 0.002", "fees = 0.001"))
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735776000")
-    assert computation_key(load_config(config_path)) != key
+    assert _key(config_path) != key
 
 
 def test_strict_still_sees_corrected_inputs_on_a_cached_build(tiny_project, cache_folder, caplog):
@@ -140,3 +142,8 @@ def test_a_rebuild_draws_no_static_chart_the_cache_holds(tiny_project, cache_fol
     build(config, site, map_tasks=recorded)
     assert "static charts" not in dict(mapped)
     assert {p.name: p.read_bytes() for p in (site / "tearsheets").glob("*.html")} == tearsheets
+
+
+def _key(config_path):
+    config = load_config(config_path)
+    return computation_key(config.source, input_files(config).data)

@@ -302,12 +302,25 @@ def _run(case: Case, base: Path, folder: Path) -> Outcome:
     return Outcome(project, result.returncode, result.stderr, written)
 
 
+def outcomes_of(cases: list[Case], base: Path, root: Path) -> dict[str, Outcome]:
+    """Each case run on its own copy of `base`, as concurrent subprocesses."""
+    with ThreadPoolExecutor(max_workers=(os.cpu_count() or 2) + 2) as pool:
+        futures = {c.id: pool.submit(_run, c, base, root / c.id) for c in cases}
+        return {case_id: future.result() for case_id, future in futures.items()}
+
+
+def assert_one_error_line_and_nothing_written(case: Case, outcome: Outcome) -> None:
+    assert "Traceback" not in outcome.stderr
+    assert outcome.returncode == 2, outcome.stderr
+    errors = [line for line in outcome.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [case.expected(outcome.project)], outcome.stderr
+    assert outcome.stderr.splitlines()[-1] == errors[0]
+    assert outcome.written == {}  # the previous site byte for byte; no temporary folder, no lock file
+
+
 @pytest.fixture(scope="module")
 def outcomes(base_project: Path, tmp_path_factory) -> dict[str, Outcome]:
-    root = tmp_path_factory.mktemp("corpus")
-    with ThreadPoolExecutor(max_workers=(os.cpu_count() or 2) + 2) as pool:
-        futures = {c.id: pool.submit(_run, c, base_project, root / c.id) for c in CASES}
-        return {case_id: future.result() for case_id, future in futures.items()}
+    return outcomes_of(CASES, base_project, tmp_path_factory.mktemp("corpus"))
 
 
 def test_the_corpus_is_large_enough():
@@ -316,11 +329,4 @@ def test_the_corpus_is_large_enough():
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_input_is_one_error_line_and_writes_nothing(case: Case, outcomes):
-    outcome = outcomes[case.id]
-    assert "Traceback" not in outcome.stderr
-    assert outcome.returncode == 2, outcome.stderr
-    errors = [line for line in outcome.stderr.splitlines() if line.startswith("error:")]
-    assert errors == [case.expected(outcome.project)], outcome.stderr
-    assert outcome.stderr.splitlines()[-1] == errors[0]
-    assert outcome.written == {}  # the previous site byte for byte; no temporary folder, no lock file
-
+    assert_one_error_line_and_nothing_written(case, outcomes[case.id])

@@ -6,8 +6,7 @@ import pytest
 
 from reportgen.analysis import thresholds
 from reportgen.inputs.config import load_config
-from reportgen.evaluation.strategies import model_result
-from reportgen.inputs import loaders
+from reportgen import pipeline
 from reportgen.publish import facts
 
 
@@ -16,8 +15,7 @@ def test_strategy_page_facts_follow_the_configured_year_and_the_match_tolerance(
     text = config_path.read_text().replace("fees = 0.001", "fees = 0.001\nperiods_per_year = 260")
     config_path.write_text(text + '\n[strategies.reference]\nsource = "paper"\ntotal_trades = 999\ntotal_return = 0.1\n')
     config = load_config(config_path)
-    prices = loaders.read_prices(config.data.prices)
-    model = model_result(config, config.models[0], prices)
+    model = pipeline.report(config).models[0]
     strategy = model.strategies[1]  # "sized": the reference table belongs to the last strategy
     report = type("R", (), {"periods_per_year": 260, "fees": 0.001})()
     page = facts.strategy_page(report, model, strategy)

@@ -11,6 +11,7 @@ import pytest
 from conftest import UNIVERSE_ASSETS, UNIVERSE_CONFIG, reportgen_cli, write_universe
 from reportgen.inputs.config import load_config
 from reportgen.pipeline import build, report
+from reportgen.publish.universe_fields import universe_caveats
 
 LATE, EARLY, LEAVER = UNIVERSE_ASSETS[1], UNIVERSE_ASSETS[2], UNIVERSE_ASSETS[3]  # BBB lists late, CCC delists early
 LISTS, DELISTS = 40, 70  # BBB's first price is on day 40, CCC's last on day 70
@@ -73,6 +74,8 @@ def test_nothing_is_held_before_a_listing_or_after_a_delisting_and_the_sale_is_a
     document = json.loads((tmp_path / "site/metrics.json").read_text())
     assert document["models"]["uni"]["delistings"] == {EARLY: last.date().isoformat()}
     assert document["models"]["uni"]["fixed_universe"] is True
+    caveats = universe_caveats(result.universe_models[0])  # what the universe and portfolio pages place
+    assert caveats.fixed_universe and caveats.delistings == [(EARLY, last.date().isoformat())]
 
 
 def test_inverse_volatility_on_the_first_eligible_days_uses_only_returns_after_the_listing(tmp_path):

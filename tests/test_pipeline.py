@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from reportgen.inputs.config import load_config
-from reportgen.pipeline import metrics_document, report
+from reportgen.pipeline import report
+from reportgen.publish.metrics_document import metrics_document
 
 from conftest import REPO
 
@@ -187,10 +188,8 @@ def test_an_informative_derived_score_passes_both_tests(vector_project):
 
 def test_attention_tests_and_tables_are_tasks_of_their_own_with_the_inline_figures(tiny_project):
     # The model stage runs each model's figures as one task, and each attention test and each
-    # quantstats table as another (so they spread over the workers); they equal those computed inline.
-    from reportgen.evaluation import strategies as backtests
-    from reportgen.inputs import loaders
-
+    # quantstats table as another (so they spread over the workers); run in any order, they equal
+    # those of the tasks run here one after another.
     config = load_config(tiny_project / "reportgen.toml")
     stages = {}
 
@@ -202,9 +201,7 @@ def test_attention_tests_and_tables_are_tasks_of_their_own_with_the_inline_figur
     assert stages["models"] == [
         "tiny", "tiny: attention test of sized", "tiny: quantstats table of signal", "tiny: quantstats table of sized",
     ]
-    data = config.data
-    prices = loaders.read_prices(data.prices, data.date_column, data.price_column, data.exchange_timezone, [])
-    inline = backtests.model_result(config, config.models[0], prices)
+    inline = report(config).models[0]
     for staged_strategy, inline_strategy in zip(staged.models[0].strategies, inline.strategies, strict=True):
         assert staged_strategy.quantstats_table is not None
         assert staged_strategy.quantstats_table.equals(inline_strategy.quantstats_table)

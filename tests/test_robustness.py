@@ -8,7 +8,8 @@ import pytest
 
 from reportgen.analysis import backtest, statistics
 from reportgen.inputs.config import load_config
-from reportgen.pipeline import metrics_document, report
+from reportgen.pipeline import report
+from reportgen.publish.metrics_document import metrics_document
 
 NEVER_TRADES = """
 [[strategies]]
@@ -73,10 +74,10 @@ def test_cost_and_lag_variants(built):
         assert returns == sorted(returns, reverse=True)  # every fee level costs more than the one below
     assert robust.cost_row("signal", 0, 0.0).total_fees == 0
     lagged = robust.cost_row("signal", 1, 10.0)
-    direct = backtest.simulate(
+    direct = backtest.simulate(backtest.Orders(
         model.price, s.signal.shift(1, fill_value=False).to_frame("x"), s.size.shift(1, fill_value=0.0).to_frame("x"),
         "percent", 1000.0, 0.001,
-    )
+    ))
     assert lagged.total_return == pytest.approx(float(np.prod(1 + direct.returns["x"]) - 1), abs=1e-12)
     assert lagged.total_return != pytest.approx(base.total_return, abs=1e-6)
 

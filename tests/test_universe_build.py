@@ -169,7 +169,7 @@ def test_placebo_runs_do_not_depend_on_how_they_are_split(universe_site, monkeyp
     # Each placebo run is seeded from (seed, run number): split into 7 tasks (8 asked, none of a
     # single run) run in reverse order, or into 3 or 1 tasks, the null distribution is the same
     # to the last bit.
-    from reportgen.evaluation import engine
+    from reportgen.compute import blocks
 
     project, result = universe_site
     (model, portfolio), = [(m, p) for m, p in result.portfolios if p.id == "attention"]
@@ -180,7 +180,7 @@ def test_placebo_runs_do_not_depend_on_how_they_are_split(universe_site, monkeyp
     reversed_order = in_reverse_order(calls)
 
     for tasks in (8, 3, 1):
-        monkeypatch.setattr(engine, "task_count", lambda runs, workers, tasks=tasks: tasks)
+        monkeypatch.setattr(blocks, "task_count", lambda runs, workers, tasks=tasks: tasks)
         again = report(config, map_tasks=reversed_order)
         (_, twin), = [(m, p) for m, p in again.portfolios if p.id == "attention"]
         assert np.array_equal(twin.attention_test.null_sharpes, null), tasks
@@ -197,5 +197,5 @@ def test_universe_site_is_identical_on_forked_workers(universe_site, tmp_path):
     env = {**os.environ, "REPORTGEN_CACHE_DIR": "off", "NO_MKDOCS_2_WARNING": "1"}
     done = subprocess.run([*command, "--scheduler", "processes", "--workers", "2"], cwd=project, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert "placebo runs of attention (2 forked worker processes): 3/3 done" in done.stderr  # 50 runs, 2 workers: engine.task_count
+    assert "placebo runs of attention (2 forked worker processes): 3/3 done" in done.stderr  # 50 runs, 2 workers: blocks.task_count
     assert file_manifest(tmp_path / "site") == file_manifest(project / "site")

@@ -200,26 +200,27 @@ def verdict(facts: StrategyFacts, observed: float, control: float, null: np.ndar
             f"Sharpe {_sharpe(observed)}): {effect[0].lower() + effect[1:]}"
         )
     how = f.use[0].upper() + f.use[1:]
+    beaten, as_good = outcome(observed, control, null, p_value)
+    figures = f"Sharpe {_sharpe(observed)} vs {_sharpe(control)}"
+    return {
+        "both": f"Attention {f.use} beats both tests: {figures} for exposure-matched constant sizing, "
+        f"and only {as_good:,} of {n:,} shuffles of the attention in time do as well (placebo p = {p_value:.3f}).",
+        "control": f"Attention {f.use} beats exposure-matched constant sizing ({figures}) but not the placebo: "
+        f"shuffled attention does as well (placebo p = {p_value:.2f}), so the gain is consistent with chance.",
+        "placebo": f"Attention {f.use} beats shuffled attention (placebo p = {p_value:.3f}) but not "
+        f"exposure-matched constant sizing ({figures}): a constant size of the same average exposure does as well.",
+        "neither": f"{how} by attention does not beat exposure-matched constant sizing ({figures}; placebo p = {p_value:.2f}).",
+    }[beaten]
+
+
+def outcome(observed: float, control: float, null: np.ndarray, p_value: float) -> tuple[str, int]:
+    """Which of the two tests an attention rule beats ("both", "control", "placebo" or "neither"),
+    and how many placebo runs do at least as well: the decision behind every verdict."""
     beats_control = math.isfinite(control) and observed > control + SHARPE_TIE_TOLERANCE
     beats_placebo = p_value < SIGNIFICANCE
-    figures = f"Sharpe {_sharpe(observed)} vs {_sharpe(control)}"
-    if beats_control and beats_placebo:
-        as_good = int(np.sum(null[np.isfinite(null)] >= observed - SHARPE_TIE_TOLERANCE))
-        return (
-            f"Attention {f.use} beats both tests: {figures} for exposure-matched constant sizing, "
-            f"and only {as_good:,} of {n:,} shuffles of the attention in time do as well (placebo p = {p_value:.3f})."
-        )
-    if beats_control:
-        return (
-            f"Attention {f.use} beats exposure-matched constant sizing ({figures}) but not the placebo: "
-            f"shuffled attention does as well (placebo p = {p_value:.2f}), so the gain is consistent with chance."
-        )
-    if beats_placebo:
-        return (
-            f"Attention {f.use} beats shuffled attention (placebo p = {p_value:.3f}) but not "
-            f"exposure-matched constant sizing ({figures}): a constant size of the same average exposure does as well."
-        )
-    return f"{how} by attention does not beat exposure-matched constant sizing ({figures}; placebo p = {p_value:.2f})."
+    as_good = int(np.sum(null[np.isfinite(null)] >= observed - SHARPE_TIE_TOLERANCE))
+    beaten = "both" if beats_control and beats_placebo else "control" if beats_control else "placebo" if beats_placebo else "neither"
+    return beaten, as_good
 
 
 def portfolio_verdict(column: str, score_constant: bool, observed: float, control: float, null: np.ndarray, p_value: float) -> str:
@@ -235,22 +236,13 @@ def portfolio_verdict(column: str, score_constant: bool, observed: float, contro
             f"placebo p = {p_value:.2f} over {n:,} shuffles)."
         )
     figures = f"Sharpe {_sharpe(observed)} vs {_sharpe(control)} for equal weights on the same holdings and exposure"
-    beats_control = math.isfinite(control) and observed > control + SHARPE_TIE_TOLERANCE
-    beats_placebo = p_value < SIGNIFICANCE
-    if beats_control and beats_placebo:
-        as_good = int(np.sum(null[np.isfinite(null)] >= observed - SHARPE_TIE_TOLERANCE))
-        return (
-            f"Weighting by {column} beats both tests: {figures}, and only {as_good:,} of {n:,} shuffles of "
-            f"attention across the same holdings do as well (placebo p = {p_value:.3f})."
-        )
-    if beats_control:
-        return (
-            f"Weighting by {column} beats equal weights ({figures}) but not the placebo: attention shuffled across "
-            f"the same holdings does as well (placebo p = {p_value:.2f}), so the gain is consistent with chance."
-        )
-    if beats_placebo:
-        return (
-            f"Weighting by {column} beats shuffled attention (placebo p = {p_value:.3f}) but not equal weights "
-            f"({figures}): equal weights on the same holdings do as well."
-        )
-    return f"Weighting by {column} does not beat equal weights on the same holdings ({figures}; placebo p = {p_value:.2f})."
+    beaten, as_good = outcome(observed, control, null, p_value)
+    return {
+        "both": f"Weighting by {column} beats both tests: {figures}, and only {as_good:,} of {n:,} shuffles of "
+        f"attention across the same holdings do as well (placebo p = {p_value:.3f}).",
+        "control": f"Weighting by {column} beats equal weights ({figures}) but not the placebo: attention shuffled across "
+        f"the same holdings does as well (placebo p = {p_value:.2f}), so the gain is consistent with chance.",
+        "placebo": f"Weighting by {column} beats shuffled attention (placebo p = {p_value:.3f}) but not equal weights "
+        f"({figures}): equal weights on the same holdings do as well.",
+        "neither": f"Weighting by {column} does not beat equal weights on the same holdings ({figures}; placebo p = {p_value:.2f}).",
+    }[beaten]

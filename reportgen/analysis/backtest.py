@@ -34,22 +34,28 @@ def vectorbt_module():
     return vbt
 
 
-def simulate(
-    price: pd.Series,
-    signal: pd.DataFrame,
-    size: pd.DataFrame,
-    size_type: list[str] | str,
-    init_cash: float,
-    fees: float | Sequence[float],
-) -> Simulation:
-    """Long/flat strategies: enter when `signal` turns on, exit when it turns off.
+@dataclass(frozen=True)
+class Orders:
+    """Long/flat columns on one asset: enter when `signal` turns on, exit when it turns off.
 
     `size` is read at entry bars only: with size_type "percent" it is the fraction of available
     cash spent; with "amount" it is a number of units of the asset (vectorbt's default, which
-    available cash then caps). A position is not resized while its signal stays on. `fees` is
-    one rate (a fraction of traded value) for every column, or one rate per column.
+    available cash then caps). A position is not resized while its signal stays on. `size_type`
+    is one kind for every column or one per column; `fees` one rate (a fraction of traded value)
+    for every column, or one rate per column.
     """
-    return _read(_simulation, price, signal, size, size_type, init_cash, fees)
+
+    price: pd.Series
+    signal: pd.DataFrame
+    size: pd.DataFrame
+    size_type: list[str] | str
+    init_cash: float
+    fees: float | Sequence[float]
+
+
+def simulate(orders: Orders) -> Simulation:
+    """Every column of `orders` simulated, with its trades."""
+    return _read(_simulation, orders)
 
 
 def _simulation(portfolio, columns: pd.Index) -> Simulation:
@@ -114,21 +120,11 @@ class ColumnTotals:
     total_fees: pd.Series  # in cash units
 
 
-def simulated_returns(
-    price: pd.Series,
-    signal: pd.DataFrame,
-    size: pd.DataFrame,
-    size_type: list[str] | str,
-    init_cash: float,
-    fees: float | Sequence[float],
-) -> ColumnReturns:
+def simulated_returns(orders: Orders) -> ColumnReturns:
     """Only the daily returns and invested shares of `simulate` (same rules), as one vectorbt call
     over the columns given: for a block of placebo shuffles, without the trade records `simulate`
     also reads."""
-    return _read(
-        lambda portfolio, columns: ColumnReturns(portfolio.returns(), _invested(portfolio)),
-        price, signal, size, size_type, init_cash, fees,
-    )
+    return _read(lambda portfolio, columns: ColumnReturns(portfolio.returns(), _invested(portfolio)), orders)
 
 
 def _invested(portfolio) -> pd.DataFrame:
@@ -138,17 +134,10 @@ def _invested(portfolio) -> pd.DataFrame:
     return (portfolio.asset_value() / value).fillna(0.0).shift(1, fill_value=0.0)
 
 
-def simulated_totals(
-    price: pd.Series,
-    signal: pd.DataFrame,
-    size: pd.DataFrame,
-    size_type: list[str] | str,
-    init_cash: float,
-    fees: float | Sequence[float],
-) -> ColumnTotals:
+def simulated_totals(orders: Orders) -> ColumnTotals:
     """Daily returns, trade counts and fees of `simulate` (same rules), as one vectorbt call over
     the columns given: for a block of sweep configurations or cost variants."""
-    return _read(_totals, price, signal, size, size_type, init_cash, fees)
+    return _read(_totals, orders)
 
 
 def _totals(portfolio, columns: pd.Index) -> ColumnTotals:
@@ -160,33 +149,33 @@ def _totals(portfolio, columns: pd.Index) -> ColumnTotals:
     )
 
 
-def _read(read, price, signal, size, size_type, init_cash, fees):
+def _read(read, orders: Orders):
     """`read(portfolio, columns)` of one simulation, with the portfolio's memory freed before
     returning. A vectorbt Portfolio sits in reference cycles (its indexers hold bound methods of
     it), so dropping it does not free its arrays: only the cycle collector does, and that runs
     by object counts, not bytes, so blocks of hundreds of MB would pile up until it did. A
     young-generation collection (milliseconds) frees it at once."""
-    portfolio = _portfolio(price, signal, size, size_type, init_cash, fees)
-    result = read(portfolio, signal.columns)
+    portfolio = _portfolio(orders)
+    result = read(portfolio, orders.signal.columns)
     del portfolio
     gc.collect(1)
     return result
 
 
-def _portfolio(price, signal, size, size_type, init_cash, fees):
+def _portfolio(orders: Orders):
     vbt = vectorbt_module()
-    signal = signal.astype(bool)
-    kinds = [size_type] * signal.shape[1] if isinstance(size_type, str) else size_type
+    signal = orders.signal.astype(bool)
+    kinds = [orders.size_type] * signal.shape[1] if isinstance(orders.size_type, str) else orders.size_type
     types = np.array([[getattr(vbt.portfolio.enums.SizeType, k.capitalize()) for k in kinds]])
-    fee_rates = np.asarray(fees, dtype=float)
+    fee_rates = np.asarray(orders.fees, dtype=float)
     fee_rates = fee_rates[None, :] if fee_rates.ndim == 1 else fee_rates  # one rate per column
     return vbt.Portfolio.from_signals(
-        close=price,
+        close=orders.price,
         entries=signal,
         exits=~signal,
-        size=size,
+        size=orders.size,
         size_type=types,
-        init_cash=init_cash,
+        init_cash=orders.init_cash,
         fees=fee_rates,
         freq="1D",
     )

@@ -34,3 +34,20 @@ def column_blocks(n_columns: int, per_block: int, smallest: int = 1) -> list[sli
     if len(starts) > 1 and n_columns - starts[-1] < smallest:
         starts.pop()
     return [slice(start, end) for start, end in zip(starts, starts[1:] + [n_columns])]
+
+
+# Independent runs (placebo runs, bootstrap resamples) are cut into TASKS_PER_WORKER tasks for each
+# worker: two let a worker that finishes early take more (equal tasks do not finish together on a
+# loaded machine), and each task pays its scheduling once, so no more; no task holds fewer than
+# MIN_RUNS_PER_TASK runs, whose work would cost less than sending it.
+TASKS_PER_WORKER = 2
+MIN_RUNS_PER_TASK = 16
+
+
+def task_count(runs: int, workers: int) -> int:
+    """How many tasks `runs` independent runs are cut into for `workers` workers: one on a single
+    worker (splitting buys nothing there), else TASKS_PER_WORKER a worker, fewer when a task would
+    hold under MIN_RUNS_PER_TASK runs."""
+    if workers <= 1:
+        return 1
+    return max(1, min(TASKS_PER_WORKER * workers, runs // MIN_RUNS_PER_TASK))

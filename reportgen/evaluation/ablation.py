@@ -13,7 +13,7 @@ import pandas as pd
 
 from reportgen.analysis import backtest, metrics, overlays
 from reportgen.analysis.thresholds import HELD_WEIGHT
-from reportgen.inputs.config import Config
+from reportgen.evaluation import engine
 from reportgen.results import ABLATION_FIGURES, ModelResult
 
 
@@ -25,7 +25,7 @@ Intervals = Callable[[pd.DataFrame, pd.Series, pd.DataFrame, pd.Series], pd.Data
 
 
 def ablation_tables(
-    config: Config, model: ModelResult, intervals: Intervals
+    settings: engine.Settings, model: ModelResult, intervals: Intervals
 ) -> tuple[dict[str, pd.DataFrame], backtest.ColumnReturns]:
     """Each strategy with overlays as its base, each overlay group alone and the groups added one
     at a time (overlays.ablation_variants), every variant of every strategy a column of one
@@ -33,7 +33,7 @@ def ablation_tables(
     bootstrap interval of its Sharpe minus the base's (the same resampled rows for both). Sharpe
     ratios are of the returns in excess of the model's risk-free rate, like every other.
     Also the daily returns of every variant (columns "<strategy id>/<variant>")."""
-    ppy = config.backtest.periods_per_year
+    ppy = settings.periods_per_year
     variants = {
         s.id: overlays.ablation_variants(overlays.strategy_overlays(s.config))
         for s in model.strategies if overlays.strategy_overlays(s.config).groups
@@ -44,14 +44,14 @@ def ablation_tables(
     by_column = {s.id: s.config for s in model.strategies}
     columns, wanted, sizes = [], {}, {}
     for sid, chosen in variants.items():
-        for name, settings in chosen.items():
+        for name, chosen_overlays in chosen.items():
             column = f"{sid}/{name}"
-            columns.append((sid, name, settings))
-            wanted[column], sizes[column] = overlays.strategy_positions(by_column[sid], settings, model.output, model.price, ppy)
-    simulation = backtest.simulate(
+            columns.append((sid, name, chosen_overlays))
+            wanted[column], sizes[column] = overlays.strategy_positions(by_column[sid], chosen_overlays, model.output, model.price, ppy)
+    simulation = backtest.simulate(backtest.Orders(
         model.price, pd.DataFrame(wanted), pd.DataFrame(sizes), [by_column[sid].size_type for sid, _, _ in columns],
-        init_cash=config.backtest.init_cash, fees=config.backtest.fees,
-    )
+        settings.init_cash, settings.fees,
+    ))
     trades = simulation.trades
     bought = (trades["size"] * trades["entry_price"]).groupby([trades["entry_date"], trades["column"]]).sum()
     sold = (trades["size"] * trades["exit_price"]).groupby([trades["exit_date"], trades["column"]]).sum()
@@ -87,7 +87,7 @@ def ablation_tables(
             sharpe_diff_high=paired["sharpe_diff_high"].to_numpy(),
         )
         table.insert(0, "variant", list(chosen))
-        table.insert(1, "overlays", [settings.settings() for settings in chosen.values()])
+        table.insert(1, "overlays", [o.settings() for o in chosen.values()])
         tables[sid] = table.reset_index(drop=True)
     return tables, backtest.ColumnReturns(simulation.returns, metrics.invested_shares(simulation.exposure))
 

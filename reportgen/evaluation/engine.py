@@ -23,52 +23,50 @@ from reportgen.analysis import attention_tests, bootstrap, metrics, statistics
 from reportgen.compute import blocks
 from reportgen.compute.local import in_process
 from reportgen.inputs import episodes
+from reportgen.inputs.config import PortfolioConfig, StrategyConfig, SweepConfig
 from reportgen.results import SeriesStatistics
 
 # map_tasks(function, tasks, shared, label) -> [function(shared, task) for task in tasks], in order
-# (reportgen.compute's executors; in_process runs them here). A map_tasks with a `workers`
-# attribute runs that many tasks at once; one without runs them one after another.
+# (reportgen.compute's executors; in_process runs them here); one with `workers` runs that many at once.
 MapTasks = Callable[..., list]
-
-# Runs (placebo runs, bootstrap resamples) are cut into TASKS_PER_WORKER tasks for each worker: two
-# let a worker that finishes early take more (tasks of equal size do not finish together on a
-# loaded machine), and each task pays its scheduling once, so no more; no task holds fewer than
-# MIN_RUNS_PER_TASK runs, whose work would cost less than sending it.
-TASKS_PER_WORKER = 2
-MIN_RUNS_PER_TASK = 16
-
 
 def workers_of(map_tasks: MapTasks) -> int:
     """How many tasks `map_tasks` runs at once (1 for in_process and any plain function)."""
     return max(1, int(getattr(map_tasks, "workers", 1)))
 
 
-def task_count(runs: int, workers: int) -> int:
-    """How many tasks `runs` independent runs are cut into for `workers` workers: one on a single
-    worker (splitting buys nothing there), else TASKS_PER_WORKER per worker, fewer when a task
-    would hold under MIN_RUNS_PER_TASK runs."""
-    if workers <= 1:
-        return 1
-    return max(1, min(TASKS_PER_WORKER * workers, runs // MIN_RUNS_PER_TASK))
-
-
 @dataclass(frozen=True)
 class Settings:
-    """What the evaluation needs to know besides the series: [backtest], [statistics], [sweep]."""
+    """What the evaluation needs of the config ([backtest], [statistics], [sweep],
+    [attention_tests], [compute]) and the strategies and portfolios it evaluates: made once by the
+    pipeline, so that no stage below it sees the config."""
 
     periods_per_year: int
+    init_cash: float
+    fees: float  # fraction of traded value
+    rolling_window_days: int
     confidence: float  # coverage of the bootstrap intervals
     resamples: int
-    seed: int  # of the bootstrap
+    bootstrap_seed: int
     block_days: float | None  # expected block length of the stationary bootstrap; None: estimated
     fees_bps: tuple[float, ...]  # the cost variants' fee levels
     execution_lag_days: int  # the lag variants fill this many closes after the signal
-    memory_mb: int  # a block of bootstrap resamples stays within this
+    memory_mb: int  # a block of columns stays within this
+    permutations: int  # placebo runs of an attention test
+    placebo_seed: int
+    sweep: SweepConfig | None = None  # the parameter grid of single-asset models (None: no sweep)
+    strategies: tuple[StrategyConfig, ...] = ()
+    portfolios: tuple[PortfolioConfig, ...] = ()
+    benchmark_column: str | None = None  # [universe] benchmark's price column (None: equal-weight benchmark)
 
     @property
     def lags(self) -> list[int]:
         """The execution lags of the cost x lag table: at the signal's close, then late."""
         return [0, self.execution_lag_days]
+
+    def block_columns(self, n_rows: int, bytes_per_cell: float) -> int:
+        """How many columns of `n_rows` rows one block holds within `memory_mb`."""
+        return blocks.columns_per_block(n_rows, bytes_per_cell, self.memory_mb)
 
 
 def benchmark_returns(close: pd.Series) -> pd.Series:
@@ -77,11 +75,11 @@ def benchmark_returns(close: pd.Series) -> pd.Series:
 
 
 def excess_sharpes(
-    returns: pd.DataFrame, risk_free: pd.Series | None, periods_per_year: int, invested: pd.DataFrame | None = None
+    returns: pd.DataFrame, risk_free: pd.Series | None, periods_per_year: int, invested: pd.DataFrame | np.ndarray | None = None
 ) -> np.ndarray:
-    """Annualised Sharpe ratio of each column's returns in excess of the risk-free rate, under the
-    cash convention of metrics.excess_returns (`invested`: each column's share in assets each day;
-    None: fully invested); NaN for a column never invested.
+    """Annualised Sharpe ratio of each column's returns in excess of the risk-free rate, under
+    metrics.excess_returns' cash convention (`invested`: the share held in assets each day, of
+    the shape of `returns`; None: fully invested). NaN for a column never invested.
 
     numpy sums a single column pairwise but several row by row, so a column's last digits depend
     on whether it is computed alone: each figure of the report is computed the way it always was."""
@@ -90,10 +88,10 @@ def excess_sharpes(
 
 
 def column_figures(
-    returns: pd.DataFrame, periods_per_year: int, risk_free: pd.Series | None, invested: pd.DataFrame | None = None
+    returns: pd.DataFrame, periods_per_year: int, risk_free: pd.Series | None, invested: pd.DataFrame | np.ndarray | None = None
 ) -> pd.DataFrame:
     """Headline figures of every column at once: one row a column (Sharpe of the excess returns,
-    `invested` as in excess_sharpes)."""
+    `invested` as for excess_sharpes)."""
     values = returns.to_numpy(dtype=float)
     return pd.DataFrame(
         {
@@ -119,7 +117,7 @@ class Resampling:
 
 def resampling(benchmark: pd.Series, settings: Settings) -> Resampling:
     block_days = settings.block_days or bootstrap.expected_block_days(benchmark)
-    indices = bootstrap.stationary_bootstrap_indices(len(benchmark), block_days, settings.resamples, settings.seed)
+    indices = bootstrap.stationary_bootstrap_indices(len(benchmark), block_days, settings.resamples, settings.bootstrap_seed)
     return Resampling(indices, block_days, settings.block_days is None)
 
 
@@ -153,8 +151,8 @@ class BootstrapInput:
     periods_per_year: int
     risk_free: pd.Series | None
     resamples_per_block: int  # at least 2
-    invested: pd.DataFrame | None = None  # each column's share in assets each day (None: fully invested)
-    benchmark_invested: pd.Series | None = None
+    invested: pd.DataFrame | None  # columns of `returns`: the share held in assets each day (None: fully invested)
+    benchmark_invested: pd.Series | None
 
 
 def bootstrap_draws(shared: BootstrapInput, runs: Runs) -> np.ndarray:
@@ -172,22 +170,19 @@ def bootstrap_draws(shared: BootstrapInput, runs: Runs) -> np.ndarray:
 
 def bootstrap_intervals(
     returns: pd.DataFrame, benchmark: pd.Series, indices: bootstrap.StationaryBootstrapIndices, settings: Settings,
-    risk_free: pd.Series | None, map_tasks: MapTasks = in_process, invested: pd.DataFrame | None = None,
-    benchmark_invested: pd.Series | None = None,
+    risk_free: pd.Series | None, map_tasks: MapTasks = in_process, invested: pd.DataFrame | None = None, benchmark_invested: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Paired bootstrap intervals (statistics.INTERVAL_FIGURES) of every column of `returns`, the
-    Sharpe difference against `benchmark`: one row a column. The resamples are task_count
+    Sharpe difference against `benchmark`: one row a column (`invested`, `benchmark_invested`: the
+    shares held in assets each day, metrics.excess_returns; None: fully invested). The resamples are blocks.task_count
     tasks of `map_tasks`, each in blocks within [compute] memory_mb; the figures do not depend on
-    how the resamples are split or where they run. `invested` (columns of `returns`) and
-    `benchmark_invested`: shares in assets each day (metrics.excess_returns; None: fully invested)."""
-    per_block = max(2, blocks.columns_per_block(len(benchmark), statistics.BOOTSTRAP_BYTES_PER_CELL, settings.memory_mb))
+    how the resamples are split or where they run."""
+    per_block = max(2, settings.block_columns(len(benchmark), statistics.BOOTSTRAP_BYTES_PER_CELL))
     series = returns.set_axis(range(returns.shape[1]), axis=1)
-    held = None if invested is None else invested.set_axis(range(returns.shape[1]), axis=1)
-    shared = BootstrapInput(
-        series, benchmark, indices, settings.periods_per_year, risk_free, per_block, held, benchmark_invested
-    )
+    held = None if invested is None else invested[returns.columns].set_axis(series.columns, axis=1)
+    shared = BootstrapInput(series, benchmark, indices, settings.periods_per_year, risk_free, per_block, held, benchmark_invested)
     label = f"bootstrap: {len(indices):,} resamples of {returns.shape[1]} series"
-    tasks = run_ranges(len(indices), task_count(len(indices), workers_of(map_tasks)))
+    tasks = run_ranges(len(indices), blocks.task_count(len(indices), workers_of(map_tasks)))
     draws = np.concatenate(map_tasks(bootstrap_draws, tasks, shared, label), axis=2)
     return statistics.draw_intervals(draws, series.columns, settings.confidence).set_axis(returns.columns)
 
@@ -226,19 +221,17 @@ class Statistics:
 
 
 def sharpe_statistics(
-    returns: pd.DataFrame, benchmark: pd.Series, risk_free: pd.Series | None, settings: Settings,
-    map_tasks: MapTasks = in_process, invested: pd.DataFrame | None = None,
+    returns: pd.DataFrame, invested: pd.DataFrame, benchmark: pd.Series, risk_free: pd.Series | None, settings: Settings,
+    map_tasks: MapTasks = in_process,
 ) -> Statistics:
-    """The PSR and bootstrap intervals of every column of `returns` and of the benchmark (one
-    paired bootstrap: the benchmark is one more series of it, fully invested); `invested` each
-    column's share in assets each day (metrics.excess_returns; None: fully invested)."""
+    """The PSR and bootstrap intervals of every column of `returns` (`invested`: the share each
+    holds in assets each day) and of the benchmark, fully invested (one paired bootstrap: the
+    benchmark is one more series of it)."""
     sampled = resampling(benchmark, settings)
-    together = pd.concat([returns, benchmark.rename(None)], axis=1).set_axis([*returns.columns, None], axis=1)
-    held = None if invested is None else pd.concat(
-        [invested[returns.columns], pd.Series(1.0, index=returns.index)], axis=1
-    ).set_axis(together.columns, axis=1)
+    together = pd.concat([returns, benchmark], axis=1, ignore_index=True)
+    held = pd.concat([invested[returns.columns], pd.Series(1.0, index=returns.index)], axis=1, ignore_index=True)
     intervals = bootstrap_intervals(together, benchmark, sampled.indices, settings, risk_free, map_tasks, held)
-    excess = metrics.excess_returns(returns, risk_free, invested)
+    excess = metrics.excess_returns(returns, risk_free, invested[returns.columns])
     benchmark_excess = metrics.excess_returns(benchmark, risk_free)
     benchmark_sharpe = statistics.sharpe_moments(benchmark_excess).sharpe
     return Statistics(
@@ -260,11 +253,12 @@ def cost_lag_variants(sources: Sequence[str], settings: Settings) -> pd.DataFram
 
 
 def cost_lag_tables(
-    variants: pd.DataFrame, returns: pd.DataFrame, risk_free: pd.Series | None, settings: Settings,
-    totals: dict[str, np.ndarray] | None = None, invested: pd.DataFrame | None = None,
+    variants: pd.DataFrame, returns: pd.DataFrame, invested: pd.DataFrame, risk_free: pd.Series | None, settings: Settings,
+    totals: dict[str, np.ndarray] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """By source, its cost x lag table: one row a variant (`variants`' rows, whose daily returns
-    are `returns`' columns in the same order), its lag, fees and figures (and `totals`' columns)."""
+    and invested shares are the columns of `returns` and `invested` in the same order), its lag,
+    fees and figures (and `totals`' columns)."""
     figures = column_figures(returns, settings.periods_per_year, risk_free, invested).reset_index(drop=True)
     table = variants.reset_index(drop=True).join(figures).assign(**(totals or {}))
     return {
@@ -302,16 +296,17 @@ Verdict = Callable[[float, float, np.ndarray, float], str]
 
 
 def attention_test(
-    observed: pd.Series, control: pd.Series, control_size: float, null_sharpes: np.ndarray, risk_free: pd.Series | None,
-    periods_per_year: int, seed: int, verdict: Verdict, observed_invested: pd.Series | None = None,
-    control_invested: pd.Series | None = None,
+    observed: pd.Series, observed_invested: pd.Series, control: pd.Series, control_invested: pd.Series, control_size: float,
+    null_sharpes: np.ndarray, risk_free: pd.Series | None, periods_per_year: int, seed: int, verdict: Verdict,
 ) -> attention_tests.AttentionTest:
     """The attention test of one series: its Sharpe ratio against an exposure-matched control's
-    (daily returns `control`, of constant size `control_size`) and against placebo runs (`null_sharpes`,
-    Sharpe ratios of the excess returns of runs on shuffled attention, seeded from `seed`);
-    `observed_invested`, `control_invested`: their shares in assets each day (excess_sharpes)."""
-    observed_sharpe = float(excess_sharpes(observed.to_frame(), risk_free, periods_per_year, _frame(observed_invested))[0])
-    control_sharpe = float(excess_sharpes(control.to_frame(), risk_free, periods_per_year, _frame(control_invested))[0])
+    (of constant size `control_size`) and against placebo runs (`null_sharpes`, Sharpe ratios of
+    the excess returns of runs on shuffled attention, seeded from `seed`); each series with the
+    share it holds in assets each day (`*_invested`)."""
+    observed_sharpe, control_sharpe = (
+        float(excess_sharpes(returns.to_frame(), risk_free, periods_per_year, invested.to_frame().to_numpy())[0])  # each alone
+        for returns, invested in ((observed, observed_invested), (control, control_invested))
+    )
     null = np.asarray(null_sharpes, dtype=float)
     p_value = attention_tests.permutation_p_value(observed_sharpe, null)
     return attention_tests.AttentionTest(

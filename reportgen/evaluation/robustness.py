@@ -16,76 +16,64 @@ from reportgen.analysis import backtest, metrics, overlays, statistics, sweeps
 from reportgen.evaluation import ablation, engine
 from reportgen.compute import blocks
 from reportgen.compute.progress import tracked
-from reportgen.inputs.config import Config, StrategyConfig
+from reportgen.inputs.config import StrategyConfig
 from reportgen.results import ModelResult, ModelRobustness, SweepResult
 
 
-def block_columns(config: Config, n_rows: int, bytes_per_cell: float) -> int:
-    """How many columns of `n_rows` rows one block holds within `[compute] memory_mb`."""
-    budget = config.compute.memory_mb or blocks.DEFAULT_MEMORY_MB
-    return blocks.columns_per_block(n_rows, bytes_per_cell, budget)
-
-
-def cost_tables(config: Config, model: ModelResult) -> dict[str, pd.DataFrame]:
+def cost_tables(settings: engine.Settings, model: ModelResult) -> dict[str, pd.DataFrame]:
     """Each strategy at every fee level, filled at the signal's close and `execution_lag_days` later.
 
     Strategies are simulated a block at a time (all variants of a strategy in one block)."""
     if not model.strategies:
         return {}
-    sweep = config.sweep
-    lags = [0, sweep.execution_lag_days]
-    variants_each = len(sweep.fees_bps) * len(lags)
-    per_block = max(1, block_columns(config, len(model.price), backtest.RETURNS_BYTES_PER_CELL) // variants_each)
+    lags = settings.lags
+    variants_each = len(settings.fees_bps) * len(lags)
+    per_block = max(1, settings.block_columns(len(model.price), backtest.RETURNS_BYTES_PER_CELL) // variants_each)
     tables = {}
     for block in blocks.column_blocks(len(model.strategies), per_block):
-        tables.update(_cost_block(config, model, model.strategies[block], lags))
+        tables.update(_cost_block(settings, model, model.strategies[block], lags))
     return tables
 
 
-def _cost_block(config: Config, model: ModelResult, strategies, lags: list[int]) -> dict[str, pd.DataFrame]:
+def _cost_block(settings: engine.Settings, model: ModelResult, strategies, lags: list[int]) -> dict[str, pd.DataFrame]:
     variants = sweeps.cost_timing_columns(
         pd.DataFrame({s.id: s.signal for s in strategies}),
         pd.DataFrame({s.id: s.size for s in strategies}),
-        config.sweep.fees_bps,
+        settings.fees_bps,
         lags,
     )
     kinds = {s.id: s.config.size_type for s in strategies}
-    simulation = backtest.simulated_totals(
-        model.price,
-        variants.signal,
-        variants.size,
-        [kinds[c] for c in variants.params["source"]],
-        init_cash=config.backtest.init_cash,
-        fees=(variants.params["fees_bps"] / 1e4).to_list(),
-    )
+    simulation = backtest.simulated_totals(backtest.Orders(
+        model.price, variants.signal, variants.size, [kinds[c] for c in variants.params["source"]], settings.init_cash,
+        (variants.params["fees_bps"] / 1e4).to_list(),
+    ))
     totals = {"total_fees": simulation.total_fees.to_numpy(), "total_trades": simulation.total_trades.to_numpy()}
     return engine.cost_lag_tables(
-        variants.params, simulation.returns, model.risk_free, evaluation_settings(config), totals, simulation.invested
+        variants.params, simulation.returns, simulation.invested, model.risk_free, settings, totals
     )
 
 
-def sweep_result(config: Config, model: ModelResult, extra_trials: backtest.ColumnReturns | None = None) -> SweepResult:
+def sweep_result(settings: engine.Settings, model: ModelResult, extra_trials: backtest.ColumnReturns | None = None) -> SweepResult:
     """The grid (every configuration under every combination of overlays) simulated a block of
     configurations at a time; the deflated Sharpe ratio of its best configuration. Only the
     figures, a digest of each configuration's returns (to count distinct trials) and each block's
     best returns are kept, never every configuration's returns. `extra_trials` (the ablation
     variants' daily returns) are pooled with the grid's when counting distinct trials and their
     variance; the best is still the grid's."""
-    sweep, ppy = config.sweep, config.backtest.periods_per_year
+    sweep, ppy = settings.sweep, settings.periods_per_year
     output = model.output
     grid = sweeps.sweep_grid(
         output["attention"], sweep.thresholds, sweep.attention_quantiles, sweep.sizings, sweep.size_scales,
         sweep.min_hold_days, sweep.vol_targets, sweep.stop_losses,
     )
-    per_block = block_columns(config, len(model.price), backtest.RETURNS_BYTES_PER_CELL)
+    per_block = settings.block_columns(len(model.price), backtest.RETURNS_BYTES_PER_CELL)
     figures, keys, best_returns = [], [], {}
     for block in tracked(blocks.column_blocks(len(grid), per_block), f"model {model.config.id}: sweep of {len(grid):,} configurations"):
         columns = sweeps.sweep_block(
             output["prediction"], output["attention"], grid.iloc[block], model.price, sweep.vol_window_days, ppy
         )
         simulation = backtest.simulated_totals(
-            model.price, columns.signal, columns.size, "percent",
-            init_cash=config.backtest.init_cash, fees=config.backtest.fees,
+            backtest.Orders(model.price, columns.signal, columns.size, "percent", settings.init_cash, settings.fees)
         )
         del columns
         block_figures = engine.column_figures(simulation.returns, ppy, model.risk_free, simulation.invested).assign(
@@ -145,26 +133,16 @@ def _grid_row(params: pd.DataFrame, strategy: StrategyConfig, vol_window_days: i
     )
 
 
-def evaluation_settings(config: Config) -> engine.Settings:
-    s = config.statistics
-    return engine.Settings(
-        periods_per_year=config.backtest.periods_per_year, confidence=s.confidence, resamples=s.bootstrap_resamples,
-        seed=s.bootstrap_seed, block_days=s.block_length_days, fees_bps=tuple(config.sweep.fees_bps),
-        execution_lag_days=config.sweep.execution_lag_days, memory_mb=config.compute.memory_mb or blocks.DEFAULT_MEMORY_MB,
-    )
-
-
-def model_robustness(config: Config, model: ModelResult, market_episodes: pd.DataFrame) -> ModelRobustness:
+def model_robustness(settings: engine.Settings, model: ModelResult, market_episodes: pd.DataFrame) -> ModelRobustness:
     """Costs and timing, the parameter sweep, the Sharpe statistics and the market episodes of a model."""
-    settings = evaluation_settings(config)
     returns = pd.DataFrame({s.id: s.returns for s in model.strategies}, index=model.benchmark_returns.index)
     benchmark, risk_free = model.benchmark_returns, model.risk_free
     invested = pd.DataFrame({s.id: metrics.invested_shares(s.exposure) for s in model.strategies}, index=returns.index)
-    trusted = engine.sharpe_statistics(returns, benchmark, risk_free, settings, invested=invested)
+    trusted = engine.sharpe_statistics(returns, invested, benchmark, risk_free, settings)
     episodes = engine.episode_returns(returns, benchmark, market_episodes)
     indices = trusted.resampling.indices
     ablations, ablation_returns = ablation.ablation_tables(
-        config, model,
+        settings, model,
         lambda variants, base, held, base_held: engine.bootstrap_intervals(
             variants, base, indices, settings, risk_free, invested=held, benchmark_invested=base_held
         ),
@@ -172,15 +150,15 @@ def model_robustness(config: Config, model: ModelResult, market_episodes: pd.Dat
     return ModelRobustness(
         statistics=trusted.series,
         benchmark_statistics=trusted.benchmark,
-        costs=cost_tables(config, model),
+        costs=cost_tables(settings, model),
         episodes=episodes.episodes,
         episode_returns=episodes.returns,
         benchmark_episode_returns=episodes.benchmark,
-        sweep=sweep_result(config, model, ablation_returns) if config.sweep.enabled else None,
+        sweep=sweep_result(settings, model, ablation_returns) if settings.sweep is not None else None,
         block_days=trusted.resampling.block_days,
         block_days_estimated=trusted.resampling.block_days_estimated,
         resamples=settings.resamples,
-        seed=settings.seed,
+        seed=settings.bootstrap_seed,
         confidence=settings.confidence,
         fees_bps=list(settings.fees_bps),
         execution_lag_days=settings.execution_lag_days,

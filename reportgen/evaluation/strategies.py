@@ -22,44 +22,38 @@ from reportgen.evaluation import engine, robustness
 from reportgen.analysis import attention, attention_tests, backtest, informativeness, metrics, overlays, signals, thresholds
 from reportgen.compute import blocks
 from reportgen.compute.progress import tracked
-from reportgen.inputs import loaders, record
-from reportgen.inputs.config import Config, ModelConfig, StrategyConfig
+from reportgen.inputs.config import ModelConfig, StrategyConfig
 from reportgen.inputs.record import ModelData
 from reportgen.model import provenance
 from reportgen.results import ModelResult, StrategyResult
 
 
 def _strategy_results(
-    config: Config, model: ModelConfig, output: pd.DataFrame, price: pd.Series, risk_free: pd.Series, tables: bool = True
+    settings: engine.Settings, model: ModelConfig, output: pd.DataFrame, price: pd.Series, risk_free: pd.Series, tables: bool = True
 ) -> list[StrategyResult]:
     """Every strategy of the model, simulated a block of strategies at a time."""
-    strategies = [s for s in config.strategies if s.model == model.id]
-    per_block = robustness.block_columns(config, len(price), backtest.SIMULATION_BYTES_PER_CELL)
+    strategies = [s for s in settings.strategies if s.model == model.id]
+    per_block = settings.block_columns(len(price), backtest.SIMULATION_BYTES_PER_CELL)
     return [
         result
         for block in blocks.column_blocks(len(strategies), per_block)
-        for result in _strategy_block(config, strategies[block], output, price, risk_free, tables)
+        for result in _strategy_block(settings, strategies[block], output, price, risk_free, tables)
     ]
 
 
 def _strategy_block(
-    config: Config, strategies: list[StrategyConfig], output: pd.DataFrame, price: pd.Series, risk_free: pd.Series,
+    settings: engine.Settings, strategies: list[StrategyConfig], output: pd.DataFrame, price: pd.Series, risk_free: pd.Series,
     tables: bool = True,
 ) -> list[StrategyResult]:
-    ppy, window = config.backtest.periods_per_year, config.backtest.rolling_window_days
+    ppy, window = settings.periods_per_year, settings.rolling_window_days
     positions = {
         s.id: overlays.strategy_positions(s, overlays.strategy_overlays(s), output, price, ppy) for s in strategies
     }
     wanted = {sid: signal for sid, (signal, _) in positions.items()}
     sizes = {sid: size for sid, (_, size) in positions.items()}
-    simulation = backtest.simulate(
-        price,
-        pd.DataFrame(wanted),
-        pd.DataFrame(sizes),
-        [s.size_type for s in strategies],
-        init_cash=config.backtest.init_cash,
-        fees=config.backtest.fees,
-    )
+    simulation = backtest.simulate(backtest.Orders(
+        price, pd.DataFrame(wanted), pd.DataFrame(sizes), [s.size_type for s in strategies], settings.init_cash, settings.fees
+    ))
     benchmark_returns = engine.benchmark_returns(price)
     results = []
     for s in strategies:
@@ -97,7 +91,7 @@ def _assessed_scores(output: pd.DataFrame, column: str, derived: pd.DataFrame | 
 
 
 def _attention_tests(
-    config: Config, output: pd.DataFrame, price: pd.Series, results: list[StrategyResult], summary: attention.AttentionSummary,
+    settings: engine.Settings, output: pd.DataFrame, price: pd.Series, results: list[StrategyResult], summary: attention.AttentionSummary,
     risk_free: pd.Series,
 ) -> list[StrategyResult]:
     """Every strategy that filters or sizes by attention, with its exposure-matched control and
@@ -106,53 +100,53 @@ def _attention_tests(
     tested = [r for r in results if attention_tests.uses_attention(r.config)]
     if not tested:
         return results
-    shuffled = attention_tests.permuted_attention(output["attention"], config.attention_tests.permutations, config.attention_tests.seed)
-    tests = {r.id: _attention_test(config, output, price, r, summary, risk_free, shuffled) for r in tested}
+    shuffled = attention_tests.permuted_attention(output["attention"], settings.permutations, settings.placebo_seed)
+    tests = {r.id: _attention_test(settings, output, price, r, summary, risk_free, shuffled) for r in tested}
     return [dataclasses.replace(r, attention_test=tests[r.id]) if r.id in tests else r for r in results]
 
 
 def _attention_test(
-    config: Config, output: pd.DataFrame, price: pd.Series, r: StrategyResult, summary: attention.AttentionSummary,
+    settings: engine.Settings, output: pd.DataFrame, price: pd.Series, r: StrategyResult, summary: attention.AttentionSummary,
     risk_free: pd.Series, shuffled: attention_tests.AttentionPermutations,
 ) -> attention_tests.AttentionTest:
     """One strategy's control and placebo (`shuffled`: the model's permutations of attention)."""
-    settings, ppy = config.attention_tests, config.backtest.periods_per_year
-    per_block = robustness.block_columns(config, len(price), backtest.RETURNS_BYTES_PER_CELL)
+    ppy = settings.periods_per_year
+    per_block = settings.block_columns(len(price), backtest.RETURNS_BYTES_PER_CELL)
     s = r.config
     raw = signals.long_signal(output["prediction"], s.threshold)
     control_signal, control_sizes, control_size = overlays.control_positions(
         s, overlays.strategy_overlays(s), output, price, r.exposure, ppy
     )
-    control = _simulated_returns(config, price, control_signal.to_frame("control"), control_sizes.to_frame("control"), "percent")
+    control = _simulated_returns(settings, price, control_signal.to_frame("control"), control_sizes.to_frame("control"), "percent")
     runs = tracked(blocks.column_blocks(settings.permutations, per_block), f"strategy {s.id}: {settings.permutations:,} placebo runs")
-    placebos = (_placebo_returns(config, price, raw, shuffled[block], s) for block in runs)  # a block at a time
+    placebos = (_placebo_returns(settings, price, raw, shuffled[block], s) for block in runs)  # a block at a time
     null_sharpes = np.concatenate([engine.excess_sharpes(p.returns, risk_free, ppy, p.invested) for p in placebos])
     facts = attention_tests.strategy_facts(
         s, summary.column, summary.degenerate, r.total_trades, r.exposure_in_market, float(output["attention"].max())
     )
     return engine.attention_test(
-        r.returns, control.returns["control"], control_size, null_sharpes, risk_free, ppy, settings.seed,
-        functools.partial(attention_tests.verdict, facts), metrics.invested_shares(r.exposure), control.invested["control"],
+        r.returns, metrics.invested_shares(r.exposure), control.returns["control"], control.invested["control"], control_size,
+        null_sharpes, risk_free, ppy, settings.placebo_seed, functools.partial(attention_tests.verdict, facts),
     )
 
 
-def _placebo_returns(config: Config, price: pd.Series, base: pd.Series, shuffled: pd.DataFrame, strategy: StrategyConfig
+def _placebo_returns(settings: engine.Settings, price: pd.Series, base: pd.Series, shuffled: pd.DataFrame, strategy: StrategyConfig
 ) -> backtest.ColumnReturns:
     """Daily returns of the strategy's rules, its overlays included, run on each column of
     shuffled attention (`base`: the prediction's signal before the attention filter and overlays)."""
-    chosen, ppy = overlays.strategy_overlays(strategy), config.backtest.periods_per_year
+    chosen, ppy = overlays.strategy_overlays(strategy), settings.periods_per_year
     placebo, scale = overlays.overlaid_signals(
         signals.filtered_signals(base, shuffled, strategy.attention_threshold), price, chosen, ppy
     )
     sizes = signals.position_sizes(placebo, shuffled, strategy.sizing)
     sizes = sizes if not chosen.groups else sizes.mul(scale.to_numpy(), axis=0)
-    return _simulated_returns(config, price, placebo, sizes, strategy.size_type)
+    return _simulated_returns(settings, price, placebo, sizes, strategy.size_type)
 
 
 def _simulated_returns(
-    config: Config, price: pd.Series, wanted: pd.DataFrame, sizes: pd.DataFrame, size_type: str
+    settings: engine.Settings, price: pd.Series, wanted: pd.DataFrame, sizes: pd.DataFrame, size_type: str
 ) -> backtest.ColumnReturns:
-    return backtest.simulated_returns(price, wanted, sizes, size_type, config.backtest.init_cash, config.backtest.fees)
+    return backtest.simulated_returns(backtest.Orders(price, wanted, sizes, size_type, settings.init_cash, settings.fees))
 
 
 @dataclass(frozen=True)
@@ -174,37 +168,31 @@ class ModelInputs:
         return self.summaries[self.model.attention_column]
 
 
-def model_inputs(config: Config, model: ModelConfig, read: ModelData) -> ModelInputs:
+def model_inputs(settings: engine.Settings, model: ModelConfig, read: ModelData) -> ModelInputs:
     """A model's inputs (read and checked by reportgen.inputs.record) with its attention scores."""
     weights, output, derived = read.weights, read.output, read.derived
     steps = None if weights is None else weights.shape[1]
     scores = _assessed_scores(output, model.attention_column, derived)
     return ModelInputs(
         model=model, weights=weights, output=output, training=read.provenance, price=read.price,
-        risk_free=metrics.per_period_risk_free(read.annual_risk_free, config.backtest.periods_per_year), scores=scores,
+        risk_free=metrics.per_period_risk_free(read.annual_risk_free, settings.periods_per_year), scores=scores,
         summaries={name: attention.attention_summary(scores[name], name, steps) for name in scores.columns},
     )
 
 
-def model_result(config: Config, model: ModelConfig, prices: pd.Series, notes: loaders.Notes | None = None) -> ModelResult:
-    """Every figure of one model but its sensitivity, attention tests included."""
-    read = record.read_model_data(config, model, prices, attention.attention_scores, notes if notes is not None else [])
-    return _model_result(config, model_inputs(config, model, read), test_attention=True)
-
-
-def _model_result(config: Config, inputs: ModelInputs, test_attention: bool, tables: bool = True) -> ModelResult:
+def _model_result(settings: engine.Settings, inputs: ModelInputs, test_attention: bool, tables: bool = True) -> ModelResult:
     output, price, risk_free, scores, summaries = inputs.output, inputs.price, inputs.risk_free, inputs.scores, inputs.summaries
     benchmark_returns = engine.benchmark_returns(price)
-    strategies = _strategy_results(config, inputs.model, output, price, risk_free, tables)
+    strategies = _strategy_results(settings, inputs.model, output, price, risk_free, tables)
     return ModelResult(
         config=inputs.model,
         output=output,
         price=price,
         benchmark_returns=benchmark_returns,
-        benchmark_metrics=metrics.headline_metrics(benchmark_returns, config.backtest.periods_per_year, risk_free),
+        benchmark_metrics=metrics.headline_metrics(benchmark_returns, settings.periods_per_year, risk_free),
         benchmark_monthly_returns=metrics.monthly_returns(benchmark_returns),
         attention=inputs.used,
-        strategies=_attention_tests(config, output, price, strategies, inputs.used, risk_free) if test_attention else strategies,
+        strategies=_attention_tests(settings, output, price, strategies, inputs.used, risk_free) if test_attention else strategies,
         weights=inputs.weights,
         scores=scores,
         score_summaries=summaries,
@@ -237,7 +225,7 @@ class ModelTask:
 TASK_IMPORTS = ("vectorbt", "quantstats")
 
 
-def model_stage_tasks(config: Config, models: list[ModelConfig], rows: dict[str, int] | None = None) -> list[ModelTask]:
+def model_stage_tasks(settings: engine.Settings, models: list[ModelConfig], rows: dict[str, int] | None = None) -> list[ModelTask]:
     """Each model's own task first (the longest; the model of most rows first, by `rows`), then
     each attention test and each quantstats table, those of the longest models first: the tasks
     that end a stage are then short ones, and no worker waits long for the other."""
@@ -248,31 +236,31 @@ def model_stage_tasks(config: Config, models: list[ModelConfig], rows: dict[str,
         ModelTask(m.id, s.id, part)
         for m in by_rows
         for part in ("attention test", "quantstats table")
-        for s in config.strategies
+        for s in settings.strategies
         if s.model == m.id and (part == "quantstats table" or attention_tests.uses_attention(s))
     ]
     return own + parts
 
 
 def model_stage_task(
-    shared: tuple[Config, dict[str, ModelInputs], pd.DataFrame], task: ModelTask
+    shared: tuple[engine.Settings, dict[str, ModelInputs], pd.DataFrame], task: ModelTask
 ) -> ModelResult | attention_tests.AttentionTest | pd.DataFrame | None:
-    """One task of a build (shared = config, each model's inputs, market episodes), run here or
+    """One task of a build (shared = the settings, each model's inputs, market episodes), run here or
     on a worker: a model's result with its sensitivity, or one strategy's attention test or
     quantstats table (its simulation run again, alone: the same figures, column by column)."""
-    config, inputs, market_episodes = shared
+    settings, inputs, market_episodes = shared
     model = inputs[task.model_id]
     if task.strategy_id is None:
-        result = _model_result(config, model, test_attention=False, tables=False)
-        return dataclasses.replace(result, robustness=robustness.model_robustness(config, result, market_episodes))
-    [strategy] = [s for s in config.strategies if s.id == task.strategy_id]
-    [simulated] = _strategy_block(config, [strategy], model.output, model.price, model.risk_free, tables=False)
+        result = _model_result(settings, model, test_attention=False, tables=False)
+        return dataclasses.replace(result, robustness=robustness.model_robustness(settings, result, market_episodes))
+    [strategy] = [s for s in settings.strategies if s.id == task.strategy_id]
+    [simulated] = _strategy_block(settings, [strategy], model.output, model.price, model.risk_free, tables=False)
     if task.part == "quantstats table":
         return metrics.quantstats_table(
-            simulated.returns, engine.benchmark_returns(model.price), config.backtest.periods_per_year, model.risk_free,
+            simulated.returns, engine.benchmark_returns(model.price), settings.periods_per_year, model.risk_free,
             metrics.invested_shares(simulated.exposure),
         )
-    [tested] = _attention_tests(config, model.output, model.price, [simulated], model.used, model.risk_free)
+    [tested] = _attention_tests(settings, model.output, model.price, [simulated], model.used, model.risk_free)
     return tested.attention_test
 
 

@@ -1,6 +1,6 @@
 """Universe models and their portfolios: wires the analysis as evaluation.strategies does for one asset.
 
-    read_universe_predictions -> wide prediction / attention (dates x assets)
+    the model's inputs (reportgen.inputs.record) -> wide prediction / attention (dates x assets)
       -> target weights per portfolio -> one vectorbt simulation of all portfolios of the model
       -> figures, cost and lag variants, bootstrap intervals and PSR, episodes
       -> attention test (exposure-matched control, within-day permutations, in blocks)
@@ -11,214 +11,223 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from reportgen.analysis import attention, attention_tests, informativeness, metrics, portfolios
-from reportgen.evaluation import engine, portfolio_placebo, robustness
-from reportgen.analysis.portfolio_backtest import block_returns, portfolio_returns, simulate_portfolios
+from reportgen.analysis.portfolio_backtest import PortfolioSimulation, block_returns, portfolio_returns, simulate_portfolios
+from reportgen.evaluation import engine, portfolio_placebo
+from reportgen.compute import blocks
 from reportgen.compute.local import in_process
 from reportgen.compute.progress import tracked
 from reportgen.inputs import universe
-from reportgen.inputs.config import Config, ModelConfig, PortfolioConfig
-from reportgen.inputs.errors import DataError
+from reportgen.inputs.config import ModelConfig, PortfolioConfig
 from reportgen.inputs.record import UniverseModelData
 from reportgen.results import CrossSection, PortfolioResult, UniverseModelResult
 
 EQUAL_WEIGHT_BENCHMARK = "Equal-weight buy & hold"
 
 
-def _attention_long(config: ModelConfig, read: universe.UniversePredictions) -> tuple[pd.DataFrame, int | None]:
-    """Every attention score per (date, asset): the one used first, then the others derived
-    from the vector; and T, the vector's length, when given."""
-    column = config.attention_column
+@dataclass(frozen=True)
+class Frames:
+    """A universe model's inputs as wide frames (dates x assets) on its prediction dates."""
+
+    assets: list[str]
+    close: pd.DataFrame  # NaN before an asset's first price and after its last
+    ended: pd.DataFrame  # bool: from a delisted asset's last price on (sold then)
+    tradable: pd.DataFrame  # bool: the asset has a price, is a member and is not delisted
+    prediction: pd.DataFrame  # NaN: no prediction
+    scores: dict[str, pd.DataFrame]  # every attention score, the one used first
+    summaries: dict[str, attention.AttentionSummary]  # of each score, pooled over assets and dates
+
+    @property
+    def simulated_close(self) -> pd.DataFrame:
+        """Outside its listing an asset is never held; any price will do."""
+        return self.close.ffill().bfill()
+
+
+def _scores_long(attention_column: str, read: universe.UniversePredictions) -> pd.DataFrame:
+    """Every attention score per (date, asset): the one used first (read, or derived from the
+    vector: reportgen.inputs.record checked that one of them has it), then the others derived."""
     derived = None if read.weights is None else attention.attention_scores(read.weights)
-    if column in read.output.columns:
-        used = read.output[[column]]
-    elif derived is not None and column in derived.columns:
-        used = derived[[column]]
-    else:
-        hint = (
-            "; scores derived from the attention vector: " + ", ".join(attention.SCORES)
-            if derived is not None else "; scores such as attention_max need the attention vector as columns att_0 .. att_{T-1}"
-        )
-        raise DataError(f"{config.predictions}: no attention column {column!r}{hint}")
-    scores = used if derived is None else used.join(derived.drop(columns=column, errors="ignore"))
-    return scores, None if read.weights is None else read.weights.shape[1]
+    used = read.output[[attention_column]] if attention_column in read.output.columns else derived[[attention_column]]
+    return used if derived is None else used.join(derived.drop(columns=attention_column, errors="ignore"))
 
 
-def _aligned_close(prices: pd.DataFrame, dates: pd.DatetimeIndex, path, min_rows: int) -> pd.DataFrame:
-    overlap = int(dates.isin(prices.index).sum())
-    if overlap < min_rows:
-        raise DataError(
-            f"{path}: only {overlap} prediction dates have prices; at least {min_rows} needed ([backtest] min_rows)"
-        )
-    return universe.prices_on(prices, dates)  # within each asset's listing only
+def frames(prices: pd.DataFrame, data: UniverseModelData, attention_column: str) -> Frames:
+    read, dates = data.predictions, data.dates
+    scores_long = _scores_long(attention_column, read)
+    steps = None if read.weights is None else read.weights.shape[1]
+    assets = list(prices.columns[prices.columns.isin(read.output.index.get_level_values("asset"))])
+    close = universe.prices_on(prices[assets], dates)  # within each asset's listing only
+    member = True if data.membership is None else universe.member_dates(data.membership, dates, close.columns)
+    ended = portfolios.delisted_dates(dates, close.columns, universe.delisting_dates(close))  # sold at the last price
+    return Frames(
+        assets=assets,
+        close=close,
+        ended=ended,
+        tradable=close.notna() & member & ~ended,
+        prediction=portfolios.wide(read.output["prediction"], close.columns, dates),
+        scores={name: portfolios.wide(scores_long[name], close.columns, dates) for name in scores_long.columns},
+        summaries={name: attention.attention_summary(scores_long[name], name, steps) for name in scores_long.columns},
+    )
 
 
-def _benchmark(universe_config, benchmark: pd.Series | None, close: pd.DataFrame) -> tuple[str, pd.Series]:
+def _benchmark(benchmark_column: str | None, benchmark: pd.Series | None, close: pd.DataFrame) -> tuple[str, pd.Series]:
     """The [universe] benchmark's returns from its prices on the model's dates, else an
     equal-weight buy & hold of the assets priced on the first date (fee-free; 0 on the first day)."""
     if benchmark is not None:
-        return universe_config.benchmark_column, engine.benchmark_returns(benchmark)
+        return benchmark_column, engine.benchmark_returns(benchmark)
     listed = close.columns[close.iloc[0].notna()]
     growth = (close[listed].ffill() / close[listed].iloc[0]).mean(axis=1)  # a delisted asset: cash at its last price
     return EQUAL_WEIGHT_BENCHMARK, engine.benchmark_returns(growth)
 
 
-def _targets(portfolio: PortfolioConfig, weights: pd.DataFrame, lag_days: int = 0, ended: pd.DataFrame | None = None) -> pd.DataFrame:
+def _targets(portfolio: PortfolioConfig, weights: pd.DataFrame, ended: pd.DataFrame, lag_days: int = 0) -> pd.DataFrame:
     return portfolios.orders(weights, portfolios.rebalance_days(weights.index, portfolio.rebalance), lag_days, ended)
 
 
 def _cost_table(
-    settings: engine.Settings, init_cash: float, close, targets: dict[str, pd.DataFrame], portfolio_list, risk_free: pd.Series,
-    ended: pd.DataFrame | None = None,
+    settings: engine.Settings, close, targets: dict[str, pd.DataFrame], portfolio_list, risk_free: pd.Series, ended: pd.DataFrame,
 ) -> dict[str, pd.DataFrame]:
     """Each portfolio at every fee level, filled at the rebalance close and `execution_lag_days` later."""
     by_id = {p.id: p for p in portfolio_list}
     variants = engine.cost_lag_variants(list(by_id), settings)
     names = [f"{r.source}|{r.lag_days}|{r.fees_bps}" for r in variants.itertuples()]
-    generated = ((n, _targets(by_id[r.source], targets[r.source], r.lag_days, ended)) for n, r in zip(names, variants.itertuples()))
-    simulated = portfolio_returns(close, generated, init_cash, dict(zip(names, variants["fees_bps"] / 1e4)))
-    return engine.cost_lag_tables(variants, simulated.returns, risk_free, settings, invested=simulated.invested)
+    generated = ((n, _targets(by_id[r.source], targets[r.source], ended, r.lag_days)) for n, r in zip(names, variants.itertuples()))
+    simulated = portfolio_returns(close, generated, settings.init_cash, dict(zip(names, variants["fees_bps"] / 1e4)))
+    return engine.cost_lag_tables(variants, simulated.returns, simulated.invested, risk_free, settings)
 
 
 def _attention_test(
-    config: Config, close, portfolio: PortfolioConfig, weights, held, scores, observed_returns, used, risk_free: pd.Series,
-    map_tasks: Callable = in_process, observed_invested: pd.Series | None = None, ended: pd.DataFrame | None = None,
+    settings: engine.Settings, close, portfolio: PortfolioConfig, weights, held, scores, observed_returns, observed_invested,
+    used: attention.AttentionSummary, risk_free: pd.Series, map_tasks: Callable, ended: pd.DataFrame,
 ) -> attention_tests.AttentionTest:
     """Exposure-matched equal weights and `permutations` shuffles of attention across each day's
     held assets (the shuffles as tasks of `map_tasks`, see portfolio_placebo.placebo_sharpes)."""
-    settings, ppy, fees = config.attention_tests, config.backtest.periods_per_year, config.backtest.fees
+    ppy, fees = settings.periods_per_year, settings.fees
     free = risk_free.reindex(weights.index).to_numpy(dtype=float)[:, None]  # per period, charged on the invested share
     on_days = portfolios.rebalance_days(weights.index, portfolio.rebalance).to_numpy()
-    control_targets = _targets(portfolio, portfolios.exposure_matched_weights(weights), 0, ended).to_numpy()[None]
-    control_returns, control_invested = block_returns(close, control_targets, config.backtest.init_cash, [fees])
-    control = pd.Series(control_returns[:, 0], index=weights.index)
+    control_targets = _targets(portfolio, portfolios.exposure_matched_weights(weights), ended).to_numpy()[None]
+    control, control_invested = (
+        pd.Series(a[:, 0], index=weights.index) for a in block_returns(close, control_targets, settings.init_cash, [fees])
+    )
     shared = portfolio_placebo.PlaceboInput(
         close=close, portfolio=portfolio, on_days=on_days, score=scores.to_numpy(dtype=float)[on_days],
-        held=held.to_numpy()[on_days], shape=weights.shape, free=free, init_cash=config.backtest.init_cash,
-        fees=fees, periods_per_year=ppy, seed=settings.seed, ended=None if ended is None else ended.to_numpy(),
+        held=held.to_numpy()[on_days], shape=weights.shape, free=free, init_cash=settings.init_cash,
+        fees=fees, periods_per_year=ppy, seed=settings.placebo_seed, ended=ended.to_numpy(),
     )
-    runs = engine.run_ranges(settings.permutations, engine.task_count(settings.permutations, engine.workers_of(map_tasks)))
+    runs = engine.run_ranges(settings.permutations, blocks.task_count(settings.permutations, engine.workers_of(map_tasks)))
     null = np.concatenate(map_tasks(portfolio_placebo.placebo_sharpes, runs, shared, f"placebo runs of {portfolio.id}"))
     return engine.attention_test(
-        observed_returns, control, float(weights.sum(axis=1).mean()), null, risk_free, ppy, settings.seed,
-        functools.partial(attention_tests.portfolio_verdict, used.column, used.degenerate),
-        observed_invested, pd.Series(control_invested[:, 0], index=weights.index),
+        observed_returns, observed_invested, control, control_invested, float(weights.sum(axis=1).mean()), null, risk_free, ppy,
+        settings.placebo_seed, functools.partial(attention_tests.portfolio_verdict, used.column, used.degenerate),
     )
 
 
 def universe_model_result(
-    config: Config, model: ModelConfig, prices: pd.DataFrame, data: UniverseModelData, market_episodes: pd.DataFrame,
+    settings: engine.Settings, model: ModelConfig, prices: pd.DataFrame, data: UniverseModelData, market_episodes: pd.DataFrame,
     map_tasks: Callable = in_process,
 ) -> UniverseModelResult:
     """Every figure of a universe model's portfolios, from its inputs as reportgen.inputs.record
     read and checked them; the placebo runs of its attention tests and the bootstrap's resamples
     are tasks of `map_tasks` (here, on forked workers or on a Dask cluster: the same figures)."""
-    read = data.predictions
-    scores_long, steps = _attention_long(model, read)
-    dates = data.dates
-    assets = list(prices.columns[prices.columns.isin(read.output.index.get_level_values("asset"))])
-    close = _aligned_close(prices[assets], dates, model.predictions, config.backtest.min_rows)
-    membership = data.membership
-    member = True if membership is None else universe.member_dates(membership, dates, close.columns)
-    ended = portfolios.delisted_dates(dates, close.columns, universe.delisting_dates(close))  # sold at the last price
-    tradable = close.notna() & member & ~ended
-    sim_close = close.ffill().bfill()  # outside its listing an asset is never held; any price will do
-    prediction = portfolios.wide(read.output["prediction"], close.columns, dates)
-    scores = {name: portfolios.wide(scores_long[name], close.columns, dates) for name in scores_long.columns}
-    summaries = {name: attention.attention_summary(scores_long[name], name, steps) for name in scores_long.columns}
-    used = summaries[model.attention_column]
-    benchmark_name, benchmark_returns = _benchmark(config.universe, data.benchmark, close)
-    ppy = config.backtest.periods_per_year
-    risk_free = metrics.per_period_risk_free(data.annual_risk_free, ppy)
-    listed = [p for p in config.portfolios if p.model == model.id]
-    held = {
-        p.id: portfolios.top_k_assets(portfolios.eligible_assets(prediction, p.threshold, tradable), prediction, p.top_k)
+    wide = frames(prices, data, model.attention_column)
+    used = wide.summaries[model.attention_column]
+    benchmark_name, benchmark_returns = _benchmark(settings.benchmark_column, data.benchmark, wide.close)
+    risk_free = metrics.per_period_risk_free(data.annual_risk_free, settings.periods_per_year)
+    listed = [p for p in settings.portfolios if p.model == model.id]
+    close = wide.simulated_close
+    weights = {
+        p.id: portfolios.portfolio_weights(p, wide.prediction, wide.scores[model.attention_column], wide.close, wide.tradable)
         for p in listed
     }
-    weights = {
-        p.id: portfolios.portfolio_weights(p, prediction, scores[model.attention_column], close, tradable) for p in listed
-    }
-    simulation = simulate_portfolios(
-        sim_close, {p.id: _targets(p, weights[p.id], 0, ended) for p in listed}, config.backtest.init_cash, config.backtest.fees
-    )
-    settings = robustness.evaluation_settings(config)
-    costs = _cost_table(settings, config.backtest.init_cash, sim_close, weights, listed, risk_free, ended) if listed else {}
-    returns = simulation.returns.rename(columns=str)
-    invested = simulation.invested.rename(columns=str)
-    trusted = engine.sharpe_statistics(returns, benchmark_returns, risk_free, settings, map_tasks, invested)
+    targets = {p.id: _targets(p, weights[p.id], wide.ended) for p in listed}
+    simulation = simulate_portfolios(close, targets, settings.init_cash, settings.fees)
+    returns, invested = simulation.returns.rename(columns=str), simulation.invested.rename(columns=str)
+    trusted = engine.sharpe_statistics(returns, invested, benchmark_returns, risk_free, settings, map_tasks)
     by_episode = engine.episode_returns(returns, benchmark_returns, market_episodes)
+    costs = _cost_table(settings, close, weights, listed, risk_free, wide.ended) if listed else {}
     results = []
     for p in tracked(listed, f"universe model {model.id}: {len(listed)} portfolios"):
-        r = returns[p.id].rename(p.id)
-        r_invested = invested[p.id]
-        w = simulation.weights.xs(p.id, axis=1, level="portfolio")
         test = None
         if p.weighting == "attention":
+            held = portfolios.top_k_assets(portfolios.eligible_assets(wide.prediction, p.threshold, wide.tradable), wide.prediction, p.top_k)
             test = _attention_test(
-                config, sim_close, p, weights[p.id], held[p.id], scores[model.attention_column], r, used, risk_free, map_tasks,
-                r_invested, ended,
+                settings, close, p, weights[p.id], held, wide.scores[model.attention_column], returns[p.id], invested[p.id], used,
+                risk_free, map_tasks, wide.ended,
             )
-        results.append(
-            PortfolioResult(
-                config=p,
-                target_weights=weights[p.id],
-                weights=w,
-                value=simulation.value[p.id],
-                returns=r,
-                trades=simulation.trades[simulation.trades["portfolio"] == p.id].drop(columns="portfolio").reset_index(drop=True),
-                contributions=simulation.contributions.loc[p.id].rename("contribution"),
-                total_fees=float(simulation.total_fees[p.id]),
-                metrics=metrics.headline_metrics(r, ppy, risk_free, r_invested),
-                turnover=float(metrics.turnover(simulation.traded_value[p.id], simulation.value[p.id], ppy).mean()),
-                mean_holdings=float(portfolios.holdings_count(w).mean()),
-                herfindahl=portfolios.herfindahl(w),
-                rolling_sharpe=metrics.rolling_sharpe(
-                    metrics.excess_returns(r, risk_free, r_invested), config.backtest.rolling_window_days, ppy
-                ),
-                monthly_returns=metrics.monthly_returns(r),
-                statistics=trusted.series[p.id],
-                costs=costs[p.id],
-                episode_returns=by_episode.returns[p.id],
-                attention_test=test,
-            )
-        )
-    forward = informativeness.next_day_returns_by_asset(close)
-    factors = {informativeness.PREDICTION: prediction, **scores}
+        results.append(_portfolio_result(
+            settings, p, simulation, weights[p.id], risk_free, trusted.series[p.id], costs[p.id], by_episode.returns[p.id], test,
+        ))
+    read = data.predictions
     return UniverseModelResult(
         config=model,
-        assets=assets,
+        assets=wide.assets,
         provenance=data.provenance,
-        dates=dates,
-        prices=close,
-        prediction=prediction,
-        attention_scores=scores[model.attention_column],
+        dates=data.dates,
+        prices=wide.close,
+        prediction=wide.prediction,
+        attention_scores=wide.scores[model.attention_column],
         attention=used,
-        profile=None if read.weights is None else read.weights.groupby(level="asset").mean().reindex(assets),
+        profile=None if read.weights is None else read.weights.groupby(level="asset").mean().reindex(wide.assets),
         benchmark_name=benchmark_name,
         benchmark_returns=benchmark_returns,
-        benchmark_metrics=metrics.headline_metrics(benchmark_returns, ppy, risk_free),
-        cross_section=CrossSection(
-            ics=[
-                informativeness.mean_ic_test(
-                    informativeness.daily_rank_ic(f, forward), name, name in summaries and summaries[name].degenerate
-                )
-                for name, f in factors.items()
-            ],
-            quintiles={name: informativeness.quintile_returns(f, forward) for name, f in factors.items()},
-        ),
+        benchmark_metrics=metrics.headline_metrics(benchmark_returns, settings.periods_per_year, risk_free),
+        cross_section=cross_section(wide),
         portfolios=results,
         benchmark_statistics=trusted.benchmark,
         benchmark_episode_returns=by_episode.benchmark,
         episodes=by_episode.episodes,
-        fees_bps=list(config.sweep.fees_bps),
-        execution_lag_days=config.sweep.execution_lag_days,
+        fees_bps=list(settings.fees_bps),
+        execution_lag_days=settings.execution_lag_days,
         confidence=settings.confidence,
         block_days=trusted.resampling.block_days,
         resamples=settings.resamples,
-        seed=settings.seed,
-        membership=membership,
+        seed=settings.bootstrap_seed,
+        membership=data.membership,
+    )
+
+
+def _portfolio_result(
+    settings: engine.Settings, p: PortfolioConfig, simulation: PortfolioSimulation, target_weights: pd.DataFrame,
+    risk_free: pd.Series, statistics, costs: pd.DataFrame, episode_returns: pd.Series, test: attention_tests.AttentionTest | None,
+) -> PortfolioResult:
+    """One portfolio's record from the simulation of all portfolios of its model and its evaluation."""
+    ppy = settings.periods_per_year
+    r = simulation.returns[p.id].rename(p.id)
+    invested = simulation.invested[p.id]
+    w = simulation.weights.xs(p.id, axis=1, level="portfolio")
+    return PortfolioResult(
+        config=p,
+        target_weights=target_weights,
+        weights=w,
+        value=simulation.value[p.id],
+        returns=r,
+        trades=simulation.trades[simulation.trades["portfolio"] == p.id].drop(columns="portfolio").reset_index(drop=True),
+        contributions=simulation.contributions.loc[p.id].rename("contribution"),
+        total_fees=float(simulation.total_fees[p.id]),
+        metrics=metrics.headline_metrics(r, ppy, risk_free, invested),
+        turnover=float(metrics.turnover(simulation.traded_value[p.id], simulation.value[p.id], ppy).mean()),
+        mean_holdings=float(portfolios.holdings_count(w).mean()),
+        herfindahl=portfolios.herfindahl(w),
+        rolling_sharpe=metrics.rolling_sharpe(metrics.excess_returns(r, risk_free, invested), settings.rolling_window_days, ppy),
+        monthly_returns=metrics.monthly_returns(r),
+        statistics=statistics,
+        costs=costs,
+        episode_returns=episode_returns,
+        attention_test=test,
+    )
+
+
+def cross_section(wide: Frames) -> CrossSection:
+    """How well the prediction and each attention score rank the assets' next-day returns."""
+    forward = informativeness.next_day_returns_by_asset(wide.close)
+    factors = {informativeness.PREDICTION: wide.prediction, **wide.scores}
+    degenerate = {name for name, s in wide.summaries.items() if s.degenerate}
+    return CrossSection(
+        ics=[informativeness.mean_ic_test(informativeness.daily_rank_ic(f, forward), name, name in degenerate) for name, f in factors.items()],
+        quintiles={name: informativeness.quintile_returns(f, forward) for name, f in factors.items()},
     )

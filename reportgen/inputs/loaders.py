@@ -42,7 +42,8 @@ _OFFSET = r"\s*(?:Z|[+-]\d{1,2}(?::?\d{2})?)\s*$"
 _WITH_OFFSET = re.compile(r"[T\s]\d{1,2}(?::?\d{2}){0,2}(?:[.,]\d+)?" + _OFFSET)
 
 
-def _note(notes: Notes | None, path: Path, sentence: str) -> None:
+def note(notes: Notes | None, path: Path, sentence: str) -> None:
+    """Log what reading `path` corrected, and keep it in `notes` for the report."""
     log.warning("%s: %s", path, sentence)
     if notes is not None:
         notes.append((path, sentence))
@@ -76,9 +77,10 @@ def checked_csv_file(path: Path) -> None:
         raise DataError(f"{path}: is not a CSV: it holds binary data (a NUL byte at byte {nul})")
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    """The table at `path`: text columns from a CSV, typed columns from a .parquet file."""
-    if columnar.is_parquet(path):
+def read_csv_cells(path: Path) -> pd.DataFrame:
+    """Every cell of the CSV at `path` as a string (nothing parsed, nothing filled); a DataError
+    names the file when it is missing, not text, not comma-separated or has no data rows."""
+    if columnar.is_parquet(path):  # typed columns, which the checks below take as they take text
         return columnar.read_parquet(path)
     checked_csv_file(path)
     try:
@@ -105,46 +107,46 @@ def _read_csv(path: Path) -> pd.DataFrame:
     return frame
 
 
-def _text(raw: pd.Series) -> pd.Series:
+def stripped(raw: pd.Series) -> pd.Series:
     """A text column's cells without surrounding blanks; a typed (Parquet) numeric column as it is."""
     if pd.api.types.is_numeric_dtype(raw.dtype):
         return raw
     return (raw if pd.api.types.is_string_dtype(raw.dtype) else raw.astype(str)).str.strip()
 
 
-def _shown(cell) -> str:
+def shown(cell) -> str:
     """A cell as an error line quotes it: text as written, a Parquet null or number plainly."""
     if isinstance(cell, str):
         return repr(cell)
     return "an empty cell" if pd.isna(cell) else f"{cell:g}"
 
 
-def _require_column(frame: pd.DataFrame, column: str, path: Path, role: str) -> None:
+def require_column(frame: pd.DataFrame, column: str, path: Path, role: str) -> None:
+    """A DataError naming the columns found unless `frame` has `column` (its `role`: date, price, ...)."""
     if column not in frame.columns:
         found = ", ".join(repr(str(c)) for c in frame.columns)
         raise DataError(f"{path}: no {role} column {column!r}; columns found: {found}")
 
 
-def _row(mask: np.ndarray) -> int:
+def first_row(mask: np.ndarray) -> int:
     """Index of the first True of `mask`."""
     return int(np.flatnonzero(mask)[0])
 
 
-def _dates(
+def trading_days(
     raw: pd.Series,
     path: Path,
     column: str,
     exchange_timezone: str = EXCHANGE_TIMEZONE,
     notes: Notes | None = None,
 ) -> pd.DatetimeIndex:
-    """Parse an ISO 8601 date column into trading days (see the module's rule for offsets); a
-    Parquet timestamp column needs no parsing, only the same rule for time zones."""
-    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
+    """Parse an ISO 8601 date column into trading days (see the module's rule for offsets)."""
+    if pd.api.types.is_datetime64_any_dtype(raw.dtype):  # a Parquet timestamp column: nothing to parse
         return _timestamps(raw, path, column, exchange_timezone, notes)
     text = (raw if pd.api.types.is_string_dtype(raw.dtype) else raw.astype(str)).str.strip()
     with_offset = text.str.contains(_WITH_OFFSET).to_numpy(dtype=bool)
     if with_offset.any() and not with_offset.all():
-        row = _row(with_offset != with_offset[0])
+        row = first_row(with_offset != with_offset[0])
         has, first = ("has a UTC offset", "does not") if with_offset[row] else ("has no UTC offset", "does")
         raise DataError(
             f"{path}: row {row + 2}, column {column!r}: date {raw.iloc[row]!r} {has} but row 2 "
@@ -162,7 +164,7 @@ def _dates(
         )
     bad = parsed.isna().to_numpy()
     if bad.any():
-        row = _row(bad)
+        row = first_row(bad)
         raise DataError(
             f"{path}: row {row + 2}, column {column!r}: cannot parse date {raw.iloc[row]!r} "
             "(expected ISO 8601, such as 2024-01-31)"
@@ -175,12 +177,12 @@ def _dates(
         moved = index.normalize() != written.normalize()
         sentence = f"dates carry UTC offsets; converted each to its date in {exchange_timezone}, the exchange's time zone"
         if moved.any():
-            row = _row(moved)
+            row = first_row(moved)
             sentence += (
                 f"; {int(moved.sum())} of them fall on another day there than written (first: row {row + 2}, "
                 f"{raw.iloc[row]!r} is {index[row].date()})"
             )
-        _note(notes, path, sentence)
+        note(notes, path, sentence)
     return index.normalize().rename("date")
 
 
@@ -191,7 +193,7 @@ def _timestamps(
     converted to their date in the exchange's time zone (and noted, as for CSV offsets)."""
     missing = raw.isna().to_numpy()
     if missing.any():
-        row = _row(missing)
+        row = first_row(missing)
         raise DataError(f"{path}: row {row + 2}, column {column!r}: no date (an empty cell)")
     index = pd.DatetimeIndex(raw)
     if index.tz is not None:
@@ -200,42 +202,43 @@ def _timestamps(
         moved = index.normalize() != written
         sentence = f"dates carry UTC offsets; converted each to its date in {exchange_timezone}, the exchange's time zone"
         if moved.any():
-            row = _row(moved)
+            row = first_row(moved)
             sentence += (
                 f"; {int(moved.sum())} of them fall on another day there than written (first: row {row + 2}, "
                 f"{raw.iloc[row]} is {index[row].date()})"
             )
-        _note(notes, path, sentence)
+        note(notes, path, sentence)
     return index.normalize().rename("date")
 
 
 def _numbers(raw: pd.Series, dates: pd.DatetimeIndex, path: Path, column: str) -> pd.Series:
-    values = pd.to_numeric(_text(raw), errors="coerce")
+    values = pd.to_numeric(stripped(raw), errors="coerce")
     bad = values.isna() | ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(
             f"{path}: row {row + 2} ({dates[row].date()}), column {column!r}: "
-            f"expected a finite number, got {_shown(raw.iloc[row])}"
+            f"expected a finite number, got {shown(raw.iloc[row])}"
         )
     return pd.Series(values.to_numpy(dtype=float), index=dates, name=column)
 
 
 def _first_violation(values: pd.Series, ok: pd.Series, path: Path, column: str, rule: str) -> None:
     if not ok.all():
-        row = _row(~ok.to_numpy())
+        row = first_row(~ok.to_numpy())
         raise DataError(
             f"{path}: row {row + 2} ({values.index[row].date()}), column {column!r}: "
             f"{rule}, got {values.iloc[row]:g}"
         )
 
 
-def _sorted_unique(
+def sorted_unique(
     frame: pd.DataFrame | pd.Series, path: Path, column: str = "date", notes: Notes | None = None, warn: bool = True
 ):
+    """`frame` sorted by date (noted when it was not); a DataError at the first duplicate date."""
     duplicated = frame.index.duplicated()
     if duplicated.any():
-        row = _row(duplicated)
+        row = first_row(duplicated)
         first = int(np.flatnonzero(frame.index == frame.index[row])[0])
         raise DataError(
             f"{path}: rows {first + 2} and {row + 2}, column {column!r}: "
@@ -243,7 +246,7 @@ def _sorted_unique(
         )
     if not frame.index.is_monotonic_increasing:
         if warn:
-            _note(notes, path, "dates were not in order; sorted them")
+            note(notes, path, "dates were not in order; sorted them")
         frame = frame.sort_index()
     return frame
 
@@ -256,13 +259,13 @@ def read_prices(
     notes: Notes | None = None,
 ) -> pd.Series:
     """Daily prices indexed by date: positive floats, unique sorted dates."""
-    frame = _read_csv(path)
-    _require_column(frame, date_column, path, "date")
-    _require_column(frame, price_column, path, "price")
-    dates = _dates(frame[date_column], path, date_column, exchange_timezone, notes)
+    frame = read_csv_cells(path)
+    require_column(frame, date_column, path, "date")
+    require_column(frame, price_column, path, "price")
+    dates = trading_days(frame[date_column], path, date_column, exchange_timezone, notes)
     prices = _numbers(frame[price_column], dates, path, price_column)
     _first_violation(prices, prices > 0, path, price_column, "prices must be positive")
-    return _sorted_unique(prices.rename("price"), path, date_column, notes)
+    return sorted_unique(prices.rename("price"), path, date_column, notes)
 
 
 def read_predictions(
@@ -277,9 +280,9 @@ def read_predictions(
     The attention is the CSV column `attention_column` or, when the CSV has no such column, the
     column of that name in `derived_scores` (scores derived from the file's attention vector).
     """
-    frame = _read_csv(path)
+    frame = read_csv_cells(path)
     date_column = str(frame.columns[0])
-    _require_column(frame, PREDICTIONS_COLUMN, path, "predictions")
+    require_column(frame, PREDICTIONS_COLUMN, path, "predictions")
     from_vector = (
         attention_column not in frame.columns
         and derived_scores is not None
@@ -287,7 +290,7 @@ def read_predictions(
     )
     if not from_vector:
         _require_attention_column(frame, attention_column, path, derived_scores)
-    dates = _dates(frame[date_column], path, date_column or "first column", exchange_timezone, notes)
+    dates = trading_days(frame[date_column], path, date_column or "first column", exchange_timezone, notes)
     predictions = _numbers(frame[PREDICTIONS_COLUMN], dates, path, PREDICTIONS_COLUMN)
     in_unit = (predictions >= 0) & (predictions <= 1)
     _first_violation(predictions, in_unit, path, PREDICTIONS_COLUMN, "probabilities must be in [0, 1]")
@@ -297,7 +300,7 @@ def read_predictions(
         attention = _numbers(frame[attention_column], dates, path, attention_column)
     _first_violation(attention, attention >= 0, path, attention_column, "attention must be >= 0")
     model_output = pd.DataFrame({"prediction": predictions, "attention": attention})
-    return _sorted_unique(model_output, path, date_column, notes)
+    return sorted_unique(model_output, path, date_column, notes)
 
 
 def _require_attention_column(
@@ -341,13 +344,13 @@ def read_attention_weights(
     is the most recent day; "oldest_first": it is the oldest). Weights must be finite and
     non-negative, and each row must sum to 1 (a softmax).
     """
-    frame = _read_csv(path)
+    frame = read_csv_cells(path)
     steps = attention_vector_columns(frame, prefix, path)
     if not steps:
         return None
     window = len(steps)
     date_column = str(frame.columns[0])
-    dates = _dates(frame[date_column], path, date_column or "first column", exchange_timezone)
+    dates = trading_days(frame[date_column], path, date_column or "first column", exchange_timezone)
     weights = {}
     for k in range(window):
         column = steps[k]
@@ -363,7 +366,7 @@ def read_attention_weights(
     if order == "oldest_first":
         matrix = matrix[:, ::-1]
     lags = pd.RangeIndex(window, name="lag")
-    return _sorted_unique(pd.DataFrame(matrix, index=dates, columns=lags), path, date_column, warn=False)
+    return sorted_unique(pd.DataFrame(matrix, index=dates, columns=lags), path, date_column, warn=False)
 
 
 def aligned_prices(
@@ -395,7 +398,7 @@ def aligned_prices(
         raise DataError(f"{path}: {first.date()}: prediction dated before the first price")
     filled = ~dates.isin(prices.index)
     if filled.any():
-        _note(
+        note(
             notes,
             path,
             f"{int(filled.sum())} prediction dates had no price and took the previous close "
@@ -411,17 +414,17 @@ def read_price_table(
     """Daily prices indexed by date, one column per role of `columns` (e.g. {"close": "Adjusted_close",
     "volume": "Volume"}): positive floats, unique sorted dates. Dates with UTC offsets become
     their date in `exchange_timezone`, as in read_prices."""
-    frame = _read_csv(path)
-    _require_column(frame, date_column, path, "date")
+    frame = read_csv_cells(path)
+    require_column(frame, date_column, path, "date")
     for role, column in columns.items():
-        _require_column(frame, column, path, role)
-    dates = _dates(frame[date_column], path, date_column, exchange_timezone)
+        require_column(frame, column, path, role)
+    dates = trading_days(frame[date_column], path, date_column, exchange_timezone)
     table = {}
     for role, column in columns.items():
         values = _numbers(frame[column], dates, path, column)
         _first_violation(values, values > 0, path, column, f"{role} must be positive")
         table[role] = values
-    return _sorted_unique(pd.DataFrame(table), path)
+    return sorted_unique(pd.DataFrame(table), path)
 
 
 def read_risk_free(rate: float | Path, dates: pd.DatetimeIndex, exchange_timezone: str = EXCHANGE_TIMEZONE) -> pd.Series:
@@ -432,11 +435,11 @@ def read_risk_free(rate: float | Path, dates: pd.DatetimeIndex, exchange_timezon
     if not isinstance(rate, Path):
         return pd.Series(float(rate), index=dates, name="risk_free")
     path = rate
-    frame = _read_csv(path)
+    frame = read_csv_cells(path)
     for column in ("date", "rate"):
-        _require_column(frame, column, path, "risk-free")
-    rates = _numbers(frame["rate"], _dates(frame["date"], path, "date", exchange_timezone), path, "rate")
-    rates = _sorted_unique(rates.rename("risk_free"), path, "date")
+        require_column(frame, column, path, "risk-free")
+    rates = _numbers(frame["rate"], trading_days(frame["date"], path, "date", exchange_timezone), path, "rate")
+    rates = sorted_unique(rates.rename("risk_free"), path, "date")
     if rates.index[0] > dates[0] or rates.index[-1] < dates[-1]:
         edge = "starts on " + str(rates.index[0].date()) if rates.index[0] > dates[0] else "stops on " + str(rates.index[-1].date())
         raise DataError(
@@ -451,12 +454,12 @@ EPISODE_COLUMNS = ("name", "start", "end", "description")
 
 def read_market_episodes(path: Path) -> pd.DataFrame:
     """Market episodes sorted by start: columns name, start, end (dates), description."""
-    frame = _read_csv(path)
+    frame = read_csv_cells(path)
     for column in EPISODE_COLUMNS:
-        _require_column(frame, column, path, "episode")
+        require_column(frame, column, path, "episode")
     episodes = frame[list(EPISODE_COLUMNS)].copy()
     for column in ("start", "end"):
-        episodes[column] = _dates(episodes[column], path, column)
+        episodes[column] = trading_days(episodes[column], path, column)
     if (episodes["name"].str.strip() == "").any():
         row = int(np.flatnonzero((episodes["name"].str.strip() == "").to_numpy())[0])
         raise DataError(f"{path}: row {row + 2}, column 'name': episode without a name")

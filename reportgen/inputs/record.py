@@ -55,7 +55,7 @@ class UniverseModelData:
     dates: pd.DatetimeIndex  # its prediction dates, sorted
     benchmark: pd.Series | None  # [universe] benchmark prices on `dates` (None: equal weight)
     annual_risk_free: pd.Series  # on `dates`
-    membership: pd.DataFrame | None = None  # [universe] membership spells (universe.read_membership), when given
+    membership: pd.DataFrame | None = None  # [universe] membership spells (asset, start, end); None: a fixed universe
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,9 @@ def read_inputs(config: Config, derived_scores: DerivedScores) -> Inputs:
         prices=prices,
         universe_prices=universe_prices,
         models={m.id: read_model_data(config, m, prices, derived_scores, notes) for m in single},
-        universe_models={m.id: read_universe_model_data(config, m, universe_prices, benchmark, membership, derived_scores, notes) for m in pooled},
+        universe_models={
+            m.id: read_universe_model_data(config, m, universe_prices, benchmark, membership, derived_scores, notes) for m in pooled
+        },
         templates=files.templates,
         mkdocs=files.mkdocs,
         notes=notes,
@@ -146,8 +148,8 @@ def read_model_data(config: Config, model: ModelConfig, prices: pd.Series, deriv
 
 
 def read_universe_model_data(
-    config: Config, model: ModelConfig, prices: pd.DataFrame, benchmark: pd.Series | None,
-    membership: pd.DataFrame | None, derived_scores: DerivedScores, notes: loaders.Notes,
+    config: Config, model: ModelConfig, prices: pd.DataFrame, benchmark: pd.Series | None, membership: pd.DataFrame | None,
+    derived_scores: DerivedScores, notes: loaders.Notes,
 ) -> UniverseModelData:
     u = config.universe
     read = universe.read_universe_predictions(
@@ -172,6 +174,5 @@ def read_universe_model_data(
     aligned = None if benchmark is None else loaders.aligned_prices(benchmark, dates, u.benchmark, 1, notes)
     return UniverseModelData(
         predictions=read, provenance=_sidecar(model), dates=dates, benchmark=aligned,
-        annual_risk_free=loaders.read_risk_free(config.backtest.risk_free, dates, u.exchange_timezone),
-        membership=membership,
+        annual_risk_free=loaders.read_risk_free(config.backtest.risk_free, dates, u.exchange_timezone), membership=membership,
     )

@@ -31,16 +31,16 @@ from reportgen.inputs.loaders import (
     PREDICTIONS_COLUMN,
     WEIGHT_SUM_TOLERANCE,
     Notes,
-    _dates,
-    _note,
-    _read_csv,
-    _require_column,
-    _row,
-    _shown,
-    _sorted_unique,
-    _text,
     attention_vector_columns,
     checked_csv_file,
+    first_row,
+    note,
+    read_csv_cells,
+    require_column,
+    shown,
+    sorted_unique,
+    stripped,
+    trading_days,
 )
 
 ASSET_COLUMN = "asset"
@@ -65,7 +65,7 @@ def has_asset_column(path: Path) -> bool:
 
 def _parsed_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     """Every cell as a float: NaN where empty or not a number (callers tell these apart)."""
-    return frame.apply(lambda column: pd.to_numeric(_text(column), errors="coerce")).astype(float)
+    return frame.apply(lambda column: pd.to_numeric(stripped(column), errors="coerce")).astype(float)
 
 
 def read_universe_prices(
@@ -77,15 +77,15 @@ def read_universe_prices(
     """Daily prices of every asset: a (dates x assets) frame of positive floats, unique sorted
     dates, columns named by asset (axis name "asset"); NaN only before an asset's first price and
     after its last (a delisting, noted)."""
-    frame = _read_csv(path)
-    _require_column(frame, date_column, path, "date")
-    dates = _dates(frame[date_column], path, date_column, exchange_timezone, notes)
+    frame = read_csv_cells(path)
+    require_column(frame, date_column, path, "date")
+    dates = trading_days(frame[date_column], path, date_column, exchange_timezone, notes)
     text = frame.drop(columns=date_column)
     if text.shape[1] == 0:
         raise DataError(f"{path}: no asset columns besides the date column {date_column!r}")
     text.columns = [str(c).strip() for c in text.columns]
     values = _parsed_numbers(text)
-    empty = text.apply(lambda column: column.isna() if pd.api.types.is_numeric_dtype(column.dtype) else _text(column) == "").to_numpy()
+    empty = text.apply(lambda column: column.isna() if pd.api.types.is_numeric_dtype(column.dtype) else stripped(column) == "").to_numpy()
     numbers = values.to_numpy()
     bad = (~np.isfinite(numbers) & ~empty) | (np.isfinite(numbers) & (numbers <= 0))
     if bad.any():
@@ -93,9 +93,9 @@ def read_universe_prices(
         row, col = int(rows[0]), int(cols[0])
         asset, raw = text.columns[col], text.iat[row, col]
         rule = "prices must be positive" if np.isfinite(numbers[row, col]) else "expected a finite number"
-        raise DataError(f"{path}: row {row + 2} ({dates[row].date()}), asset {asset!r}: {rule}, got {_shown(raw)}")
+        raise DataError(f"{path}: row {row + 2} ({dates[row].date()}), asset {asset!r}: {rule}, got {shown(raw)}")
     prices = pd.DataFrame(numbers, index=dates, columns=pd.Index(text.columns, name="asset"))
-    prices = _sorted_unique(prices, path, date_column, notes)
+    prices = sorted_unique(prices, path, date_column, notes)
     if prices.isna().all().any():
         asset = prices.columns[prices.isna().all()][0]
         raise DataError(f"{path}: asset {asset!r} has no price on any date")
@@ -104,7 +104,7 @@ def read_universe_prices(
     if gaps.to_numpy().any():
         first_asset = gaps.any().idxmax()
         first_date = gaps[first_asset].idxmax().date()
-        _note(
+        note(
             notes, path,
             f"{int(gaps.to_numpy().sum())} empty prices after an asset's first price took the previous close "
             f"(first: {first_asset!r} on {first_date})",
@@ -113,7 +113,7 @@ def read_universe_prices(
     delisted = delisting_dates(prices)
     if len(delisted):
         first = delisted.index[0]
-        _note(
+        note(
             notes, path,
             f"{len(delisted)} assets have no price after a date before the last ({first!r} after {delisted[first].date()}): "
             "each is sold at its last price and no longer eligible after it",
@@ -150,29 +150,29 @@ def read_membership(
     """Point-in-time membership of the universe: one row per spell (`asset`, `start`, `end`), both
     dates included, `end` NaT while still a member. Every asset must be a column of the prices,
     every end on or after its start, and the spells of an asset must not overlap."""
-    frame = _read_csv(path)
+    frame = read_csv_cells(path)
     frame.columns = [str(c).strip() for c in frame.columns]
     for column in MEMBERSHIP_COLUMNS:
-        _require_column(frame, column, path, column)
-    names = _text(frame["asset"])
+        require_column(frame, column, path, column)
+    names = stripped(frame["asset"])
     unknown = ~names.isin(list(assets)).to_numpy()
     if unknown.any():
-        row = _row(unknown)
+        row = first_row(unknown)
         raise DataError(f"{path}: row {row + 2}: asset {names.iloc[row]!r} is not a column of the universe's prices")
-    start = _dates(frame["start"], path, "start", exchange_timezone, notes)
+    start = trading_days(frame["start"], path, "start", exchange_timezone, notes)
     ends = frame["end"]  # empty (a null timestamp in Parquet): still a member
-    open_ended = (ends.isna() if pd.api.types.is_datetime64_any_dtype(ends.dtype) else _text(ends) == "").to_numpy()
-    written_end = _dates(frame["end"].where(~open_ended, frame["start"]), path, "end", exchange_timezone, notes)
+    open_ended = (ends.isna() if pd.api.types.is_datetime64_any_dtype(ends.dtype) else stripped(ends) == "").to_numpy()
+    written_end = trading_days(frame["end"].where(~open_ended, frame["start"]), path, "end", exchange_timezone, notes)
     end = pd.Series(written_end).where(~open_ended)  # NaT: still a member
     backwards = (end < pd.Series(start)).to_numpy()
     if backwards.any():
-        row = _row(backwards)
+        row = first_row(backwards)
         raise DataError(f"{path}: row {row + 2}, asset {names.iloc[row]!r}: end {end[row].date()} is before start {start[row].date()}")
     spells = pd.DataFrame({"asset": names.to_numpy(), "start": start, "end": end.to_numpy()}).sort_values(["asset", "start"], kind="stable")
     previous_end = spells.groupby("asset")["end"].shift(1)
     overlap = (spells.duplicated("asset") & (previous_end.isna() | (spells["start"] <= previous_end))).to_numpy()
     if overlap.any():
-        row = _row(overlap)
+        row = first_row(overlap)
         raise DataError(
             f"{path}: row {spells.index[row] + 2}: this spell of asset {spells['asset'].iloc[row]!r} overlaps an earlier one "
             "(one row per stay in the index, each ending before the next starts)"
@@ -188,6 +188,8 @@ def member_dates(membership: pd.DataFrame, dates: pd.DatetimeIndex, assets: Sequ
             inside = (dates >= spell.start) & ((dates <= spell.end) if not pd.isna(spell.end) else True)
             member.loc[inside, spell.asset] = True
     return member
+
+
 
 
 @dataclass(frozen=True)
@@ -206,14 +208,14 @@ def _checked_column(
     text: pd.Series, assets: pd.Series, dates: pd.DatetimeIndex, path: Path, column: str,
     low: float, high: float, rule: str,
 ) -> np.ndarray:
-    values = pd.to_numeric(_text(text), errors="coerce").to_numpy(dtype=float)
+    values = pd.to_numeric(stripped(text), errors="coerce").to_numpy(dtype=float)
     finite = np.isfinite(values)
     if not finite.all():
-        row = _row(~finite)
-        raise DataError(f"{_where(path, row, assets.iloc[row], dates[row])}, column {column!r}: expected a finite number, got {_shown(text.iloc[row])}")
+        row = first_row(~finite)
+        raise DataError(f"{_where(path, row, assets.iloc[row], dates[row])}, column {column!r}: expected a finite number, got {shown(text.iloc[row])}")
     outside = (values < low) | (values > high)
     if outside.any():
-        row = _row(outside)
+        row = first_row(outside)
         raise DataError(f"{_where(path, row, assets.iloc[row], dates[row])}, column {column!r}: {rule}, got {values[row]:g}")
     return values
 
@@ -231,22 +233,22 @@ def read_universe_predictions(
     """A universe model's predictions: every asset must be one of `assets` (the columns of the
     prices at `prices_path`), every (date, asset) appears once, predictions are probabilities,
     attention scores are >= 0 and each attention vector is a softmax (sums to 1)."""
-    frame = _read_csv(path)
+    frame = read_csv_cells(path)
     frame.columns = [str(c).strip() for c in frame.columns]
-    _require_column(frame, ASSET_COLUMN, path, "asset")
-    _require_column(frame, PREDICTIONS_COLUMN, path, "predictions")
+    require_column(frame, ASSET_COLUMN, path, "asset")
+    require_column(frame, PREDICTIONS_COLUMN, path, "predictions")
     date_column = str(frame.columns[0])
     if date_column == ASSET_COLUMN:
         raise DataError(f"{path}: the first column must be the date, found {ASSET_COLUMN!r}")
-    names = _text(frame[ASSET_COLUMN])
-    dates = _dates(frame[date_column], path, date_column, exchange_timezone, notes)
+    names = stripped(frame[ASSET_COLUMN])
+    dates = trading_days(frame[date_column], path, date_column, exchange_timezone, notes)
     blank = (names == "").to_numpy()
     if blank.any():
-        row = _row(blank)
+        row = first_row(blank)
         raise DataError(f"{path}: row {row + 2} ({dates[row].date()}), column {ASSET_COLUMN!r}: empty asset name")
     unknown = ~names.isin(list(assets)).to_numpy()
     if unknown.any():
-        row = _row(unknown)
+        row = first_row(unknown)
         listed = ", ".join(repr(a) for a in list(assets)[:25]) + (", ..." if len(assets) > 25 else "")
         raise DataError(
             f"{_where(path, row, names.iloc[row], dates[row])}: asset {names.iloc[row]!r} has no prices: "
@@ -255,7 +257,7 @@ def read_universe_predictions(
     keys = pd.MultiIndex.from_arrays([dates, names.to_numpy()], names=["date", "asset"])
     duplicated = keys.duplicated()
     if duplicated.any():
-        row = _row(duplicated)
+        row = first_row(duplicated)
         first = int(np.flatnonzero((dates == dates[row]) & (names.to_numpy() == names.iloc[row]))[0])
         raise DataError(
             f"{path}: rows {first + 2} and {row + 2}: asset {names.iloc[row]!r} on {dates[row].date()} appears twice "
@@ -279,7 +281,7 @@ def read_universe_predictions(
         sums = matrix.sum(axis=1)
         off = np.abs(sums - 1.0) > WEIGHT_SUM_TOLERANCE
         if off.any():
-            row = _row(off)
+            row = first_row(off)
             raise DataError(
                 f"{_where(path, row, names.iloc[row], dates[row])}, columns {vector[0]} .. {vector[-1]}: "
                 f"attention weights of a row must sum to 1 (a softmax), got {sums[row]:g}"
@@ -289,7 +291,7 @@ def read_universe_predictions(
         weights = pd.DataFrame(matrix, index=keys, columns=pd.RangeIndex(matrix.shape[1], name="lag"), copy=False)
     output = pd.DataFrame(columns, index=keys)
     if not dates.is_monotonic_increasing:
-        _note(notes, path, "dates were not in order; sorted them")
+        note(notes, path, "dates were not in order; sorted them")
     if keys.is_monotonic_increasing:  # already in (date, asset) order, as written by reportgen train
         return UniversePredictions(output=output, weights=weights)
     order = np.lexsort((keys.codes[1], keys.codes[0]))  # the levels are sorted: codes sort as dates and names do

@@ -150,18 +150,8 @@ def provenance_document(
             )
         )
     return Provenance(
-        created_by="reportgen train",
-        reportgen_version=__version__,
-        torch_version=att_lstm.TORCH_VERSION,
+        **sidecar_header(prices, base, sha256, len(table), dates, {"date": config.data.date_column, **_price_columns(config)}),
         convention=CONVENTION,
-        input=InputRecord(
-            path=prices.relative_to(base).as_posix() if prices.is_relative_to(base) else prices.name,
-            sha256=sha256,
-            rows=len(table),
-            first_date=dates[0],
-            last_date=dates[-1],
-            columns={"date": config.data.date_column, **_price_columns(config)},
-        ),
         predictions_sha256=predictions_sha256,
         features=feature_names,
         warmup_rows=warmup,
@@ -170,6 +160,20 @@ def provenance_document(
         folds=folds,
         overall=_scores(labels, result, np.ones(len(result.rows), dtype=bool), today_up),
     )
+
+
+def sidecar_header(prices: Path, base: Path, sha256: str, rows: int, dates, columns: dict[str, str]) -> dict:
+    """The fields every provenance sidecar opens with: what made it, and from which prices (their
+    path as the config names it, relative to its folder when inside it)."""
+    return {
+        "created_by": "reportgen train",
+        "reportgen_version": __version__,
+        "torch_version": att_lstm.TORCH_VERSION,
+        "input": InputRecord(
+            path=prices.relative_to(base).as_posix() if prices.is_relative_to(base) else prices.name,
+            sha256=sha256, rows=rows, first_date=dates[0], last_date=dates[-1], columns=columns,
+        ),
+    }
 
 
 def run_training(config: TrainConfig, output: Path | None = None, on_epoch: EpochProgress = lambda *a: None) -> TrainingRun:

@@ -17,17 +17,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from reportgen import __version__
 from reportgen.inputs.config import TrainConfig
 from reportgen.inputs.errors import ConfigError
 from reportgen.inputs.universe import read_universe_prices
-from reportgen.model import att_lstm
 from reportgen.model.features import next_day_up, price_features, warmup_rows
 from reportgen.model.pooled import PooledFoldFit, UniverseData, pooled_fold
 from reportgen.model.provenance import (
     CONVENTION,
     AssetFoldRecord,
-    InputRecord,
     UniverseFoldRecord,
     UniverseProvenance,
     provenance_path,
@@ -38,6 +35,7 @@ from reportgen.model.training import (
     check_enough_rows,
     predictions_bytes,
     scores_record,
+    sidecar_header,
     write_training_output,
 )
 from reportgen.model.walkforward import Fold, fold_plan
@@ -164,18 +162,10 @@ def universe_provenance(
     assets = list(prices.columns)
     path, base = config.universe.prices, config.source.parent
     return UniverseProvenance(
-        created_by="reportgen train",
-        reportgen_version=__version__,
-        torch_version=att_lstm.TORCH_VERSION,
-        convention=UNIVERSE_CONVENTION,
-        input=InputRecord(
-            path=path.relative_to(base).as_posix() if path.is_relative_to(base) else path.name,
-            sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
-            rows=len(prices),
-            first_date=dates[0],
-            last_date=dates[-1],
-            columns={"date": config.universe.date_column},
+        **sidecar_header(
+            path, base, hashlib.sha256(path.read_bytes()).hexdigest(), len(prices), dates, {"date": config.universe.date_column}
         ),
+        convention=UNIVERSE_CONVENTION,
         predictions_sha256=predictions_sha256,
         features=feature_names,
         warmup_rows=int(data.first_sample_rows.min()) - config.training.lookback + 1,

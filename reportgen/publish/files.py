@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reportgen.analysis import metrics
-from reportgen.inputs.config import Config
 from reportgen.publish import cache, downloads, pages
 from reportgen.publish.footer import provenance_line
 from reportgen.results import Report
@@ -150,13 +149,11 @@ def site_files(document: dict, bundle: str) -> dict[str, bytes]:
     }
 
 
-def quantstats_tearsheets(config: Config, report: Report) -> dict[str, str]:
-    """quantstats' HTML tearsheet by strategy id, when `[site] tearsheet = "quantstats"`.
+def quantstats_tearsheets(report: Report) -> dict[str, str]:
+    """quantstats' HTML tearsheet by strategy id (for `[site] tearsheet = "quantstats"`).
 
     Strategies whose returns never change get none (quantstats cannot compute it).
     """
-    if config.site.tearsheet != "quantstats":
-        return {}
     made = {
         s.id: metrics.quantstats_tearsheet_html(
             s.returns, m.benchmark_returns, report.periods_per_year, s.config.name, m.risk_free, metrics.invested_shares(s.exposure)

@@ -218,10 +218,7 @@ def sweep_fields(sweep: SweepResult, periods_per_year: int) -> dict:
     return {
         "n_configs": len(table),
         "n_trials": sweep.n_trials,
-        "grid": {
-            key: sorted(set(table[key].tolist()))
-            for key in ("threshold", "attention_quantile", "sizing", "size_scale", "min_hold_days", "vol_target", "stop_loss")
-        },
+        "grid": {key: sorted(set(table[key].tolist())) for key in params if key != "attention_level"},
         "n_ablation_trials": sweep.n_extra_trials,
         "best": row(sweep.best) if sweep.best >= 0 else None,
         "deflated_sharpe": number(sweep.deflated_sharpe),
@@ -262,8 +259,7 @@ def universe_model_fields(model: UniverseModelResult) -> dict:
         "start": model.dates[0].date().isoformat(),
         "end": model.dates[-1].date().isoformat(),
         "rows": int(model.prediction.notna().to_numpy().sum()),
-        "fixed_universe": model.membership is None,  # no [universe] membership: survivorship bias by construction
-        "delistings": {asset: last.date().isoformat() for asset, last in delisting_dates(model.prices).items()},
+        "fixed_universe": model.membership is None, "delistings": {a: d.date().isoformat() for a, d in delisting_dates(model.prices).items()},
         "attention": attention_fields(model.attention),
         **({} if model.block_days is None else {"bootstrap_block_days": model.block_days}),
         "benchmark": benchmark,

@@ -1,0 +1,48 @@
+"""One executor for a whole build: opened at the first task, shared by every stage, closed at the end.
+
+A build maps its heavy work several times (models, bootstrap resamples, placebo runs, charts,
+static SVGs). Opening an executor for each map would start a LocalCluster, or connect to a
+cluster, once per map; SharedExecutor opens it once, when the first task runs (a cached build
+opens nothing), and `close` stops it. `workers` is how many tasks run at once: the stages cut
+their runs into tasks from it (blocks.task_count).
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from reportgen.compute.executor import Executor, executor
+from reportgen.compute.progress import LINE_EVERY_SECONDS, Progress
+
+
+class SharedExecutor:
+    """A map_tasks(function, tasks, shared, label, imports, beside) over one executor."""
+
+    def __init__(self, workers: int | None, scheduler: str, no_worker_seconds: float) -> None:
+        self._settings = (workers, scheduler, no_worker_seconds)
+        self._open = contextlib.ExitStack()
+        self._pool: Executor | None = None
+
+    def _executor(self) -> Executor:
+        if self._pool is None:
+            self._pool = self._open.enter_context(executor(*self._settings))
+        return self._pool
+
+    @property
+    def workers(self) -> int:
+        return self._executor().workers
+
+    def __call__(self, function, tasks, shared, label: str = "models", imports: tuple[str, ...] = (), beside=None) -> list:
+        pool = self._executor()
+        progress = Progress(len(tasks), f"{label} ({pool.description})", every_seconds=LINE_EVERY_SECONDS, workers=pool.workers)
+        try:
+            return pool.map(
+                function, tasks, shared, on_done=lambda index: progress.advance(str(getattr(tasks[index], "id", tasks[index]))),
+                imports=imports, beside=beside,
+            )
+        finally:
+            progress.close()
+
+    def close(self) -> None:
+        """Close the client and stop a local cluster, if one was opened."""
+        self._open.close()

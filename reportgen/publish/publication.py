@@ -1,0 +1,92 @@
+"""The site written from a computed report: pages, tearsheets, downloads and metrics.json, staged
+and swapped in whole (reportgen.publish.site), the static charts drawn while mkdocs builds.
+
+    computed report + chart specs -> metrics.json, downloads -> pages (markdown) -> mkdocs build
+      -> static charts (tasks) -> tearsheets, downloads, bundle -> the site, swapped in
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportgen.publish import downloads, pages, site
+from reportgen.publish.files import assembled_static_assets, site_files, static_asset_tasks, static_assets, tearsheet_files
+from reportgen.publish.footer import provenance_line
+from reportgen.publish.logrecorder import WarningRecorder
+from reportgen.publish.metrics_document import metrics_document
+from reportgen.results import Report
+
+Progress = Callable[[str], None]
+MapTasks = Callable[..., list]  # as reportgen.evaluation.engine.MapTasks; `beside` runs alongside
+
+
+@dataclass(frozen=True)
+class Computed:
+    """What the build computes before writing anything (and what the cache keeps)."""
+
+    report: Report
+    specs: dict[str, dict]  # Vega-Lite chart specs by chart id
+    quantstats_pages: dict[str, str]  # quantstats' HTML tearsheet by strategy id
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    """[site] and the files the site is made with."""
+
+    title: str
+    templates: Path
+    mkdocs: Path
+    pdf: bool  # also a PDF of every tearsheet
+
+
+def published_site(
+    computed: Computed, settings: SiteSettings, site_dir: Path, docs_dir: Path | None, map_tasks: MapTasks,
+    progress: Progress = lambda stage: None, tracked: Callable = lambda items, label: items,
+) -> list[str]:
+    """Write the site of `computed` into `site_dir` (the caller holds its lock); mkdocs' warnings.
+    `tracked(items, label)` reports progress over the files written (reportgen.compute.tracked)."""
+    result, specs = computed.report, computed.specs
+    links = downloads.download_paths(result, set(computed.quantstats_pages))
+    chart_ids = pages.tearsheet_chart_ids(result, specs, settings.templates)
+    static_tasks = static_asset_tasks(chart_ids, specs)
+    attachments = downloads.attachments(result, metrics_document(result))
+    document = metrics_document(result, links)
+
+    def files(bundle: str, svgs: dict[str, str]) -> dict:  # tearsheets and PDFs are made when written
+        return {
+            **site_files(document, bundle),
+            **downloads.download_files(result, attachments),
+            **tearsheet_files(
+                result, specs, settings.templates, computed.quantstats_pages, attachments, bundle, svgs, settings.pdf
+            ),
+        }
+
+    def built_pages(staged: site.StagedSite) -> None:
+        rendered = pages.rendered_pages(result, specs, settings.templates, links)
+        footer = html.escape(provenance_line(result))
+        site_input = site.SiteInput(rendered, settings.title, settings.mkdocs, result.build_date, copyright=footer)
+        staged.build_pages(site_input, files("", {}))  # the files' names: nothing is made
+
+    recorded = WarningRecorder()
+    site_log = logging.getLogger("reportgen.publish.site")
+    site_log.addHandler(recorded)
+    try:
+        with site.staged_site(site_dir, settings.mkdocs, docs_dir) as staged:
+            if static_tasks:  # the pages render and mkdocs builds them while the workers draw
+                progress("drawing static charts for the tearsheets; rendering pages, building site")
+                made = map_tasks(static_assets, static_tasks, specs, "static charts", beside=functools.partial(built_pages, staged))
+            else:
+                progress("rendering pages, building site")
+                made = []
+                built_pages(staged)
+            bundle, svgs = assembled_static_assets(static_tasks, made, chart_ids, specs)
+            progress("writing tearsheets and downloads")
+            staged.write_files(files(bundle, svgs), tracked)
+    finally:
+        site_log.removeHandler(recorded)
+    return recorded.messages
