@@ -171,3 +171,26 @@ def test_block_simulation_matches_vectorbt_with_fees_caps_and_drift(tmp_path):
     invested = pd.concat([s.invested for s in simulated], axis=1)
     np.testing.assert_allclose(blocked.invested.to_numpy(), invested.to_numpy(), rtol=0, atol=1e-12)
     assert list(blocked.returns.columns) == ["a", "e", "p"]
+
+
+def test_permuted_scores_sorts_only_held_columns_yet_equals_a_shuffle_over_all_columns():
+    # The reference: every column's key sorted, non-held ones last (the implementation before issue
+    # 31 gathered the held columns first); the same bits on random days, holdings, NaN scores and runs.
+    from reportgen.analysis.portfolios import permuted_scores
+
+    def over_all_columns(score, held, keys):
+        keys = np.where(held, keys, np.inf)
+        shuffled_from = np.argsort(keys, axis=-1, kind="stable")
+        held_in_order = np.broadcast_to(np.argsort(~held, axis=-1, kind="stable"), keys.shape)
+        permuted = np.broadcast_to(score, keys.shape).copy()
+        np.put_along_axis(permuted, held_in_order, np.take_along_axis(np.broadcast_to(score, keys.shape), shuffled_from, axis=-1), axis=-1)
+        return np.where(held, permuted, score)
+
+    rng = np.random.default_rng(31)
+    for _ in range(30):
+        days, assets, runs = rng.integers(1, 20), rng.integers(1, 30), rng.integers(1, 4)
+        score = rng.random((days, assets))
+        score[rng.random((days, assets)) < 0.2] = np.nan
+        held = rng.random((days, assets)) < rng.random()
+        for keys in (rng.random((runs, days, assets)), rng.random((days, assets))):
+            assert np.array_equal(permuted_scores(score, held, keys), over_all_columns(score, held, keys), equal_nan=True)

@@ -149,13 +149,20 @@ def exposure_matched_weights(weights: pd.DataFrame) -> pd.DataFrame:
 def permuted_scores(score: np.ndarray, held: np.ndarray, keys: np.ndarray) -> np.ndarray:
     """`score` (dates x assets) with its values on each day shuffled among that day's held assets
     (the others keep theirs), one shuffle per leading index of `keys` (runs x dates x assets, or
-    dates x assets): uniform random numbers, `rng.random(...)`, that order the held assets."""
-    keys = np.where(held, keys, np.inf)
-    shuffled_from = np.argsort(keys, axis=-1, kind="stable")  # held assets first, in random order
-    held_in_order = np.broadcast_to(np.argsort(~held, axis=-1, kind="stable"), keys.shape)  # held first, column order
+    dates x assets): uniform random numbers, `rng.random(...)`, that order the held assets.
+
+    Only the held columns are sorted: each day's held assets (at most top_k) are gathered first,
+    in column order, so a run sorts top_k keys a day, not one per asset of the universe."""
+    width = max(1, int(held.sum(axis=-1).max(initial=0)))
+    columns = np.argsort(~held, axis=-1, kind="stable")[..., :width]  # held first, in column order
+    inside = np.take_along_axis(held, columns, axis=-1)  # False where a day holds fewer than `width`
+    lead = keys.shape[:-1]
+    at = np.broadcast_to(columns, (*lead, width))
+    order = np.argsort(np.where(inside, np.take_along_axis(keys, at, axis=-1), np.inf), axis=-1, kind="stable")
+    shuffled = np.take_along_axis(np.broadcast_to(np.take_along_axis(score, columns, axis=-1), (*lead, width)), order, axis=-1)
     permuted = np.broadcast_to(score, keys.shape).copy()
-    np.put_along_axis(permuted, held_in_order, np.take_along_axis(np.broadcast_to(score, keys.shape), shuffled_from, axis=-1), axis=-1)
-    return np.where(held, permuted, score)
+    np.put_along_axis(permuted, at, np.where(inside, shuffled, np.take_along_axis(permuted, at, axis=-1)), axis=-1)
+    return permuted
 
 
 def herfindahl(weights: pd.DataFrame) -> pd.Series:
