@@ -124,8 +124,8 @@ def _build_tasks(config, workers: int | None, scheduler: str | None):
 
     def map_tasks(function, tasks, shared, label: str = "models", imports: tuple[str, ...] = (), beside=None):
         try:
-            with executor(workers, scheduler) as pool:
-                progress = Progress(len(tasks), f"{label} ({pool.description})", every_seconds=LINE_EVERY_SECONDS)
+            with executor(workers, scheduler, config.compute.no_worker_seconds) as pool:
+                progress = Progress(len(tasks), f"{label} ({pool.description})", every_seconds=LINE_EVERY_SECONDS, workers=pool.workers)
                 try:
                     return pool.map(
                         function, tasks, shared, on_done=lambda index: progress.advance(str(getattr(tasks[index], "id", tasks[index]))),
@@ -257,10 +257,10 @@ def _train_universe(config, output: Path | None, workers: int | None, scheduler:
     if scheduler == "processes":  # torch's thread pools are not safe to fork
         raise ReportgenError(f"{where}: scheduler 'processes' is for builds; train with 'local', 'synchronous' or 'tcp://host:port'")
     try:
-        with executor(workers, scheduler) as pool:
+        with executor(workers, scheduler, config.compute.no_worker_seconds) as pool:
 
             def map_folds(function, folds, data):
-                progress = Progress(len(folds), f"folds ({pool.description})")
+                progress = Progress(len(folds), f"folds ({pool.description})", workers=pool.workers)
                 try:
                     return pool.map(function, folds, data, on_done=lambda index: progress.advance(f"fold {index + 1}"))
                 finally:

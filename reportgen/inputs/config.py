@@ -395,6 +395,14 @@ class ComputeConfig(_Strict):
         "not with the number of columns. Default: 64 MB. Figures are identical whatever the "
         "block size.",
     )
+    no_worker_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="On a Dask cluster (scheduler \"local\" or an address): how long a build or a training "
+        "run waits with no worker left (killed, preempted, out of memory) for one to join before it stops "
+        "with an error. While a worker remains, the tasks of a lost one run again elsewhere; results are "
+        "the same.",
+    )
 
 
 class AttentionTestsConfig(_Strict):
