@@ -66,6 +66,11 @@ def test_every_sharpe_based_figure_uses_the_excess_returns(tiny_project):
                 assert test.observed_sharpe == pytest.approx(s1.metrics["sharpe"], rel=1e-9)
                 assert np.nanmean(test.null_sharpes) < np.nanmean(s0.attention_test.null_sharpes)
         assert after.benchmark_metrics["sharpe"] == pytest.approx(by_hand_sharpe(after.benchmark_returns, 0.05), abs=1e-9)
+    # the strategy page's "vectorbt's Sharpe / ours = sqrt(365 / 252)" holds only without a rate
+    from reportgen.publish.facts import strategy_page
+
+    assert strategy_page(zero, zero.models[0], zero.models[0].strategies[0]).annualisation_only
+    assert not strategy_page(rated, rated.models[0], rated.models[0].strategies[0]).annualisation_only
 
 
 def test_a_rate_file_is_forward_filled_and_must_cover_the_dates(tiny_project):
@@ -179,3 +184,11 @@ def test_quantstats_table_and_tearsheet_state_the_configured_rate():
     assert float(table.loc["Sharpe", "Strategy"]) == pytest.approx(ours, abs=0.006)  # quantstats rounds to 2 decimals
     page = metrics.quantstats_tearsheet_html(returns, benchmark, PPY, "t", free, invested)
     assert "RF: 3.0%" in page and "RF: 0.0%" not in page
+
+
+def test_the_portfolio_tearsheet_states_the_configured_rate(universe_project):
+    config_path = universe_project / "reportgen.toml"
+    config_path.write_text(config_path.read_text().replace("fees = 0.0", "fees = 0.0\nrisk_free = 0.02"))
+    build(load_config(config_path), universe_project / "site")
+    page = (universe_project / "site/tearsheets/equal.html").read_text()
+    assert "risk-free rate of 2 % a year" in page and "risk-free rate 0" not in page

@@ -73,10 +73,9 @@ def values_of(close, targets, init_cash, fees):  # close (T, N); targets (G, T, 
                             continue
                         cash = now_cash + net
                         position[k] = add_nb(held, -sold)
-            held_value = 0.0
+            end = cash
             for k in range(assets):
-                held_value += position[k] * close[t, k]
-            end = cash + held_value
+                end += position[k] * close[t, k]
             values[t, g] = end
-            exposures[t, g] = held_value / end if end > 0 else 0.0
+            exposures[t, g] = (end - cash) / end if end > 0 else 0.0
     return values, exposures

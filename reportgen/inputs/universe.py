@@ -182,6 +182,8 @@ def member_dates(membership: pd.DataFrame, dates: pd.DatetimeIndex, assets: Sequ
     return member
 
 
+
+
 @dataclass(frozen=True)
 class UniversePredictions:
     """A universe model's output, long format, indexed by (date, asset) and sorted."""

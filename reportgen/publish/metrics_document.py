@@ -259,8 +259,7 @@ def universe_model_fields(model: UniverseModelResult) -> dict:
         "start": model.dates[0].date().isoformat(),
         "end": model.dates[-1].date().isoformat(),
         "rows": int(model.prediction.notna().to_numpy().sum()),
-        "fixed_universe": model.membership is None,  # no [universe] membership: survivorship bias by construction
-        "delistings": {asset: last.date().isoformat() for asset, last in delisting_dates(model.prices).items()},
+        "fixed_universe": model.membership is None, "delistings": {a: d.date().isoformat() for a, d in delisting_dates(model.prices).items()},
         "attention": attention_fields(model.attention),
         **({} if model.block_days is None else {"bootstrap_block_days": model.block_days}),
         "benchmark": benchmark,

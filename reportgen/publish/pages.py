@@ -24,7 +24,7 @@ from markupsafe import Markup, escape
 from reportgen.analysis import thresholds
 from reportgen.inputs.errors import ConfigError
 from reportgen.publish import facts
-from reportgen.publish.universe_fields import factor_rows, weighting_sentence
+from reportgen.publish.universe_fields import factor_rows, universe_caveats, weighting_sentence
 from reportgen.results import Report
 
 # Python-Markdown's backslash escapes (with `|` from the tables extension). `<`, `>` and `&`
@@ -203,7 +203,7 @@ def _universe_pages(report: Report, render: Callable[..., str]) -> list[Page]:
     one page per portfolio."""
     pages = []
     for model in report.universe_models:
-        pages.append(Page(f"universe/{model.id}.md", model.config.name, render("universe.md.j2", model=model, weighting=weighting_sentence)))
+        pages.append(Page(f"universe/{model.id}.md", model.config.name, render("universe.md.j2", model=model, weighting=weighting_sentence, caveats=universe_caveats(model))))
         pages.append(
             Page(f"universe/{model.id}-attention.md", f"{model.config.name}: attention across assets",
                  render("universe_attention.md.j2", model=model, factors=factor_rows(model)))
@@ -213,7 +213,7 @@ def _universe_pages(report: Report, render: Callable[..., str]) -> list[Page]:
     for model, portfolio in report.portfolios:
         pages.append(
             Page(f"portfolios/{portfolio.id}.md", portfolio.config.name,
-                 render("portfolio.md.j2", model=model, portfolio=portfolio, weighting=weighting_sentence))
+                 render("portfolio.md.j2", model=model, portfolio=portfolio, weighting=weighting_sentence, caveats=universe_caveats(model)))
         )
     return pages
 

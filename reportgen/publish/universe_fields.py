@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reportgen.analysis.attention_tests import SIGNIFICANCE
+from reportgen.inputs.universe import delisting_dates
 from reportgen.results import PortfolioResult, UniverseModelResult
 
 
@@ -46,4 +47,19 @@ def weighting_sentence(p: PortfolioResult) -> str:
     return (
         f"Holds {pick} (prediction > {c.threshold:g}) with {score}, {c.gross:.0%} invested{cap}; "
         f"rebalanced {c.rebalance} at the close, weights drifting with prices in between."
+    )
+
+
+@dataclass(frozen=True)
+class UniverseCaveats:
+    """What the universe pages must say about which assets could be held, and when."""
+
+    fixed_universe: bool  # no [universe] membership: today's list of assets, survivorship bias by construction
+    delistings: list[tuple[str, str]]  # (asset, ISO date of its last price): sold at that price, ineligible after
+
+
+def universe_caveats(model: UniverseModelResult) -> UniverseCaveats:
+    return UniverseCaveats(
+        fixed_universe=model.membership is None,
+        delistings=[(asset, last.date().isoformat()) for asset, last in delisting_dates(model.prices).items()],
     )

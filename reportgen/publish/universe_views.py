@@ -57,10 +57,11 @@ def _portfolio_charts(report: Report, model: UniverseModelResult, p: PortfolioRe
         f"{pid}-contributions": charts.contribution_chart(p.contributions.rename_axis("asset").reset_index()),
         f"{pid}-monthly": charts.monthly_returns_chart(p.monthly_returns),
     }
-    turnover = _rolling_turnover(p, report.periods_per_year)
-    if turnover.notna().any():  # none before a full window
+    traded = p.trades.groupby("date")["value"].sum().reindex(p.value.index, fill_value=0.0)
+    rolling = turnover(traded, p.value, report.periods_per_year).rolling(IC_WINDOW_DAYS, min_periods=IC_WINDOW_DAYS).mean()
+    if rolling.notna().any():  # none before a full window
         built[f"{pid}-turnover"] = charts.series_chart(
-            _long({f"{IC_WINDOW_DAYS}-day one-way turnover, a year": turnover}), "turnover", ".0%"
+            _long({f"{IC_WINDOW_DAYS}-day one-way turnover, a year": rolling}), "turnover", ".0%"
         )
     test = p.attention_test
     if test is not None and len(test.defined_sharpes):
@@ -71,11 +72,6 @@ def _portfolio_charts(report: Report, model: UniverseModelResult, p: PortfolioRe
             histogram(test.null_sharpes), f"Sharpe ({report.periods_per_year} periods a year)", ".3~f", markers
         )
     return built
-
-
-def _rolling_turnover(p: PortfolioResult, periods_per_year: int) -> pd.Series:
-    traded = p.trades.groupby("date")["value"].sum().reindex(p.value.index, fill_value=0.0)
-    return turnover(traded, p.value, periods_per_year).rolling(IC_WINDOW_DAYS, min_periods=IC_WINDOW_DAYS).mean()
 
 
 def _model_charts(model: UniverseModelResult) -> dict:
