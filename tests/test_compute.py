@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from reportgen.compute import ComputeError, Progress, executor
-from reportgen.compute.progress import seconds_left
+from reportgen.compute.progress import seconds_left, time_left
 
 
 def where_it_ran(shared: dict, task: int) -> tuple[int, int, int]:
@@ -208,8 +208,8 @@ def test_plain_progress_lines_count_and_estimate_the_time_left():
     progress.advance("fold 1")
     progress.close()
     assert stream.getvalue() == (
-        "folds: 1/4 done (fold 2) after 0:30, about 1:30 left\n"  # 30 s a task, 3 to go
-        "folds: 2/4 done (fold 1) after 2:00, about 2:00 left\n"
+        "folds: 1/4 done (fold 2) after 0:30\n"  # the first task pays the start-up: no estimate yet
+        "folds: 2/4 done (fold 1) after 2:00, about 2:00 left\n"  # 60 s a task, 2 to go
     )
 
 
@@ -221,10 +221,51 @@ def test_terminal_progress_is_one_bar_redrawn_in_place():
     progress.advance()
     progress.close()
     bar = "#" * 15 + "-" * 15
-    assert stream.getvalue() == (
-        f"\rfolds [{bar}] 1/2 (1:06:40, about 1:06:40 left)" f"\rfolds [{'#' * 30}] 2/2 (1:06:40, about 0:00 left)\n"
-    )
+    assert stream.getvalue() == f"\rfolds [{bar}] 1/2 (1:06:40)" f"\rfolds [{'#' * 30}] 2/2 (1:06:40)\n"
     assert seconds_left(0, 3, 10.0) != seconds_left(0, 3, 10.0)  # NaN before any task has finished
+
+
+def _lines(finished_at: list[float], workers: int, sizes=None) -> list[str]:
+    """The plain lines of a stage whose tasks finish at these seconds."""
+    clock, stream = FakeClock(), io.StringIO()
+    start = clock.now
+    progress = Progress(len(finished_at), "charts", stream, clock, workers=workers, sizes=sizes)
+    for index, at in enumerate(finished_at):
+        clock.now = start + at
+        progress.advance(index=index)
+    return stream.getvalue().splitlines()
+
+
+def test_no_time_left_after_the_first_round_of_a_stage_whose_start_is_slow():
+    # The issue's case: 2 workers start (17 s of imports), then the tasks take 1 s each.
+    lines = _lines([17, 17.5, 18, 19, 20, 21, 22, 23, 24, 25], workers=2)
+    assert lines[:3] == ["charts: 1/10 done after 0:17", "charts: 2/10 done after 0:18", "charts: 3/10 done after 0:18, about 0:42 left"]
+    assert "left" not in lines[-1] and "left" not in lines[-2]  # 9/10 and 10/10: only the last tasks run
+
+
+def test_no_time_left_while_only_the_last_tasks_run():
+    # "29/32 done ... about 0:01 left" and then 15 s more: with 4 workers, 3 tasks left can all be running.
+    lines = _lines([float(i + 1) for i in range(28)] + [29.0, 44.0, 44.0, 45.0], workers=4)
+    assert lines[26] == "charts: 27/32 done after 0:27, about 0:05 left"  # 5 left: one waits for a worker
+    assert [line for line in lines[27:] if "left" in line] == []  # from 28/32 on, every task left can be running
+
+
+def test_no_time_left_again_once_the_stage_outlasts_an_estimate():
+    lines = _lines([10, 20, 30, 40, 200, 210, 220, 230, 240, 250], workers=1)
+    assert lines[3] == "charts: 4/10 done after 0:40, about 1:00 left"  # promised to end at 100 s
+    assert all("left" not in line for line in lines[4:])  # at 200 s it had not ended: no more estimates
+
+
+def test_time_left_counts_units_of_work_not_tasks():
+    # A large block (6 units) waits among small ones: 2 units of 10 done in 20 s leave 80 s, not 30.
+    lines = _lines([10, 20, 80, 90, 100], workers=1, sizes=[1, 1, 6, 1, 1])
+    assert lines[1] == "charts: 2/5 done after 0:20, about 1:20 left"
+    assert lines[2] == "charts: 3/5 done after 1:20, about 0:20 left"
+
+
+def test_no_time_left_before_a_fifth_of_the_work():
+    assert time_left(1, 10, 2, 10, 1, 5.0) != time_left(1, 10, 2, 10, 1, 5.0)  # NaN: 10 % done
+    assert time_left(2, 10, 2, 10, 1, 5.0) == 20.0
 
 
 def _loop(blocks: int, seconds_each: float, stream, clock) -> list[int]:
@@ -250,7 +291,7 @@ def test_a_long_loop_prints_a_line_at_most_every_ten_seconds_and_the_last_one():
     assert stream.getvalue().splitlines() == [
         "sweep of 600 configurations: 2/10 done after 0:06, about 0:24 left",
         "sweep of 600 configurations: 6/10 done after 0:18, about 0:12 left",
-        "sweep of 600 configurations: 10/10 done after 0:30, about 0:00 left",
+        "sweep of 600 configurations: 10/10 done after 0:30",
     ]
 
 
@@ -264,7 +305,7 @@ def test_a_long_loop_on_a_terminal_is_a_bar_except_in_a_worker(monkeypatch):
     monkeypatch.setattr(progress, "in_worker", True)  # workers share the terminal: plain lines
     clock, stream = FakeClock(), Terminal()
     _loop(3, 6.0, stream, clock)
-    assert "\r" not in stream.getvalue() and stream.getvalue().endswith("3/3 done after 0:18, about 0:00 left\n")
+    assert "\r" not in stream.getvalue() and stream.getvalue().endswith("3/3 done after 0:18\n")
 
 
 def imported_before_the_task(shared: dict, task: int) -> tuple[int, bool, int, int]:

@@ -11,6 +11,7 @@ import logging
 import multiprocessing
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
@@ -49,29 +50,100 @@ class Executor(Protocol):
         """Peak memory and CPU time of each process that runs tasks, so far, by worker name."""
 
 
-class DaskExecutor:
-    """Tasks on the workers of a dask.distributed client; `shared` is scattered to all once."""
+# How often a map on a Dask cluster looks at its tasks and at the workers while it waits.
+POLL_SECONDS = 0.25
+NO_WORKER_SECONDS = 60.0  # [compute] no_worker_seconds' default
 
-    def __init__(self, client: Any, description: str) -> None:
+
+class DaskExecutor:
+    """Tasks on the workers of a dask.distributed client; `shared` is scattered to all once.
+
+    A cluster loses workers (preemption, memory limits, a killed process). The scheduler runs a
+    lost worker's tasks again on the others, from the copies of `shared` they hold; when no copy
+    is left (every worker went, and new ones joined), the map scatters `shared` again and submits
+    the tasks that were cancelled with it. Each task seeds itself from its own inputs, so the
+    results do not depend on where, or how often, it ran. With no worker at all for
+    `no_worker_seconds`, the map stops with a ComputeError.
+    """
+
+    def __init__(self, client: Any, description: str, no_worker_seconds: float = NO_WORKER_SECONDS) -> None:
         self.client = client
         self.description = description
+        self.no_worker_seconds = no_worker_seconds
         self.workers = max(1, sum(client.nthreads().values()))
 
     def map(self, function, tasks, shared, on_done=lambda index: None, imports=(), beside=None):
-        from dask.distributed import as_completed
-
-        [shared_future] = self.client.scatter([shared], broadcast=True, hash=False)
-        futures = [self.client.submit(function, shared_future, task, pure=False) for task in tasks]
-        index_of = {future.key: index for index, future in enumerate(futures)}
+        results: dict[int, Any] = {}
+        shared_future = self._scattered(shared)
+        running = {index: self._submitted(function, shared_future, task) for index, task in enumerate(tasks)}
         try:
             if beside is not None:
                 beside()  # here, while the cluster runs the tasks
-            for future in as_completed(futures):
-                future.result()  # a task's exception is raised here, as soon as it happens
-                on_done(index_of[future.key])
-            return [future.result() for future in futures]
+            without_workers_since = None
+            while running:
+                lost = []
+                for index, future in list(running.items()):
+                    if future.status == "finished":
+                        results[index] = future.result()
+                        del running[index]
+                        on_done(index)
+                    elif future.status == "error":
+                        self._raise_error_of(future)
+                    elif future.status in ("cancelled", "lost"):  # its worker and every copy of `shared` went
+                        lost.append(index)
+                if not running:
+                    break
+                if self.client.nthreads():
+                    without_workers_since = None
+                    if shared_future.status != "finished":  # no copy left: every unfinished task waits on it
+                        lost = list(running)
+                        self.client.cancel([running[index] for index in lost] + [shared_future])
+                        shared_future = self._scattered(shared)
+                    for index in lost:
+                        running[index] = self._submitted(function, shared_future, tasks[index])
+                else:
+                    now = time.monotonic()
+                    without_workers_since = without_workers_since or now
+                    if now - without_workers_since >= self.no_worker_seconds:
+                        raise ComputeError(
+                            f"the {self.description} has had no worker for {self.no_worker_seconds:g} s "
+                            "([compute] no_worker_seconds); start workers, or use --scheduler synchronous"
+                        )
+                self._wait_a_little(list(running.values()))
+            return [results[index] for index in range(len(tasks))]
         finally:
-            self.client.cancel(futures + [shared_future])
+            self.client.cancel(list(running.values()) + [shared_future])
+
+    def _scattered(self, shared: Any) -> Any:
+        """`shared` on every worker: a future this map keeps (a key the client holds is never
+        forgotten while a worker has a copy)."""
+        [future] = self.client.scatter([shared], broadcast=True, hash=False)
+        return future
+
+    def _submitted(self, function: Callable, shared_future: Any, task: Any) -> Any:
+        return self.client.submit(function, shared_future, task, pure=False)
+
+    def _raise_error_of(self, future: Any) -> None:
+        """The task's own exception; a task whose workers kept dying is a ComputeError."""
+        from distributed.scheduler import KilledWorker
+
+        try:
+            future.result()
+        except KilledWorker:
+            raise ComputeError(
+                "a task was running on each of several workers when they died (out of memory?); "
+                "give the workers more memory, or use --scheduler synchronous"
+            ) from None
+
+    def _wait_a_little(self, futures: list) -> None:
+        """Until one of `futures` ends, or POLL_SECONDS pass (their status says which)."""
+        from distributed import wait
+        from distributed.client import FuturesCancelledError
+
+        try:
+            wait(futures, timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
+        except (TimeoutError, FuturesCancelledError):  # map() resubmits cancelled tasks
+            pass
 
     def usage(self) -> dict[str, WorkerUsage]:
         return self.client.run(process_usage)
@@ -88,7 +160,7 @@ def default_workers() -> int:
 
 
 @contextmanager
-def executor(workers: int | None = None, scheduler: str = "local") -> Iterator[Executor]:
+def executor(workers: int | None = None, scheduler: str = "local", no_worker_seconds: float = NO_WORKER_SECONDS) -> Iterator[Executor]:
     """An executor for `scheduler`: "synchronous", "processes" (`workers` processes forked from
     this one for each map; Linux), "local" (a Dask LocalCluster of `workers` processes with one
     thread each; default: one per CPU core) or "tcp://host:port". Leaving the block (normally, on
@@ -116,14 +188,14 @@ def executor(workers: int | None = None, scheduler: str = "local") -> Iterator[E
     level = chatter.level
     chatter.setLevel(logging.ERROR)
     try:
-        with _dask_client(scheduler, workers, Client, LocalCluster) as pool:
+        with _dask_client(scheduler, workers, Client, LocalCluster, no_worker_seconds) as pool:
             yield pool
     finally:
         chatter.setLevel(level)
 
 
 @contextmanager
-def _dask_client(scheduler: str, workers: int | None, Client: Any, LocalCluster: Any) -> Iterator[Executor]:
+def _dask_client(scheduler: str, workers: int | None, Client: Any, LocalCluster: Any, no_worker_seconds: float) -> Iterator[Executor]:
     if scheduler == "local":
         count = workers or default_workers()
         cluster = LocalCluster(
@@ -140,7 +212,7 @@ def _dask_client(scheduler: str, workers: int | None, Client: Any, LocalCluster:
             raise ComputeError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
         description = f"Dask cluster at {scheduler}"
     try:
-        yield DaskExecutor(client, description)
+        yield DaskExecutor(client, description, no_worker_seconds)
     finally:
         client.close()
         if cluster is not None:
