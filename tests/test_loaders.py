@@ -214,3 +214,42 @@ def test_alignment_notes_filled_dates_and_refuses_too_few_rows():
     with pytest.raises(DataError) as error:
         aligned_prices(prices, dates, Path("p.csv"), min_rows=3)
     assert str(error.value) == "p.csv: only 2 prediction dates have a price; at least 3 needed ([backtest] min_rows)"
+
+
+def _gzipped_prices(rows: int) -> bytes:
+    import gzip
+
+    lines = ["Date,Adjusted_close"] + [f"{day.date()},{100 + i % 7}" for i, day in enumerate(pd.bdate_range("2000-01-03", periods=rows))]
+    return gzip.compress(("\n".join(lines) + "\n").encode(), mtime=0)
+
+
+def test_a_gzip_csv_reads_as_the_csv_and_a_truncated_one_is_named(tmp_path):
+    data = _gzipped_prices(20_000)  # over SNIFF_BYTES once decompressed: the whole file is read to find the cut
+    (tmp_path / "prices.csv.gz").write_bytes(data)
+    assert len(read_prices(tmp_path / "prices.csv.gz")) == 20_000
+    for cut in (len(data) // 2, 30):  # past the part looked at first, and within it
+        path = tmp_path / f"cut{cut}.csv.gz"
+        path.write_bytes(data[:cut])
+        with pytest.raises(DataError) as error:
+            read_prices(path)
+        assert str(error.value) == f"{path}: compressed data ends early (the file is truncated)"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("prices.csv.gz", b"Date,Adjusted_close\n2024-01-02,10\n", "is not gzip-compressed, though its name ends in .gz"),
+        ("prices.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "is not a CSV: it holds binary data (a NUL byte at byte 8)"),
+        ("prices.csv", b"Date,Adjusted_close\n" + b"2024-01-02,10\n" * 100 + b"\x00", "is not a CSV: it holds binary data (a NUL byte at byte 1420)"),
+    ],
+    ids=["not-gzip", "png", "nul-after-text"],
+)
+def test_a_file_that_is_no_csv_is_named_before_it_is_parsed(tmp_path, name, content, message):
+    from reportgen.inputs.loaders import checked_csv_file
+
+    path = tmp_path / name
+    path.write_bytes(content)
+    for check in (checked_csv_file, read_prices):
+        with pytest.raises(DataError) as error:
+            check(path)
+        assert str(error.value) == f"{path}: {message}"

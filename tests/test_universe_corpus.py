@@ -5,7 +5,8 @@ wrong, exit code 2, no traceback, and nothing written (the previous site byte fo
 Every input is read and checked before any computation (reportgen.inputs.record.read_inputs),
 so a problem in a file the build would reach last (a sidecar, the rate, the benchmark) stops
 it as early as one in the prices. The base project names every kind of file a universe build
-reads: prices, predictions (gzip-compressed), benchmark, risk-free rates, market episodes.
+reads: prices, predictions (gzip-compressed), benchmark, risk-free rates, market episodes;
+the cases add a provenance sidecar, a membership file and templates of their own.
 """
 
 from __future__ import annotations
@@ -157,6 +158,17 @@ def _sidecar_missing(project: Path) -> None:
     (project / "universe_predictions.json").unlink()
 
 
+def membership(content: str | None):
+    """Name a membership file in [universe] and write it (None: leave it missing)."""
+
+    def edit(project: Path) -> None:
+        if content is not None:
+            (project / "membership.csv").write_text(content)
+        replace_in(C, 'benchmark_column = "Index"\n', 'benchmark_column = "Index"\nmembership = "membership.csv"\n')(project)
+
+    return edit
+
+
 ROW12 = "row 12, asset 'AAA' (2021-01-20)"  # data row 10 of the predictions: the third date's first asset
 CASES = [
     # missing, truncated, binary, empty
@@ -219,6 +231,13 @@ CASES = [
          error("universe_predictions.json", "not a JSON file (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))")),
     Case("u-sidecar-of-other-predictions", sidecar(lambda p: _other_sidecar()), lambda p: _stale_message(p)),
     Case("u-template-syntax-error", template_with_a_syntax_error, lambda p: _template_message(p)),
+    Case("u-membership-missing", membership(None), error("membership.csv", "file not found")),
+    Case("u-membership-wrong-columns", membership("asset,from,end\nAAA,2021-01-04,\n"),
+         error("membership.csv", "no start column 'start'; columns found: 'asset', 'from', 'end'")),
+    Case("u-membership-unknown-asset", membership("asset,start,end\nAAA,2021-01-04,\nZZZ,2021-01-04,\n"),
+         error("membership.csv", "row 3: asset 'ZZZ' is not a column of the universe's prices")),
+    Case("u-membership-binary", membership("asset\x00start"),
+         error("membership.csv", "is not a CSV: it holds binary data (a NUL byte at byte 5)")),
     # bad config values
     Case("u-top-k-zero", replace_in(C, 'weighting = "equal"\n', 'weighting = "equal"\ntop_k = 0\n'),
          error(C, "portfolios[0].top_k: Input should be greater than or equal to 1 (received 0)")),

@@ -1,16 +1,20 @@
 """Compute: where coarse tasks run. The only package that imports Dask.
 
-    executor(workers, scheduler)   a context manager giving an Executor: "synchronous" (this
-                                   process, no Dask needed), "local" (a dask.distributed
+    executor(workers, scheduler,   a context manager giving an Executor: "synchronous" (this
+      no_worker_seconds)           process, no Dask needed), "local" (a dask.distributed
                                    LocalCluster of `workers` processes) or "tcp://host:port"
                                    (an existing Dask cluster)
     Executor.map(f, tasks, shared) f(shared, task) for every task, results in task order; `shared`
                                    goes to each worker once (scattered), not once per task;
-                                   `imports=` names the heavy libraries the tasks import
+                                   `imports=` names the heavy libraries the tasks import. On
+                                   Dask, a lost worker's tasks run again elsewhere (`shared`
+                                   scattered again when no copy is left); with no worker for
+                                   `no_worker_seconds`, a ComputeError
+    Progress                       counts, a bar and the time left on a terminal, plain lines
+                                   otherwise; the time left only once it means something
     forked.ForkExecutor            "processes": workers forked from the build for each map (Linux);
                                    a map whose libraries the build lacks runs on a leader that
                                    imports them once and forks the other workers
-    Progress                       counts, a bar and the time left on a terminal, plain lines otherwise
     tracked(blocks, label)         the blocks of a long loop, with progress once it lasts over 5 s
     blocks                         blocks of columns sized from a memory budget (`[compute]
                                    memory_mb`): columns_per_block, column_blocks

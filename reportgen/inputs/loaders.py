@@ -211,8 +211,15 @@ def _timestamps(
     return index.normalize().rename("date")
 
 
+def parsed_numbers(text: pd.Series) -> np.ndarray:
+    """Each cell as a float, NaN where it is empty or not a number. Spaces around a number are
+    allowed: pandas parses " 0.5 " as it is (stripping every cell of a large file first cost
+    more than parsing it)."""
+    return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
 def _numbers(raw: pd.Series, dates: pd.DatetimeIndex, path: Path, column: str) -> pd.Series:
-    values = pd.to_numeric(stripped(raw), errors="coerce")
+    values = pd.Series(parsed_numbers(raw), index=raw.index)
     bad = values.isna() | ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])

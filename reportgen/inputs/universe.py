@@ -34,6 +34,7 @@ from reportgen.inputs.loaders import (
     attention_vector_columns,
     checked_csv_file,
     first_row,
+    parsed_numbers,
     note,
     read_csv_cells,
     require_column,
@@ -208,7 +209,7 @@ def _checked_column(
     text: pd.Series, assets: pd.Series, dates: pd.DatetimeIndex, path: Path, column: str,
     low: float, high: float, rule: str,
 ) -> np.ndarray:
-    values = pd.to_numeric(stripped(text), errors="coerce").to_numpy(dtype=float)
+    values = parsed_numbers(text)
     finite = np.isfinite(values)
     if not finite.all():
         row = first_row(~finite)
