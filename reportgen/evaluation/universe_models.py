@@ -89,16 +89,45 @@ def _targets(portfolio: PortfolioConfig, weights: pd.DataFrame, ended: pd.DataFr
     return portfolios.orders(weights, portfolios.rebalance_days(weights.index, portfolio.rebalance), lag_days, ended)
 
 
+@dataclass(frozen=True)
+class VariantInput:
+    """What every task of the cost x lag variants shares (scattered to workers once): the
+    portfolios' weights, not each variant's orders, which a task makes as it simulates them."""
+
+    close: pd.DataFrame
+    weights: dict[str, pd.DataFrame]
+    portfolios: dict[str, PortfolioConfig]
+    ended: pd.DataFrame
+    names: list[str]  # one a variant: source|lag|fees
+    variants: pd.DataFrame  # engine.cost_lag_variants
+    init_cash: float
+
+
+def variant_returns(shared: VariantInput, runs: engine.Runs) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Daily returns and invested shares of variants [first, first + count): each portfolio is
+    simulated on its own (portfolio_kernel), so a variant's figures do not depend on its task."""
+    rows = list(shared.variants.iloc[runs.first:runs.first + runs.count].itertuples())
+    names = shared.names[runs.first:runs.first + runs.count]
+    generated = ((n, _targets(shared.portfolios[r.source], shared.weights[r.source], shared.ended, r.lag_days)) for n, r in zip(names, rows))
+    simulated = portfolio_returns(shared.close, generated, shared.init_cash, {n: r.fees_bps / 1e4 for n, r in zip(names, rows)})
+    return simulated.returns, simulated.invested
+
+
 def _cost_table(
-    settings: engine.Settings, close, targets: dict[str, pd.DataFrame], portfolio_list, risk_free: pd.Series, ended: pd.DataFrame,
+    settings: engine.Settings, close, weights: dict[str, pd.DataFrame], portfolio_list, risk_free: pd.Series, ended: pd.DataFrame,
+    map_tasks: Callable = in_process,
 ) -> dict[str, pd.DataFrame]:
-    """Each portfolio at every fee level, filled at the rebalance close and `execution_lag_days` later."""
+    """Each portfolio at every fee level, filled at the rebalance close and `execution_lag_days`
+    later; the variants are tasks of `map_tasks` (two a worker)."""
     by_id = {p.id: p for p in portfolio_list}
     variants = engine.cost_lag_variants(list(by_id), settings)
     names = [f"{r.source}|{r.lag_days}|{r.fees_bps}" for r in variants.itertuples()]
-    generated = ((n, _targets(by_id[r.source], targets[r.source], ended, r.lag_days)) for n, r in zip(names, variants.itertuples()))
-    simulated = portfolio_returns(close, generated, settings.init_cash, dict(zip(names, variants["fees_bps"] / 1e4)))
-    return engine.cost_lag_tables(variants, simulated.returns, simulated.invested, risk_free, settings)
+    shared = VariantInput(close, weights, by_id, ended, names, variants, settings.init_cash)
+    workers = engine.workers_of(map_tasks)
+    runs = engine.run_ranges(len(names), 1 if workers <= 1 else blocks.TASKS_PER_WORKER * workers)
+    parts = map_tasks(variant_returns, runs, shared, f"cost and lag variants of {len(by_id)} portfolios")
+    returns, invested = pd.concat([r for r, _ in parts], axis=1), pd.concat([i for _, i in parts], axis=1)
+    return engine.cost_lag_tables(variants, returns, invested, risk_free, settings)
 
 
 def _attention_test(
@@ -149,7 +178,7 @@ def universe_model_result(
     returns, invested = simulation.returns.rename(columns=str), simulation.invested.rename(columns=str)
     trusted = engine.sharpe_statistics(returns, invested, benchmark_returns, risk_free, settings, map_tasks)
     by_episode = engine.episode_returns(returns, benchmark_returns, market_episodes)
-    costs = _cost_table(settings, close, weights, listed, risk_free, wide.ended) if listed else {}
+    costs = _cost_table(settings, close, weights, listed, risk_free, wide.ended, map_tasks) if listed else {}
     results = []
     for p in tracked(listed, f"universe model {model.id}: {len(listed)} portfolios"):
         test = None
