@@ -9,6 +9,7 @@ The package is laid out by stage; imports only point down the stages:
                                                                      (imports no other stage)
     results.py   the records that pass between stages               (inputs, analysis, model)
     evaluation/  the analysis run over the strategies and portfolios (all of the above)
+    scaffold/    reportgen init and schema: inputs inspected, project files, config schema (inputs)
     publish/     metrics.json, views, charts, pages, downloads, site, cache
                                                                      (inputs, analysis, model, results)
     scaffold/    reportgen init and schema: inputs inspected, project files, config schema (inputs)

@@ -23,8 +23,7 @@ ALLOWED = {
 }
 # The top level, which wires the stages: it may import any stage, and no stage imports it.
 WIRING = {"pipeline", "cli", "preview", "__main__", "__init__"}
-MAX_TOP_LEVEL = 5
-READS_LOADERS_PRIVATE_NAMES: set[str] = set()  # the one known exception, see below  # modules at reportgen/'s top level besides __init__.py and __main__.py
+MAX_TOP_LEVEL = 5  # modules at reportgen/'s top level besides __init__.py and __main__.py
 
 
 def _modules() -> list[Path]:
@@ -148,8 +147,6 @@ def _private_uses(text: str, own: str) -> list[str]:
 
 @pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_no_module_uses_another_modules_private_names(path):
-    if path.relative_to(PACKAGE).as_posix() in READS_LOADERS_PRIVATE_NAMES:
-        pytest.xfail("inputs/universe.py reads loaders' private parsers; the inputs rework (issue 29) makes them public")
     assert _private_uses(path.read_text(encoding="utf-8"), _module_name(path)) == []
 
 

@@ -10,8 +10,13 @@ ATTENTION = pd.Series([0.10, 0.20, 0.30, 0.40, 0.50, 0.60], DATES)
 GRID = dict(thresholds=[0.4, 0.5], attention_quantiles=[0.0, 0.5], sizings=["full", "attention"], size_scales=[0.5, 1.0])
 
 
+def _whole_grid(prediction, attention, thresholds, attention_quantiles, sizings, size_scales):
+    """The whole grid (no overlays) as one block of sweep_block."""
+    return sweeps.sweep_block(prediction, attention, sweeps.sweep_grid(attention, thresholds, attention_quantiles, sizings, size_scales))
+
+
 def test_every_combination_is_one_column_in_documented_order():
-    columns = sweeps.sweep_columns(PREDICTION, ATTENTION, **GRID)
+    columns = _whole_grid(PREDICTION, ATTENTION, **GRID)
     assert columns.signal.shape == columns.size.shape == (6, 16)
     assert columns.params[["threshold", "attention_quantile", "sizing", "size_scale"]].iloc[:3].to_dict("records") == [
         {"threshold": 0.4, "attention_quantile": 0.0, "sizing": "full", "size_scale": 0.5},
@@ -22,7 +27,7 @@ def test_every_combination_is_one_column_in_documented_order():
 
 
 def test_each_column_runs_its_own_rules():
-    columns = sweeps.sweep_columns(PREDICTION, ATTENTION, **GRID)
+    columns = _whole_grid(PREDICTION, ATTENTION, **GRID)
     median = ATTENTION.quantile(0.5)
     for i, p in columns.params.iterrows():
         want = (PREDICTION > p.threshold) & (ATTENTION >= (median if p.attention_quantile else ATTENTION.min()))
@@ -33,7 +38,7 @@ def test_each_column_runs_its_own_rules():
 
 
 def test_quantile_zero_is_no_filter_and_sizes_never_exceed_all_cash():
-    columns = sweeps.sweep_columns(PREDICTION, ATTENTION * 5, [0.4], [0.0], ["attention"], [1.0])
+    columns = _whole_grid(PREDICTION, ATTENTION * 5, [0.4], [0.0], ["attention"], [1.0])
     assert columns.signal[0].to_list() == (PREDICTION > 0.4).to_list()
     assert columns.size.to_numpy().max() == 1.0  # attention x 5 is capped at all available cash
 
@@ -58,7 +63,7 @@ def test_cost_timing_columns_cover_every_fee_and_lag_per_strategy():
 
 
 def test_a_configured_strategy_is_found_on_the_grid_or_told_why_not():
-    params = sweeps.sweep_columns(PREDICTION, ATTENTION, **GRID).params
+    params = _whole_grid(PREDICTION, ATTENTION, **GRID).params
     row, _ = sweeps.grid_position(params, 0.5, None, "attention", "percent")
     assert params.loc[row, ["threshold", "attention_quantile", "sizing", "size_scale"]].tolist() == [0.5, 0.0, "attention", 1.0]
     assert sweeps.grid_position(params, 0.5, None, "full", "amount") == (None, 'size_type "amount" (the grid sizes as a fraction of cash)')
@@ -75,7 +80,7 @@ def test_distinct_columns_count_identical_returns_once():
 
 
 def test_a_block_of_the_grid_is_the_same_columns_as_the_whole_grid():
-    whole = sweeps.sweep_columns(PREDICTION, ATTENTION, **GRID)
+    whole = _whole_grid(PREDICTION, ATTENTION, **GRID)
     grid = sweeps.sweep_grid(ATTENTION, **GRID)
     block = sweeps.sweep_block(PREDICTION, ATTENTION, grid.iloc[3:7])
     assert block.signal.columns.tolist() == [3, 4, 5, 6]
@@ -94,7 +99,7 @@ def test_overlay_blocks_of_the_grid_are_the_plain_grid_through_the_overlays_in_a
     part = sweeps.sweep_block(PREDICTION, ATTENTION, grid.iloc[10:70], price, 2, 252)
     pd.testing.assert_frame_equal(part.signal, whole.signal.iloc[:, 10:70], check_exact=True)
     pd.testing.assert_frame_equal(part.size, whole.size.iloc[:, 10:70], check_exact=True)
-    plain = sweeps.sweep_columns(PREDICTION, ATTENTION, **GRID)
+    plain = _whole_grid(PREDICTION, ATTENTION, **GRID)
     pd.testing.assert_frame_equal(whole.signal.iloc[:, :16], plain.signal, check_exact=True)
     chosen = overlays.Overlays(min_hold_days=3, vol_target=0.15, vol_window_days=2, stop_loss=0.02)
     held, scale = overlays.overlaid_signals(plain.signal, price, chosen, 252)

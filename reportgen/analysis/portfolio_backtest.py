@@ -107,7 +107,7 @@ def portfolio_returns(
     Portfolios are simulated in blocks whose target weights take about `block_bytes` (`targets`
     may be a generator: a block's targets are made only when it runs), so memory is bounded by a
     block whatever the number of portfolios. Each block runs in one compiled loop
-    (`_target_percent_values`) that follows vectorbt's `from_orders` order by order (target
+    (portfolio_kernel.values_of) that follows vectorbt's `from_orders` order by order (target
     percent of the group's value at the close, sells before buys, fees, partial buys when cash
     runs short); tests/test_portfolios.py checks that both give the same returns.
     """

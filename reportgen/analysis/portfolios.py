@@ -19,8 +19,6 @@ import pandas as pd
 from reportgen.analysis.thresholds import HELD_WEIGHT
 from reportgen.inputs.config import PortfolioConfig
 
-WEIGHTINGS_BY_SCORE = ("attention",)  # weightings whose score is not the prediction: tested by placebo
-
 
 def wide(long: pd.Series, assets: pd.Index, dates: pd.DatetimeIndex) -> pd.DataFrame:
     """A (date, asset)-indexed series as a (dates x assets) frame; NaN where no row."""

@@ -110,18 +110,6 @@ def sweep_block(
     )
 
 
-def sweep_columns(
-    prediction: pd.Series,
-    attention: pd.Series,
-    thresholds: Sequence[float],
-    attention_quantiles: Sequence[float],
-    sizings: Sequence[str],
-    size_scales: Sequence[float],
-) -> Columns:
-    """The whole grid of `sweep_grid` (no overlays) as one block of `sweep_block`."""
-    grid = sweep_grid(attention, thresholds, attention_quantiles, sizings, size_scales)
-    return sweep_block(prediction, attention, grid)
-
 
 def delayed(frame: pd.DataFrame, lag_days: int, fill) -> pd.DataFrame:
     """`frame` acted on `lag_days` rows later: the first rows take `fill` (no position)."""

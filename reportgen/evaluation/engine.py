@@ -155,8 +155,11 @@ class BootstrapInput:
 
 def bootstrap_draws(shared: BootstrapInput, runs: Runs) -> np.ndarray:
     """statistics.bootstrap_draws of resamples [first, first + count), a block of resamples at a
-    time (their indices made per block): each resample's figures depend on that resample alone,
-    and a block holds at least two."""
+    time (their row indices made per block, bootstrap.StationaryBootstrapIndices): each resample's
+    figures depend on that resample alone, and a block holds at least two."""
+    def picked(part: slice) -> np.ndarray:
+        return shared.indices[runs.first + part.start:runs.first + part.stop]
+
     return np.concatenate([
         statistics.bootstrap_draws(
             shared.returns, shared.benchmark, shared.indices[runs.first + part.start:runs.first + part.stop],
@@ -283,10 +286,6 @@ def episode_returns(returns: pd.DataFrame, benchmark: pd.Series, market_episodes
 
 
 # ---------------------------------------------------------------- attention test
-
-def _frame(series: pd.Series | None) -> pd.DataFrame | None:
-    return None if series is None else series.to_frame()
-
 
 # verdict(observed, control, null, p_value) -> one sentence on what the test shows
 Verdict = Callable[[float, float, np.ndarray, float], str]

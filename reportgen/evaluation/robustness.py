@@ -55,22 +55,51 @@ def _cost_block(settings: engine.Settings, model: ModelResult, strategies, lags:
 
 def sweep_result(settings: engine.Settings, model: ModelResult, extra_trials: backtest.ColumnReturns | None = None) -> SweepResult:
     """The grid (every configuration under every combination of overlays) simulated a block of
-    configurations at a time; the deflated Sharpe ratio of its best configuration. Only the
-    figures, a digest of each configuration's returns (to count distinct trials) and each block's
-    best returns are kept, never every configuration's returns. `extra_trials` (the ablation
-    variants' daily returns) are pooled with the grid's when counting distinct trials and their
-    variance; the best is still the grid's."""
-    sweep, ppy = settings.sweep, settings.periods_per_year
-    output = model.output
+    configurations at a time; the deflated Sharpe ratio of its best configuration. `extra_trials`
+    (the ablation variants' daily returns) are pooled with the grid's when counting distinct
+    trials and their variance; the best is still the grid's."""
+    sweep = settings.sweep
     grid = sweeps.sweep_grid(
-        output["attention"], sweep.thresholds, sweep.attention_quantiles, sweep.sizings, sweep.size_scales,
+        model.output["attention"], sweep.thresholds, sweep.attention_quantiles, sweep.sizings, sweep.size_scales,
         sweep.min_hold_days, sweep.vol_targets, sweep.stop_losses,
     )
+    figures, keys, best_returns = _simulated_grid(settings, model, grid)
+    table = grid.join(figures)
+    extra = backtest.ColumnReturns(pd.DataFrame(index=model.price.index), None) if extra_trials is None else extra_trials
+    trials, pooled_sharpe = _distinct_trials(table["sharpe"], keys, extra, settings.periods_per_year, model.risk_free)
+    table["trial"] = np.isin(np.arange(len(table)), trials[trials < len(table)])
+    n_trials = len(trials)
+    variance = float(np.var(pooled_sharpe / np.sqrt(settings.periods_per_year), ddof=1)) if n_trials > 1 else 0.0
+    best = int(table["sharpe"].idxmax()) if table["sharpe"].notna().any() else -1
+    configured, off_grid = _configured_rows(grid, model.strategies, sweep.vol_window_days)
+    return SweepResult(
+        table=table,
+        n_trials=n_trials,
+        n_extra_trials=int((trials >= len(table)).sum()),
+        sharpe_variance=variance,
+        expected_max_sharpe=statistics.expected_max_sharpe(n_trials, variance),
+        best=best,
+        deflated_sharpe=(
+            statistics.deflated_sharpe_ratio(statistics.sharpe_moments(best_returns[best]), n_trials, variance)
+            if best >= 0 else float("nan")
+        ),
+        configured=configured,
+        off_grid=off_grid,
+    )
+
+
+def _simulated_grid(
+    settings: engine.Settings, model: ModelResult, grid: pd.DataFrame
+) -> tuple[pd.DataFrame, list[bytes], dict[int, np.ndarray]]:
+    """The figures of every configuration of `grid` (one row each), a digest of each one's returns
+    (to count distinct trials) and each block's best excess returns: a block of configurations
+    at a time, never every configuration's returns at once."""
+    ppy, output = settings.periods_per_year, model.output
     per_block = settings.block_columns(len(model.price), backtest.RETURNS_BYTES_PER_CELL)
     figures, keys, best_returns = [], [], {}
     for block in tracked(blocks.column_blocks(len(grid), per_block), f"model {model.config.id}: sweep of {len(grid):,} configurations"):
         columns = sweeps.sweep_block(
-            output["prediction"], output["attention"], grid.iloc[block], model.price, sweep.vol_window_days, ppy
+            output["prediction"], output["attention"], grid.iloc[block], model.price, settings.sweep.vol_window_days, ppy
         )
         simulation = backtest.simulated_totals(
             backtest.Orders(model.price, columns.signal, columns.size, "percent", settings.init_cash, settings.fees)
@@ -87,43 +116,35 @@ def sweep_result(settings: engine.Settings, model: ModelResult, extra_trials: ba
                 simulation.returns[best_in_block], model.risk_free, simulation.invested[best_in_block]
             )
             best_returns[best_in_block] = best.to_numpy(dtype=float)
-    table = grid.join(pd.concat(figures))
-    defined = np.flatnonzero(table["sharpe"].notna().to_numpy())
-    extra = pd.DataFrame(index=model.price.index) if extra_trials is None else extra_trials.returns
-    extra_invested = None if extra_trials is None else extra_trials.invested
-    extra_sharpe = engine.column_figures(extra, ppy, model.risk_free, extra_invested)["sharpe"].to_numpy()
-    extra = extra.loc[:, ~np.isnan(extra_sharpe)]
-    pooled = [keys[i] for i in defined] + sweeps.column_keys(extra.to_numpy(dtype=float))
+    return pd.concat(figures), keys, best_returns
+
+
+def _distinct_trials(
+    sharpe: pd.Series, keys: list[bytes], extra: backtest.ColumnReturns, periods_per_year: int, risk_free: pd.Series | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct trials among the grid's configurations with a defined Sharpe (`sharpe`, whose
+    returns' digests are `keys`) and the extra trials after them: their positions (a grid row, or
+    len(sharpe) + k for extra column k among those defined) and their annualised Sharpe ratios."""
+    defined = np.flatnonzero(sharpe.notna().to_numpy())
+    extra_sharpe = engine.column_figures(extra.returns, periods_per_year, risk_free, extra.invested)["sharpe"].to_numpy()
+    kept = extra.returns.loc[:, ~np.isnan(extra_sharpe)]
+    pooled = [keys[i] for i in defined] + sweeps.column_keys(kept.to_numpy(dtype=float))
     distinct = sweeps.distinct_columns(pooled) if pooled else np.array([], dtype=int)
-    trials = defined[distinct[distinct < len(defined)]]
-    table["trial"] = np.isin(np.arange(len(table)), trials)
-    pooled_sharpe = np.concatenate([table["sharpe"].to_numpy()[defined], extra_sharpe[~np.isnan(extra_sharpe)]])
-    per_period = pooled_sharpe[distinct] / np.sqrt(ppy)
-    n_trials = len(distinct)
-    variance = float(np.var(per_period, ddof=1)) if n_trials > 1 else 0.0
-    best = int(table["sharpe"].idxmax()) if len(defined) else -1
-    deflated = (
-        statistics.deflated_sharpe_ratio(statistics.sharpe_moments(best_returns[best]), n_trials, variance)
-        if best >= 0 else float("nan")
-    )
+    positions = np.concatenate([defined, len(sharpe) + np.arange(kept.shape[1])])[distinct]
+    pooled_sharpe = np.concatenate([sharpe.to_numpy()[defined], extra_sharpe[~np.isnan(extra_sharpe)]])
+    return positions, pooled_sharpe[distinct]
+
+
+def _configured_rows(grid: pd.DataFrame, strategies, vol_window_days: int) -> tuple[dict[str, int], dict[str, str]]:
+    """The grid row running each strategy's rules, or why none does."""
     configured, off_grid = {}, {}
-    for strategy in model.strategies:
-        row, reason = _grid_row(grid, strategy.config, sweep.vol_window_days)
+    for strategy in strategies:
+        row, reason = _grid_row(grid, strategy.config, vol_window_days)
         if row is None:
             off_grid[strategy.id] = reason
         else:
             configured[strategy.id] = row
-    return SweepResult(
-        table=table,
-        n_trials=n_trials,
-        n_extra_trials=n_trials - len(trials),
-        sharpe_variance=variance,
-        expected_max_sharpe=statistics.expected_max_sharpe(n_trials, variance),
-        best=best,
-        deflated_sharpe=deflated,
-        configured=configured,
-        off_grid=off_grid,
-    )
+    return configured, off_grid
 
 
 def _grid_row(params: pd.DataFrame, strategy: StrategyConfig, vol_window_days: int) -> tuple[int | None, str]:

@@ -103,7 +103,9 @@ class BacktestConfig(_Strict):
         description="Risk-free rate: a constant annual rate (0.02 = 2 %), or a CSV of daily annualised "
         "rates (columns date, rate; forward-filled to trading days; it must cover the report's dates). "
         "Sharpe, Sortino, PSR, DSR, the bootstrap intervals and the placebo tests use returns in excess "
-        "of it, each day's annual rate r taken as (1 + r) ^ (1 / periods_per_year) - 1 per period.",
+        "of it, each day's annual rate r taken as (1 + r) ^ (1 / periods_per_year) - 1 per period. "
+        "Uninvested cash earns the rate: the excess return of a day is r_t - rf_t x the share invested, "
+        "0 on a day wholly in cash.",
     )
     min_rows: int = Field(
         20, ge=2, description="Fewest prediction dates a model needs; fewer is an error."

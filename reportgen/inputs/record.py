@@ -95,10 +95,10 @@ def read_inputs(config: Config, derived_scores: DerivedScores) -> Inputs:
     if pooled:
         u = config.universe
         universe_prices = universe.read_universe_prices(u.prices, u.date_column, u.exchange_timezone, notes)
-        if u.benchmark is not None:
-            benchmark = loaders.read_prices(u.benchmark, u.date_column, u.benchmark_column, u.exchange_timezone, notes)
         if u.membership is not None:
             membership = universe.read_membership(u.membership, universe_prices.columns, u.exchange_timezone, notes)
+        if u.benchmark is not None:
+            benchmark = loaders.read_prices(u.benchmark, u.date_column, u.benchmark_column, u.exchange_timezone, notes)
     return Inputs(
         episodes=episodes,
         prices=prices,

@@ -1,7 +1,14 @@
-"""Publish: from a computed Report to files: views (chart specs per page), Altair charts, Jinja
-pages, tearsheets, downloads, the provenance footer, the content-addressed cache, the safe output
-folder and the mkdocs site.
+"""Publish: from a computed Report to files.
 
-It may import reportgen.inputs, reportgen.analysis, reportgen.model and reportgen.results; only
-this stage writes into the output folder.
+    metrics_document   metrics.json, one set of keys for strategies and portfolios
+    publication        the site written from a computed report: pages, tearsheets, downloads,
+                       static charts, staged and swapped in (published_site)
+    build_cache        the computed report's cache key, the site's up-to-date stamp
+    views, charts, ... chart specs per page (Altair only in charts), Jinja pages, tearsheets,
+                       downloads, the provenance footer, the content-addressed cache, the safe
+                       output folder and the mkdocs site
+
+It may import reportgen.inputs, reportgen.analysis, reportgen.model and reportgen.results, never
+reportgen.evaluation (it receives the Report the evaluation made); only this stage writes into
+the output folder.
 """
