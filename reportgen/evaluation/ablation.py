@@ -33,7 +33,6 @@ def ablation_tables(
     bootstrap interval of its Sharpe minus the base's (the same resampled rows for both). Sharpe
     ratios are of the returns in excess of the model's risk-free rate, like every other.
     Also the daily returns of every variant (columns "<strategy id>/<variant>")."""
-    ppy = settings.periods_per_year
     variants = {
         s.id: overlays.ablation_variants(overlays.strategy_overlays(s.config))
         for s in model.strategies if overlays.strategy_overlays(s.config).groups
@@ -41,40 +40,9 @@ def ablation_tables(
     if not variants:
         empty = pd.DataFrame(index=model.price.index)
         return {}, backtest.ColumnReturns(empty, empty)
-    by_column = {s.id: s.config for s in model.strategies}
-    columns, wanted, sizes = [], {}, {}
-    for sid, chosen in variants.items():
-        for name, chosen_overlays in chosen.items():
-            column = f"{sid}/{name}"
-            columns.append((sid, name, chosen_overlays))
-            wanted[column], sizes[column] = overlays.strategy_positions(by_column[sid], chosen_overlays, model.output, model.price, ppy)
-    simulation = backtest.simulate(backtest.Orders(
-        model.price, pd.DataFrame(wanted), pd.DataFrame(sizes), [by_column[sid].size_type for sid, _, _ in columns],
-        settings.init_cash, settings.fees,
-    ))
-    trades = simulation.trades
-    bought = (trades["size"] * trades["entry_price"]).groupby([trades["entry_date"], trades["column"]]).sum()
-    sold = (trades["size"] * trades["exit_price"]).groupby([trades["exit_date"], trades["column"]]).sum()
-    traded = (
-        pd.concat([bought, sold]).groupby(level=[0, 1]).sum().unstack(fill_value=0.0)
-        .reindex(index=simulation.value.index, columns=simulation.value.columns, fill_value=0.0)
-    )
-    values = simulation.returns.to_numpy(dtype=float)
+    simulation = _simulated_variants(settings, model, variants)
     invested = metrics.invested_shares(simulation.exposure)
-    figures = pd.DataFrame(
-        {
-            "sharpe": metrics.sharpe_ratios(
-                metrics.excess_returns(simulation.returns, model.risk_free, invested), ppy, invested
-            ),
-            "total_return": metrics.total_returns(values),
-            "max_drawdown": metrics.max_drawdowns(values),
-        },
-        index=simulation.returns.columns,
-    ).assign(
-        time_in_market=(simulation.exposure > HELD_WEIGHT).mean(),
-        turnover=metrics.turnover(traded, simulation.value, ppy).mean(),
-        total_trades=simulation.total_trades,
-    )
+    figures = _variant_figures(simulation, invested, model.risk_free, settings.periods_per_year)
     tables = {}
     for sid, chosen in variants.items():
         names = [f"{sid}/{name}" for name in chosen]
@@ -89,7 +57,51 @@ def ablation_tables(
         table.insert(0, "variant", list(chosen))
         table.insert(1, "overlays", [o.settings() for o in chosen.values()])
         tables[sid] = table.reset_index(drop=True)
-    return tables, backtest.ColumnReturns(simulation.returns, metrics.invested_shares(simulation.exposure))
+    return tables, backtest.ColumnReturns(simulation.returns, invested)
+
+
+def _simulated_variants(settings: engine.Settings, model: ModelResult, variants: dict[str, dict]) -> backtest.Simulation:
+    """Every variant of every strategy a column ("<strategy id>/<variant>") of one simulation."""
+    by_column = {s.id: s.config for s in model.strategies}
+    kinds, wanted, sizes = [], {}, {}
+    for sid, chosen in variants.items():
+        for name, chosen_overlays in chosen.items():
+            column = f"{sid}/{name}"
+            kinds.append(by_column[sid].size_type)
+            wanted[column], sizes[column] = overlays.strategy_positions(
+                by_column[sid], chosen_overlays, model.output, model.price, settings.periods_per_year
+            )
+    return backtest.simulate(
+        backtest.Orders(model.price, pd.DataFrame(wanted), pd.DataFrame(sizes), kinds, settings.init_cash, settings.fees)
+    )
+
+
+def _variant_figures(
+    simulation: backtest.Simulation, invested: pd.DataFrame, risk_free: pd.Series | None, periods_per_year: int
+) -> pd.DataFrame:
+    """ABLATION_FIGURES of every column of `simulation`: one row a variant."""
+    trades = simulation.trades
+    bought = (trades["size"] * trades["entry_price"]).groupby([trades["entry_date"], trades["column"]]).sum()
+    sold = (trades["size"] * trades["exit_price"]).groupby([trades["exit_date"], trades["column"]]).sum()
+    traded = (
+        pd.concat([bought, sold]).groupby(level=[0, 1]).sum().unstack(fill_value=0.0)
+        .reindex(index=simulation.value.index, columns=simulation.value.columns, fill_value=0.0)
+    )
+    values = simulation.returns.to_numpy(dtype=float)
+    return pd.DataFrame(
+        {
+            "sharpe": metrics.sharpe_ratios(
+                metrics.excess_returns(simulation.returns, risk_free, invested), periods_per_year, invested
+            ),
+            "total_return": metrics.total_returns(values),
+            "max_drawdown": metrics.max_drawdowns(values),
+        },
+        index=simulation.returns.columns,
+    ).assign(
+        time_in_market=(simulation.exposure > HELD_WEIGHT).mean(),
+        turnover=metrics.turnover(traded, simulation.value, periods_per_year).mean(),
+        total_trades=simulation.total_trades,
+    )
 
 
 TIE = 1e-12  # bounds closer to 0 than this are 0: resamples where both variants trade alike differ by rounding
