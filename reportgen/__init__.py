@@ -9,10 +9,10 @@ The package is laid out by stage; imports only point down the stages:
                                                                      (imports no other stage)
     results.py   the records that pass between stages               (inputs, analysis, model)
     evaluation/  the analysis run over the strategies and portfolios (all of the above)
-    scaffold/    reportgen init and schema: inputs inspected, project files, config schema (inputs)
     publish/     metrics.json, views, charts, pages, downloads, site, cache
                                                                      (inputs, analysis, model, results)
-    scaffold/    reportgen init and schema: inputs inspected, project files, config schema (inputs)
+    scaffold/    reportgen init and schema: inputs inspected, project files, config schema
+                                                                     (inputs, analysis)
     pipeline.py  the stages wired into one build; cli.py and preview.py (`reportgen serve`) on top
 
 tests/test_layout.py checks the directions, that no import makes a circle and that no module

@@ -19,7 +19,7 @@ ALLOWED = {
     "results": {"inputs", "analysis", "model"},
     "evaluation": {"inputs", "analysis", "model", "compute", "results", "evaluation"},
     "publish": {"inputs", "analysis", "model", "results", "publish"},
-    "scaffold": {"inputs", "scaffold"},
+    "scaffold": {"inputs", "analysis", "scaffold"},  # judges a constant attention score as the report does
 }
 # The top level, which wires the stages: it may import any stage, and no stage imports it.
 WIRING = {"pipeline", "cli", "preview", "__main__", "__init__"}

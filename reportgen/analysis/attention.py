@@ -34,11 +34,20 @@ def uniform_steps(mean: float, max_steps: int = 512, tolerance: float = 1e-5) ->
     return steps if 2 <= steps <= max_steps and abs(mean - 1.0 / steps) <= tolerance else None
 
 
+def is_constant(values: np.ndarray) -> bool:
+    """True when the finite `values` have a spread below CONSTANT_RELATIVE_STD of their level
+    (fewer than two values count as constant)."""
+    values = values[np.isfinite(values)]
+    if len(values) < 2:
+        return True
+    return float(values.std(ddof=1)) <= CONSTANT_RELATIVE_STD * max(abs(float(values.mean())), 1e-12)
+
+
 def attention_summary(attention: pd.Series, column: str, steps: int | None = None) -> AttentionSummary:
     """Mean, spread and a degeneracy verdict for one attention score series."""
     values = attention.to_numpy(dtype=float)
     mean, std = float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
-    constant = std <= CONSTANT_RELATIVE_STD * max(abs(mean), 1e-12)
+    constant = is_constant(values)
     # 1/T is the signature of a softmax mean, unless the score is another one derived from the vector.
     softmax_mean = column not in SCORES or column == "attention_mean"
     uniform = uniform_steps(mean) if constant and softmax_mean else None

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reportgen.analysis.bootstrap import run_generator
+from reportgen.analysis.bootstrap import seeded_runs
 from reportgen.analysis.thresholds import SIGNIFICANCE
 from reportgen.inputs.config import StrategyConfig
 
@@ -83,9 +83,7 @@ class AttentionPermutations:
     def __getitem__(self, block: slice) -> pd.DataFrame:
         runs = range(self.permutations)[block]
         values = self.attention.to_numpy(dtype=float)
-        shuffled = np.empty((len(values), len(runs)))
-        for i, k in enumerate(runs):
-            shuffled[:, i] = run_generator(self.seed, k).permutation(values)
+        shuffled = seeded_runs(runs, self.seed, lambda rng: rng.permutation(values), len(values), as_columns=True)
         return pd.DataFrame(shuffled, index=self.attention.index, columns=pd.RangeIndex(runs.start, runs.stop), copy=False)
 
 

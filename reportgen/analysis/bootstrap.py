@@ -12,6 +12,7 @@ to every series of a model at once.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +37,19 @@ def run_generator(seed: int, run: int) -> np.random.Generator:
     run draws the same numbers whichever block, task or worker makes it and however many runs
     there are. The one seeding scheme of every random run in reportgen."""
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(run,)))
+
+
+def seeded_runs(
+    runs: range, seed: int, run: Callable[[np.random.Generator], np.ndarray], length: int, dtype=float, as_columns: bool = False
+) -> np.ndarray:
+    """The (len(runs), length) array whose row i is `run` drawn with the generator of run
+    number runs[i] (run_generator(seed, runs[i])), or its (length, len(runs)) transpose laid out
+    by columns when `as_columns`: one block of runs, the same whichever block, task or worker
+    makes it."""
+    out = np.empty((length, len(runs)) if as_columns else (len(runs), length), dtype=dtype)
+    for i, k in enumerate(runs):
+        out[(slice(None), i) if as_columns else i] = run(run_generator(seed, k))
+    return out
 
 
 def stationary_resample(n_rows: int, block_days: float, rng: np.random.Generator) -> np.ndarray:
@@ -66,11 +80,8 @@ class StationaryBootstrapIndices:
         return self.resamples
 
     def __getitem__(self, block: slice) -> np.ndarray:
-        runs = range(self.resamples)[block]
-        out = np.empty((len(runs), self.n_rows), dtype=np.int64)
-        for i, k in enumerate(runs):
-            out[i] = stationary_resample(self.n_rows, self.block_days, run_generator(self.seed, k))
-        return out
+        resample = lambda rng: stationary_resample(self.n_rows, self.block_days, rng)  # noqa: E731
+        return seeded_runs(range(self.resamples)[block], self.seed, resample, self.n_rows, dtype=np.int64)
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:  # all of them: small cases and tests only
         return self[:] if dtype is None else self[:].astype(dtype)

@@ -10,6 +10,7 @@
                   config reference generated from that schema
     cli_reference.py  the markdown CLI reference generated from the click commands
 
-It may import reportgen.inputs only (the config models, the loaders that check an input, the
-error family); click is handed in by the caller, never imported to reach the CLI.
+It may import reportgen.inputs (the config models, the loaders that check an input, the
+error family) and reportgen.analysis.attention (one judgement of a constant attention score);
+click is handed in by the caller, never imported to reach the CLI.
 """

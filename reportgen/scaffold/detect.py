@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from reportgen.analysis.attention import is_constant
 from reportgen.inputs.errors import DataError
 from reportgen.inputs.loaders import PREDICTIONS_COLUMN
 from reportgen.inputs.universe import ASSET_COLUMN
@@ -21,8 +22,6 @@ DATE_NAMES = {"date", "datetime", "timestamp", "time", "day", "tradedate", "trad
 # Columns that are never the price traded (normalised: lower case, letters and digits only).
 NOT_A_PRICE = re.compile(r"^(o|h|l|v|n|open.*|high.*|low.*|vol.*|.*volume.*|.*return.*|ret|pct.*|.*change.*|count|trades|vwap|.*dividend.*|.*split.*)$")
 ADJUSTED = re.compile(r"adj")
-# Below this relative spread an attention score is constant (as reportgen.analysis.attention judges it).
-CONSTANT_RELATIVE_STD = 1e-4
 
 
 @dataclass(frozen=True)
@@ -188,13 +187,6 @@ def _vector_prefixes(columns) -> dict[str, int]:
     return {p: len(s) for p, s in steps.items() if len(s) >= 2 and s == set(range(len(s)))}
 
 
-def _constant(values: np.ndarray) -> bool:
-    values = values[np.isfinite(values)]
-    if len(values) < 2:
-        return True
-    return float(values.std(ddof=1)) <= CONSTANT_RELATIVE_STD * max(abs(float(values.mean())), 1e-12)
-
-
 def read_predictions_layout(path: Path) -> Predictions:
     """The layout of a predictions CSV: the date is its first column; `predictions` (and for a
     universe `asset`) are the names reportgen reads; the attention is a vector of columns
@@ -236,7 +228,7 @@ def read_predictions_layout(path: Path) -> Predictions:
     return Predictions(
         path=path, rows=len(frame), first_date=first, last_date=last, assets=assets,
         attention_column=column, attention_prefix=prefix, steps=steps,
-        attention_informative=not _constant(score),
+        attention_informative=not is_constant(score),
         attention_at_most_one=bool(np.nanmax(score) <= 1.0) if np.isfinite(score).any() else False,
         share_above_half=float((finite > 0.5).mean()) if len(finite) else 0.0,
         median_prediction=float(np.median(finite)) if len(finite) else 0.5,
