@@ -4,6 +4,7 @@ broken Parquet file as one error line naming it."""
 import json
 import os
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -146,3 +147,19 @@ def test_train_writes_parquet_that_a_build_reads_as_the_csv(tmp_path):
     # the CSV holds 8 decimals, Parquet the numbers themselves
     pd.testing.assert_frame_equal(from_parquet.output, from_csv.output, atol=5e-9, rtol=0)
     pd.testing.assert_frame_equal(from_parquet.weights, from_csv.weights, atol=5e-9, rtol=0)
+
+
+def test_a_single_asset_predictions_parquet_reads_as_its_csv(tmp_path):
+    # A DataFrame written with its date index: the index comes back as the first column.
+    from conftest import softmax_rows, write_predictions_with_vector
+    from reportgen.analysis.attention import attention_scores
+    from reportgen.inputs import loaders
+
+    rng = np.random.default_rng(4)
+    dates = pd.bdate_range("2021-01-04", periods=30)
+    write_predictions_with_vector(tmp_path / "p.csv", dates, np.round(rng.uniform(0.3, 0.7, 30), 6), softmax_rows(rng.normal(0, 1, (30, 5))))
+    frame = pd.read_csv(tmp_path / "p.csv", index_col=0, float_precision="round_trip")
+    frame.index = pd.DatetimeIndex(pd.to_datetime(frame.index), name="date")
+    frame.to_parquet(tmp_path / "p.parquet")
+    for read in (lambda p: loaders.read_attention_weights(p), lambda p: loaders.read_predictions(p, "attention_max", attention_scores(loaders.read_attention_weights(p)))):
+        pd.testing.assert_frame_equal(read(tmp_path / "p.parquet"), read(tmp_path / "p.csv"), check_exact=True)
