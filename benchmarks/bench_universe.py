@@ -250,7 +250,9 @@ def bundled_pairs(root: Path, pairs: int) -> tuple[float, float, float, float]:
     shutil.copytree(REPO, project, ignore=shutil.ignore_patterns(".git", "site", "__pycache__", ".reportgen-cache", "*.egg-info"))
     builds, peaks, baselines = [], [], []
     for k in range(pairs):
-        run = child_build(project / "reportgen.toml", root / f"bundled-site-{k}", root / f"bundled-cache-{k}")
+        run = child_build(project / "pyproject.toml", root / f"bundled-site-{k}", root / f"bundled-cache-{k}")  # [tool.reportgen]
+        if run.code != 0:
+            raise SystemExit(f"the bundled report did not build (exit {run.code})")
         builds.append(run.seconds)
         peaks.append(run.tree_peak_mb)
         started = time.perf_counter()
