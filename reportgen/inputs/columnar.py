@@ -23,6 +23,14 @@ from reportgen.inputs.errors import DataError
 # pyarrow is imported by the functions that read Parquet only: a build of CSV inputs does not
 # pay for importing it.
 
+# With pyarrow installed, pandas 3 stores every text column in Arrow ("auto"), and some of its
+# element-wise paths run a Python loop (isin over 2.5M Arrow strings: 18 s of a loaded 500-asset
+# profile); the bundled report's build and workers also peaked at 596-597 MB with Arrow text
+# against 516-555 MB with pandas' own (2026-12-06; its wall times were within the machine's
+# noise). Text stays in pandas' own storage, as before pyarrow was a dependency; Parquet is read
+# into it.
+pd.set_option("mode.string_storage", "python")
+
 PARQUET_SUFFIX = ".parquet"
 
 
