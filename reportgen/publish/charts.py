@@ -547,6 +547,10 @@ def episode_shader(episodes: pd.DataFrame) -> Callable:
     )
 
     def shaded(chart):
+        if isinstance(chart, alt.FacetChart) and _has_time_axis(chart.spec):  # small multiples: each panel shaded
+            facet = chart.copy()
+            facet.spec = alt.layer(shading, chart.spec).properties(width=chart.spec.width, height=chart.spec.height)
+            return facet
         if not _has_time_axis(chart):
             return chart
         size = {k: getattr(chart, k) for k in ("width", "height") if getattr(chart, k) is not alt.Undefined}
