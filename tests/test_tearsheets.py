@@ -48,7 +48,7 @@ def test_each_tearsheet_holds_its_charts_scripts_and_data(bundled_site: Path):
 
 def test_headline_figures_and_provenance(bundled_site: Path):
     page = (bundled_site / "tearsheets/notebook_replica.html").read_text()
-    assert "<td>Total return</td><td>-14.36 %</td><td>24.44 %</td>" in page
+    assert "<td>Total return</td><td>-14.36\u00a0%</td><td>24.44\u00a0%</td>" in page
     assert "<td>Sharpe</td><td>-0.29</td><td>0.51</td>" in page
     assert "32 (1 open at the end)" in page
     assert "carries no information" in page  # it sizes by the degenerate attention column

@@ -18,7 +18,7 @@ class ReproducedFigure:
     """One row of "Does it reproduce ...?": the reference's figure against ours."""
 
     label: str
-    kind: str  # how both are shown: "count", "pct" (4 decimals) or "num" (4 decimals)
+    kind: str  # how both are printed: a kind of reportgen.publish.formats ("count", "percent", "ratio", "money")
     reference: float
     computed: float
     matches: bool
@@ -47,17 +47,17 @@ def reproduced_figures(strategy: StrategyResult, periods_per_year: int) -> list[
         return []
     return [
         *_figure("Total trades", "count", r.total_trades, strategy.total_trades),
-        *_figure("Total return", "pct", r.total_return, strategy.metrics["total_return"]),
+        *_figure("Total return", "percent", r.total_return, strategy.metrics["total_return"]),
         *_figure(
-            "Max drawdown, peak from the first close (vectorbt)", "pct", r.max_drawdown, strategy.max_drawdown_from_first_close,
+            "Max drawdown, peak from the first close (vectorbt)", "percent", r.max_drawdown, strategy.max_drawdown_from_first_close,
             ("Max drawdown, peak from the starting capital (this report)", strategy.metrics["max_drawdown"]),
         ),
         *_figure(
-            f"Sharpe, annualised with {thresholds.VECTORBT_DAYS_PER_YEAR} days (vectorbt's default)", "num", r.sharpe_365,
+            f"Sharpe, annualised with {thresholds.VECTORBT_DAYS_PER_YEAR} days (vectorbt's default)", "ratio", r.sharpe_365,
             strategy.sharpe_vectorbt_default,
             (f"Sharpe, annualised with {periods_per_year} periods (this report)", strategy.metrics["sharpe"]),
         ),
-        *_figure("Total fees paid", "num", r.total_fees, strategy.total_fees),
+        *_figure("Total fees paid", "money", r.total_fees, strategy.total_fees),
     ]
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import functools
 import json
-import math
 import re
 import traceback
 from collections.abc import Callable
@@ -23,7 +22,7 @@ from markupsafe import Markup, escape
 
 from reportgen.analysis import thresholds
 from reportgen.inputs.errors import ConfigError
-from reportgen.publish import facts
+from reportgen.publish import facts, formats
 from reportgen.publish.universe_fields import factor_rows, weighting_sentence
 from reportgen.results import Report
 
@@ -71,25 +70,14 @@ def code(value) -> Markup:
     return Markup("<code>" + "".join(f"&#{ord(c)};" if c in _CODE_SPECIALS else c for c in collapsed) + "</code>")
 
 
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
 def pct(value, digits: int = 2) -> str:
-    """0.1234 -> '12.34 %'; NaN -> 'n/a'."""
-    return "n/a" if _missing(value) else f"{value * 100:,.{digits}f} %"
+    """The tearsheet templates' percent filter until they call the kinds: formats.percent."""
+    return formats.percent(value, digits)
 
 
 def num(value, digits: int = 2) -> str:
-    return "n/a" if _missing(value) else f"{value:,.{digits}f}"
-
-
-def interval(bounds, digits: int = 2, percent: bool = False) -> str:
-    """(low, high) -> '[-1.07, 0.63]' (or in percent); 'n/a' when undefined."""
-    if bounds is None or any(_missing(b) for b in bounds):
-        return "n/a"
-    low, high = (pct(b, digits) if percent else num(b, digits) for b in bounds)
-    return f"[{low}, {high}]"
+    """The tearsheet templates' number filter until they call the kinds (fixed decimals)."""
+    return formats.MISSING if formats.is_missing(value) else formats.fixed(value, digits)
 
 
 def _spec_json(spec: dict) -> str:
@@ -140,7 +128,9 @@ def _environment(templates: Path, specs: dict[str, dict]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(text=text, code=code, prose=prose, pct=pct, num=num, interval=interval)
+    env.filters.update(text=text, code=code, prose=prose, pct=pct, num=num)
+    # one filter per kind of figure (reportgen.publish.formats), and by kind name
+    env.filters.update(formats.FORMATTERS, p_statement=formats.p_statement, interval=formats.interval, as_kind=formats.formatted)
     env.globals.update(SIGNIFICANCE=thresholds.SIGNIFICANCE, CONFIDENT=thresholds.CONFIDENT)
 
     def chart(chart_id: str, caption: str = "", empty: str = "Nothing to draw.") -> Markup:
