@@ -178,8 +178,19 @@ def equity_chart(equity: pd.DataFrame) -> alt.Chart:
     (on a log scale when they span more than GROWTH_LOG_RATIO), so the curves use the height."""
     low, high = float(equity["value"].min()), float(equity["value"].max())
     log = low > 0 and high / low > GROWTH_LOG_RATIO
-    scale = alt.Scale(type="log", zero=False, nice=False) if log else alt.Scale(zero=False)
-    return _time_lines(equity, "value", "growth of 100" + (" (log scale)" if log else ""), ",.0f", scale)
+    scale = alt.Scale(type="log", zero=False, nice=False, domain=[low, high]) if log else alt.Scale(zero=False)
+    chart = _time_lines(equity, "value", "growth of 100" + (" (log scale)" if log else ""), ",.0f", scale)
+    if log:  # 1-2-5 ticks: a log axis left to itself crowds "60 70 80 90" into each other
+        chart = chart.encode(y=alt.Y("value:Q", title="growth of 100 (log scale)", scale=scale, axis=alt.Axis(format=",.0f", values=log_ticks(low, high))))
+    return chart
+
+
+def log_ticks(low: float, high: float) -> list[float]:
+    """The 1-2-5 values (..., 50, 100, 200, 500, ...) between `low` and `high`, both included
+    when the range holds fewer than three of them."""
+    exponents = range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
+    ticks = [k * 10.0**e for e in exponents for k in (1, 2, 5) if low <= k * 10.0**e <= high]
+    return ticks if len(ticks) >= 3 else sorted({round(low, 1), *ticks, round(high, 1)})
 
 
 SMALL_MULTIPLE_WIDTH_PX = 600  # a small multiple cannot fit its container: this width, scaled down by CSS
@@ -253,7 +264,7 @@ def attention_lags_chart(cells: pd.DataFrame, weight_title: str) -> alt.Chart:
             y=alt.Y("lag:O", title="days back (0 = latest)", sort="ascending"),
             color=alt.Color(
                 "weight:Q", title=weight_title, scale=alt.Scale(scheme="blues"),
-                legend=alt.Legend(format=share_format(ticks), values=ticks, gradientLength=240),
+                legend=swatch_legend(ticks, share_format(ticks)),
             ),
             tooltip=[
                 alt.Tooltip("date:T", format="%Y-%m-%d", title="from"),
@@ -400,6 +411,7 @@ def monthly_returns_chart(monthly: pd.DataFrame) -> alt.Chart:
     data = monthly.assign(month_name=pd.to_datetime(dict(year=monthly.year, month=monthly.month, day=1)).dt.strftime("%b"))
     months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
     limit = max(float(data["return"].abs().max()), 1e-9)
+    ticks = legend_values(-limit, limit, 5)
     base = alt.Chart(data).encode(
         x=alt.X("month_name:O", title=None, sort=months),
         y=alt.Y("year:O", title=None),
@@ -409,7 +421,7 @@ def monthly_returns_chart(monthly: pd.DataFrame) -> alt.Chart:
             "return:Q",
             title="return",
             scale=alt.Scale(scheme="redyellowgreen", domain=[-limit, limit]),
-            legend=alt.Legend(format=".0%"),
+            legend=swatch_legend(ticks, share_format(ticks)),
         ),
         tooltip=[alt.Tooltip("year:O"), alt.Tooltip("month_name:O", title="month"), alt.Tooltip("return:Q", format=".2%")],
     )
@@ -437,7 +449,8 @@ def loss_curves_chart(curves: pd.DataFrame, title: str, reference: float | None 
     base = alt.Chart(curves).encode(
         x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(tickMinStep=1)),
         y=alt.Y("loss:Q", title=title, scale=alt.Scale(zero=False)),
-        color=alt.Color("fold:Q", title="fold", scale=alt.Scale(scheme="viridis")),
+        color=alt.Color("fold:Q", title="fold", scale=alt.Scale(scheme="viridis"),
+                        legend=swatch_legend(legend_values(float(curves["fold"].min()), float(curves["fold"].max()), 4), "d")),
         tooltip=[
             alt.Tooltip("fold:Q"),
             alt.Tooltip("fitted:N", title="fitted at"),
@@ -572,7 +585,7 @@ def sweep_heatmap(cells: pd.DataFrame, markers: pd.DataFrame, value: str, title:
     )
     blank = base.mark_rect(color="#f0f0f0")
     filled = base.mark_rect().encode(
-        color=alt.Color(f"{value}:Q", title=title, scale=scale, legend=alt.Legend(format=value_format, orient="right")),
+        color=alt.Color(f"{value}:Q", title=title, scale=scale, legend=swatch_legend(legend_values(float(cells[value].min()), float(cells[value].max()), 5), value_format)),
         tooltip=[
             alt.Tooltip("threshold:Q", format=".2f"),
             alt.Tooltip("row:N", title="filter, sizing"),
@@ -656,6 +669,7 @@ def weights_heatmap(weights: pd.DataFrame) -> alt.Chart:
         .groupby(["series", "month"], sort=False)["weight"].mean().reset_index()
     )
     data = data.assign(month_end=data["month"] + pd.offsets.MonthBegin(1))
+    ticks = legend_values(0.0, float(data["weight"].max()), 4)
     return (
         alt.Chart(data)
         .mark_rect()
@@ -664,8 +678,8 @@ def weights_heatmap(weights: pd.DataFrame) -> alt.Chart:
             x2="month_end:T",
             y=alt.Y("series:N", title=None, sort=order, axis=alt.Axis(labelLimit=360)),
             color=alt.Color(
-                "weight:Q", title="mean weight in the month", scale=alt.Scale(scheme="blues", domainMin=0),
-                legend=alt.Legend(format=".0%", gradientLength=220, tickCount=4, orient="top"),
+                "weight:Q", title="mean weight in the month", scale=alt.Scale(scheme="blues", type="sqrt", domainMin=0),
+                legend=swatch_legend(ticks, share_format(ticks)),
             ),
             tooltip=[
                 alt.Tooltip("month:T", format="%b %Y"),
@@ -738,6 +752,8 @@ def contribution_chart(contributions: pd.DataFrame) -> alt.Chart:
 def legend_values(low: float, high: float, count: int = 3) -> list[float]:
     """`count` evenly spaced values from `low` to `high`, rounded to the fewest significant digits
     that keep them apart: a colour legend whose ticks read as different numbers."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return []
     if high <= low:
         return [low]
     for digits in range(1, 8):
@@ -745,6 +761,15 @@ def legend_values(low: float, high: float, count: int = 3) -> list[float]:
         if len(set(values)) == count:
             return values
     return [low + (high - low) * i / (count - 1) for i in range(count)]
+
+
+def swatch_legend(values: list[float], value_format: str, orient: str = "top") -> alt.Legend:
+    """A colour legend of swatches at `values` rather than a gradient: browsers, vl-convert and
+    WeasyPrint draw it alike (WeasyPrint leaves an SVG gradient blank, so a PDF lost its scale)."""
+    return alt.Legend(
+        type="symbol", values=values, format=value_format, symbolType="square", symbolSize=150, symbolStrokeWidth=0,
+        symbolOpacity=1, direction="horizontal", orient=orient, columns=max(1, len(values)), labelLimit=0,
+    )
 
 
 def share_format(values: list[float]) -> str:
@@ -772,7 +797,7 @@ def asset_lag_heatmap(cells: pd.DataFrame, uniform_weight: float) -> alt.Chart:
             y=alt.Y("asset:N", title=None, sort=assets, axis=alt.Axis(labelLimit=360)),
             color=alt.Color(
                 "weight:Q", title="mean weight", scale=alt.Scale(scheme="redblue", reverse=True, domainMid=uniform_weight),
-                legend=alt.Legend(format=share_format(ticks), values=ticks, gradientLength=200),
+                legend=swatch_legend(ticks, share_format(ticks)),
             ),
             tooltip=[alt.Tooltip("asset:N"), alt.Tooltip("lag:O", title="days back"), alt.Tooltip("weight:Q", format=".4f")],
         )
