@@ -751,14 +751,16 @@ def contribution_chart(contributions: pd.DataFrame) -> alt.Chart:
 
 def legend_values(low: float, high: float, count: int = 3) -> list[float]:
     """`count` evenly spaced values from `low` to `high`, rounded to the fewest significant digits
-    that keep them apart: a colour legend whose ticks read as different numbers."""
+    that keep them apart and within 5 % of the range of where they belong: a colour legend whose
+    ticks read as different numbers (not "0.036 0.036 0.036")."""
     if not (math.isfinite(low) and math.isfinite(high)):
         return []
     if high <= low:
         return [low]
+    exact = [low + (high - low) * i / (count - 1) for i in range(count)]
     for digits in range(1, 8):
-        values = [float(f"{low + (high - low) * i / (count - 1):.{digits}g}") for i in range(count)]
-        if len(set(values)) == count:
+        values = [float(f"{v:.{digits}g}") for v in exact]
+        if len(set(values)) == count and all(abs(v - e) <= 0.05 * (high - low) for v, e in zip(values, exact)):
             return values
     return [low + (high - low) * i / (count - 1) for i in range(count)]
 
@@ -773,9 +775,10 @@ def swatch_legend(values: list[float], value_format: str, orient: str = "top") -
 
 
 def share_format(values: list[float]) -> str:
-    """A d3 percent format with just enough decimals to print `values` apart (0.0355 -> 3.55 %)."""
+    """A d3 percent format with just enough decimals to print each of `values` as it is (0.0355 ->
+    3.55 %): the ticks of legend_values, which are rounded already."""
     for decimals in range(0, 6):
-        if len({round(v * 100, decimals) for v in values}) == len(values):
+        if all(abs(round(v * 100, decimals) - v * 100) < 1e-9 for v in values):
             return f".{decimals}%"
     return ".5%"
 
