@@ -202,17 +202,17 @@ def test_every_hostile_string_is_shown_as_typed(hostile_site: Path):
     for value in [TITLE, MODEL] + [s[1] for s in STRATEGIES] + [s[2] for s in STRATEGIES]:
         assert shown(value) in overview, value
     for sid, name, description, source in STRATEGIES:
-        page = parsed(hostile_site / "strategies" / sid / "index.html")
+        page = parsed(hostile_site / "strategies" / f"{sid}.html")
         assert f"Does it reproduce {shown(source)}?" in page.visible_text
         assert shown(description) in page.visible_text
         assert page.title == f"{shown(name)} - {TITLE}"
-    assert shown(ATTENTION_COLUMN) in parsed(hostile_site / "attention" / "index.html").visible_text
-    assert PRICES_FILE in parsed(hostile_site / "methodology" / "index.html").visible_text
+    assert shown(ATTENTION_COLUMN) in parsed(hostile_site / "attention.html").visible_text
+    assert PRICES_FILE in parsed(hostile_site / "methodology.html").visible_text
     assert shown(EPISODE_NAME) in overview
-    sensitivity = parsed(hostile_site / "sensitivity" / "index.html").visible_text
+    sensitivity = parsed(hostile_site / "sensitivity.html").visible_text
     assert f"{DEGENERATE_COLUMN.replace('`', '')} is constant" in sensitivity  # the reason, its code span as code
     assert shown(EPISODE_NAME) in sensitivity and shown(EPISODE_DESCRIPTION) in sensitivity
-    model_page = parsed(hostile_site / "models" / "d" / "index.html").visible_text
+    model_page = parsed(hostile_site / "models" / "d.html").visible_text
     assert all(value in model_page for value in SIDECAR_STRINGS)
 
 

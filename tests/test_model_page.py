@@ -80,7 +80,7 @@ def test_tidy_frames_of_the_model_page(trained_project):
 def test_model_page_is_built_with_its_tables_and_charts(trained_project):
     site = trained_project / "site"
     build(load_config(trained_project / "reportgen.toml"), site)
-    html = (site / "models/tiny/index.html").read_text()
+    html = (site / "models/tiny.html").read_text()
     assert re.findall(r'<div class="reportgen-chart" id="([^"]+)"', html) == [
         "chart-tiny-fold-auc", "chart-tiny-fold-accuracy", "chart-tiny-fold-log-loss",
         "chart-tiny-training-loss", "chart-tiny-validation-loss",
@@ -94,8 +94,8 @@ def test_model_page_is_built_with_its_tables_and_charts(trained_project):
     assert "close t+1 is above close t" in text
     assert "Mean AUC over the folds: 0.5225 for the model, 0.5000 for yesterday" in text  # (0.612 + 0.433) / 2
     index = (site / "index.html").read_text()
-    assert 'href="models/tiny/"' in index  # in the navigation
-    methodology = (site / "methodology/index.html").read_text()
+    assert 'href="models/tiny.html"' in index  # in the navigation
+    methodology = (site / "methodology.html").read_text()
     assert "predictions.json" in methodology and "trained walk-forward by reportgen" in methodology
 
 

@@ -311,7 +311,7 @@ def test_the_report_shows_the_pooled_and_per_asset_scores(tmp_path):
     run = trained(tmp_path, universe_prices(), output="out/predictions.csv.gz")
     (tmp_path / "reportgen.toml").write_text(REPORT_TOML)
     build(load_config(tmp_path / "reportgen.toml"), tmp_path / "site")
-    page = (tmp_path / "site" / "models" / "pooled" / "index.html").read_text()
+    page = (tmp_path / "site" / "models" / "pooled.html").read_text()
     provenance = run.provenance
     assert "pooled" in page and "Asset by asset" in page
     beating = [a for a in ASSETS if provenance.overall_per_asset[a].model.log_loss < provenance.overall_per_asset[a].always_up.log_loss]
@@ -321,7 +321,7 @@ def test_the_report_shows_the_pooled_and_per_asset_scores(tmp_path):
         row = f"<td>{asset}</td>\n<td style=\"text-align: right;\">{s.model.days}</td>\n<td style=\"text-align: right;\">{s.model.auc:.3f}</td>"
         assert row in page, asset
     assert f"{provenance.overall.model.log_loss:.4f}" in page  # the pooled table
-    overview = (tmp_path / "site" / "universe" / "pooled" / "index.html").read_text()
+    overview = (tmp_path / "site" / "universe" / "pooled.html").read_text()
     assert 'href="../../models/pooled/"' in overview
 
 

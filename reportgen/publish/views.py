@@ -11,6 +11,7 @@ import pandas as pd
 from reportgen.publish import charts
 from reportgen.publish.chart_tasks import ChartTask
 from reportgen.publish.sensitivity_views import BENCHMARK, sensitivity_charts
+from reportgen.publish.series import series_registry
 from reportgen.analysis.attention import lag_profile
 from reportgen.analysis.metrics import drawdown
 from reportgen.model.provenance import Provenance
@@ -245,7 +246,8 @@ def _model_own_charts(report: Report, model: ModelResult) -> dict:
 def universe_model_chart_specs(report: Report) -> dict[str, dict]:
     """The training charts of the universe models that carry a provenance sidecar."""
     built: dict = {}
-    for model in report.universe_models:
-        if model.provenance is not None:
-            built.update(_model_charts(model))
+    with charts.series_styles(series_registry(report)):
+        for model in report.universe_models:
+            if model.provenance is not None:
+                built.update(_model_charts(model))
     return {chart_id: charts.chart_spec(chart) for chart_id, chart in built.items()}
