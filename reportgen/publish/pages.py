@@ -23,6 +23,8 @@ from markupsafe import Markup, escape
 from reportgen.analysis import thresholds
 from reportgen.inputs.errors import ConfigError
 from reportgen.publish import facts, findings, formats
+from reportgen.publish.attention_page import attention_models
+from reportgen.publish.sensitivity_page import sensitivity_models
 from reportgen.publish.universe_fields import attention_across_assets, factor_rows, weighting_sentence
 from reportgen.results import Report
 
@@ -181,8 +183,8 @@ def rendered_pages(
         if model.provenance is not None:
             pages.append(Page(f"models/{model.id}.md", model.config.name, render("model.md.j2", model=model), "Models"))
     pages += _universe_pages(report, render)
-    pages.append(Page("attention.md", "Attention", render("attention.md.j2")))
-    pages.append(Page("sensitivity.md", "Sensitivity", render("sensitivity.md.j2")))
+    pages.append(Page("attention.md", "Attention", render("attention.md.j2", models=attention_models(report))))
+    pages.append(Page("sensitivity.md", "Sensitivity", render("sensitivity.md.j2", models=sensitivity_models(report))))
     pages.append(Page("methodology.md", "Methodology", render("methodology.md.j2")))
     return pages
 
