@@ -291,7 +291,7 @@ READER_VIEW = """() => {
     for (const symbol of chart.querySelectorAll('g.role-legend-symbol path')) {
       const label = symbol.closest('g.role-legend-symbol').parentNode.querySelector('g.role-legend-label text');
       const stroke = symbol.getAttribute('stroke'), fill = symbol.getAttribute('fill');
-      const colour = stroke && stroke !== 'transparent' && stroke !== 'none' ? stroke : fill;
+      const colour = fill && fill !== 'transparent' && fill !== 'none' ? fill : stroke;  // a point's fill, a line's stroke
       if (label) out.legend.push([label.textContent, colour, symbol.getAttribute('stroke-dasharray') || '', chart.id]);
     }
     const paths = [...chart.querySelectorAll('g.mark-line path')].map(p => p.getAttribute('d')).filter(d => d && d.length > 20);
