@@ -112,6 +112,7 @@ def report(config: Config, progress: Progress = lambda stage: None, map_tasks: M
             _shown_path(config.backtest.risk_free, base) if isinstance(config.backtest.risk_free, Path) else float(config.backtest.risk_free)
         ),
         universe_models=universe_models,
+        caveats=config.caveats,
     )
 
 

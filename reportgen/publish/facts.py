@@ -70,3 +70,18 @@ def strategy_page(report: Report, model: ModelResult, strategy: StrategyResult) 
         mean_requested_size=float(requested.mean()) if len(requested) else math.nan,
         attention_max=float(model.output["attention"].max()),
     )
+
+
+def identical_strategies(strategies: list[StrategyResult]) -> dict[str, str]:
+    """Strategy id -> the id of the first earlier strategy with exactly the same daily returns
+    (the same trades): the report tabulates and draws such a strategy once and names its twin.
+    A strategy missing from the result is shown on its own."""
+    first_of: dict[bytes, str] = {}
+    twins = {}
+    for s in strategies:
+        key = s.returns.index.asi8.tobytes() + s.returns.to_numpy(dtype=float).tobytes()
+        if key in first_of:
+            twins[s.id] = first_of[key]
+        else:
+            first_of[key] = s.id
+    return twins

@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 
 from reportgen.analysis import thresholds
 from reportgen.inputs.errors import ConfigError
-from reportgen.publish import facts, formats
+from reportgen.publish import facts, findings, formats
 from reportgen.publish.universe_fields import factor_rows, weighting_sentence
 from reportgen.results import Report
 
@@ -168,14 +168,16 @@ def rendered_pages(
             raise ConfigError(f"{_template_location(exc, templates / template)}: template error: {exc.message}") from None
 
     if not report.models:  # universe models only
-        return [Page("index.md", "Overview", render("universe_index.md.j2")), *_universe_pages(report, render)]
-    pages = [Page("index.md", "Overview", render("index.md.j2"))]
+        overview = render("universe_index.md.j2", findings=findings.universe_findings(report))
+        return [Page("index.md", "Overview", overview), *_universe_pages(report, render)]
+    pages = [Page("index.md", "Overview", render("index.md.j2", findings=findings.report_findings(report)))]
     for model, strategy in report.strategies:
         pages.append(
             Page(
                 f"strategies/{strategy.id}.md",
                 strategy.config.name,
-                render("strategy.md.j2", model=model, strategy=strategy, page=facts.strategy_page(report, model, strategy)),
+                render("strategy.md.j2", model=model, strategy=strategy, page=facts.strategy_page(report, model, strategy),
+                       findings=findings.strategy_findings(report, model, strategy)),
             )
         )
     for model in report.models:
@@ -203,7 +205,8 @@ def _universe_pages(report: Report, render: Callable[..., str]) -> list[Page]:
     for model, portfolio in report.portfolios:
         pages.append(
             Page(f"portfolios/{portfolio.id}.md", portfolio.config.name,
-                 render("portfolio.md.j2", model=model, portfolio=portfolio, weighting=weighting_sentence))
+                 render("portfolio.md.j2", model=model, portfolio=portfolio, weighting=weighting_sentence,
+                        findings=findings.portfolio_findings(model, portfolio)))
         )
     return pages
 
@@ -247,6 +250,7 @@ def rendered_tearsheets(
             model=model,
             portfolio=portfolio,
             rules=weighting_sentence(portfolio),
+            findings=findings.portfolio_findings(model, portfolio),
             scripts=scripts,
             attachments=sheet.attachments.get(portfolio.id, {}),
             provenance=sheet.provenance,
@@ -262,6 +266,7 @@ def rendered_tearsheets(
             report=report,
             model=model,
             strategy=strategy,
+            findings=findings.strategy_findings(report, model, strategy),
             scripts=scripts,
             attachments=sheet.attachments.get(strategy.id, {}),
             provenance=sheet.provenance,
