@@ -292,7 +292,8 @@ READER_VIEW = """() => {
       const label = symbol.closest('g.role-legend-symbol').parentNode.querySelector('g.role-legend-label text');
       const stroke = symbol.getAttribute('stroke'), fill = symbol.getAttribute('fill');
       const colour = fill && fill !== 'transparent' && fill !== 'none' ? fill : stroke;  // a point's fill, a line's stroke
-      if (label) out.legend.push([label.textContent, colour, symbol.getAttribute('stroke-dasharray') || '', chart.id]);
+      const dash = (symbol.getAttribute('stroke-dasharray') || '').replace(/^1,0$/, '');  // "1,0" is solid
+      if (label) out.legend.push([label.textContent, colour, dash, chart.id]);
     }
     const paths = [...chart.querySelectorAll('g.mark-line path')].map(p => p.getAttribute('d')).filter(d => d && d.length > 20);
     const seen = new Set();

@@ -600,21 +600,20 @@ def sweep_heatmap(cells: pd.DataFrame, markers: pd.DataFrame, value: str, title:
         ],
     )
     labels = [style.label for style in _registry.styles_of(markers["marker"])]
-    legend = alt.Legend(title="marked", orient="bottom", columns=legend_columns(labels), labelLimit=0)
+    legend = alt.Legend(title="marked", orient="bottom", columns=legend_columns(labels), labelLimit=0, symbolType="diamond")
     marked, colour, _, _ = _styled(markers, "marker", legend=legend, dashed=False)
     points = (
         alt.Chart(marked)
-        .mark_point(filled=True, size=80, stroke="#ffffff", strokeWidth=1, opacity=1)
+        .mark_point(filled=True, shape="diamond", size=110, stroke="#ffffff", strokeWidth=1, opacity=1)
         .encode(
             x=alt.X("threshold:O"),
             y=alt.Y("row:N", sort=rows),
             color=colour,
-            shape=alt.Shape("label:N", title=None, sort=labels, legend=legend),
             tooltip=[alt.Tooltip("name:N", title="marked"), alt.Tooltip("threshold:Q", format=".2f")],
         )
     )
     # A fixed height (not a step) so that the theme's fit-x autosize applies without a warning.
-    return alt.layer(blank, filled, points).properties(width="container", height=14 * len(rows))
+    return alt.layer(blank, filled, points).resolve_scale(color="independent").properties(width="container", height=14 * len(rows))
 
 
 def cost_chart(costs: pd.DataFrame) -> alt.Chart:
