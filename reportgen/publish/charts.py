@@ -193,7 +193,7 @@ def log_ticks(low: float, high: float) -> list[float]:
     return ticks if len(ticks) >= 3 else sorted({round(low, 1), *ticks, round(high, 1)})
 
 
-SMALL_MULTIPLE_WIDTH_PX = 600  # a small multiple cannot fit its container: this width, scaled down by CSS
+SMALL_MULTIPLE_WIDTH_PX = 820  # a small multiple cannot fit its container: this width, scaled down by CSS
 SMALL_MULTIPLES_FROM = 5  # drawdowns of this many series or more: one small panel each
 
 

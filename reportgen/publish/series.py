@@ -26,7 +26,7 @@ STRATEGY_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b
 # After the first lap of colours, the next series repeat them with a dash, so colour and dash
 # together stay unique (ten strategies of the bundled report: nine solid, one dashed).
 STRATEGY_DASHES = ((), (6, 3), (2, 2), (8, 3, 2, 3))
-BENCHMARK_COLOURS = ("#5f6b7a", "#2b2b2b", "#9aa3ad")  # greys: buy & hold, an index, equal weight
+BENCHMARK_COLOURS = ("#7b8794", "#4a5260", "#a3acb6")  # greys: buy & hold, an index, equal weight
 BENCHMARK_DASH = (5, 3)
 
 # Series that are not a strategy or portfolio but recur from chart to chart and page to page.
