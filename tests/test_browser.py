@@ -291,8 +291,9 @@ READER_VIEW = """() => {
     for (const symbol of chart.querySelectorAll('g.role-legend-symbol path')) {
       const label = symbol.closest('g.role-legend-symbol').parentNode.querySelector('g.role-legend-label text');
       const stroke = symbol.getAttribute('stroke'), fill = symbol.getAttribute('fill');
-      const colour = stroke && stroke !== 'transparent' && stroke !== 'none' ? stroke : fill;
-      if (label) out.legend.push([label.textContent, colour, symbol.getAttribute('stroke-dasharray') || '', chart.id]);
+      const colour = fill && fill !== 'transparent' && fill !== 'none' ? fill : stroke;  // a point's fill, a line's stroke
+      const dash = (symbol.getAttribute('stroke-dasharray') || '').replace(/^1,0$/, '');  // "1,0" is solid
+      if (label) out.legend.push([label.textContent, colour, dash, chart.id]);
     }
     const paths = [...chart.querySelectorAll('g.mark-line path')].map(p => p.getAttribute('d')).filter(d => d && d.length > 20);
     const seen = new Set();
@@ -417,3 +418,26 @@ def test_charts_follow_the_dark_scheme(bundled_site: Path, browser):
     assert label_fill.lower() == "#c9cdd3"
     assert card == page != "rgb(255, 255, 255)"
     assert "#4e79a7" in colours  # the first strategy's registry colour, as in the light scheme
+
+
+def test_chrome_prints_each_tearsheet_with_full_pages_and_whole_legends(bundled_site: Path, universe_example_site: Path, browser):
+    """Chrome's print of the HTML tearsheet (the static charts, A4 from the page's CSS): no page
+    but the last under half full, and every legend label of every chart whole in the PDF."""
+    pypdf = pytest.importorskip("pypdf")
+    from test_pdf import HALF_FULL, legend_labels, page_fill, words
+
+    for path in (bundled_site / "tearsheets/hybrid.html", universe_example_site / "tearsheets/attention_weighted.html"):
+        context = browser.new_context()
+        tab = context.new_page()
+        tab.goto(path.as_uri(), wait_until="load")
+        printed = path.parent / f"{path.stem}-chrome.pdf"
+        tab.pdf(path=str(printed), prefer_css_page_size=True, print_background=True)
+        context.close()
+        reader = pypdf.PdfReader(printed)
+        fills = [page_fill(page) for page in reader.pages]
+        assert len(fills) >= 3 and all(fill >= HALF_FULL for fill in fills[:-1]), (path.name, [round(f, 2) for f in fills])
+        text = " ".join(words(page.extract_text()) for page in reader.pages)
+        svgs = [base64.b64decode(s).decode() for s in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', path.read_text())]
+        labels = {label for svg in svgs for label in legend_labels(svg)}
+        assert len(labels) >= 4 and [label for label in labels if label not in text] == [], path.name
+        printed.unlink()

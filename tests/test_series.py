@@ -10,7 +10,7 @@ from reportgen.publish import series
 
 def _report(strategy_names: list[str], portfolio_names: list[str] = (), short_names: dict[str, str] = {}):
     strategies = [SimpleNamespace(config=SimpleNamespace(name=n, short_name=short_names.get(n))) for n in strategy_names]
-    portfolios = [SimpleNamespace(config=SimpleNamespace(name=n)) for n in portfolio_names]
+    portfolios = [SimpleNamespace(config=SimpleNamespace(name=n, short_name=n)) for n in portfolio_names]
     models = [SimpleNamespace(strategies=strategies)] if strategies else []
     universe = [SimpleNamespace(portfolios=portfolios, benchmark_name="SP500")] if portfolios else []
     return SimpleNamespace(models=models, universe_models=universe)
@@ -33,13 +33,13 @@ def test_every_strategy_and_benchmark_has_its_own_colour_and_dash():
     assert registry.style("Buy & hold").dash == series.BENCHMARK_DASH
 
 
-def test_short_labels_are_short_unique_and_configurable():
-    registry = series.series_registry(_report(BUNDLED, short_names={"Attention-sized": "sized"}))
+def test_legends_draw_the_configured_short_names_and_never_one_label_for_two_series():
+    registry = series.series_registry(_report(BUNDLED, short_names={"Hybrid: held 3 days, 15 % vol target, 5 % stop": "Hybrid"}))
     assert registry.style("Hybrid: held 3 days, 15 % vol target, 5 % stop").label == "Hybrid"
-    assert registry.style("Walk-forward hybrid: held 3 days, 15 % vol target, 5 % stop").label == "Walk-forward hybrid"
-    assert registry.style("Attention-sized").label == "sized"
-    clash = series.series_registry(_report(["Hybrid: a very long description of the rules", "Hybrid: another long description here"]))
-    assert [s.label for s in clash.styles.values()][:2] == list(clash.styles)[:2]  # the same short label: full names
+    assert registry.style("Hybrid: held 3 days, 15 % vol target, 5 % stop").name == "Hybrid: held 3 days, 15 % vol target, 5 % stop"
+    assert registry.style("Attention-sized").label == "Attention-sized"
+    clash = series.series_registry(_report(["Hybrid: rules one", "Hybrid: rules two"], short_names={"Hybrid: rules one": "Hybrid", "Hybrid: rules two": "Hybrid"}))
+    assert [clash.style(n).label for n in ("Hybrid: rules one", "Hybrid: rules two")] == ["Hybrid: rules one", "Hybrid: rules two"]
 
 
 def test_portfolios_follow_the_strategies_and_the_same_report_gives_the_same_styles():

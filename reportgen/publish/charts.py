@@ -52,7 +52,7 @@ def _theme() -> alt.theme.ThemeConfig:
             "font": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif",
             "view": {"continuousWidth": 640, "continuousHeight": 260, "stroke": None},
             "range": {"category": _PALETTE},
-            "axis": {"labelFontSize": 11, "titleFontSize": 12, "gridColor": "#e8e8e8", "labelLimit": 360},
+            "axis": {"labelFontSize": 11, "titleFontSize": 12, "gridColor": "#e8e8e8", "labelLimit": 360, "labelOverlap": "greedy"},
             "axisTemporal": {"labelExpr": TIME_LABEL_EXPR, "labelOverlap": "greedy", "labelSeparation": 6},
             "legend": {
                 "orient": "top", "labelFontSize": 11, "titleFontSize": 11, "columns": 4, "labelLimit": 0,
@@ -88,14 +88,14 @@ def legend_columns(labels: list[str]) -> int:
     return max(1, min(len(labels), math.floor(LEGEND_WIDTH_PX / (longest * LABEL_PX_PER_CHAR + 40))))
 
 
-def _styled(data: pd.DataFrame, field: str = "series", legend: bool = True, dashed: bool = True):
+def _styled(data: pd.DataFrame, field: str = "series", legend: bool | alt.Legend = True, dashed: bool = True):
     """`data` with the short `label` and full `name` of each series of `field`, the colour and
     dash encodings whose scales name every label and its style from the registry, and the labels
-    in order: (data, colour, dash, labels)."""
+    in order: (data, colour, dash, labels). `legend`: False for none, or a legend of its own."""
     styles = _registry.styles_of(data[field])
     by_name = {s.name: s for s in styles}
     labels = [s.label for s in styles]
-    shown = alt.Legend(columns=legend_columns(labels), labelLimit=0, **({"symbolType": "stroke"} if dashed else {})) if legend else None
+    shown = alt.Legend(columns=legend_columns(labels), labelLimit=0, **({"symbolType": "stroke"} if dashed else {})) if legend is True else legend or None
     data = data.assign(label=data[field].map(lambda n: by_name[n].label), name=data[field])
     colour = alt.Color("label:N", title=None, sort=labels, legend=shown, scale=alt.Scale(domain=labels, range=[s.colour for s in styles]))
     dash = alt.StrokeDash(
@@ -193,7 +193,7 @@ def log_ticks(low: float, high: float) -> list[float]:
     return ticks if len(ticks) >= 3 else sorted({round(low, 1), *ticks, round(high, 1)})
 
 
-SMALL_MULTIPLE_WIDTH_PX = 600  # a small multiple cannot fit its container: this width, scaled down by CSS
+SMALL_MULTIPLE_WIDTH_PX = 820  # a small multiple cannot fit its container: this width, scaled down by CSS
 SMALL_MULTIPLES_FROM = 5  # drawdowns of this many series or more: one small panel each
 
 
@@ -406,6 +406,9 @@ def rolling_sharpe_chart(rolling: pd.DataFrame, title: str) -> alt.Chart:
     return alt.layer(lines, zero).properties(width="container")
 
 
+MONTH_LABELS_FROM_PX = 520  # the monthly heatmap prints its figures in charts at least this wide
+
+
 def monthly_returns_chart(monthly: pd.DataFrame) -> alt.Chart:
     """Heatmap of monthly returns: columns year, month (1-12), return."""
     data = monthly.assign(month_name=pd.to_datetime(dict(year=monthly.year, month=monthly.month, day=1)).dt.strftime("%b"))
@@ -425,7 +428,10 @@ def monthly_returns_chart(monthly: pd.DataFrame) -> alt.Chart:
         ),
         tooltip=[alt.Tooltip("year:O"), alt.Tooltip("month_name:O", title="month"), alt.Tooltip("return:Q", format=".2%")],
     )
-    labels = base.mark_text(fontSize=10).encode(text=alt.Text("return:Q", format=".1%"))
+    # Each cell's figure, dark on every cell colour; left out on a narrow screen, where they collide.
+    labels = base.mark_text(fontSize=10, color="#1d2330", opacity=alt.ExprRef(f"width >= {MONTH_LABELS_FROM_PX} ? 1 : 0")).encode(
+        text=alt.Text("return:Q", format=".1%")
+    )
     return alt.layer(cells, labels).properties(width="container", height=alt.Step(22))
 
 
@@ -593,18 +599,21 @@ def sweep_heatmap(cells: pd.DataFrame, markers: pd.DataFrame, value: str, title:
             alt.Tooltip("trades:Q"),
         ],
     )
+    labels = [style.label for style in _registry.styles_of(markers["marker"])]
+    legend = alt.Legend(title="marked", orient="bottom", columns=legend_columns(labels), labelLimit=0, symbolType="diamond")
+    marked, colour, _, _ = _styled(markers, "marker", legend=legend, dashed=False)
     points = (
-        alt.Chart(markers)
-        .mark_point(filled=True, size=70, color="#000000", stroke="#ffffff", strokeWidth=1)
+        alt.Chart(marked)
+        .mark_point(filled=True, shape="diamond", size=110, stroke="#ffffff", strokeWidth=1, opacity=1)
         .encode(
             x=alt.X("threshold:O"),
             y=alt.Y("row:N", sort=rows),
-            shape=alt.Shape("marker:N", title="marked", legend=alt.Legend(orient="bottom", columns=2, labelLimit=400)),
-            tooltip=[alt.Tooltip("marker:N", title="marked"), alt.Tooltip("threshold:Q", format=".2f")],
+            color=colour,
+            tooltip=[alt.Tooltip("name:N", title="marked"), alt.Tooltip("threshold:Q", format=".2f")],
         )
     )
     # A fixed height (not a step) so that the theme's fit-x autosize applies without a warning.
-    return alt.layer(blank, filled, points).properties(width="container", height=14 * len(rows))
+    return alt.layer(blank, filled, points).resolve_scale(color="independent").properties(width="container", height=14 * len(rows))
 
 
 def cost_chart(costs: pd.DataFrame) -> alt.Chart:

@@ -26,7 +26,7 @@ STRATEGY_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b
 # After the first lap of colours, the next series repeat them with a dash, so colour and dash
 # together stay unique (ten strategies of the bundled report: nine solid, one dashed).
 STRATEGY_DASHES = ((), (6, 3), (2, 2), (8, 3, 2, 3))
-BENCHMARK_COLOURS = ("#5f6b7a", "#2b2b2b", "#9aa3ad")  # greys: buy & hold, an index, equal weight
+BENCHMARK_COLOURS = ("#7b8794", "#4a5260", "#a3acb6")  # greys: buy & hold, an index, equal weight
 BENCHMARK_DASH = (5, 3)
 
 # Series that are not a strategy or portfolio but recur from chart to chart and page to page.
@@ -55,7 +55,6 @@ FIXED: dict[str, tuple[str, tuple[int, ...]]] = {
 }
 # Factors and other series the registry meets only in a chart: a colour picked by name from these.
 SPARE_COLOURS = ("#17becf", "#bcbd22", "#8c564b", "#e377c2", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#7f7f7f")
-SHORT_LABEL_CHARS = 30  # a longer name is shortened for legends (its full form stays in tooltips)
 
 
 @dataclass(frozen=True)
@@ -102,16 +101,6 @@ def spare_colour(name: str, taken: set[str]) -> str:
     return SPARE_COLOURS[start]
 
 
-def short_label(name: str, short_name: str | None = None) -> str:
-    """What a legend draws for `name`: its configured short name, else the name itself when short,
-    else the part before its first colon ("Hybrid: held 3 days, ..." -> "Hybrid")."""
-    if short_name:
-        return short_name
-    if len(name) <= SHORT_LABEL_CHARS or ":" not in name:
-        return name
-    return name.split(":", 1)[0].strip()
-
-
 def _entities(report) -> tuple[list, list[str]]:
     """(config of each strategy and portfolio in report order, each benchmark name)."""
     configs, benchmarks = [], []
@@ -131,7 +120,7 @@ def series_registry(report) -> SeriesRegistry:
     """The style of each strategy, portfolio and benchmark of `report` (a reportgen Report)."""
     configs, benchmarks = _entities(report)
     styles: dict[str, SeriesStyle] = {}
-    labels = [short_label(c.name, getattr(c, "short_name", None)) for c in configs]
+    labels = [c.short_name or c.name for c in configs]  # the config fills short_name (reportgen.inputs.config)
     for number, (config, label) in enumerate(zip(configs, labels)):
         lap, place = divmod(number, len(STRATEGY_COLOURS))
         unique = label if labels.count(label) == 1 else config.name
