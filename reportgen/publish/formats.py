@@ -167,3 +167,15 @@ def interval(bounds: Sequence | None, kind: str = "ratio") -> str:
         return MISSING
     low, high = (formatted(b, kind) for b in bounds)
     return f"[{low},{NBSP}{high}]"
+
+
+def count_of(value, unit: str) -> str:
+    """A count with its unit, plural when it is not one: (1, 'trading day') -> '1 trading day'."""
+    if is_missing(value):
+        return MISSING
+    return f"{count(value)} {unit}{'' if float(value) == 1 else 's'}"
+
+
+def date_range(dates) -> str:
+    """The first and last of a sorted sequence of dates as ISO days: '2022-01-12 to 2024-12-31'."""
+    return f"{dates[0]:%Y-%m-%d} to {dates[len(dates) - 1]:%Y-%m-%d}" if len(dates) else MISSING

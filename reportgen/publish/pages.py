@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import inspect
 import json
 import re
 import traceback
@@ -21,12 +22,17 @@ import jinja2
 from markupsafe import Markup, escape
 
 from reportgen.analysis import thresholds
+from reportgen.analysis.statistics import percentile_interval
 from reportgen.inputs.errors import ConfigError
 from reportgen.publish import facts, findings, formats
 from reportgen.publish.attention_page import attention_models
 from reportgen.publish.sensitivity_page import sensitivity_models
-from reportgen.publish.universe_fields import attention_across_assets, factor_rows, weighting_sentence
+from reportgen.publish.universe_fields import attention_across_assets, cost_lines, factor_rows, portfolio_figures, weighting_sentence
 from reportgen.results import Report
+
+# Above this share of resamples with an undefined figure, no bootstrap interval is given (the
+# default of the analysis' percentile_interval, stated on the methodology page).
+UNDEFINED_SHARE = inspect.signature(percentile_interval).parameters["max_undefined"].default
 
 # Python-Markdown's backslash escapes (with `|` from the tables extension). `<`, `>` and `&`
 # are left to HTML escaping, whose entities markdown keeps; `.` only matters after a digit at
@@ -134,8 +140,9 @@ def _environment(templates: Path, specs: dict[str, dict]) -> jinja2.Environment:
     )
     env.filters.update(text=text, code=code, prose=prose, pct=pct, num=num)
     # one filter per kind of figure (reportgen.publish.formats), and by kind name
-    env.filters.update(formats.FORMATTERS, p_statement=formats.p_statement, interval=formats.interval, as_kind=formats.formatted)
-    env.globals.update(SIGNIFICANCE=thresholds.SIGNIFICANCE, CONFIDENT=thresholds.CONFIDENT)
+    env.filters.update(formats.FORMATTERS, p_statement=formats.p_statement, interval=formats.interval, as_kind=formats.formatted,
+                       count_of=formats.count_of, date_range=formats.date_range)
+    env.globals.update(SIGNIFICANCE=thresholds.SIGNIFICANCE, CONFIDENT=thresholds.CONFIDENT, UNDEFINED_SHARE=UNDEFINED_SHARE)
 
     def chart(chart_id: str, caption: str = "", empty: str = "Nothing to draw.") -> Markup:
         if chart_id not in specs:
@@ -174,18 +181,22 @@ def rendered_pages(
     if not report.models:  # universe models only
         overview = render("universe_index.md.j2", findings=findings.universe_findings(report))
         return [Page("index.md", "Overview", overview, "Overview", "Summary"), *_universe_pages(report, render)]
-    pages = [Page("index.md", "Overview", render("index.md.j2", findings=findings.report_findings(report)))]
+    sensitivity = sensitivity_models(report)
+    overview = render("index.md.j2", findings=findings.report_findings(report), sensitivity={sm.id: sm for sm in sensitivity},
+                      shown={m.id: facts.shown_strategies(m.strategies) for m in report.models})
+    pages = [Page("index.md", "Overview", overview)]
     for model, strategy in report.strategies:
         markdown = render("strategy.md.j2", model=model, strategy=strategy, page=facts.strategy_page(report, model, strategy),
                           findings=findings.strategy_findings(report, model, strategy))
         pages.append(Page(f"strategies/{strategy.id}.md", strategy.config.name, markdown, "Strategies", strategy.config.short_name))
     for model in report.models:
         if model.provenance is not None:
-            pages.append(Page(f"models/{model.id}.md", model.config.name, render("model.md.j2", model=model), "Models"))
+            training = render("model.md.j2", model=model, training=facts.training_page(model.provenance))
+            pages.append(Page(f"models/{model.id}.md", model.config.name, training, "Models"))
     pages += _universe_pages(report, render)
     pages.append(Page("attention.md", "Attention", render("attention.md.j2", models=attention_models(report))))
-    pages.append(Page("sensitivity.md", "Sensitivity", render("sensitivity.md.j2", models=sensitivity_models(report))))
-    pages.append(Page("methodology.md", "Methodology", render("methodology.md.j2")))
+    pages.append(Page("sensitivity.md", "Sensitivity", render("sensitivity.md.j2", models=sensitivity)))
+    pages.append(Page("methodology.md", "Methodology", render("methodology.md.j2", sensitivity={sm.id: sm for sm in sensitivity})))
     return pages
 
 
@@ -199,19 +210,20 @@ def _universe_pages(report: Report, render: Callable[..., str]) -> list[Page]:
     for model in report.universe_models:
         named = (lambda label: f"{label}: {model.id}") if several else (lambda label: label)
         overviews.append(Page(f"universe/{model.id}.md", f"{model.config.name}: portfolios",
-                              render("universe.md.j2", model=model, weighting=weighting_sentence), "Overview", named("All portfolios")))
+                              render("universe.md.j2", model=model, weighting=weighting_sentence, costs=cost_lines(model)), "Overview", named("All portfolios")))
         attention.append(
             Page(f"universe/{model.id}-attention.md", f"{model.config.name}: attention across assets",
                  render("universe_attention.md.j2", model=model, factors=factor_rows(model), across=attention_across_assets(model)),
                  "Attention across assets", named("Ranking the assets"))
         )
         if model.provenance is not None:
-            training.append(Page(f"models/{model.id}.md", f"{model.config.name}: training", render("model.md.j2", model=model),
-                                 "Model", named("How it was trained")))
+            markdown = render("model.md.j2", model=model, training=facts.training_page(model.provenance))
+            training.append(Page(f"models/{model.id}.md", f"{model.config.name}: training", markdown, "Model", named("How it was trained")))
     portfolios = [
         Page(f"portfolios/{portfolio.id}.md", portfolio.config.name,
              render("portfolio.md.j2", model=model, portfolio=portfolio, weighting=weighting_sentence,
-                    findings=findings.portfolio_findings(model, portfolio)), "Portfolios", portfolio.config.short_name)
+                    findings=findings.portfolio_findings(model, portfolio), figures=portfolio_figures(portfolio)),
+             "Portfolios", portfolio.config.short_name)
         for model, portfolio in report.portfolios
     ]
     return [*overviews, *portfolios, *attention, *training]

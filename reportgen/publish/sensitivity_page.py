@@ -34,6 +34,9 @@ class ComparisonRow:
     max_drawdown_interval: tuple[float, float]
     skewness: float
     kurtosis: float
+    total_return: float
+    lagged_total_return: float  # filled execution_lag_days later, at the report's fee
+    lagged_sharpe: float
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ class SweepFacts:
     deflated_sharpe: float
     deflated_verdict: str
     placements: list[tuple[str, str]]  # (strategy name, where it sits on the grid or why it is not on it)
+    summary: str  # the sweep in one sentence (the overview's)
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,8 @@ class SensitivityModel:
     fee_levels: list[tuple[float, bool]]  # (basis points, whether it is the report's fee)
     report_fee_bps: float
     lag_shift: str  # "1 trading day", "2 trading days"
+    fee_range: str  # "0 bp to 50 bp"
+    lag_later: str  # "a day later", "2 days later"
     lag_label: str  # "at the next close", "2 closes later"
     variants: int  # cost and lag variants simulated
     costs: list[CostComparison]
@@ -151,8 +157,9 @@ def _percentile(share: float) -> str:
     return f"{formats.setting(round(share * 100, 4))}th"
 
 
-def _comparison_row(robust: ModelRobustness, model: ModelResult, s: StrategyResult, twins: list[str]) -> ComparisonRow:
+def _comparison_row(robust: ModelRobustness, model: ModelResult, s: StrategyResult, twins: list[str], fees_bps: float) -> ComparisonRow:
     st = robust.statistics[s.id]
+    lagged = robust.cost_row(s.id, robust.execution_lag_days, fees_bps)
     sharpe = s.metrics["sharpe"]
     return ComparisonRow(
         id=s.id, name=s.config.name, twins=twins, sharpe=sharpe, sharpe_interval=st.intervals["sharpe"], psr=st.psr,
@@ -160,6 +167,8 @@ def _comparison_row(robust: ModelRobustness, model: ModelResult, s: StrategyResu
         diff_interval=st.intervals["sharpe_diff"], verdict=verdict_against_benchmark(st.intervals["sharpe_diff"], not math.isnan(sharpe)),
         cagr=s.metrics["cagr"], cagr_interval=st.intervals["cagr"], max_drawdown=s.metrics["max_drawdown"],
         max_drawdown_interval=st.intervals["max_drawdown"], skewness=st.skewness, kurtosis=st.kurtosis,
+        total_return=s.metrics["total_return"], lagged_total_return=float(lagged.total_return) if lagged is not None else math.nan,
+        lagged_sharpe=float(lagged.sharpe) if lagged is not None else math.nan,
     )
 
 
@@ -205,6 +214,13 @@ def _sweep(robust: ModelRobustness, model: ModelResult, periods_per_year: int) -
             else f"below {formats.probability(CONFIDENT)}: not distinguishable from the best of that many tries by luck alone"
         ),
         placements=placements,
+        summary=(
+            f"Of {formats.count(len(t))} configurations swept, the best has a Sharpe ratio of {formats.ratio(t.sharpe[best])} "
+            f"(threshold {formats.setting(t.threshold[best])}); its deflated Sharpe ratio, which accounts for the "
+            f"{formats.count(sw.n_trials)} distinct variants tried, is {formats.probability(sw.deflated_sharpe)}"
+            + ("." if confident else ": not distinguishable from the luck of the search.")
+            if best >= 0 else ""
+        ),
     )
 
 
@@ -219,7 +235,7 @@ def sensitivity_model(report: Report, model: ModelResult) -> SensitivityModel:
     trading = [s for s in shown if s.total_trades > 0]
     return SensitivityModel(
         id=model.id, name=model.config.name, level=formats.probability(robust.confidence),
-        rows=[_comparison_row(robust, model, s, twins[s.id]) for s in shown],
+        rows=[_comparison_row(robust, model, s, twins[s.id], report.fees_bps) for s in shown],
         identical=[f"{s.config.name} is identical to {by_id[same[s.id]].config.name} (same trades): tabulated once."
                    for s in model.strategies if s.id in same],
         benchmark=ComparisonRow(
@@ -227,6 +243,7 @@ def sensitivity_model(report: Report, model: ModelResult) -> SensitivityModel:
             psr=bench.psr, psr_vs_benchmark=math.nan, sharpe_diff=math.nan, diff_interval=(math.nan, math.nan), verdict="",
             cagr=model.benchmark_metrics["cagr"], cagr_interval=bench.intervals["cagr"], max_drawdown=model.benchmark_metrics["max_drawdown"],
             max_drawdown_interval=bench.intervals["max_drawdown"], skewness=bench.skewness, kurtosis=bench.kurtosis,
+            total_return=model.benchmark_metrics["total_return"], lagged_total_return=math.nan, lagged_sharpe=math.nan,
         ),
         benchmark_sharpe_per_period=bench.sharpe_per_period,
         observations=bench.n_observations, resamples=robust.resamples, block_days=robust.block_days,
@@ -234,6 +251,8 @@ def sensitivity_model(report: Report, model: ModelResult) -> SensitivityModel:
         fee_levels=[(bps, abs(bps - report.fees_bps) < 1e-9) for bps in robust.fees_bps], report_fee_bps=report.fees_bps,
         lag_shift=f"{robust.execution_lag_days} trading day{'' if robust.execution_lag_days == 1 else 's'}",
         lag_label=lag_label(robust.execution_lag_days),
+        lag_later="a day later" if robust.execution_lag_days == 1 else f"{robust.execution_lag_days} days later",
+        fee_range=f"{formats.basis_points(min(robust.fees_bps))} to {formats.basis_points(max(robust.fees_bps))}",
         variants=len(robust.fees_bps) * 2 * len(model.strategies),
         costs=[_costs(robust, s, twins[s.id], report.fees_bps) for s in trading],
         never_trading=never_trading_sentence([s.config.name for s in shown if s.total_trades == 0]),

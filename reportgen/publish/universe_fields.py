@@ -92,3 +92,35 @@ def attention_across_assets(model: UniverseModelResult) -> AttentionAcrossAssets
         oldest_day=oldest_day_sentence(model.profile) if model.profile is not None else "",
         uniform_weight=f"1/{model.profile.shape[1]}" if model.profile is not None else "",
     )
+
+
+@dataclass(frozen=True)
+class PortfolioFigures:
+    """A portfolio page's figures that are summaries of its daily series."""
+
+    herfindahl_mean: float
+    herfindahl_max: float
+    invested_mean: float
+
+
+def portfolio_figures(p: PortfolioResult) -> PortfolioFigures:
+    return PortfolioFigures(float(p.herfindahl.mean()), float(p.herfindahl.max()), float(p.exposure.mean()))
+
+
+@dataclass(frozen=True)
+class CostLine:
+    name: str
+    fill: str  # "rebalance close", "+1 day"
+    total_returns: list[float]  # by fee level
+
+
+def cost_lines(model: UniverseModelResult) -> list[CostLine]:
+    """Each portfolio's total return at each fee level, filled at the rebalance close and later:
+    the rows of the universe page's costs table."""
+    lines = []
+    for p in model.portfolios:
+        for lag in (0, model.execution_lag_days):
+            rows = p.costs[p.costs["lag_days"] == lag]
+            lines.append(CostLine(p.config.name, "rebalance close" if lag == 0 else f"+{formats.count_of(lag, 'day')}",
+                                  [float(v) for v in rows["total_return"]]))
+    return lines
