@@ -247,7 +247,7 @@ def attention_chart(attention: pd.DataFrame, constant: bool = False) -> alt.Char
     )
     ticks = base.mark_tick(thickness=1, opacity=0.5).encode(
         y=alt.value(0),
-        color=alt.Color("signal:N", title="long signal", scale=alt.Scale(range=["#bbbbbb", _PALETTE[2]])),
+        color=alt.Color("signal:N", title="long signal", scale=alt.Scale(domain=["flat", "long"], range=["#bbbbbb", _PALETTE[2]])),
     )
     return alt.layer(line, ticks).add_params(_zoom()).properties(width="container")
 
