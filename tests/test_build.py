@@ -36,15 +36,13 @@ def test_bundled_site_has_every_page_chart_and_metrics(bundled_site: Path):
     filtered = (bundled_site / "strategies/attention_filtered.html").read_text()
     assert "No rolling Sharpe: the returns never change" in filtered
     attention = (bundled_site / "attention.html").read_text()
-    assert chart_ids(attention)[:7] == [
+    assert chart_ids(attention)[:3] == [
         "chart-notebook_att_lstm-attention",
-        "chart-notebook_att_lstm-distribution-attention_mean",
         "chart-notebook_att_lstm-buckets-return",
-        "chart-notebook_att_lstm-buckets-hit-rate",
         "chart-notebook_att_lstm-calibration",
-        "chart-notebook_replica-placebo",
-        "chart-attention_sized-placebo",
-    ]  # no placebo chart for attention_filtered: it never trades
+    ]  # constant attention: no distribution chart, and no placebo chart where every shuffle gives the same Sharpe
+    assert "No placebo chart for Notebook replica, Attention-sized, Attention-filtered, Hybrid, attention-sized" in attention
+    assert ["chart-att_lstm_wf_attention_sized-placebo", "chart-att_lstm_wf_hybrid_attention_sized-placebo"] == chart_ids(attention)[3:5]
     index = (bundled_site / "index.html").read_text()
     assert chart_ids(index) == [
         "chart-notebook_att_lstm-equity-all", "chart-notebook_att_lstm-drawdown-all",
@@ -108,31 +106,17 @@ def test_refuses_to_overwrite_a_folder_it_did_not_make(tiny_project: Path):
 
 def test_bundled_sensitivity_page_and_shaded_time_series(bundled_site: Path):
     html = (bundled_site / "sensitivity.html").read_text()
-    assert chart_ids(html) == [
+    assert chart_ids(html) == [  # one comparison per model: overlays and their charts stay on the strategy pages
         "chart-notebook_att_lstm-sharpe-intervals",
         "chart-notebook_att_lstm-sweep-sharpe",
-        "chart-notebook_att_lstm-sweep-cagr",
-        "chart-notebook_att_lstm-sweep-max-drawdown",
-        "chart-hybrid-ablation",
-        "chart-hybrid_attention_sized-ablation",
-        "chart-notebook_replica-costs",
-        "chart-att_lstm_signal-costs",
-        "chart-attention_sized-costs",
-        "chart-hybrid-costs",
-        "chart-hybrid_attention_sized-costs",
+        "chart-notebook_att_lstm-costs",
         "chart-att_lstm-sharpe-intervals",
         "chart-att_lstm-sweep-sharpe",
-        "chart-att_lstm-sweep-cagr",
-        "chart-att_lstm-sweep-max-drawdown",
-        "chart-att_lstm_wf_hybrid-ablation",
-        "chart-att_lstm_wf_hybrid_attention_sized-ablation",
-        "chart-att_lstm_wf_signal-costs",
-        "chart-att_lstm_wf_attention_sized-costs",
-        "chart-att_lstm_wf_hybrid-costs",
-        "chart-att_lstm_wf_hybrid_attention_sized-costs",
+        "chart-att_lstm-costs",
     ]
     assert "What each overlay adds" in html and "changes the Sharpe ratio" in html
-    assert "No chart: the strategy never trades" in html
+    assert "Attention-filtered never trades: its return is 0 at every fee and fill, so it is left out." in html
+    assert "ATT-LSTM signal, full size is identical to Notebook replica (same trades): tabulated once." in html
     assert "Deflated Sharpe ratio" in html and "2022 rate-hike bear market" in html
     index = (bundled_site / "index.html").read_text()
     assert "P[Sharpe &gt; 0]" in index and "deflated Sharpe ratio" in index
@@ -161,8 +145,8 @@ def test_bundled_attention_page_and_strategy_pages_carry_the_verdicts(bundled_si
     attention = html.unescape((bundled_site / "attention.html").read_text())
     assert "Degenerate attention: <code>attention_mean</code> carries no information" in attention
     assert "constant at 0.142857 = 1/7" in attention
-    # 3 verdicts (the replica, attention-sized, the attention-sized hybrid), each in summary and section
-    assert attention.count("is constant, so sizing by it is a constant rule") == 6
+    # 3 verdicts (the replica, attention-sized, the attention-sized hybrid), once each
+    assert attention.count("is constant, so sizing by it is a constant rule") == 3
     assert "undefined: constant" in attention
     for sid in ("notebook_replica", "attention_sized", "attention_filtered", "hybrid_attention_sized"):
         page = (bundled_site / "strategies" / f"{sid}.html").read_text()
@@ -177,7 +161,7 @@ def test_a_full_attention_vector_builds_the_lag_profile_and_drives_a_strategy(ve
     ids = chart_ids(attention)
     assert ids[:3] == ["chart-vec-attention", "chart-vec-attention-lags", "chart-vec-attention-profile"]
     assert "chart-sized-placebo" in ids
-    assert {f"chart-vec-distribution-{s}" for s in ("attention_max", "attention_concentration", "attention_last", "attention_mean_lag")} <= set(ids)
+    assert "chart-vec-distribution-attention_concentration" in ids  # the score used; the table has the others
     spec = re.search(r'data-target="chart-vec-attention-lags">(.*?)</script>', attention).group(1)
     heatmap = json.loads(spec)
     rows = next(iter(heatmap["datasets"].values()))

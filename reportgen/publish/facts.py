@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 from reportgen.analysis import thresholds
+from reportgen.publish.series import identical_groups
 from reportgen.results import ModelResult, Report, StrategyResult
 
 
@@ -73,15 +74,8 @@ def strategy_page(report: Report, model: ModelResult, strategy: StrategyResult) 
 
 
 def identical_strategies(strategies: list[StrategyResult]) -> dict[str, str]:
-    """Strategy id -> the id of the first earlier strategy with exactly the same daily returns
-    (the same trades): the report tabulates and draws such a strategy once and names its twin.
-    A strategy missing from the result is shown on its own."""
-    first_of: dict[bytes, str] = {}
-    twins = {}
-    for s in strategies:
-        key = s.returns.index.asi8.tobytes() + s.returns.to_numpy(dtype=float).tobytes()
-        if key in first_of:
-            twins[s.id] = first_of[key]
-        else:
-            first_of[key] = s.id
-    return twins
+    """Strategy id -> the id of the first earlier strategy with the same daily returns (the same
+    trades), decided by series.identical_groups as the charts decide it: tables list such a
+    strategy once and name its twin."""
+    groups = identical_groups({s.id: s.returns for s in strategies})
+    return {twin: group[0] for group in groups for twin in group[1:]}

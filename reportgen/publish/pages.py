@@ -23,7 +23,9 @@ from markupsafe import Markup, escape
 from reportgen.analysis import thresholds
 from reportgen.inputs.errors import ConfigError
 from reportgen.publish import facts, findings, formats
-from reportgen.publish.universe_fields import factor_rows, weighting_sentence
+from reportgen.publish.attention_page import attention_models
+from reportgen.publish.sensitivity_page import sensitivity_models
+from reportgen.publish.universe_fields import attention_across_assets, factor_rows, weighting_sentence
 from reportgen.results import Report
 
 # Python-Markdown's backslash escapes (with `|` from the tables extension). `<`, `>` and `&`
@@ -38,6 +40,8 @@ class Page:
     path: str  # relative to the docs folder, e.g. "strategies/notebook_replica.md"
     title: str
     markdown: str
+    section: str = ""  # the navigation section the page is listed under ("" for the top level)
+    nav_title: str = ""  # its entry in the navigation, when shorter than the title
 
 
 def text(value) -> Markup:
@@ -169,46 +173,48 @@ def rendered_pages(
 
     if not report.models:  # universe models only
         overview = render("universe_index.md.j2", findings=findings.universe_findings(report))
-        return [Page("index.md", "Overview", overview), *_universe_pages(report, render)]
+        return [Page("index.md", "Overview", overview, "Overview", "Summary"), *_universe_pages(report, render)]
     pages = [Page("index.md", "Overview", render("index.md.j2", findings=findings.report_findings(report)))]
     for model, strategy in report.strategies:
-        pages.append(
-            Page(
-                f"strategies/{strategy.id}.md",
-                strategy.config.name,
-                render("strategy.md.j2", model=model, strategy=strategy, page=facts.strategy_page(report, model, strategy),
-                       findings=findings.strategy_findings(report, model, strategy)),
-            )
-        )
+        markdown = render("strategy.md.j2", model=model, strategy=strategy, page=facts.strategy_page(report, model, strategy),
+                          findings=findings.strategy_findings(report, model, strategy))
+        pages.append(Page(f"strategies/{strategy.id}.md", strategy.config.name, markdown, "Strategies", strategy.config.short_name))
     for model in report.models:
         if model.provenance is not None:
-            pages.append(Page(f"models/{model.id}.md", model.config.name, render("model.md.j2", model=model)))
+            pages.append(Page(f"models/{model.id}.md", model.config.name, render("model.md.j2", model=model), "Models"))
     pages += _universe_pages(report, render)
-    pages.append(Page("attention.md", "Attention", render("attention.md.j2")))
-    pages.append(Page("sensitivity.md", "Sensitivity", render("sensitivity.md.j2")))
+    pages.append(Page("attention.md", "Attention", render("attention.md.j2", models=attention_models(report))))
+    pages.append(Page("sensitivity.md", "Sensitivity", render("sensitivity.md.j2", models=sensitivity_models(report))))
     pages.append(Page("methodology.md", "Methodology", render("methodology.md.j2")))
     return pages
 
 
 def _universe_pages(report: Report, render: Callable[..., str]) -> list[Page]:
-    """Per universe model an overview of its portfolios and its cross-sectional attention page;
-    one page per portfolio."""
-    pages = []
+    """Per universe model an overview of its portfolios, its cross-sectional attention page and
+    its training page; one page per portfolio. Navigation sections: Overview, Portfolios,
+    Attention across assets, Model; entries named without the (long) model name when there is
+    one universe model, by its id otherwise."""
+    overviews, attention, training = [], [], []
+    several = len(report.universe_models) > 1
     for model in report.universe_models:
-        pages.append(Page(f"universe/{model.id}.md", model.config.name, render("universe.md.j2", model=model, weighting=weighting_sentence)))
-        pages.append(
+        named = (lambda label: f"{label}: {model.id}") if several else (lambda label: label)
+        overviews.append(Page(f"universe/{model.id}.md", f"{model.config.name}: portfolios",
+                              render("universe.md.j2", model=model, weighting=weighting_sentence), "Overview", named("All portfolios")))
+        attention.append(
             Page(f"universe/{model.id}-attention.md", f"{model.config.name}: attention across assets",
-                 render("universe_attention.md.j2", model=model, factors=factor_rows(model)))
+                 render("universe_attention.md.j2", model=model, factors=factor_rows(model), across=attention_across_assets(model)),
+                 "Attention across assets", named("Ranking the assets"))
         )
         if model.provenance is not None:
-            pages.append(Page(f"models/{model.id}.md", f"{model.config.name}: training", render("model.md.j2", model=model)))
-    for model, portfolio in report.portfolios:
-        pages.append(
-            Page(f"portfolios/{portfolio.id}.md", portfolio.config.name,
-                 render("portfolio.md.j2", model=model, portfolio=portfolio, weighting=weighting_sentence,
-                        findings=findings.portfolio_findings(model, portfolio)))
-        )
-    return pages
+            training.append(Page(f"models/{model.id}.md", f"{model.config.name}: training", render("model.md.j2", model=model),
+                                 "Model", named("How it was trained")))
+    portfolios = [
+        Page(f"portfolios/{portfolio.id}.md", portfolio.config.name,
+             render("portfolio.md.j2", model=model, portfolio=portfolio, weighting=weighting_sentence,
+                    findings=findings.portfolio_findings(model, portfolio)), "Portfolios", portfolio.config.short_name)
+        for model, portfolio in report.portfolios
+    ]
+    return [*overviews, *portfolios, *attention, *training]
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
+
 from reportgen.analysis.attention_tests import SIGNIFICANCE
+from reportgen.publish import findings, formats
 from reportgen.results import PortfolioResult, UniverseModelResult
 
 
@@ -27,7 +30,7 @@ def factor_rows(model: UniverseModelResult) -> list[FactorRow]:
         spread = float((table.iloc[:, -1] - table.iloc[:, 0]).mean()) if len(table) and not ic.undefined else float("nan")
         rows.append(
             FactorRow(ic.factor, ic.mean_ic, ic.ic_ir, ic.p_value, ic.n_dates, spread, ic.undefined,
-                      bool(ic.p_value < SIGNIFICANCE) if ic.p_value == ic.p_value else False)
+                      bool(ic.p_value < SIGNIFICANCE))  # False for NaN
         )
     return rows
 
@@ -46,4 +49,46 @@ def weighting_sentence(p: PortfolioResult) -> str:
     return (
         f"Holds {pick} (prediction > {c.threshold:g}) with {score}, {c.gross:.0%} invested{cap}; "
         f"rebalanced {c.rebalance} at the close, weights drifting with prices in between."
+    )
+
+
+@dataclass(frozen=True)
+class AttentionAcrossAssets:
+    """The ready sentences of a universe model's cross-sectional page."""
+
+    verdict: str  # whether any factor ranks the assets (findings.ranking_finding), "" when none is defined
+    starred: bool  # some p-value is starred: the footnote explains the star
+    oldest_day: str  # what a peak of attention on the window's oldest day means, "" when there is none
+    uniform_weight: str  # "1/28": the weight of every day if attention were even
+
+
+def oldest_day_sentence(profile: pd.DataFrame) -> str:
+    """When most assets put their largest mean attention weight on the oldest day of the window
+    (the last lag), how large that peak is against the uniform weight, and what it means; "" when
+    they do not."""
+    steps = profile.shape[1]
+    uniform = 1.0 / steps
+    peaks = profile.to_numpy().argmax(axis=1)
+    at_oldest = int((peaks == steps - 1).sum())
+    if at_oldest * 2 <= len(profile):
+        return ""
+    excess = (profile.max(axis=1) - uniform) / uniform
+    who = "Every asset puts its" if at_oldest == len(profile) else f"{at_oldest} of the {len(profile)} assets put their"
+    return (
+        f"{who} largest mean attention weight on the oldest day of the window ({steps - 1} days back), but only "
+        f"{formats.percent(excess.mean())} above the even weight 1/{steps} on average (at most {formats.percent(excess.max())}). "
+        "The peak is too small to matter: the model spreads its attention almost evenly over the window and gives the "
+        "most recent days no extra weight, so the peak at the window's edge is an artefact of where the window starts, "
+        "not a sign that the model reads old prices, and the scores derived from the weights have little to rank the assets by."
+    )
+
+
+def attention_across_assets(model: UniverseModelResult) -> AttentionAcrossAssets:
+    ranking = findings.ranking_finding(model)
+    rows = factor_rows(model)
+    return AttentionAcrossAssets(
+        verdict=ranking.sentence if ranking is not None else "",
+        starred=any(row.significant for row in rows),
+        oldest_day=oldest_day_sentence(model.profile) if model.profile is not None else "",
+        uniform_weight=f"1/{model.profile.shape[1]}" if model.profile is not None else "",
     )

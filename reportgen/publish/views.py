@@ -161,15 +161,12 @@ def _attention_charts(report: Report, model: ModelResult) -> dict:
         built[f"{mid}-attention-lags"] = charts.attention_lags_chart(cells, f"weight ({resolution})")
         profile = lag_profile(model.weights).rename_axis("lag").reset_index()
         built[f"{mid}-attention-profile"] = charts.attention_profile_chart(profile, 1.0 / model.weights.shape[1])
-    for name in model.scores.columns if model.scores is not None else []:
+    for name in [model.attention.column] if model.scores is not None and not model.attention.degenerate else []:  # the score used, if it varies
         built[f"{mid}-distribution-{name}"] = distribution_chart(model.scores[name].to_numpy(dtype=float), name, ".3~g", "days")
     info = model.informativeness
     if info is not None:
         if len(info.buckets):
             built[f"{mid}-buckets-return"] = charts.bucket_chart(info.buckets, "mean_return", "mean next-day return", ".2%", 0.0)
-            built[f"{mid}-buckets-hit-rate"] = charts.bucket_chart(
-                info.buckets, "hit_rate", "share of next days up", ".0%", info.calibration.always_up_accuracy
-            )
         if len(info.calibration.bins):
             built[f"{mid}-calibration"] = charts.calibration_chart(info.calibration.bins)
     for strategy in model.strategies:
