@@ -176,7 +176,7 @@ def test_attention_page_of_a_full_vector_draws_every_chart(vector_project: Path,
     site = vector_project / "site"
     build(load_config(vector_project / "reportgen.toml"), site)
     with serving(site) as base:
-        errors, states = chart_states(browser, f"{base}/attention/", "svg g.mark-rect path, svg g.mark-line path")
+        errors, states = chart_states(browser, f"{base}/attention.html", "svg g.mark-rect path, svg g.mark-line path")
     assert errors == []
     assert len(states) == 12 and all(drawn == "yes" and marks > 0 for _, drawn, marks in states), states
     heatmap = next(marks for chart, _, marks in states if chart == "chart-vec-attention-lags")
@@ -394,8 +394,7 @@ def test_search_works_from_disk(bundled_site: Path, browser):
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     tab = context.new_page()
     tab.goto((bundled_site / "index.html").as_uri(), wait_until="load")
-    tab.click("label.md-header__button[for='__search']")
-    tab.fill("input.md-search__input", "hybrid")
+    tab.fill("input.md-search__input", "hybrid")  # in the header at this width
     tab.wait_for_selector(".md-search-result__item", timeout=15_000)
     hits = tab.eval_on_selector_all(".md-search-result__item a", "els => els.map(a => a.href)")
     context.close()

@@ -133,3 +133,13 @@ def test_charts_over_five_hundred_assets_stay_small():
     cells = pd.DataFrame({"asset": np.repeat(assets, 3), "lag": [0, 1, 2] * 500, "weight": np.tile([0.3, 0.3, 0.4], 500)})
     lags = charts.chart_spec(charts.asset_lag_heatmap(cells, 1 / 3))
     assert len(next(iter(lags["datasets"].values()))) == 24 * 3
+
+
+def test_small_multiples_name_each_panel_and_the_measure_once():
+    frame = long_frame({"prediction": [0.1, -0.1] * 15, "attention_max": [0.05, 0.0] * 15})
+    spec = charts.chart_spec(charts.small_multiples_chart(frame, "rank IC, 63-day mean", ".2f", reference=0.0))
+    assert spec["title"]["text"] == "rank IC, 63-day mean"
+    assert spec["facet"]["field"] == "label" and spec["columns"] == 1
+    line, rule = spec["spec"]["layer"]
+    assert line["encoding"]["y"]["title"] is None  # not repeated beside every panel
+    assert rule["encoding"]["y"] == {"datum": 0.0}

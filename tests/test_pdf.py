@@ -5,6 +5,7 @@ import html as html_text
 import importlib.util
 import json
 import re
+import unicodedata
 
 import pytest
 
@@ -19,7 +20,9 @@ PDF_CONFIG = TINY_CONFIG.replace('title = "Tiny report"', 'title = "Tiny report"
 
 
 def words(text: str) -> str:
-    return re.sub(r"\s+", " ", text).replace("\u2212", "-")  # SVG axis labels use the minus sign
+    """Text as a reader reads it: whitespace collapsed, ligatures split (Chrome prints "fl" as one
+    glyph), the minus sign of SVG axis labels as "-"."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).replace("\u2212", "-")
 
 
 def test_without_the_extra_pdf_true_is_a_one_line_error(tmp_path, monkeypatch):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.publish import pages
+from reportgen.publish import formats, pages
 from reportgen.inputs.config import load_config
 from reportgen.pipeline import report
 from reportgen.publish.footer import provenance_line
@@ -66,7 +66,7 @@ def test_attention_test_verdicts_show_when_a_strategy_carries_them(bundled_site:
             assert "Does attention help" not in page
             continue
         assert f'<p class="verdict">{test["verdict"]}</p>' in page
-        assert f'{test["n_permutations"]} permutations' in page
+        assert f'{formats.count(test["n_permutations"])} permutations' in page  # "1,000": a count
         if test["exposure_matched_sharpe"] is not None:
             assert f'<td>{test["exposure_matched_sharpe"]:.2f}</td>' in page
     assert "attention_test" in document["strategies"]["attention_sized"]

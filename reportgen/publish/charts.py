@@ -247,7 +247,7 @@ def attention_chart(attention: pd.DataFrame, constant: bool = False) -> alt.Char
     )
     ticks = base.mark_tick(thickness=1, opacity=0.5).encode(
         y=alt.value(0),
-        color=alt.Color("signal:N", title="long signal", scale=alt.Scale(range=["#bbbbbb", _PALETTE[2]])),
+        color=alt.Color("signal:N", title="long signal", scale=alt.Scale(domain=["flat", "long"], range=["#bbbbbb", _PALETTE[2]])),
     )
     return alt.layer(line, ticks).add_params(_zoom()).properties(width="container")
 
@@ -707,7 +707,7 @@ def small_multiples_chart(frame: pd.DataFrame, title: str, value_format: str, re
     base = alt.Chart().encode(x=alt.X("date:T", title=None))
     layers = [
         base.mark_line(strokeWidth=1.3).encode(
-            y=alt.Y("value:Q", title=title, axis=alt.Axis(format=value_format, tickCount=3)),
+            y=alt.Y("value:Q", title=None, axis=alt.Axis(format=value_format, tickCount=3)),
             color=colour,
             tooltip=[alt.Tooltip("date:T", format="%Y-%m-%d"), alt.Tooltip("name:N", title="series"),
                      alt.Tooltip("value:Q", title=title, format=value_format)],
@@ -720,7 +720,7 @@ def small_multiples_chart(frame: pd.DataFrame, title: str, value_format: str, re
         alt.layer(*layers, data=data)
         .properties(width=SMALL_MULTIPLE_WIDTH_PX, height=70)
         .facet(facet=alt.Facet("label:N", sort=labels, title=None, header=header), columns=1, spacing=6)
-        .properties(autosize=alt.AutoSizeParams(type="pad"))
+        .properties(autosize=alt.AutoSizeParams(type="pad"), title=alt.TitleParams(title, anchor="start", fontSize=12))  # once, not per panel
     )
 
 
