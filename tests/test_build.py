@@ -159,8 +159,8 @@ def test_a_full_attention_vector_builds_the_lag_profile_and_drives_a_strategy(ve
     build(load_config(vector_project / "reportgen.toml"), site)
     attention = (site / "attention.html").read_text()
     ids = chart_ids(attention)
-    assert ids[:3] == ["chart-vec-attention", "chart-vec-attention-lags", "chart-vec-attention-profile"]
-    assert "chart-sized-placebo" in ids
+    # the attention tests first (the page's answer), then the score and where the model looks
+    assert ids[:4] == ["chart-sized-placebo", "chart-vec-attention", "chart-vec-attention-lags", "chart-vec-attention-profile"]
     assert "chart-vec-distribution-attention_concentration" in ids  # the score used; the table has the others
     spec = re.search(r'data-target="chart-vec-attention-lags">(.*?)</script>', attention).group(1)
     heatmap = json.loads(spec)

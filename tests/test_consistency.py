@@ -40,7 +40,7 @@ def test_three_figures_of_three_strategies_read_the_same_everywhere(bundled_site
             canonical = formats.formatted(value, kind).replace(formats.NBSP + "%", "")
             shown_on = {name for name, numbers in pages.items() if canonical in numbers}
             # the figure is on its own page, the overview and its tearsheet, printed by its kind
-            assert {f"strategies/{sid}/index.html", "index.html"} <= shown_on, (sid, figure, canonical)
+            assert {f"strategies/{sid}.html", "index.html"} <= shown_on, (sid, figure, canonical)
             assert any(name.startswith(f"tearsheets/{sid}") for name in shown_on), (sid, figure)
             for name, numbers in pages.items():
                 assert not other_roundings(value, kind) & set(numbers), (sid, figure, name)

@@ -67,6 +67,6 @@ def test_the_overview_opens_with_findings_whose_links_reach_their_evidence(bundl
     for item in items:
         [href] = re.findall(r'<a href="([^"]+)"', item)
         page, _, anchor = href.partition("#")
-        target = (bundled_site / page / "index.html") if page else bundled_site / "index.html"
+        target = bundled_site / (page or "index.html")
         assert target.is_file(), href
         assert not anchor or f'id="{anchor}"' in target.read_text(), href

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from reportgen.publish import formats
+
 from conftest import REPO
 from reportgen.inputs.config import train_config_from_mapping
 from reportgen.inputs.errors import ConfigError
@@ -318,11 +320,11 @@ def test_the_report_shows_the_pooled_and_per_asset_scores(tmp_path):
     assert f"<strong>{len(beating)} of 3 assets</strong>" in page
     for asset in ASSETS:
         s = provenance.overall_per_asset[asset]
-        row = f"<td>{asset}</td>\n<td style=\"text-align: right;\">{s.model.days}</td>\n<td style=\"text-align: right;\">{s.model.auc:.3f}</td>"
+        row = f"<td>{asset}</td>\n<td style=\"text-align: right;\">{s.model.days}</td>\n<td style=\"text-align: right;\">{formats.score(s.model.auc)}</td>"
         assert row in page, asset
     assert f"{provenance.overall.model.log_loss:.4f}" in page  # the pooled table
     overview = (tmp_path / "site" / "universe" / "pooled.html").read_text()
-    assert 'href="../../models/pooled/"' in overview
+    assert 'href="../models/pooled.html"' in overview
 
 
 def test_train_refuses_forked_workers_in_one_line(tmp_path):
