@@ -34,3 +34,16 @@ def test_the_navigation_lists_sections_where_they_first_appear_with_short_entrie
         {"Attention across assets": [{"Ranking the assets": "universe/m-attention.md"}]},
         {"Methodology": "methodology.md"},
     ]
+
+
+def test_the_weighting_rules_print_configured_shares_as_written_and_unbroken():
+    from types import SimpleNamespace
+
+    from reportgen.publish.universe_fields import weighting_sentence
+
+    config = SimpleNamespace(weighting="attention", top_k=10, threshold=0.5, max_weight=0.25, gross=1.0, rebalance="weekly", vol_window_days=63)
+    assert weighting_sentence(SimpleNamespace(config=config)) == (
+        f"Holds the 10 eligible assets with the highest prediction (prediction > 0.5) with weights proportional to the attention "
+        f"score, 100{NBSP}% invested, each capped at 25{NBSP}% (the excess stays in cash); rebalanced weekly at the close, "
+        "weights drifting with prices in between."
+    )

@@ -35,6 +35,11 @@ def factor_rows(model: UniverseModelResult) -> list[FactorRow]:
     return rows
 
 
+def _configured_share(value: float) -> str:
+    """A configured fraction as the percentage it was meant as: 0.25 -> '25 %' (no wrap)."""
+    return f"{formats.setting(round(value * 100, 6))}{formats.NBSP}%"
+
+
 def weighting_sentence(p: PortfolioResult) -> str:
     """What the portfolio does, in one sentence (the template only places it)."""
     c = p.config
@@ -45,9 +50,9 @@ def weighting_sentence(p: PortfolioResult) -> str:
         "inverse_volatility": f"weights proportional to 1 / the {c.vol_window_days}-day volatility",
     }[c.weighting]
     pick = f"the {c.top_k} eligible assets with the highest prediction" if c.top_k else "every eligible asset"
-    cap = f", each capped at {c.max_weight:.0%} (the excess stays in cash)" if c.max_weight else ""
+    cap = f", each capped at {_configured_share(c.max_weight)} (the excess stays in cash)" if c.max_weight else ""
     return (
-        f"Holds {pick} (prediction > {c.threshold:g}) with {score}, {c.gross:.0%} invested{cap}; "
+        f"Holds {pick} (prediction > {formats.setting(c.threshold)}) with {score}, {_configured_share(c.gross)} invested{cap}; "
         f"rebalanced {c.rebalance} at the close, weights drifting with prices in between."
     )
 
