@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from reportgen.publish import charts
+from reportgen.publish import charts, formats
 from reportgen.publish.chart_tasks import ChartTask
 from reportgen.publish.sensitivity_views import BENCHMARK, sensitivity_charts
 from reportgen.publish.series import series_registry
@@ -120,17 +120,20 @@ def histogram(values: np.ndarray, bins: int = HISTOGRAM_BINS) -> pd.DataFrame:
     return pd.DataFrame({"bin_start": edges[:-1], "bin_end": edges[1:], "count": counts})
 
 
-def distribution_chart(values: np.ndarray, title: str, value_format: str, unit: str, markers: pd.DataFrame | None = None):
+def distribution_chart(values: np.ndarray, title: str, value_format: str, unit: str, markers: pd.DataFrame | None = None, kind: str = "ratio"):
     """The histogram of `values`; for a (nearly) constant series one labelled bar and a sentence
-    saying so, instead of a full-width band over an axis of repeated ticks."""
+    saying so, instead of a full-width band over an axis of repeated ticks. The constant and the
+    markers are printed as figures of `kind` (formats.py), like everywhere else; "setting" keeps six
+    significant digits (a score's exact value, as the attention summary states it)."""
     constant = constant_value(values)
     if constant is None:
         return charts.histogram_chart(histogram(values), title, value_format, markers)
     count = int(np.isfinite(values).sum())
-    sentence = f"All {count} {unit} are {constant:.6g} (equal up to float noise): nothing to spread over."
+    shown = formats.setting(float(f"{constant:.6g}")) if kind == "setting" else formats.formatted(constant, kind)
+    sentence = f"All {formats.count(count)} {unit} are {shown} (equal up to float noise): nothing to spread over."
     if markers is not None and len(markers):
-        sentence += " " + "; ".join(f"{label}: {value:.3f}" for label, value in zip(markers["label"], markers["value"])) + "."
-    return charts.constant_histogram_chart(f"{constant:.6g}", count, title, unit, sentence)
+        sentence += " " + "; ".join(f"{label}: {formats.formatted(value, kind)}" for label, value in zip(markers["label"], markers["value"])) + "."
+    return charts.constant_histogram_chart(shown, count, title, unit, sentence)
 
 
 def lag_cells(weights: pd.DataFrame) -> tuple[pd.DataFrame, str]:
@@ -162,7 +165,7 @@ def _attention_charts(report: Report, model: ModelResult) -> dict:
         profile = lag_profile(model.weights).rename_axis("lag").reset_index()
         built[f"{mid}-attention-profile"] = charts.attention_profile_chart(profile, 1.0 / model.weights.shape[1])
     for name in [model.attention.column] if model.scores is not None and not model.attention.degenerate else []:  # the score used, if it varies
-        built[f"{mid}-distribution-{name}"] = distribution_chart(model.scores[name].to_numpy(dtype=float), name, ".3~g", "days")
+        built[f"{mid}-distribution-{name}"] = distribution_chart(model.scores[name].to_numpy(dtype=float), name, ".3~g", "days", kind="setting")
     info = model.informativeness
     if info is not None:
         if len(info.buckets):
