@@ -121,7 +121,7 @@ def test_model_page_draws_every_chart_in_a_browser(trained_project):
     build(load_config(trained_project / "reportgen.toml"), site)
     with serving(site) as base, playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        errors, states = chart_states(browser, f"{base}/models/tiny/", "svg g.mark-line path, svg g.mark-symbol path")
+        errors, states = chart_states(browser, f"{base}/models/tiny.html", "svg g.mark-line path, svg g.mark-symbol path")
         browser.close()
     assert errors == []
     assert len(states) == 5 and all(state == "yes" and marks > 0 for _, state, marks in states), states
