@@ -66,6 +66,7 @@ def test_line_colours_dashes_and_legend_labels_come_from_the_registry_in_every_c
         assert colour["scale"] == {"domain": ["Buy & hold", "Hybrid"], "range": ["#5f6b7a", "#4e79a7"]}
         assert dash["scale"] == {"domain": ["Buy & hold", "Hybrid"], "range": [[5, 3], [1, 0]]}
         assert colour["legend"]["labelLimit"] == 0  # never cut
+        assert colour["legend"]["columns"] == {"expr": "max(1, min(2, floor(width / 106)))"}  # fewer on a phone
         tooltip = [t["field"] for t in _encoding(spec, "tooltip")]
         assert "name" in tooltip  # the full name, where the legend has the short one
         rows = spec["datasets"][next(iter(spec["datasets"]))]
@@ -87,7 +88,8 @@ def test_identical_series_are_drawn_once_and_named_in_the_title():
     frame = long_frame({"Notebook replica": same, "Hybrid: held 3 days, 15 % vol target, 5 % stop": same, "Buy & hold": list(range(100, 130))})
     with charts.series_styles(REGISTRY):
         spec = charts.chart_spec(charts.equity_chart(frame))
-    assert spec["title"]["text"] == "Notebook replica and Hybrid have the same values: one line drawn."
+    assert " ".join(spec["title"]["text"]) == "Notebook replica and Hybrid have the same values: one line drawn."
+    assert all(len(line) <= charts.NOTE_LINE_CHARS for line in spec["title"]["text"])  # fits a phone
     assert _encoding(spec, "color")["scale"]["domain"] == ["Notebook replica", "Buy & hold"]
     kept, note = charts.drawn_once(frame.assign(value=frame["value"].where(frame["series"] != "Buy & hold", 0.0)), "value")
     assert set(kept["series"]) == {"Notebook replica", "Buy & hold"} and note

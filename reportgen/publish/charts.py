@@ -18,6 +18,7 @@ import functools
 import json
 import math
 import re
+import textwrap
 from collections.abc import Callable, Iterator
 
 import altair as alt
@@ -88,6 +89,20 @@ def legend_columns(labels: list[str]) -> int:
     return max(1, min(len(labels), math.floor(LEGEND_WIDTH_PX / (longest * LABEL_PX_PER_CHAR + 40))))
 
 
+def _fitted_columns(labels: list[str]) -> alt.ExprRef:
+    """legend_columns, recomputed from the chart's drawn width (a phone's 350 px takes fewer)."""
+    longest = max((len(label) for label in labels), default=1)
+    most = legend_columns(labels)
+    return alt.ExprRef(f"max(1, min({most}, floor(width / {longest * LABEL_PX_PER_CHAR + 40:.0f})))")
+
+
+NOTE_LINE_CHARS = 52  # a chart's note is wrapped at this many characters: it fits a phone's width
+
+
+def _note_lines(note: str) -> list[str]:
+    return textwrap.wrap(note, NOTE_LINE_CHARS)
+
+
 def _styled(data: pd.DataFrame, field: str = "series", legend: bool | alt.Legend = True, dashed: bool = True):
     """`data` with the short `label` and full `name` of each series of `field`, the colour and
     dash encodings whose scales name every label and its style from the registry, and the labels
@@ -95,7 +110,7 @@ def _styled(data: pd.DataFrame, field: str = "series", legend: bool | alt.Legend
     styles = _registry.styles_of(data[field])
     by_name = {s.name: s for s in styles}
     labels = [s.label for s in styles]
-    shown = alt.Legend(columns=legend_columns(labels), labelLimit=0, **({"symbolType": "stroke"} if dashed else {})) if legend is True else legend or None
+    shown = alt.Legend(columns=_fitted_columns(labels), labelLimit=0, **({"symbolType": "stroke"} if dashed else {})) if legend is True else legend or None
     data = data.assign(label=data[field].map(lambda n: by_name[n].label), name=data[field])
     colour = alt.Color("label:N", title=None, sort=labels, legend=shown, scale=alt.Scale(domain=labels, range=[s.colour for s in styles]))
     dash = alt.StrokeDash(
@@ -128,7 +143,7 @@ def drawn_once(data: pd.DataFrame, value: str) -> tuple[pd.DataFrame, str]:
 
 
 def _noted(chart, note: str):
-    return chart.properties(title=alt.TitleParams(note, anchor="start", fontSize=11, fontWeight="normal")) if note else chart
+    return chart.properties(title=alt.TitleParams(_note_lines(note), anchor="start", fontSize=11, fontWeight="normal")) if note else chart
 
 
 def thinned(frame: pd.DataFrame, series: str | None = None) -> pd.DataFrame:
@@ -600,7 +615,7 @@ def sweep_heatmap(cells: pd.DataFrame, markers: pd.DataFrame, value: str, title:
         ],
     )
     labels = [style.label for style in _registry.styles_of(markers["marker"])]
-    legend = alt.Legend(title="marked", orient="bottom", columns=legend_columns(labels), labelLimit=0, symbolType="diamond")
+    legend = alt.Legend(title="marked", orient="bottom", columns=_fitted_columns(labels), labelLimit=0, symbolType="diamond")
     marked, colour, _, _ = _styled(markers, "marker", legend=legend, dashed=False)
     points = (
         alt.Chart(marked)
