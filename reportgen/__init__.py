@@ -8,6 +8,7 @@ The package is laid out by stage; imports only point down the stages:
     results.py  the records that pass between stages               (inputs, analysis, model)
     publish/    views, charts, pages, downloads, site, cache        (all of the above)
     compute/    executors (Dask) and blocks of columns from a memory budget (imports no other stage)
+    scaffold/   reportgen init and schema: inputs inspected, project files, config schema (inputs)
     pipeline.py, backtests.py, robustness.py, portfolio_report.py, portfolio_tasks.py, portfolio_document.py, report_document.py,
     build_cache.py, preview.py, cli.py: the top, which wires the stages together
                 (tests/test_layout.py checks the directions).

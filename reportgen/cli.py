@@ -39,6 +39,14 @@ def cli() -> None:
     """Backtest attention-weighted strategies and publish them as an offline report site."""
 
 
+CONFIG_HELP = "reportgen TOML file (default: ./reportgen.toml, else [tool.reportgen] in ./pyproject.toml)."
+
+
+def _config_or_default(config_path: Path | None) -> Path | None:
+    """--config, else ./reportgen.toml (as `reportgen init` writes it), else None (./pyproject.toml)."""
+    return Path("reportgen.toml") if config_path is None and Path("reportgen.toml").is_file() else config_path
+
+
 def _built_what(result) -> str:
     """"6 strategies", "4 portfolios" or "6 strategies and 4 portfolios"."""
     parts = [f"{len(result.strategies)} strategies"] if result.models or not result.portfolios else []
@@ -48,7 +56,7 @@ def _built_what(result) -> str:
 
 @cli.command()
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
-              help="reportgen TOML file (default: [tool.reportgen] in ./pyproject.toml).")
+              help=CONFIG_HELP)
 @click.option("--site-dir", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: site/ beside the config).")
 @click.option("--strict", is_flag=True,
@@ -74,7 +82,7 @@ def build(
     def progress(stage: str) -> None:
         click.echo(f"[{time.perf_counter() - started:5.1f}s] {stage}", err=True)
 
-    config = load_config(config_path)
+    config = load_config(_config_or_default(config_path))
     from reportgen.pipeline import build as build_site  # heavy imports only once the config is valid
 
     result = build_site(config, site_dir, progress, docs_dir, _build_tasks(config, workers, scheduler))
@@ -149,7 +157,7 @@ def strict_problems(messages: list[str], expected: list[str]) -> list[str]:
 
 @cli.command()
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
-              help="reportgen TOML file (default: [tool.reportgen] in ./pyproject.toml).")
+              help=CONFIG_HELP)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port on 127.0.0.1 (0: any free port).")
 def serve(config_path: Path | None, port: int) -> None:
@@ -160,7 +168,7 @@ def serve(config_path: Path | None, port: int) -> None:
     _configure_logging()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())  # stop cleanly, as on Ctrl+C
-    serve_site(config_path, port, stop=stop, notify=lambda message: click.echo(message, err=True))
+    serve_site(_config_or_default(config_path), port, stop=stop, notify=lambda message: click.echo(message, err=True))
 
 
 TORCH_PIN = "torch==2.13.0"
@@ -203,7 +211,7 @@ class _EpochBar:
 
 @cli.command()
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
-              help="reportgen TOML file with [data] or [universe], and [training] (default: [tool.reportgen] in ./pyproject.toml).")
+              help="reportgen TOML file with [data] or [universe], and [training] (default: ./reportgen.toml, else [tool.reportgen] in ./pyproject.toml).")
 @click.option("--out", "output", type=click.Path(path_type=Path), default=None,
               help="Predictions CSV (or .csv.gz) to write (default: [training] output); the provenance sidecar goes beside it as .json.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
@@ -220,7 +228,7 @@ def train(config_path: Path | None, output: Path | None, workers: int | None, sc
 
     _configure_logging()
     started = time.perf_counter()
-    config = load_train_config(config_path)
+    config = load_train_config(_config_or_default(config_path))
     if config.universe is not None:
         run = _train_universe(config, output, workers, scheduler)
     else:
@@ -261,6 +269,41 @@ def _train_universe(config, output: Path | None, workers: int | None, scheduler:
             return run_universe_training(config, output, map_folds)
     except ComputeError as exc:
         raise ReportgenError(f"{where}: {exc}") from None
+
+
+@cli.command(short_help="Start a project from a prices and a predictions CSV, or an example.")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--prices", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Prices CSV: a date column and the asset's price columns, or (a universe) one column per asset.")
+@click.option("--predictions", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Predictions CSV: the date first, a `predictions` column, an attention column or the vector att_0 .. att_{T-1}; "
+              "an `asset` column makes it a universe model.")
+@click.option("--universe", is_flag=True, help="The predictions are a universe's; without files: the universe example.")
+@click.option("--price-column", default=None, help="The price column, when the prices hold two candidates and no adjusted close.")
+@click.option("--date-column", default=None, help="The date column of the prices, when two columns hold dates.")
+def init(folder: Path, prices: Path | None, predictions: Path | None, universe: bool,
+         price_column: str | None, date_column: str | None) -> None:
+    """Start a project in FOLDER (default: here): a commented reportgen.toml made from what the
+    prices and predictions hold, its JSON Schema, a .gitignore and a GitHub Actions workflow that
+    publishes the report; without --prices and --predictions, a small synthetic example. An
+    existing file is never overwritten. Then, in FOLDER: reportgen build --strict."""
+    from reportgen.scaffold.project import init_project
+
+    warned = _configure_logging()
+    if (prices is None) != (predictions is None):
+        raise click.UsageError("--prices and --predictions: give both, or neither for the example project")
+    inputs, written = init_project(folder, prices, predictions, universe, price_column, date_column)
+    what = f"a {len(inputs.predictions.assets)}-asset universe" if inputs.universe else "a single-asset"
+    fails = f"\n{len(warned.messages)} warning(s) above: build --strict fails on them until the inputs are fixed or [site] expected_warnings lists them" if warned.messages else ""
+    click.echo(f"wrote {what} project: {', '.join(str(p) for p in written)}{fails}\nnow: cd {folder} && reportgen build --strict", err=True)
+
+
+@cli.command(short_help="Print the JSON Schema of the config.")
+def schema() -> None:
+    """Print the JSON Schema of the config: every table and key with its description, default, allowed values and bounds."""
+    from reportgen.scaffold.schema import config_schema, schema_text
+
+    click.echo(schema_text(config_schema()), nl=False)
 
 
 def main(argv: list[str] | None = None) -> None:

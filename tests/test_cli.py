@@ -184,3 +184,24 @@ def test_strict_counts_every_warning_and_the_report_states_each_correction(tiny_
     assert "What reportgen corrected in the inputs" in methodology
     assert "<li>prices.csv: dates were not in order; sorted them</li>" in methodology
     assert "predictions.csv: 1 prediction dates had no price and took the previous close (first: 2021-05-21)" in methodology
+
+
+def test_without_config_build_reads_reportgen_toml_in_the_current_folder(tmp_path):
+    (tmp_path / "reportgen.toml").write_text('[backtest]\nfeez = 0.1\n')
+    result = reportgen("build", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"error: {tmp_path.resolve() / 'reportgen.toml'}: backtest.feez: unknown key (did you mean 'fees'?); "
+        "models: required key missing\n"
+    )
+
+
+def test_schema_prints_json_and_init_refuses_half_its_inputs(tmp_path):
+    import json
+
+    schema = reportgen("schema", cwd=tmp_path)
+    assert schema.returncode == 0 and json.loads(schema.stdout)["title"] == "reportgen configuration"
+    result = reportgen("init", "x", "--prices", "p.csv", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == "error: --prices and --predictions: give both, or neither for the example project (see reportgen --help)\n"
+    assert not (tmp_path / "x").exists()

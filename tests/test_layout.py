@@ -17,6 +17,7 @@ ALLOWED = {
     "compute": {"compute"},
     "results": {"inputs", "analysis", "model"},
     "publish": {"inputs", "analysis", "model", "results", "publish"},
+    "scaffold": {"inputs", "scaffold"},
 }
 TOP = {
     "pipeline", "backtests", "robustness", "portfolio_report", "portfolio_tasks", "portfolio_document", "ablation", "report_document",
@@ -68,7 +69,7 @@ def test_the_checker_sees_an_upward_import(tmp_path):
 
 
 def test_every_stage_says_what_it_holds_and_may_import():
-    for stage in ("inputs", "analysis", "model", "compute", "publish"):
+    for stage in ("inputs", "analysis", "model", "compute", "publish", "scaffold"):
         doc = ast.get_docstring(ast.parse((PACKAGE / stage / "__init__.py").read_text(encoding="utf-8")))
         assert doc and "import" in doc, stage
 

@@ -48,10 +48,10 @@ def test_report_workflow_builds_strictly_and_publishes_the_site():
     triggers = workflow[True]  # YAML 1.1 reads the key `on` as true
     assert "push" in triggers
     commands = run_steps(workflow)
-    for command in ("pip install -e .", "reportgen build --strict"):
+    for command in ("pip install -c constraints.txt -e .", "reportgen build --strict"):
         assert command in readme_commands(), command
         assert command in commands, command
-    assert commands.index("pip install -e .") < commands.index("reportgen build --strict")
+    assert commands.index("pip install -c constraints.txt -e .") < commands.index("reportgen build --strict")
     steps = uses(workflow)
     assert steps["actions/upload-pages-artifact"]["path"].rstrip("/") == "site"
     assert "actions/deploy-pages" in steps
@@ -89,3 +89,11 @@ def test_the_example_universe_report_is_built_by_ci_and_published_beside_the_mai
     published = [c for c in run_steps(load("report.yml")) if c.startswith(command)]
     assert published == [command + " --site-dir site/universe"]
     assert "python -m " + command in (REPO / ".ci/run").read_text()
+
+
+def test_the_docs_are_checked_built_strictly_and_published_beside_the_reports():
+    commands = run_steps(load("report.yml"))
+    check, build = "python docs/generate.py --check", 'mkdocs build --strict -f docs/mkdocs.yml -d "$PWD/site/docs"'
+    universe = next(i for i, c in enumerate(commands) if "examples/universe" in c)
+    assert universe < commands.index(check) < commands.index(build)
+    assert "mkdocs build --strict -f docs/mkdocs.yml" in readme_commands()

@@ -46,6 +46,8 @@ def _short_name_field() -> Any:
 
 
 class DataConfig(_Strict):
+    """The single asset every strategy trades (`[data]`): its prices CSV and columns."""
+
     prices: Path = Field(description="CSV of daily prices.")
     date_column: str = Field("Date", description="Column of the prices CSV holding the date.")
     price_column: str = Field("Adjusted_close", description="Column of the price traded.")
@@ -98,6 +100,8 @@ class UniverseConfig(_Strict):
 
 
 class BacktestConfig(_Strict):
+    """How every strategy and portfolio is simulated and annualised (`[backtest]`)."""
+
     init_cash: float = Field(100.0, gt=0, description="Starting capital of every strategy.")
     fees: float = Field(0.001, ge=0, lt=1, description="Fee per trade as a fraction of value.")
     periods_per_year: int = Field(
@@ -117,6 +121,9 @@ class BacktestConfig(_Strict):
 
 
 class ModelConfig(_Strict):
+    """A model's predictions and attention (`[[models]]`): one row a date for a single asset, or one
+    row per date and asset (an `asset` column) for a universe model."""
+
     id: str = Field(pattern=r"^[A-Za-z0-9_-]+$", description="Short id used in URLs and JSON.")
     name: str = Field(description="Display name.")
     predictions: Path = Field(
@@ -161,6 +168,9 @@ class ReferenceFigures(_Strict):
 
 
 class StrategyConfig(_Strict):
+    """A trading rule on the single asset driven by one model (`[[strategies]]`), with optional
+    overlays applied in this order: holding period, volatility target, stops."""
+
     id: str = Field(pattern=r"^[A-Za-z0-9_-]+$", description="Short id used in URLs and JSON.")
     name: str = Field(description="Display name.")
     short_name: str = _short_name_field()
@@ -409,6 +419,8 @@ class AttentionTestsConfig(_Strict):
 
 
 class SiteConfig(_Strict):
+    """The published site (`[site]`): title, templates, tearsheets and the warnings --strict accepts."""
+
     title: str = Field("Strategy report", description="Title of the site.")
     templates: Path | None = Field(None, description="Folder of Jinja page templates.")
     mkdocs_config: Path | None = Field(None, description="mkdocs.yml to build the site with.")
@@ -466,18 +478,20 @@ def short_names(entries: list[tuple[str, str, str | None]]) -> list[str]:
 
 
 class Config(_Strict):
+    """A reportgen config: `reportgen.toml`, or `[tool.reportgen]` in pyproject.toml."""
+
     data: DataConfig | None = Field(None, description="The single asset; required unless every model is a universe model.")
     universe: UniverseConfig | None = Field(None, description="The assets of universe models; required by portfolios.")
-    backtest: BacktestConfig = BacktestConfig()
-    models: list[ModelConfig] = Field(min_length=1)
-    strategies: list[StrategyConfig] = []
-    portfolios: list[PortfolioConfig] = []
-    site: SiteConfig = SiteConfig()
-    sweep: SweepConfig = SweepConfig()
-    statistics: StatisticsConfig = StatisticsConfig()
+    backtest: BacktestConfig = Field(BacktestConfig(), description="Capital, fees and annualisation of every backtest.")
+    models: list[ModelConfig] = Field(min_length=1, description="The models whose predictions drive the strategies and portfolios.")
+    strategies: list[StrategyConfig] = Field([], description="Trading rules on the [data] asset; a config needs strategies, portfolios or both.")
+    portfolios: list[PortfolioConfig] = Field([], description="Allocations among the [universe] assets, each driven by one universe model.")
+    site: SiteConfig = Field(SiteConfig(), description="The published site.")
+    sweep: SweepConfig = Field(SweepConfig(), description="The parameter grid of the sensitivity page, and the fee levels and lag every strategy is re-run at.")
+    statistics: StatisticsConfig = Field(StatisticsConfig(), description="Bootstrap confidence intervals.")
     training: TrainingConfig | None = Field(None, description="Read by `reportgen train` only.")
-    attention_tests: AttentionTestsConfig = AttentionTestsConfig()
-    compute: ComputeConfig = ComputeConfig()
+    attention_tests: AttentionTestsConfig = Field(AttentionTestsConfig(), description="Placebo tests of every strategy or portfolio that uses attention.")
+    compute: ComputeConfig = Field(ComputeConfig(), description="Workers, scheduler and memory blocks of a build (and of `reportgen train`).")
     source: Path = Field(Path("."), exclude=True, description="File the config was read from.")
     universe_models: tuple[str, ...] = Field(
         (), exclude=True, description="Ids of the models whose predictions have an `asset` column (set on loading)."
@@ -701,7 +715,7 @@ def config_table(path: Path | None = None) -> tuple[dict[str, Any], Path]:
     source = Path(path) if path is not None else Path("pyproject.toml")
     if not source.is_file():
         what = "config file not found" if path is not None else (
-            "no --config given and no pyproject.toml in the current folder"
+            "no --config given and no reportgen.toml or pyproject.toml in the current folder"
         )
         raise ConfigError(f"{source}: {what}")
     try:
