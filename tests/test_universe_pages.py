@@ -47,3 +47,21 @@ def test_the_weighting_rules_print_configured_shares_as_written_and_unbroken():
         f"score, 100{NBSP}% invested, each capped at 25{NBSP}% (the excess stays in cash); rebalanced weekly at the close, "
         "weights drifting with prices in between."
     )
+
+
+def test_the_universe_caveat_opens_every_page_and_tearsheet_and_the_nav_has_its_sections(universe_project):
+    from reportgen.inputs.config import load_config
+    from reportgen.pipeline import build
+
+    caveat = "Hindsight: these assets were picked after the fact."
+    config = universe_project / "reportgen.toml"
+    config.write_text(config.read_text().replace("[universe]\n", f'[universe]\ncaveats = ["{caveat}"]\n', 1))
+    site = universe_project / "site"
+    build(load_config(config), site)
+    pages = [p for p in site.rglob("*.html") if not p.relative_to(site).as_posix().startswith(("assets", "404"))]
+    assert any(p.parent.name == "tearsheets" for p in pages) and any(p.parent.name == "portfolios" for p in pages)
+    for page in pages:
+        assert caveat in page.read_text(), page.relative_to(site)
+    lines = [line.strip() for line in (site / "index.html").read_text().splitlines()]
+    sections = [line for line in lines if line in ("Overview", "Portfolios", "Attention across assets", "Model")]
+    assert list(dict.fromkeys(sections))[:3] == ["Overview", "Portfolios", "Attention across assets"]  # the nav's section order
