@@ -133,7 +133,9 @@ def series_registry(report) -> SeriesRegistry:
 def identical_groups(series: Mapping[str, pd.Series]) -> list[tuple[str, ...]]:
     """Groups (two names or more, in the order given) of the series in `series` that hold the same
     values on the same dates (NaN equal to NaN): two strategies with the same daily returns are
-    one strategy to a reader, drawn and tabulated once."""
+    one strategy to a reader, drawn and tabulated once. Charts apply it to what they draw
+    (charts.drawn_once); tables use facts.identical_strategies on the daily returns, which decides
+    by the same exact equality, so a chart and its table name the same twins."""
     groups: list[list[str]] = []
     for name, values in series.items():
         for group in groups:
