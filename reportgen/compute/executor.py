@@ -109,6 +109,8 @@ class DaskExecutor:
                             f"the {self.description} has had no worker for {self.no_worker_seconds:g} s "
                             "([compute] no_worker_seconds); start workers, or use --scheduler synchronous"
                         )
+                    time.sleep(POLL_SECONDS)  # cancelled tasks wait here for a worker: waiting on them returns at once
+                    continue
                 self._wait_a_little(list(running.values()))
             return [results[index] for index in range(len(tasks))]
         finally:
