@@ -138,6 +138,7 @@ def report_record(config: Config, inputs: Inputs, evaluated: Evaluated) -> Repor
         episodes_file=_shown_path(episodes_file(config), base),
         risk_free_rate=_shown_path(b.risk_free, base) if isinstance(b.risk_free, Path) else float(b.risk_free),
         universe_models=evaluated.universe_models,
+        caveats=config.caveats,
     )
 
 

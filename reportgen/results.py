@@ -265,6 +265,7 @@ class Report:
     input_notes: list[str] = field(default_factory=list)  # what reportgen corrected in the inputs
     episodes_file: str = ""  # the market episodes CSV, as shown in the report
     universe_models: list[UniverseModelResult] = field(default_factory=list)
+    caveats: list[str] = field(default_factory=list)  # [site] and [universe] caveats, shown atop every page
     risk_free_rate: float | str = 0.0  # [backtest] risk_free: the constant annual rate, or the CSV as shown
 
     @property

@@ -180,7 +180,7 @@ def test_strict_counts_every_warning_and_the_report_states_each_correction(tiny_
         "  - mkdocs: Config value 'foo': Unrecognised configuration name: foo",
         "  - strategy 'sized' never trades",
     ]
-    methodology = (tiny_project / "site" / "methodology" / "index.html").read_text()
+    methodology = (tiny_project / "site" / "methodology.html").read_text()
     assert "What reportgen corrected in the inputs" in methodology
     assert "<li>prices.csv: dates were not in order; sorted them</li>" in methodology
     assert "predictions.csv: 1 prediction dates had no price and took the previous close (first: 2021-05-21)" in methodology

@@ -135,7 +135,14 @@ def test_the_tiny_site_matches_its_committed_manifest(twin_sites: tuple[Path, Pa
             (READABLE / f"{name}.txt").write_text("\n".join(text) + "\n", encoding="utf-8")
     expected = GOLDEN.read_text().splitlines()
     changed = sorted({line[66:] for line in set(lines) ^ set(expected)})
-    report = "\n\n".join(changed_lines(name, texts[name]) if name in texts else f"{name}: changed (not text; see its sha256)" for name in changed)
+    built, golden = {line[66:] for line in lines}, {line[66:] for line in expected}
+    report = "\n\n".join(
+        f"{name}: removed" if name not in built
+        else f"{name}: new" if name not in golden
+        else changed_lines(name, texts[name]) if name in texts
+        else f"{name}: changed (not text; see its sha256)"
+        for name in changed
+    )
     assert not changed, "files that differ from tests/golden/tiny_site.sha256:\n\n" + report
     assert len(lines) > 50
 

@@ -29,14 +29,14 @@ def test_every_listed_download_exists_and_is_linked(bundled_site: Path, document
     for sid, figures in document["strategies"].items():
         paths = figures["downloads"]
         assert set(paths) == {"daily_returns", "positions", "trades", "metrics", "tearsheet"}
-        page = (bundled_site / "strategies" / sid / "index.html").read_text()
+        page = (bundled_site / "strategies" / f"{sid}.html").read_text()
         for path in paths.values():
             assert (bundled_site / path).is_file(), path
-            assert f'href="../../{path}"' in page, (sid, path)
-    methodology = (bundled_site / "methodology/index.html").read_text()
+            assert f'href="../{path}"' in page, (sid, path)
+    methodology = (bundled_site / "methodology.html").read_text()
     for model in document["models"].values():
         path = model["downloads"]["aligned_inputs"]
-        assert (bundled_site / path).is_file() and f'href="../{path}"' in methodology
+        assert (bundled_site / path).is_file() and f'href="{path}"' in methodology
 
 
 def test_daily_returns_reproduce_the_headline_figures(bundled_site: Path, document: dict):

@@ -27,6 +27,6 @@ def test_strategy_page_facts_follow_the_configured_year_and_the_match_tolerance(
     trades, total = page.reproduced
     assert (trades.label, trades.matches) == ("Total trades", strategy.total_trades == 999)
     assert total.matches == (abs(0.1 - strategy.metrics["total_return"]) < thresholds.MATCH_TOLERANCE)
-    near = facts._figure("x", "pct", strategy.metrics["total_return"] + 0.4 * thresholds.MATCH_TOLERANCE, strategy.metrics["total_return"])
-    far = facts._figure("x", "pct", strategy.metrics["total_return"] + 2 * thresholds.MATCH_TOLERANCE, strategy.metrics["total_return"])
+    near = facts._figure("x", "percent", strategy.metrics["total_return"] + 0.4 * thresholds.MATCH_TOLERANCE, strategy.metrics["total_return"])
+    far = facts._figure("x", "percent", strategy.metrics["total_return"] + 2 * thresholds.MATCH_TOLERANCE, strategy.metrics["total_return"])
     assert near[0].matches and not far[0].matches

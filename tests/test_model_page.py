@@ -80,7 +80,7 @@ def test_tidy_frames_of_the_model_page(trained_project):
 def test_model_page_is_built_with_its_tables_and_charts(trained_project):
     site = trained_project / "site"
     build(load_config(trained_project / "reportgen.toml"), site)
-    html = (site / "models/tiny/index.html").read_text()
+    html = (site / "models/tiny.html").read_text()
     assert re.findall(r'<div class="reportgen-chart" id="([^"]+)"', html) == [
         "chart-tiny-fold-auc", "chart-tiny-fold-accuracy", "chart-tiny-fold-log-loss",
         "chart-tiny-training-loss", "chart-tiny-validation-loss",
@@ -88,14 +88,14 @@ def test_model_page_is_built_with_its_tables_and_charts(trained_project):
     text = " ".join(re.sub(r"<[^>]+>", "", html).split())
     assert "below always up's in 1 of 2 folds" in text
     assert "not below it pooled (0.6931 vs 0.6850)" in text
-    assert "ATT-LSTM 80 0.520 51.2 % ± 5.6 % 0.6931" in text  # sqrt(0.5125 x 0.4875 / 80) = 5.6 %
-    assert "0 2021-06-01 2021-07-26 66 + 20 3 (2) 0.612 55.0 % 0.6850 0.6900 0.6950" in text  # kept epoch 2 of 3
+    assert "ATT-LSTM 80 0.5200 51.25 % ± 5.59 % 0.6931" in text  # sqrt(0.5125 x 0.4875 / 80) = 5.59 %
+    assert "0 2021-06-01 2021-07-26 66 + 20 3 (2) 0.6120 55.00 % 0.6850 0.6900 0.6950" in text  # kept epoch 2 of 3
     assert "1 (1) n/a n/a n/a n/a n/a" in text  # the last fold has no known outcome yet
     assert "close t+1 is above close t" in text
-    assert "Mean AUC over the folds: 0.522 for the model, 0.500 for yesterday" in text  # (0.612 + 0.433) / 2
+    assert "Mean AUC over the folds: 0.5225 for the model, 0.5000 for yesterday" in text  # (0.612 + 0.433) / 2
     index = (site / "index.html").read_text()
-    assert 'href="models/tiny/"' in index  # in the navigation
-    methodology = (site / "methodology/index.html").read_text()
+    assert 'href="models/tiny.html"' in index  # in the navigation
+    methodology = (site / "methodology.html").read_text()
     assert "predictions.json" in methodology and "trained walk-forward by reportgen" in methodology
 
 
@@ -121,7 +121,7 @@ def test_model_page_draws_every_chart_in_a_browser(trained_project):
     build(load_config(trained_project / "reportgen.toml"), site)
     with serving(site) as base, playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        errors, states = chart_states(browser, f"{base}/models/tiny/", "svg g.mark-line path, svg g.mark-symbol path")
+        errors, states = chart_states(browser, f"{base}/models/tiny.html", "svg g.mark-line path, svg g.mark-symbol path")
         browser.close()
     assert errors == []
     assert len(states) == 5 and all(state == "yes" and marks > 0 for _, state, marks in states), states

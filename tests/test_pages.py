@@ -9,8 +9,8 @@ def test_text_escapes_html_and_markdown():
     assert text("a|b_c*") == r"a\|b\_c\*"
 
 
-def test_number_filters():
-    assert pct(-0.143579) == "-14.36 %"
+def test_the_tearsheets_number_filters_print_like_the_kinds():
+    assert pct(-0.143579) == "-14.36\u00a0%"  # formats.percent: the % never wraps
     assert pct(float("nan")) == "n/a" and num(None) == "n/a"
     assert num(1234.5678, 1) == "1,234.6"
 

@@ -45,7 +45,7 @@ def test_a_constant_rate_gives_the_sharpe_of_excess_returns(tiny_project):
         assert figures["sharpe"] == pytest.approx(by_hand_sharpe(returns, 0.02, exposure), abs=1e-9)
         assert figures["sharpe"] < by_hand_sharpe(returns, 0.0) and len(returns) == 280
         assert figures["sharpe"] > by_hand_sharpe(returns, 0.02)  # cash earns the rate: charged less than on every day
-    methodology = (tiny_project / "site/methodology/index.html").read_text()
+    methodology = (tiny_project / "site/methodology.html").read_text()
     assert "excess of a risk-free rate of 2 % a year" in methodology
 
 

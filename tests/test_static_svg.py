@@ -62,3 +62,25 @@ def test_drawing_and_naming_the_build_tasks_imports_neither_altair_nor_vectorbt(
         "print(sorted(m for m in ('altair', 'vectorbt', 'quantstats', 'vl_convert') if m in sys.modules))"
     )
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+
+
+def test_printed_legend_entries_leave_room_for_the_widest_font_that_prints_them():
+    """Each legend label gets at least its width in DejaVu Sans (what WeasyPrint and most Linux
+    print with) before the next entry: labels never run into each other on paper."""
+    import re
+    from pathlib import Path
+
+    font_file = subprocess.run(["fc-match", "-f", "%{file}", "DejaVu Sans"], capture_output=True, text=True).stdout
+    if "DejaVu" not in font_file:
+        pytest.skip("DejaVu Sans is not installed")
+    from PIL import ImageFont
+
+    font = ImageFont.truetype(str(Path(font_file)), 11)
+    bins = pd.DataFrame({"bin_start": [0.0, 0.1], "bin_end": [0.1, 0.2], "count": [3, 4]})
+    markers = pd.DataFrame({"value": [0.05, 0.15], "label": ["equal weights, same holdings", "this portfolio"]})
+    svg = static_svg.chart_svg(charts.chart_spec(charts.histogram_chart(bins, "x", ".2f", markers)))
+    assert 'font-family="DejaVu Sans, Verdana, Geneva, sans-serif"' in svg
+    starts = [float(x) for x in re.findall(r'<g transform="translate\(([\d.]+),[\d.]+\)"><path class="background" aria-hidden="true" d="M0,0h[\d.]+v11', svg)]
+    label_x = float(re.search(r'role-legend-label[^>]*><text text-anchor="start" transform="translate\(([\d.]+),', svg).group(1))
+    gap = starts[1] - (starts[0] + label_x + font.getlength("equal weights, same holdings"))
+    assert len(starts) == 2 and gap >= 6, gap  # measured with system-ui (Liberation Sans here) the gap was 0.2 px

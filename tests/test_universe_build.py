@@ -100,10 +100,10 @@ def test_downloads_and_pages(universe_site):
     assert contributions["contribution"].sum() == pytest.approx((1 + returns["return"]).prod() - 1, abs=1e-12)
     trades = pd.read_csv(site / "downloads/portfolios/attention/trades.csv")
     assert set(trades["side"]) == {"buy", "sell"} and (trades["fees"] == 0).all()
-    for page in ("index.html", "universe/uni/index.html", "universe/uni-attention/index.html",
-                 "portfolios/attention/index.html", "tearsheets/attention.html", "tearsheets/equal.html"):
+    for page in ("index.html", "universe/uni.html", "universe/uni-attention.html",
+                 "portfolios/attention.html", "tearsheets/attention.html", "tearsheets/equal.html"):
         assert (site / page).is_file(), page
-    text = (site / "portfolios/attention/index.html").read_text()
+    text = (site / "portfolios/attention.html").read_text()
     assert "Does attention help allocate?" in text and "placebo p" in text
 
 

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from reportgen.publish import formats
+
 from conftest import REPO
 from reportgen.inputs.config import train_config_from_mapping
 from reportgen.inputs.errors import ConfigError
@@ -311,18 +313,18 @@ def test_the_report_shows_the_pooled_and_per_asset_scores(tmp_path):
     run = trained(tmp_path, universe_prices(), output="out/predictions.csv.gz")
     (tmp_path / "reportgen.toml").write_text(REPORT_TOML)
     build(load_config(tmp_path / "reportgen.toml"), tmp_path / "site")
-    page = (tmp_path / "site" / "models" / "pooled" / "index.html").read_text()
+    page = (tmp_path / "site" / "models" / "pooled.html").read_text()
     provenance = run.provenance
     assert "pooled" in page and "Asset by asset" in page
     beating = [a for a in ASSETS if provenance.overall_per_asset[a].model.log_loss < provenance.overall_per_asset[a].always_up.log_loss]
     assert f"<strong>{len(beating)} of 3 assets</strong>" in page
     for asset in ASSETS:
         s = provenance.overall_per_asset[asset]
-        row = f"<td>{asset}</td>\n<td style=\"text-align: right;\">{s.model.days}</td>\n<td style=\"text-align: right;\">{s.model.auc:.3f}</td>"
+        row = f"<td>{asset}</td>\n<td style=\"text-align: right;\">{s.model.days}</td>\n<td style=\"text-align: right;\">{formats.score(s.model.auc)}</td>"
         assert row in page, asset
     assert f"{provenance.overall.model.log_loss:.4f}" in page  # the pooled table
-    overview = (tmp_path / "site" / "universe" / "pooled" / "index.html").read_text()
-    assert 'href="../../models/pooled/"' in overview
+    overview = (tmp_path / "site" / "universe" / "pooled.html").read_text()
+    assert 'href="../models/pooled.html"' in overview
 
 
 def test_train_refuses_forked_workers_in_one_line(tmp_path):

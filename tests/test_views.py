@@ -39,7 +39,7 @@ def test_histogram_counts_every_value():
 def test_a_nearly_constant_score_is_one_labelled_bar_with_a_sentence():
     values = np.array([1 / 7 + 1e-9, 1 / 7 - 1e-9] * 10 + [np.nan])
     assert constant_value(values) == pytest.approx(1 / 7) and constant_value(np.array([0.1, 0.2])) is None
-    spec = charts.chart_spec(distribution_chart(values, "attention_mean", ".3~g", "days"))
+    spec = charts.chart_spec(distribution_chart(values, "attention_mean", ".3~g", "days", kind="setting"))
     rows = next(iter(spec["datasets"].values()))
     assert rows == [{"value": "0.142857", "count": 20}]  # one bar, named by its value (a band axis: one tick)
     assert spec["layer"][0]["encoding"]["x"]["type"] == "nominal"
@@ -48,7 +48,10 @@ def test_a_nearly_constant_score_is_one_labelled_bar_with_a_sentence():
     assert svg.count(">0.142857</text>") == 1 and ">20</text>" in svg and "All 20 days are 0.142857" in svg
     markers = pd.DataFrame({"value": [0.5, 0.25], "label": ["exposure-matched constant size", "this strategy"]})
     placebo = charts.chart_spec(distribution_chart(np.full(50, 0.3), "Sharpe", ".3~f", "runs", markers))
-    assert placebo["title"]["text"].endswith("nothing to spread over. exposure-matched constant size: 0.500; this strategy: 0.250.")
+    # Sharpe ratios read as ratios, as in every table: two decimals
+    assert placebo["title"]["text"] == (
+        "All 50 runs are 0.30 (equal up to float noise): nothing to spread over. exposure-matched constant size: 0.50; this strategy: 0.25."
+    )
 
 
 def test_chart_tasks_draw_each_chart_once_the_model_first(tiny_project):

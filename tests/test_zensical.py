@@ -15,7 +15,7 @@ import yaml
 from reportgen.inputs.config import load_config
 from reportgen.pipeline import build
 
-PAGES = ["index.html", "strategies/signal/index.html", "strategies/sized/index.html", "attention/index.html", "methodology/index.html"]
+PAGES = ["index.html", "strategies/signal.html", "strategies/sized.html", "attention.html", "methodology.html"]
 
 
 @pytest.fixture(scope="module")

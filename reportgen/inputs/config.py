@@ -7,6 +7,7 @@ and all problems are reported together, each with where it is (`strategies[2].tr
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 import zoneinfo
 from pathlib import Path
@@ -31,6 +32,17 @@ def _known_timezone(name: str) -> str:
 
 
 TimeZoneName = Annotated[str, AfterValidator(_known_timezone)]
+
+
+def _short_name_field() -> Any:
+    """The `short_name` of a strategy or a portfolio (filled by Config when not set)."""
+    return Field(
+        "",
+        max_length=40,
+        description="Name in chart legends and the navigation, where the full `name` would be cut; "
+        "default: the whole name when at most 28 characters, else its shortest prefix cut at ':', ',', "
+        "' (' or ' - ' that no other entry shares. The full name stays in page titles, tables and tooltips.",
+    )
 
 
 class DataConfig(_Strict):
@@ -75,6 +87,11 @@ class UniverseConfig(_Strict):
         "an asset in the index, both dates included, end empty while it is still a member. An asset is "
         "eligible only on the dates of its spells, and one that leaves is sold at the next rebalance. "
         "Without it the universe is the fixed list of price columns (survivorship bias by construction).",
+    )
+    caveats: list[str] = Field(
+        [],
+        description="Sentences a reader must know before trusting the universe's figures (for example how the "
+        "assets were chosen), shown at the top of every page, tearsheet and PDF of the report, after [site] caveats.",
     )
     exchange_timezone: TimeZoneName = Field(
         "America/New_York", description="IANA time zone of the exchange (as in [data])."
@@ -165,6 +182,7 @@ class StrategyConfig(_Strict):
 
     id: str = Field(pattern=r"^[A-Za-z0-9_-]+$", description="Short id used in URLs and JSON.")
     name: str = Field(description="Display name.")
+    short_name: str = _short_name_field()
     model: str = Field(description="Id of the model whose predictions drive the strategy.")
     description: str = Field("", description="One sentence shown on the overview.")
     threshold: float = Field(
@@ -228,6 +246,7 @@ class PortfolioConfig(_Strict):
 
     id: str = Field(pattern=r"^[A-Za-z0-9_-]+$", description="Short id used in URLs and JSON.")
     name: str = Field(description="Display name.")
+    short_name: str = _short_name_field()
     model: str = Field(description="Id of the universe model whose predictions drive the portfolio.")
     description: str = Field("", description="One sentence shown on the overview.")
     threshold: float = Field(
@@ -433,12 +452,46 @@ class SiteConfig(_Strict):
         description="Also write tearsheets/<id>.pdf of each tearsheet's print layout (static SVG charts); "
         "needs the `pdf` extra (WeasyPrint): pip install 'reportgen[pdf]'.",
     )
+    caveats: list[str] = Field(
+        [],
+        description="Sentences a reader must know before trusting the figures, shown at the top of every "
+        "page, tearsheet and PDF of the report.",
+    )
     expected_warnings: list[str] = Field(
         [],
         description="Warnings this report is known to produce, as glob patterns (`*` matches "
         "anything). They are still printed, but `--strict` fails only on other warnings, or "
         "when an expected one no longer occurs.",
     )
+
+
+SHORT_NAME_CHARS = 28  # a legend label or nav entry longer than this is cut by the charts or the theme
+_NAME_BREAKS = re.compile(r":|,| \(| - ")
+
+
+def _name_prefixes(name: str) -> list[str]:
+    """The whole `name` when short enough, then `name` cut before each of its breaks (':', ',',
+    ' (', ' - '), shortest first: the candidate short names, in order of preference."""
+    cuts = [m.start() for m in _NAME_BREAKS.finditer(name) if m.start() > 0]
+    candidates = [name.strip()] if len(name.strip()) <= SHORT_NAME_CHARS else []
+    return [*dict.fromkeys([*candidates, *(name[:i].strip() for i in cuts)])]
+
+
+def short_names(entries: list[tuple[str, str, str | None]]) -> list[str]:
+    """The short name of each (id, name, configured short name): the configured one, else the
+    whole name or, for a name longer than SHORT_NAME_CHARS, its shortest prefix cut at a break
+    that no other entry also gets and short enough; the id when there is none."""
+    level = [0] * len(entries)
+    while True:
+        shown = []
+        for (entry_id, name, configured), depth in zip(entries, level):
+            prefixes = [p for p in _name_prefixes(name) if len(p) <= SHORT_NAME_CHARS]
+            shown.append(configured or (prefixes[depth] if depth < len(prefixes) else entry_id))
+        clashing = [i for i, s in enumerate(shown) if shown.count(s) > 1 and not entries[i][2] and shown[i] != entries[i][0]]
+        if not clashing:
+            return shown
+        for i in clashing:
+            level[i] += 1
 
 
 class Config(_Strict):
@@ -460,6 +513,26 @@ class Config(_Strict):
     universe_models: tuple[str, ...] = Field(
         (), exclude=True, description="Ids of the models whose predictions have an `asset` column (set on loading)."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_names_filled(cls, table: Any) -> Any:
+        """Every strategy and portfolio without a `short_name` gets one (see short_names)."""
+        if not isinstance(table, dict):
+            return table
+        filled = dict(table)
+        for kind in ("strategies", "portfolios"):
+            entries = table.get(kind)
+            if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+                continue
+            names = short_names([(str(e.get("id", "")), str(e.get("name", "")), e.get("short_name") or None) for e in entries])
+            filled[kind] = [{**e, "short_name": short} for e, short in zip(entries, names)]
+        return filled
+
+    @property
+    def caveats(self) -> list[str]:
+        """What every page of the report says first: [site] caveats, then [universe] caveats."""
+        return [*self.site.caveats, *(self.universe.caveats if self.universe is not None else [])]
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Config:

@@ -37,6 +37,8 @@ def chart_tasks(report: Report) -> list[ChartTask]:
 def task_specs(report: Report, task: ChartTask) -> dict[str, dict]:
     """The charts of one task as Vega-Lite specs by chart id: one task of a build (shared = the
     report), run here or on a worker."""
-    from reportgen.publish import views
+    from reportgen.publish import charts, views
+    from reportgen.publish.series import series_registry
 
-    return views.chart_task_specs(report, task.model_id, task.strategy_id)
+    with charts.series_styles(series_registry(report)):
+        return views.chart_task_specs(report, task.model_id, task.strategy_id)

@@ -145,6 +145,7 @@ def site_files(document: dict, bundle: str) -> dict[str, bytes]:
         "metrics.json": (text + "\n").encode(),
         "assets/javascripts/vega-bundle.js": bundle.encode(),
         "assets/javascripts/reportgen-charts.js": (assets / "reportgen-charts.js").read_bytes(),
+        "assets/javascripts/iframe-worker-shim.js": (assets / "iframe-worker-shim.js").read_bytes(),  # search from file://
         "assets/stylesheets/reportgen.css": (assets / "reportgen.css").read_bytes(),
     }
 

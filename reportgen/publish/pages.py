@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import base64
 import functools
+import inspect
 import json
-import math
 import re
 import traceback
 from collections.abc import Callable
@@ -22,10 +22,19 @@ import jinja2
 from markupsafe import Markup, escape
 
 from reportgen.analysis import thresholds
+from reportgen.analysis.statistics import percentile_interval
 from reportgen.inputs.errors import ConfigError
-from reportgen.publish import facts
-from reportgen.publish.universe_fields import factor_rows, universe_caveats, weighting_sentence
+from reportgen.publish import facts, findings, formats
+from reportgen.publish.attention_page import attention_models
+from reportgen.publish.sensitivity_page import sensitivity_models
+from reportgen.publish.universe_fields import (
+    attention_across_assets, cost_lines, factor_rows, portfolio_figures, universe_caveats, weighting_sentence,
+)
 from reportgen.results import Report
+
+# Above this share of resamples with an undefined figure, no bootstrap interval is given (the
+# default of the analysis' percentile_interval, stated on the methodology page).
+UNDEFINED_SHARE = inspect.signature(percentile_interval).parameters["max_undefined"].default
 
 # Python-Markdown's backslash escapes (with `|` from the tables extension). `<`, `>` and `&`
 # are left to HTML escaping, whose entities markdown keeps; `.` only matters after a digit at
@@ -39,6 +48,8 @@ class Page:
     path: str  # relative to the docs folder, e.g. "strategies/notebook_replica.md"
     title: str
     markdown: str
+    section: str = ""  # the navigation section the page is listed under ("" for the top level)
+    nav_title: str = ""  # its entry in the navigation, when shorter than the title
 
 
 def text(value) -> Markup:
@@ -71,25 +82,14 @@ def code(value) -> Markup:
     return Markup("<code>" + "".join(f"&#{ord(c)};" if c in _CODE_SPECIALS else c for c in collapsed) + "</code>")
 
 
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
 def pct(value, digits: int = 2) -> str:
-    """0.1234 -> '12.34 %'; NaN -> 'n/a'."""
-    return "n/a" if _missing(value) else f"{value * 100:,.{digits}f} %"
+    """The tearsheet templates' percent filter until they call the kinds: formats.percent."""
+    return formats.percent(value, digits)
 
 
 def num(value, digits: int = 2) -> str:
-    return "n/a" if _missing(value) else f"{value:,.{digits}f}"
-
-
-def interval(bounds, digits: int = 2, percent: bool = False) -> str:
-    """(low, high) -> '[-1.07, 0.63]' (or in percent); 'n/a' when undefined."""
-    if bounds is None or any(_missing(b) for b in bounds):
-        return "n/a"
-    low, high = (pct(b, digits) if percent else num(b, digits) for b in bounds)
-    return f"[{low}, {high}]"
+    """The tearsheet templates' number filter until they call the kinds (fixed decimals)."""
+    return formats.MISSING if formats.is_missing(value) else formats.fixed(value, digits)
 
 
 def _spec_json(spec: dict) -> str:
@@ -140,8 +140,11 @@ def _environment(templates: Path, specs: dict[str, dict]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(text=text, code=code, prose=prose, pct=pct, num=num, interval=interval)
-    env.globals.update(SIGNIFICANCE=thresholds.SIGNIFICANCE, CONFIDENT=thresholds.CONFIDENT)
+    env.filters.update(text=text, code=code, prose=prose, pct=pct, num=num)
+    # one filter per kind of figure (reportgen.publish.formats), and by kind name
+    env.filters.update(formats.FORMATTERS, p_statement=formats.p_statement, interval=formats.interval, as_kind=formats.formatted,
+                       count_of=formats.count_of, date_range=formats.date_range)
+    env.globals.update(SIGNIFICANCE=thresholds.SIGNIFICANCE, CONFIDENT=thresholds.CONFIDENT, UNDEFINED_SHARE=UNDEFINED_SHARE)
 
     def chart(chart_id: str, caption: str = "", empty: str = "Nothing to draw.") -> Markup:
         if chart_id not in specs:
@@ -178,44 +181,55 @@ def rendered_pages(
             raise ConfigError(f"{_template_location(exc, templates / template)}: template error: {exc.message}") from None
 
     if not report.models:  # universe models only
-        return [Page("index.md", "Overview", render("universe_index.md.j2")), *_universe_pages(report, render)]
-    pages = [Page("index.md", "Overview", render("index.md.j2"))]
+        overview = render("universe_index.md.j2", findings=findings.universe_findings(report))
+        return [Page("index.md", "Overview", overview, "Overview", "Summary"), *_universe_pages(report, render)]
+    sensitivity = sensitivity_models(report)
+    overview = render("index.md.j2", findings=findings.report_findings(report), sensitivity={sm.id: sm for sm in sensitivity},
+                      shown={m.id: facts.shown_strategies(m.strategies) for m in report.models})
+    pages = [Page("index.md", "Overview", overview)]
     for model, strategy in report.strategies:
-        pages.append(
-            Page(
-                f"strategies/{strategy.id}.md",
-                strategy.config.name,
-                render("strategy.md.j2", model=model, strategy=strategy, page=facts.strategy_page(report, model, strategy)),
-            )
-        )
+        markdown = render("strategy.md.j2", model=model, strategy=strategy, page=facts.strategy_page(report, model, strategy),
+                          findings=findings.strategy_findings(report, model, strategy))
+        pages.append(Page(f"strategies/{strategy.id}.md", strategy.config.name, markdown, "Strategies", strategy.config.short_name))
     for model in report.models:
         if model.provenance is not None:
-            pages.append(Page(f"models/{model.id}.md", model.config.name, render("model.md.j2", model=model)))
+            training = render("model.md.j2", model=model, training=facts.training_page(model.provenance))
+            pages.append(Page(f"models/{model.id}.md", model.config.name, training, "Models"))
     pages += _universe_pages(report, render)
-    pages.append(Page("attention.md", "Attention", render("attention.md.j2")))
-    pages.append(Page("sensitivity.md", "Sensitivity", render("sensitivity.md.j2")))
-    pages.append(Page("methodology.md", "Methodology", render("methodology.md.j2")))
+    pages.append(Page("attention.md", "Attention", render("attention.md.j2", models=attention_models(report))))
+    pages.append(Page("sensitivity.md", "Sensitivity", render("sensitivity.md.j2", models=sensitivity)))
+    pages.append(Page("methodology.md", "Methodology", render("methodology.md.j2", sensitivity={sm.id: sm for sm in sensitivity})))
     return pages
 
 
 def _universe_pages(report: Report, render: Callable[..., str]) -> list[Page]:
-    """Per universe model an overview of its portfolios and its cross-sectional attention page;
-    one page per portfolio."""
-    pages = []
+    """Per universe model an overview of its portfolios, its cross-sectional attention page and
+    its training page; one page per portfolio. Navigation sections: Overview, Portfolios,
+    Attention across assets, Model; entries named without the (long) model name when there is
+    one universe model, by its id otherwise."""
+    overviews, attention, training = [], [], []
+    several = len(report.universe_models) > 1
     for model in report.universe_models:
-        pages.append(Page(f"universe/{model.id}.md", model.config.name, render("universe.md.j2", model=model, weighting=weighting_sentence, caveats=universe_caveats(model))))
-        pages.append(
+        named = (lambda label: f"{label}: {model.id}") if several else (lambda label: label)
+        overviews.append(Page(f"universe/{model.id}.md", f"{model.config.name}: portfolios",
+                              render("universe.md.j2", model=model, weighting=weighting_sentence, costs=cost_lines(model), listing=universe_caveats(model)), "Overview", named("All portfolios")))
+        attention.append(
             Page(f"universe/{model.id}-attention.md", f"{model.config.name}: attention across assets",
-                 render("universe_attention.md.j2", model=model, factors=factor_rows(model)))
+                 render("universe_attention.md.j2", model=model, factors=factor_rows(model), across=attention_across_assets(model)),
+                 "Attention across assets", named("Ranking the assets"))
         )
         if model.provenance is not None:
-            pages.append(Page(f"models/{model.id}.md", f"{model.config.name}: training", render("model.md.j2", model=model)))
-    for model, portfolio in report.portfolios:
-        pages.append(
-            Page(f"portfolios/{portfolio.id}.md", portfolio.config.name,
-                 render("portfolio.md.j2", model=model, portfolio=portfolio, weighting=weighting_sentence, caveats=universe_caveats(model)))
-        )
-    return pages
+            markdown = render("model.md.j2", model=model, training=facts.training_page(model.provenance))
+            training.append(Page(f"models/{model.id}.md", f"{model.config.name}: training", markdown, "Model", named("How it was trained")))
+    portfolios = [
+        Page(f"portfolios/{portfolio.id}.md", portfolio.config.name,
+             render("portfolio.md.j2", model=model, portfolio=portfolio, weighting=weighting_sentence,
+                    findings=findings.portfolio_findings(model, portfolio), figures=portfolio_figures(portfolio),
+                    listing=universe_caveats(model)),
+             "Portfolios", portfolio.config.short_name)
+        for model, portfolio in report.portfolios
+    ]
+    return [*overviews, *portfolios, *attention, *training]
 
 
 @dataclass(frozen=True)
@@ -257,6 +271,7 @@ def rendered_tearsheets(
             model=model,
             portfolio=portfolio,
             rules=weighting_sentence(portfolio),
+            findings=findings.portfolio_findings(model, portfolio),
             scripts=scripts,
             attachments=sheet.attachments.get(portfolio.id, {}),
             provenance=sheet.provenance,
@@ -272,6 +287,7 @@ def rendered_tearsheets(
             report=report,
             model=model,
             strategy=strategy,
+            findings=findings.strategy_findings(report, model, strategy),
             scripts=scripts,
             attachments=sheet.attachments.get(strategy.id, {}),
             provenance=sheet.provenance,

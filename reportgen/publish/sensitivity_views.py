@@ -6,15 +6,13 @@ import pandas as pd
 
 from reportgen.analysis import overlays
 from reportgen.publish import charts
+from reportgen.publish.facts import identical_strategies
+from reportgen.publish.series import BENCHMARK
 from reportgen.results import ModelResult
 
-BENCHMARK = "Buy & hold"
 
-
-_SWEEP_FIGURES = {  # metric -> (title, format, colour scheme)
+_SWEEP_FIGURES = {  # metric -> (title, format, colour scheme); CAGR and drawdown of the grid are in metrics.json
     "sharpe": ("Sharpe", ".2f", "redblue"),
-    "cagr": ("CAGR", ".1%", "redblue"),
-    "max_drawdown": ("max drawdown", ".0%", "reds"),
 }
 
 
@@ -52,17 +50,12 @@ def _sweep_frames(model: ModelResult) -> tuple[pd.DataFrame, pd.DataFrame]:
     return cells, markers
 
 
-def execution_label(lag_days: int) -> str:
-    if lag_days == 0:
-        return "fill at the signal's close (base)"
-    return "fill at the next close" if lag_days == 1 else f"fill {lag_days} closes later"
-
-
 def _interval_frame(model: ModelResult) -> pd.DataFrame:
     robust = model.robustness
     rows = []
     bench_sharpe = model.benchmark_metrics["sharpe"]
-    for s in model.strategies:
+    same = identical_strategies(model.strategies)  # drawn once
+    for s in (s for s in model.strategies if s.id not in same):
         stats = robust.statistics[s.id]
         rows.append(("Sharpe", s.config.name, s.metrics["sharpe"], stats.intervals["sharpe"]))
         rows.append(("Sharpe minus buy & hold", s.config.name, s.metrics["sharpe"] - bench_sharpe, stats.intervals["sharpe_diff"]))
@@ -106,11 +99,23 @@ def sensitivity_charts(model: ModelResult) -> dict:
     for s in model.strategies:
         if s.id in robust.ablations:
             built[f"{s.id}-ablation"] = charts.interval_chart(ablation_frame(robust.ablations[s.id]), "Sharpe ratio minus the base's")
-    for s in model.strategies:
-        if s.total_trades == 0:  # flat at zero whatever the fees: nothing to draw
-            continue
-        costs = robust.costs[s.id]
-        built[f"{s.id}-costs"] = charts.cost_chart(
-            costs.assign(execution=costs["lag_days"].map(execution_label), trades=costs["total_trades"])
-        )
+    costs = cost_frame(model)
+    if len(costs):
+        built[f"{model.id}-costs"] = charts.cost_chart(costs)
     return built
+
+
+def cost_frame(model: ModelResult) -> pd.DataFrame:
+    """Every trading strategy's figures at each fee level, filled at the signal's close, one line a
+    strategy (its name in the `execution` column the cost chart colours by): strategies identical
+    to an earlier one and strategies that never trade (flat at zero whatever the fees) left out."""
+    same = identical_strategies(model.strategies)
+    frames = [
+        model.robustness.costs[s.id].query("lag_days == 0").assign(execution=s.config.name)
+        for s in model.strategies
+        if s.total_trades > 0 and s.id not in same
+    ]
+    if not frames:
+        return pd.DataFrame(columns=["fees_bps", "execution", "total_return", "sharpe", "total_fees", "trades"])
+    table = pd.concat(frames, ignore_index=True)
+    return table.assign(trades=table["total_trades"])[["fees_bps", "execution", "total_return", "sharpe", "total_fees", "trades"]]

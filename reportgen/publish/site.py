@@ -50,16 +50,18 @@ def _as_html(title: str) -> str:
 
 
 def _nav(pages) -> list:
+    """The navigation: pages in order, those of a section (page.section) under its heading where
+    the section first appears; each entry named by page.nav_title, else its title."""
     nav, sections = [], {}
     for page in pages:
-        folder = page.path.split("/")[0] if "/" in page.path else None
-        if folder in ("strategies", "models"):
-            if folder not in sections:
-                sections[folder] = []
-                nav.append({folder.capitalize(): sections[folder]})
-            sections[folder].append({_as_html(page.title): page.path})
-        else:
-            nav.append({_as_html(page.title): page.path})
+        entry = {_as_html(page.nav_title or page.title): page.path}
+        if not page.section:
+            nav.append(entry)
+            continue
+        if page.section not in sections:
+            sections[page.section] = []
+            nav.append({_as_html(page.section): sections[page.section]})
+        sections[page.section].append(entry)
     return nav
 
 

@@ -52,10 +52,19 @@ def _svg(spec_json: str, vl_version: str) -> str:
     return numbered_svg_ids(vl_convert.vegalite_to_svg(spec_json, vl_version=vl_version, allowed_base_urls=[]))
 
 
+# Static charts are printed (WeasyPrint, a browser's print) with whatever font the printing
+# machine resolves, after vl-convert placed each legend entry by its own measure of the text.
+# Both measure this wide font where it is installed (DejaVu Sans: 13 % wider than the Liberation
+# Sans vl-convert picks for system-ui, which let "equal weights, same holdings" run into the next
+# label in the PDF); a narrower fallback only leaves more room.
+PRINT_FONT = "DejaVu Sans, Verdana, Geneva, sans-serif"
+
+
 def chart_svg(spec: dict) -> str:
     """The chart of a Vega-Lite spec drawn once as a static SVG document (for print, and for
     readers without JavaScript). Drawn by vl-convert without a browser: the data is inline, no
     base URL is allowed for data, and text is left to the reader's system fonts, so nothing is
-    fetched. A chart of container width is drawn at the theme's 640 px. Cached by spec, so a
-    preview's rebuilds redraw only what changed."""
-    return _svg(json.dumps(spec, sort_keys=True, allow_nan=False), vega_lite_version(spec))
+    fetched. A chart of container width is drawn at the theme's 640 px, in PRINT_FONT. Cached by
+    spec, so a preview's rebuilds redraw only what changed."""
+    printed = {**spec, "config": {**spec.get("config", {}), "font": PRINT_FONT}}
+    return _svg(json.dumps(printed, sort_keys=True, allow_nan=False), vega_lite_version(spec))

@@ -14,6 +14,7 @@ import pandas as pd
 from reportgen.analysis.metrics import drawdown, turnover
 from reportgen.analysis.thresholds import HELD_WEIGHT
 from reportgen.publish import charts
+from reportgen.publish.series import series_registry
 from reportgen.publish.views import histogram
 from reportgen.results import PortfolioResult, Report, UniverseModelResult
 
@@ -48,7 +49,7 @@ def _portfolio_charts(report: Report, model: UniverseModelResult, p: PortfolioRe
         f"{pid}-drawdown": charts.drawdown_chart(
             _long({name: drawdown(p.returns), model.benchmark_name: drawdown(model.benchmark_returns)}, "drawdown")
         ),
-        f"{pid}-weights": charts.stacked_weights_chart(
+        f"{pid}-weights": charts.weights_heatmap(
             largest_holdings(p.weights).rename_axis(index="date", columns="series").stack().rename("weight").reset_index()
         ),
         f"{pid}-holdings": charts.series_chart(
@@ -92,7 +93,7 @@ def _model_charts(model: UniverseModelResult) -> dict:
         for ic in model.cross_section.ics if not ic.undefined
     }
     if rolling:
-        built[f"{mid}-ic"] = charts.series_chart(_long(rolling), f"rank IC, {IC_WINDOW_DAYS}-day mean", ".2f", reference=0.0)
+        built[f"{mid}-ic"] = charts.small_multiples_chart(_long(rolling), f"rank IC, {IC_WINDOW_DAYS}-day mean", ".2f", reference=0.0)
     quintiles = quintile_table(model)
     if len(quintiles):
         built[f"{mid}-quintiles"] = charts.bucket_chart(quintiles, "mean_return", "mean next-day return", ".3%", 0.0)
@@ -119,6 +120,11 @@ def quintile_table(model: UniverseModelResult) -> pd.DataFrame:
 def universe_chart_specs(report: Report) -> dict[str, dict]:
     """Every chart of the universe pages and portfolio tearsheets as Vega-Lite specs by id,
     with the market episodes shaded on the time-series ones."""
+    with charts.series_styles(series_registry(report)):
+        return _universe_chart_specs(report)
+
+
+def _universe_chart_specs(report: Report) -> dict[str, dict]:
     built = {}
     for model in report.universe_models:
         mine = _model_charts(model)

@@ -8,8 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from reportgen.publish import charts
+from reportgen.publish import charts, formats
 from reportgen.publish.sensitivity_views import BENCHMARK, sensitivity_charts
+from reportgen.publish.series import series_registry
 from reportgen.analysis.attention import lag_profile
 from reportgen.analysis.metrics import drawdown
 from reportgen.model.provenance import Provenance
@@ -118,17 +119,20 @@ def histogram(values: np.ndarray, bins: int = HISTOGRAM_BINS) -> pd.DataFrame:
     return pd.DataFrame({"bin_start": edges[:-1], "bin_end": edges[1:], "count": counts})
 
 
-def distribution_chart(values: np.ndarray, title: str, value_format: str, unit: str, markers: pd.DataFrame | None = None):
+def distribution_chart(values: np.ndarray, title: str, value_format: str, unit: str, markers: pd.DataFrame | None = None, kind: str = "ratio"):
     """The histogram of `values`; for a (nearly) constant series one labelled bar and a sentence
-    saying so, instead of a full-width band over an axis of repeated ticks."""
+    saying so, instead of a full-width band over an axis of repeated ticks. The constant and the
+    markers are printed as figures of `kind` (formats.py), like everywhere else; "setting" keeps six
+    significant digits (a score's exact value, as the attention summary states it)."""
     constant = constant_value(values)
     if constant is None:
         return charts.histogram_chart(histogram(values), title, value_format, markers)
     count = int(np.isfinite(values).sum())
-    sentence = f"All {count} {unit} are {constant:.6g} (equal up to float noise): nothing to spread over."
+    shown = formats.setting(float(f"{constant:.6g}")) if kind == "setting" else formats.formatted(constant, kind)
+    sentence = f"All {formats.count(count)} {unit} are {shown} (equal up to float noise): nothing to spread over."
     if markers is not None and len(markers):
-        sentence += " " + "; ".join(f"{label}: {value:.3f}" for label, value in zip(markers["label"], markers["value"])) + "."
-    return charts.constant_histogram_chart(f"{constant:.6g}", count, title, unit, sentence)
+        sentence += " " + "; ".join(f"{label}: {formats.formatted(value, kind)}" for label, value in zip(markers["label"], markers["value"])) + "."
+    return charts.constant_histogram_chart(shown, count, title, unit, sentence)
 
 
 def lag_cells(weights: pd.DataFrame) -> tuple[pd.DataFrame, str]:
@@ -159,15 +163,12 @@ def _attention_charts(report: Report, model: ModelResult) -> dict:
         built[f"{mid}-attention-lags"] = charts.attention_lags_chart(cells, f"weight ({resolution})")
         profile = lag_profile(model.weights).rename_axis("lag").reset_index()
         built[f"{mid}-attention-profile"] = charts.attention_profile_chart(profile, 1.0 / model.weights.shape[1])
-    for name in model.scores.columns if model.scores is not None else []:
-        built[f"{mid}-distribution-{name}"] = distribution_chart(model.scores[name].to_numpy(dtype=float), name, ".3~g", "days")
+    for name in [model.attention.column] if model.scores is not None and not model.attention.degenerate else []:  # the score used, if it varies
+        built[f"{mid}-distribution-{name}"] = distribution_chart(model.scores[name].to_numpy(dtype=float), name, ".3~g", "days", kind="setting")
     info = model.informativeness
     if info is not None:
         if len(info.buckets):
             built[f"{mid}-buckets-return"] = charts.bucket_chart(info.buckets, "mean_return", "mean next-day return", ".2%", 0.0)
-            built[f"{mid}-buckets-hit-rate"] = charts.bucket_chart(
-                info.buckets, "hit_rate", "share of next days up", ".0%", info.calibration.always_up_accuracy
-            )
         if len(info.calibration.bins):
             built[f"{mid}-calibration"] = charts.calibration_chart(info.calibration.bins)
     for strategy in model.strategies:
@@ -244,7 +245,8 @@ def _model_own_charts(report: Report, model: ModelResult) -> dict:
 def universe_model_chart_specs(report: Report) -> dict[str, dict]:
     """The training charts of the universe models that carry a provenance sidecar."""
     built: dict = {}
-    for model in report.universe_models:
-        if model.provenance is not None:
-            built.update(_model_charts(model))
+    with charts.series_styles(series_registry(report)):
+        for model in report.universe_models:
+            if model.provenance is not None:
+                built.update(_model_charts(model))
     return {chart_id: charts.chart_spec(chart) for chart_id, chart in built.items()}
