@@ -43,7 +43,7 @@ def served(bundled_site: Path):
     server.shutdown()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # closed with this module: a running Playwright loop breaks every later sync_playwright()
 def browser():
     playwright_api = _chromium_or_skip()
     with playwright_api.sync_playwright() as playwright:
@@ -346,17 +346,17 @@ def site_views(browser, site: Path) -> dict[str, dict]:
     return {path.relative_to(site).as_posix(): reader_view(browser, path.as_uri()) for path in files if "quantstats" not in path.name}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def bundled_views(bundled_site: Path, browser) -> dict[str, dict]:
     return site_views(browser, bundled_site)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def universe_views(universe_example_site: Path, browser) -> dict[str, dict]:
     return site_views(browser, universe_example_site)
 
 
-@pytest.fixture(scope="session", params=["bundled", "universe"])
+@pytest.fixture(scope="module", params=["bundled", "universe"])
 def report_views(request) -> dict[str, dict]:
     return request.getfixturevalue(f"{request.param}_views")
 

@@ -87,6 +87,12 @@ def prediction_dates_moved_to_2030(project: Path) -> None:
     frame.to_csv(project / "predictions.csv")
 
 
+def title_line() -> int:
+    """The line of the bundled overview template that prints the report's title."""
+    lines = (REPO / "templates/index.md.j2").read_text().splitlines()
+    return next(number for number, line in enumerate(lines, 1) if "report.title" in line)
+
+
 def user_templates_with_a_typo(project: Path) -> None:
     shutil.copytree(REPO / "templates", project / "templates")
     replace_in("templates/index.md.j2", "report.title", "report.titel")(project)
@@ -230,7 +236,7 @@ CASES = [
          error(C, "data.exchange_timezone: unknown time zone; expected an IANA name such as 'America/New_York' "
                   "(received 'Mars/Olympus')")),
     Case("user-template-error", user_templates_with_a_typo,
-         lambda p: f"error: {p / 'templates/index.md.j2'}:2: template error: "
+         lambda p: f"error: {p / 'templates/index.md.j2'}:{title_line()}: template error: "
                    "'reportgen.results.Report object' has no attribute 'titel'"),
     # output folder
     Case("site-dir-current-folder", no_edit,

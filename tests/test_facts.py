@@ -17,7 +17,7 @@ def test_strategy_page_facts_follow_the_configured_year_and_the_match_tolerance(
     config = load_config(config_path)
     model = pipeline.report(config).models[0]
     strategy = model.strategies[1]  # "sized": the reference table belongs to the last strategy
-    report = type("R", (), {"periods_per_year": 260, "fees": 0.001, "risk_free_rate": 0.0})()
+    report = type("R", (), {"periods_per_year": 260, "fees": 0.001, "fees_bps": 10.0, "risk_free_rate": 0.0})()
     page = facts.strategy_page(report, model, strategy)
     assert page.annualisation_ratio == pytest.approx(math.sqrt(365 / 260))  # not the stale sqrt(365/252)
     assert page.annualisation_only  # no risk-free rate: the two Sharpe ratios differ by the year only

@@ -62,7 +62,7 @@ def served(tiny_project: Path):
 
 def test_a_template_change_is_served_after_the_rebuild(served, tiny_project: Path):
     url, messages = served
-    page = f"{url}strategies/sized/"
+    page = f"{url}strategies/sized.html"
     assert "Marker of the edited template" not in fetch(page)
     template = tiny_project / "templates/strategy.md.j2"
     template.write_text(template.read_text() + "\nMarker of the edited template.\n")
