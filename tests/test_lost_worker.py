@@ -96,7 +96,10 @@ def reportgen(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "reportgen", *args], cwd=cwd, env=ENV, capture_output=True, text=True, timeout=600)
 
 
-UNIVERSE = UNIVERSE_CONFIG + '\n[compute]\nno_worker_seconds = 3\n'
+# 2,000 placebo runs (4 tasks of 500 on 2 workers): each task runs long enough to be seen running
+# and killed (50 runs take well under a second since the shuffles were made 15x faster).
+UNIVERSE = UNIVERSE_CONFIG.replace("permutations = 50", "permutations = 2000") + '\n[compute]\nno_worker_seconds = 3\n'
+assert "permutations = 2000" in UNIVERSE
 
 
 @pytest.fixture(scope="module")
