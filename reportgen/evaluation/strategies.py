@@ -3,8 +3,9 @@ scores and their informativeness, and the attention tests (control and placebo) 
 that filters or sizes by attention, the placebo's shuffles a block of columns at a time. Run by
 evaluation/stage.py; the sensitivity of each model is evaluation/robustness.py.
 
-In a build, model_inputs takes each model's data from the inputs record (read and checked before); model_stage_tasks makes each model's figures and
-sensitivity one task and each attention test another (model_stage_task runs either, here or on
+In a build, model_inputs takes each model's data from the inputs record (read and checked
+before); model_stage_tasks makes each model's figures and sensitivity one task and each
+attention test another (model_stage_task runs either, here or on
 a worker); assembled_models puts the tests back on their strategies.
 """
 
