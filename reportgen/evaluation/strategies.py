@@ -1,10 +1,11 @@
 """One model's figures: its strategies simulated a block of strategies at a time, its attention
 scores and their informativeness, and the attention tests (control and placebo) of every strategy
-that filters or sizes by attention, the placebo's shuffles a block of columns at a time. Wired by
-reportgen.pipeline; the sensitivity stage is reportgen.robustness.
+that filters or sizes by attention, the placebo's shuffles a block of columns at a time. Run by
+evaluation/stage.py; the sensitivity of each model is evaluation/robustness.py.
 
-In a build, model_inputs reads each model once; model_stage_tasks makes each model's figures and
-sensitivity one task and each attention test another (model_stage_task runs either, here or on
+In a build, model_inputs takes each model's data from the inputs record (read and checked
+before); model_stage_tasks makes each model's figures and sensitivity one task and each
+attention test another (model_stage_task runs either, here or on
 a worker); assembled_models puts the tests back on their strategies.
 """
 

@@ -34,9 +34,33 @@ def _known_timezone(name: str) -> str:
 TimeZoneName = Annotated[str, AfterValidator(_known_timezone)]
 
 
-def _short_name_field() -> Any:
-    """The `short_name` of a strategy or a portfolio (filled by Config when not set)."""
-    return Field(
+def _date_column_field() -> Any:
+    """The `date_column` of a prices CSV ([data] and [universe])."""
+    return Field("Date", description="Column of the prices CSV holding the date.")
+
+
+def _train_column_field(what: str) -> Any:
+    """An optional OHLCV column of [data] that only `reportgen train` reads."""
+    return Field(None, description=f"Column of the {what} (used by `reportgen train`).")
+
+
+def _exchange_timezone_field(description: str) -> Any:
+    """The `exchange_timezone` of [data] and [universe]."""
+    return Field("America/New_York", description=description)
+
+
+class _Named(_Strict):
+    """The fields every model, strategy and portfolio starts with: its id and display name."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]+$", description="Short id used in URLs and JSON.")
+    name: str = Field(description="Display name.")
+
+
+class _Drawn(_Named):
+    """A strategy or a portfolio: a series of the report, drawn in legends by its short name
+    (filled by Config when not set)."""
+
+    short_name: str = Field(
         "",
         max_length=40,
         description="Name in chart legends and the navigation, where the full `name` would be cut; "
@@ -49,21 +73,20 @@ class DataConfig(_Strict):
     """The single asset every strategy trades (`[data]`): its prices CSV and columns."""
 
     prices: Path = Field(description="CSV of daily prices.")
-    date_column: str = Field("Date", description="Column of the prices CSV holding the date.")
+    date_column: str = _date_column_field()
     price_column: str = Field("Adjusted_close", description="Column of the price traded.")
     episodes: Path | None = Field(
         None,
         description="CSV of market episodes (name, start, end, description) shaded on every "
         "time-series chart; default: the list bundled with reportgen (data/market_episodes.csv).",
     )
-    open_column: str | None = Field(None, description="Column of the open (used by `reportgen train`).")
-    high_column: str | None = Field(None, description="Column of the high (used by `reportgen train`).")
-    low_column: str | None = Field(None, description="Column of the low (used by `reportgen train`).")
-    volume_column: str | None = Field(None, description="Column of the volume (used by `reportgen train`).")
-    exchange_timezone: TimeZoneName = Field(
-        "America/New_York",
-        description="IANA time zone of the exchange. Dates with a UTC offset are converted to it "
-        "and their date there is the trading day; dates without an offset are taken as they are.",
+    open_column: str | None = _train_column_field("open")
+    high_column: str | None = _train_column_field("high")
+    low_column: str | None = _train_column_field("low")
+    volume_column: str | None = _train_column_field("volume")
+    exchange_timezone: TimeZoneName = _exchange_timezone_field(
+        "IANA time zone of the exchange. Dates with a UTC offset are converted to it "
+        "and their date there is the trading day; dates without an offset are taken as they are."
     )
 
 
@@ -74,7 +97,7 @@ class UniverseConfig(_Strict):
         description="CSV (or .csv.gz) of daily prices, wide: a date column and one adjusted-close "
         "column per asset, named as the `asset` column of a universe model's predictions."
     )
-    date_column: str = Field("Date", description="Column of the prices CSV holding the date.")
+    date_column: str = _date_column_field()
     benchmark: Path | None = Field(
         None,
         description="CSV with a date column and one price column: the benchmark of every universe "
@@ -93,9 +116,7 @@ class UniverseConfig(_Strict):
         description="Sentences a reader must know before trusting the universe's figures (for example how the "
         "assets were chosen), shown at the top of every page, tearsheet and PDF of the report, after [site] caveats.",
     )
-    exchange_timezone: TimeZoneName = Field(
-        "America/New_York", description="IANA time zone of the exchange (as in [data])."
-    )
+    exchange_timezone: TimeZoneName = _exchange_timezone_field("IANA time zone of the exchange (as in [data]).")
 
     @model_validator(mode="after")
     def _benchmark_column_given(self) -> UniverseConfig:
@@ -129,12 +150,10 @@ class BacktestConfig(_Strict):
     )
 
 
-class ModelConfig(_Strict):
+class ModelConfig(_Named):
     """A model's predictions and attention (`[[models]]`): one row a date for a single asset, or one
     row per date and asset (an `asset` column) for a universe model."""
 
-    id: str = Field(pattern=r"^[A-Za-z0-9_-]+$", description="Short id used in URLs and JSON.")
-    name: str = Field(description="Display name.")
     predictions: Path = Field(
         description="CSV whose first column is the date, with a `predictions` column of "
         "probabilities that the next day closes up."
@@ -176,13 +195,10 @@ class ReferenceFigures(_Strict):
     total_fees: float | None = Field(None, description="Fees paid, in cash units.")
 
 
-class StrategyConfig(_Strict):
+class StrategyConfig(_Drawn):
     """A trading rule on the single asset driven by one model (`[[strategies]]`), with optional
     overlays applied in this order: holding period, volatility target, stops."""
 
-    id: str = Field(pattern=r"^[A-Za-z0-9_-]+$", description="Short id used in URLs and JSON.")
-    name: str = Field(description="Display name.")
-    short_name: str = _short_name_field()
     model: str = Field(description="Id of the model whose predictions drive the strategy.")
     description: str = Field("", description="One sentence shown on the overview.")
     threshold: float = Field(
@@ -236,7 +252,7 @@ class StrategyConfig(_Strict):
         return self
 
 
-class PortfolioConfig(_Strict):
+class PortfolioConfig(_Drawn):
     """A portfolio allocating among the assets of one universe model (`[[portfolios]]`).
 
     On a rebalance day t, from data known at the close of t: over the eligible assets,
@@ -244,9 +260,6 @@ class PortfolioConfig(_Strict):
     with prices until the next rebalance day.
     """
 
-    id: str = Field(pattern=r"^[A-Za-z0-9_-]+$", description="Short id used in URLs and JSON.")
-    name: str = Field(description="Display name.")
-    short_name: str = _short_name_field()
     model: str = Field(description="Id of the universe model whose predictions drive the portfolio.")
     description: str = Field("", description="One sentence shown on the overview.")
     threshold: float = Field(

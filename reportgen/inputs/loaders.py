@@ -19,6 +19,7 @@ import gzip
 import logging
 import re
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -174,16 +175,30 @@ def trading_days(
         index = index.tz_convert(exchange_timezone).tz_localize(None)
         as_written = text.str.replace(_OFFSET, "", regex=True)
         written = pd.DatetimeIndex(pd.to_datetime(as_written, format="ISO8601", errors="coerce"))
-        moved = index.normalize() != written.normalize()
-        sentence = f"dates carry UTC offsets; converted each to its date in {exchange_timezone}, the exchange's time zone"
-        if moved.any():
-            row = first_row(moved)
-            sentence += (
-                f"; {int(moved.sum())} of them fall on another day there than written (first: row {row + 2}, "
-                f"{raw.iloc[row]!r} is {index[row].date()})"
-            )
-        note(notes, path, sentence)
+        _note_converted(notes, path, exchange_timezone, index, written, lambda row: repr(raw.iloc[row]))
     return index.normalize().rename("date")
+
+
+def _note_converted(
+    notes: Notes | None,
+    path: Path,
+    exchange_timezone: str,
+    index: pd.DatetimeIndex,
+    written: pd.DatetimeIndex,
+    cell: Callable[[int], str],
+) -> None:
+    """Note that dates with a UTC offset (or time zone) were converted to their date in the exchange's
+    time zone (`index`), and how many of them moved off the day `written`; `cell(row)` shows a row's
+    date as the file has it."""
+    moved = index.normalize() != written.normalize()
+    sentence = f"dates carry UTC offsets; converted each to its date in {exchange_timezone}, the exchange's time zone"
+    if moved.any():
+        row = first_row(moved)
+        sentence += (
+            f"; {int(moved.sum())} of them fall on another day there than written (first: row {row + 2}, "
+            f"{cell(row)} is {index[row].date()})"
+        )
+    note(notes, path, sentence)
 
 
 def _timestamps(
@@ -197,17 +212,9 @@ def _timestamps(
         raise DataError(f"{path}: row {row + 2}, column {column!r}: no date (an empty cell)")
     index = pd.DatetimeIndex(raw)
     if index.tz is not None:
-        written = index.tz_localize(None).normalize()
+        written = index.tz_localize(None)
         index = index.tz_convert(exchange_timezone).tz_localize(None)
-        moved = index.normalize() != written
-        sentence = f"dates carry UTC offsets; converted each to its date in {exchange_timezone}, the exchange's time zone"
-        if moved.any():
-            row = first_row(moved)
-            sentence += (
-                f"; {int(moved.sum())} of them fall on another day there than written (first: row {row + 2}, "
-                f"{raw.iloc[row]} is {index[row].date()})"
-            )
-        note(notes, path, sentence)
+        _note_converted(notes, path, exchange_timezone, index, written, lambda row: str(raw.iloc[row]))
     return index.normalize().rename("date")
 
 

@@ -270,26 +270,50 @@ def attention_chart(attention: pd.DataFrame, constant: bool = False) -> alt.Char
 def attention_lags_chart(cells: pd.DataFrame, weight_title: str) -> alt.Chart:
     """Heatmap of the attention vector: columns date, date_end (the cell's span), lag, weight."""
     ticks = legend_values(float(cells["weight"].min()), float(cells["weight"].max()))
-    return (
-        alt.Chart(cells)
+    return _weight_heatmap(
+        cells,
+        x="date",
+        y=alt.Y("lag:O", title="days back (0 = latest)", sort="ascending"),
+        weight_title=weight_title,
+        scale=alt.Scale(scheme="blues"),
+        ticks=ticks,
+        tooltip=[
+            alt.Tooltip("date:T", format="%Y-%m-%d", title="from"),
+            alt.Tooltip("lag:O", title="days back"),
+            alt.Tooltip("weight:Q", format=".4f"),
+        ],
+        row_height=9,
+        zoom=True,
+    )
+
+
+def _weight_heatmap(
+    data: pd.DataFrame,
+    x: str,
+    y: alt.Y,
+    weight_title: str,
+    scale: alt.Scale,
+    ticks: list[float],
+    tooltip: list[alt.Tooltip],
+    row_height: int,
+    zoom: bool = False,
+) -> alt.Chart:
+    """A heatmap of `weight` in blues: one cell a row `y` and a span of time from column `x` to
+    column `x`_end, with a swatch legend at `ticks`; x zoom/pan when `zoom`."""
+    chart = (
+        alt.Chart(data)
         .mark_rect()
         .encode(
-            x=alt.X("date:T", title=None),
-            x2="date_end:T",
-            y=alt.Y("lag:O", title="days back (0 = latest)", sort="ascending"),
-            color=alt.Color(
-                "weight:Q", title=weight_title, scale=alt.Scale(scheme="blues"),
-                legend=swatch_legend(ticks, share_format(ticks)),
-            ),
-            tooltip=[
-                alt.Tooltip("date:T", format="%Y-%m-%d", title="from"),
-                alt.Tooltip("lag:O", title="days back"),
-                alt.Tooltip("weight:Q", format=".4f"),
-            ],
+            x=alt.X(f"{x}:T", title=None),
+            x2=f"{x}_end:T",
+            y=y,
+            color=alt.Color("weight:Q", title=weight_title, scale=scale, legend=swatch_legend(ticks, share_format(ticks))),
+            tooltip=tooltip,
         )
-        .add_params(_zoom())
-        .properties(width="container", height=alt.Step(9))
     )
+    if zoom:
+        chart = chart.add_params(_zoom())
+    return chart.properties(width="container", height=alt.Step(row_height))
 
 
 def attention_profile_chart(profile: pd.DataFrame, uniform_weight: float) -> alt.Chart:
@@ -694,24 +718,19 @@ def weights_heatmap(weights: pd.DataFrame) -> alt.Chart:
     )
     data = data.assign(month_end=data["month"] + pd.offsets.MonthBegin(1))
     ticks = legend_values(0.0, float(data["weight"].max()), 4)
-    return (
-        alt.Chart(data)
-        .mark_rect()
-        .encode(
-            x=alt.X("month:T", title=None),
-            x2="month_end:T",
-            y=alt.Y("series:N", title=None, sort=order, axis=alt.Axis(labelLimit=360)),
-            color=alt.Color(
-                "weight:Q", title="mean weight in the month", scale=alt.Scale(scheme="blues", type="sqrt", domainMin=0),
-                legend=swatch_legend(ticks, share_format(ticks)),
-            ),
-            tooltip=[
-                alt.Tooltip("month:T", format="%b %Y"),
-                alt.Tooltip("series:N", title="asset"),
-                alt.Tooltip("weight:Q", title="mean weight", format=".1%"),
-            ],
-        )
-        .properties(width="container", height=alt.Step(18))
+    return _weight_heatmap(
+        data,
+        x="month",
+        y=alt.Y("series:N", title=None, sort=order, axis=alt.Axis(labelLimit=360)),
+        weight_title="mean weight in the month",
+        scale=alt.Scale(scheme="blues", type="sqrt", domainMin=0),
+        ticks=ticks,
+        tooltip=[
+            alt.Tooltip("month:T", format="%b %Y"),
+            alt.Tooltip("series:N", title="asset"),
+            alt.Tooltip("weight:Q", title="mean weight", format=".1%"),
+        ],
+        row_height=18,
     )
 
 

@@ -44,14 +44,14 @@ FIXED: dict[str, tuple[str, tuple[int, ...]]] = {
     "exposure-matched constant size": ("#2a9d4b", (6, 3)),
     "equal weights, same holdings": ("#2a9d4b", (6, 3)),
     "placebo": ("#a0a0a0", ()),
-    # what a strategy's rules ask for against what it holds
-    "requested size": ("#4e79a7", ()),
-    "requested size (units)": ("#4e79a7", ()),
+    # what a strategy's rules ask for against what it holds (a navy no strategy or portfolio is drawn in)
+    "requested size": ("#2f4b7c", ()),
+    "requested size (units)": ("#2f4b7c", ()),
     "realised exposure": ("#e07b00", (4, 2)),
-    "raw (per day)": ("#9c755f", (4, 2)),
-    "annualised": ("#4e79a7", ()),
+    "raw (per day)": ("#8a6f58", (4, 2)),
+    "annualised": ("#2f4b7c", ()),
     # execution timing of the cost charts
-    "fill at the signal's close (base)": ("#4e79a7", ()),
+    "fill at the signal's close (base)": ("#2f4b7c", ()),
     "fill at the next close": ("#e07b00", (6, 3)),
     "other": ("#c7c7c7", ()),
 }
