@@ -31,30 +31,26 @@ STRATEGY_DASHES = ((), (6, 3), (2, 2), (8, 3, 2, 3))
 BENCHMARK_COLOURS = ("#7b8794", "#4a5260", "#a3acb6")  # greys: buy & hold, an index, equal weight
 BENCHMARK_DASH = (5, 3)
 
-# Series that are not a strategy or portfolio but recur from chart to chart and page to page.
-FIXED: dict[str, tuple[str, tuple[int, ...]]] = {
+# Series that are not a strategy or portfolio but recur from chart to chart and page to page, by
+# the role they play: (colour, dash, the labels that play it), so a role is one style wherever it is drawn.
+ROLES: tuple[tuple[str, tuple[int, ...], tuple[str, ...]], ...] = (
     # forecasts against their naive baselines (model page), and the factors (attention pages)
-    "ATT-LSTM": ("#6a3d9a", ()),
-    "prediction": ("#6a3d9a", ()),
-    "always up": ("#8c8c8c", (5, 3)),
-    "yesterday's direction": ("#d37295", (2, 2)),
+    ("#6a3d9a", (), ("ATT-LSTM", "prediction")),
+    ("#8c8c8c", (5, 3), ("always up",)),
+    ("#d37295", (2, 2), ("yesterday's direction",)),
     # the strategy against its controls and placebos (attention tests)
-    "this strategy": ("#1f5fa8", ()),
-    "this portfolio": ("#1f5fa8", ()),
-    "exposure-matched constant size": ("#2a9d4b", (6, 3)),
-    "equal weights, same holdings": ("#2a9d4b", (6, 3)),
-    "placebo": ("#a0a0a0", ()),
-    # what a strategy's rules ask for against what it holds (a navy no strategy or portfolio is drawn in)
-    "requested size": ("#2f4b7c", ()),
-    "requested size (units)": ("#2f4b7c", ()),
-    "realised exposure": ("#e07b00", (4, 2)),
-    "raw (per day)": ("#8a6f58", (4, 2)),
-    "annualised": ("#2f4b7c", ()),
-    # execution timing of the cost charts
-    "fill at the signal's close (base)": ("#2f4b7c", ()),
-    "fill at the next close": ("#e07b00", (6, 3)),
-    "other": ("#c7c7c7", ()),
-}
+    ("#1f5fa8", (), ("this strategy", "this portfolio")),
+    ("#2a9d4b", (6, 3), ("exposure-matched constant size", "equal weights, same holdings")),
+    ("#a0a0a0", (), ("placebo",)),
+    # what a strategy's rules ask for, the annualised figure and the base timing of the cost charts:
+    # a navy no strategy or portfolio is drawn in; what it holds and the later fill in orange
+    ("#2f4b7c", (), ("requested size", "requested size (units)", "annualised", "fill at the signal's close (base)")),
+    ("#e07b00", (4, 2), ("realised exposure",)),
+    ("#e07b00", (6, 3), ("fill at the next close",)),
+    ("#8a6f58", (4, 2), ("raw (per day)",)),
+    ("#c7c7c7", (), ("other",)),
+)
+FIXED: dict[str, tuple[str, tuple[int, ...]]] = {label: (colour, dash) for colour, dash, labels in ROLES for label in labels}
 # Factors and other series the registry meets only in a chart: a colour picked by name from these.
 SPARE_COLOURS = ("#17becf", "#bcbd22", "#8c564b", "#e377c2", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#7f7f7f")
 
