@@ -194,3 +194,32 @@ def test_permuted_scores_sorts_only_held_columns_yet_equals_a_shuffle_over_all_c
         held = rng.random((days, assets)) < rng.random()
         for keys in (rng.random((runs, days, assets)), rng.random((days, assets))):
             assert np.array_equal(permuted_scores(score, held, keys), over_all_columns(score, held, keys), equal_nan=True)
+
+
+def test_sparse_orders_simulate_the_same_bits_as_the_dense_loop_they_replaced():
+    # tests/dense_kernel.py is the loop before issue 31 (every asset on every order row); the sparse
+    # one visits only the listed and held assets. Random rebalances (full rows, zeros), partial rows
+    # (NaN = no order), targets over 100% with fees (partial buys when cash runs short), drift.
+    from dense_kernel import values_of
+    from reportgen.analysis.portfolio_backtest import block_returns
+
+    rng = np.random.default_rng(31)
+    for _ in range(40):
+        days, assets, groups = rng.integers(2, 40), rng.integers(1, 25), rng.integers(1, 4)
+        close = pd.DataFrame(np.exp(np.cumsum(rng.normal(0, 0.03, (days, assets)), axis=0)) * rng.uniform(1, 100, assets))
+        targets = np.full((groups, days, assets), np.nan)
+        for g in range(groups):
+            for t in range(days):
+                kind = rng.random()
+                if kind < 0.3:  # a rebalance: a few holdings, the rest 0
+                    row = np.where(rng.random(assets) < 0.3, rng.random(assets), 0.0)
+                    targets[g, t] = row / max(row.sum(), 1e-9) * rng.choice([0.5, 1.0, 1.3])
+                elif kind < 0.5:  # some assets only (an ended holding sold, a new one bought)
+                    some = rng.random(assets) < 0.2
+                    targets[g, t, some] = np.where(rng.random(some.sum()) < 0.5, 0.0, rng.random(some.sum()) * 0.3)
+        fees = rng.choice([0.0, 0.001, 0.02], groups)
+        returns, invested = block_returns(close, targets, 1000.0, fees)
+        values, exposures = values_of(np.ascontiguousarray(close.to_numpy()), targets, 1000.0, fees)
+        previous = np.vstack([np.full((1, groups), 1000.0), values[:-1]])
+        assert np.array_equal(returns, values / previous - 1.0)
+        assert np.array_equal(invested, np.vstack([np.zeros((1, groups)), exposures[:-1]]))

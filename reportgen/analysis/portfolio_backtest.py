@@ -107,7 +107,7 @@ def portfolio_returns(
     Portfolios are simulated in blocks whose target weights take about `block_bytes` (`targets`
     may be a generator: a block's targets are made only when it runs), so memory is bounded by a
     block whatever the number of portfolios. Each block runs in one compiled loop
-    (portfolio_kernel.values_of) that follows vectorbt's `from_orders` order by order (target
+    (portfolio_kernel.values_of_orders) that follows vectorbt's `from_orders` order by order (target
     percent of the group's value at the close, sells before buys, fees, partial buys when cash
     runs short); tests/test_portfolios.py checks that both give the same returns.
     """
@@ -136,25 +136,61 @@ def portfolio_returns(
     )
 
 
-def block_returns(close: pd.DataFrame, targets: np.ndarray, init_cash: float, fees: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Daily returns (dates x portfolios) of a block of portfolios given as one array of target
-    percents (portfolios x dates x assets, NaN = no order) with one fee rate each, and the share
-    of value each holds in assets during each day (the previous close's, after its orders; 0 on
-    the first day)."""
+@dataclass(frozen=True)
+class SparseOrders:
+    """Target percents of one or more portfolios that share which assets get orders when
+    (portfolio_kernel.values_of_orders): the rows that send orders, each row's listed assets
+    (ascending) and their targets per portfolio; on a `rest_zero` row every asset not listed has
+    target 0 (a rebalance: sell what is not listed), elsewhere no order."""
+
+    rows: np.ndarray  # (R,) int, ascending
+    starts: np.ndarray  # (R + 1,) int: row r lists entries starts[r]:starts[r + 1]
+    listed: np.ndarray  # (E,) int: the asset (column) of each entry
+    wanted: np.ndarray  # (portfolios, E) float: target percent, NaN = no order
+    rest_zero: np.ndarray  # (R,) bool
+
+
+def sparse_orders(targets: np.ndarray) -> SparseOrders:
+    """One portfolio's dense target percents (dates x assets, NaN = no order) as SparseOrders: a
+    row without NaN is `rest_zero` and lists its non-zero targets only; any other row lists its
+    non-NaN targets."""
+    given = ~np.isnan(targets)
+    rows = np.flatnonzero(given.any(axis=1))
+    full = given[rows].all(axis=1)
+    keep = given[rows] & ~(full[:, None] & (targets[rows] == 0))
+    row_of, listed = np.nonzero(keep)
+    starts = np.searchsorted(row_of, np.arange(len(rows) + 1))
+    return SparseOrders(rows, starts, listed, targets[rows[row_of], listed][None, :], full)
+
+
+def sparse_returns(close: pd.DataFrame, orders: SparseOrders, init_cash: float, fees: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Daily returns (dates x portfolios) of the portfolios of `orders` (one fee rate each), and
+    the share of value each holds in assets during each day (the previous close's, after its
+    orders; 0 on the first day)."""
     prices = np.ascontiguousarray(close.to_numpy(dtype=float))
     values, exposures = _kernel()(
-        prices, np.ascontiguousarray(targets, dtype=float), float(init_cash), np.asarray(fees, dtype=float)
+        prices, orders.rows.astype(np.int64), orders.starts.astype(np.int64), orders.listed.astype(np.int64),
+        np.ascontiguousarray(orders.wanted, dtype=float), orders.rest_zero.astype(np.bool_), float(init_cash),
+        np.asarray(fees, dtype=float),
     )
     previous = np.vstack([np.full((1, values.shape[1]), float(init_cash)), values[:-1]])
     invested = np.vstack([np.zeros((1, values.shape[1])), exposures[:-1]])
     return values / previous - 1.0, invested
 
 
+def block_returns(close: pd.DataFrame, targets: np.ndarray, init_cash: float, fees: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`sparse_returns` of a block of portfolios given as one dense array of target percents
+    (portfolios x dates x assets, NaN = no order) with one fee rate each."""
+    fees = np.asarray(fees, dtype=float)
+    parts = [sparse_returns(close, sparse_orders(targets[g]), init_cash, fees[g:g + 1]) for g in range(len(targets))]
+    return np.hstack([r for r, _ in parts]), np.hstack([i for _, i in parts])
+
+
 def _kernel():
     """The compiled simulation loop (numba; imported only when a simulation runs)."""
-    from reportgen.analysis.portfolio_kernel import values_of
+    from reportgen.analysis.portfolio_kernel import values_of_orders
 
-    return values_of
+    return values_of_orders
 
 
 def _per_group(result: pd.Series | pd.DataFrame, targets: dict) -> pd.DataFrame:
