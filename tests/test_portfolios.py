@@ -66,22 +66,25 @@ def test_rebalance_days():
     assert portfolios.rebalance_days(dates, "monthly").tolist() == [True, False, True, False, False, False]
 
 
-def test_permuted_scores_shuffle_only_among_held_assets():
+def test_shuffled_held_scores_shuffle_only_among_held_assets():
     score = np.arange(1.0, 21.0).reshape(4, 5)
     held = np.array([[1, 1, 0, 1, 0], [0, 0, 0, 0, 0], [1, 1, 1, 1, 1], [0, 1, 0, 0, 1]], dtype=bool)
-    runs = portfolios.permuted_scores(score, held, np.random.default_rng(0).random((300, 4, 5)))
-    for permuted in runs:
+    columns, inside = portfolios.held_columns(held)
+    assert columns.shape == (4, 5) and inside.sum(axis=1).tolist() == [3, 0, 5, 2]
+    assert columns[0, :3].tolist() == [0, 1, 3] and columns[3, :2].tolist() == [1, 4]  # held first, in column order
+    runs = portfolios.shuffled_held_scores(score, columns, inside, np.random.default_rng(0).random((300, 4, 5)))
+    for shuffled in runs:
         for row in range(4):
-            assert sorted(permuted[row, held[row]]) == sorted(score[row, held[row]])
-            assert (permuted[row, ~held[row]] == score[row, ~held[row]]).all()
-    assert not np.array_equal(runs[0], score)
+            assert sorted(shuffled[row, inside[row]]) == sorted(score[row, held[row]])
+            assert np.isnan(shuffled[row, ~inside[row]]).all()
+    assert not np.array_equal(runs[0][inside], score[held])
     # every held asset of row 2 takes each of the 5 values about equally often (a uniform shuffle)
     counts = np.array([[np.sum(runs[:, 2, k] == v) for v in score[2]] for k in range(5)])
     assert counts.min() > 30 and counts.sum() == 1500
     # one block of 300 runs draws what 300 runs one by one draw from the same generator
     rng = np.random.default_rng(0)
-    one_by_one = np.stack([portfolios.permuted_scores(score, held, rng.random((4, 5))) for _ in range(300)])
-    assert np.array_equal(one_by_one, runs)
+    one_by_one = np.stack([portfolios.shuffled_held_scores(score, columns, inside, rng.random((4, 5))) for _ in range(300)])
+    assert np.array_equal(one_by_one, runs, equal_nan=True)
 
 
 def test_exposure_matched_weights_keep_holdings_and_gross():
@@ -173,11 +176,9 @@ def test_block_simulation_matches_vectorbt_with_fees_caps_and_drift(tmp_path):
     assert list(blocked.returns.columns) == ["a", "e", "p"]
 
 
-def test_permuted_scores_sorts_only_held_columns_yet_equals_a_shuffle_over_all_columns():
-    # The reference: every column's key sorted, non-held ones last (the implementation before issue
-    # 31 gathered the held columns first); the same bits on random days, holdings, NaN scores and runs.
-    from reportgen.analysis.portfolios import permuted_scores
-
+def test_shuffled_held_scores_equal_a_shuffle_over_all_columns():
+    # The reference: every column's key sorted, non-held ones last, the held scores placed back in
+    # column order; the same bits on random days, holdings, NaN scores and runs.
     def over_all_columns(score, held, keys):
         keys = np.where(held, keys, np.inf)
         shuffled_from = np.argsort(keys, axis=-1, kind="stable")
@@ -192,8 +193,15 @@ def test_permuted_scores_sorts_only_held_columns_yet_equals_a_shuffle_over_all_c
         score = rng.random((days, assets))
         score[rng.random((days, assets)) < 0.2] = np.nan
         held = rng.random((days, assets)) < rng.random()
-        for keys in (rng.random((runs, days, assets)), rng.random((days, assets))):
-            assert np.array_equal(permuted_scores(score, held, keys), over_all_columns(score, held, keys), equal_nan=True)
+        columns, inside = portfolios.held_columns(held)
+        for compact in (rng.random((runs, *columns.shape)), rng.random(columns.shape)):
+            keys = np.full(compact.shape[:-1] + (assets,), 2.0)  # the compact keys at the held columns
+            np.put_along_axis(keys, np.broadcast_to(columns, compact.shape), compact, axis=-1)
+            shuffled = portfolios.shuffled_held_scores(score, columns, inside, compact)
+            placed = np.broadcast_to(score, keys.shape).copy()
+            at = np.broadcast_to(columns, compact.shape)
+            np.put_along_axis(placed, at, np.where(inside, shuffled, np.take_along_axis(placed, at, axis=-1)), axis=-1)
+            assert np.array_equal(placed, over_all_columns(score, held, keys), equal_nan=True)
 
 
 def test_sparse_orders_simulate_the_same_bits_as_the_dense_loop_they_replaced():

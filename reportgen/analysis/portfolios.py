@@ -144,23 +144,24 @@ def exposure_matched_weights(weights: pd.DataFrame) -> pd.DataFrame:
     return held.mul(per_asset, axis=0).astype(float)
 
 
-def permuted_scores(score: np.ndarray, held: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """`score` (dates x assets) with its values on each day shuffled among that day's held assets
-    (the others keep theirs), one shuffle per leading index of `keys` (runs x dates x assets, or
-    dates x assets): uniform random numbers, `rng.random(...)`, that order the held assets.
-
-    Only the held columns are sorted: each day's held assets (at most top_k) are gathered first,
-    in column order, so a run sorts top_k keys a day, not one per asset of the universe."""
+def held_columns(held: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each day's held assets (days x assets, bool) as column numbers, held first and in column
+    order (days x width, width = the most assets held on a day), and which of them are held
+    (False where a day holds fewer than width)."""
     width = max(1, int(held.sum(axis=-1).max(initial=0)))
-    columns = np.argsort(~held, axis=-1, kind="stable")[..., :width]  # held first, in column order
-    inside = np.take_along_axis(held, columns, axis=-1)  # False where a day holds fewer than `width`
+    columns = np.argsort(~held, axis=-1, kind="stable")[..., :width]
+    return columns, np.take_along_axis(held, columns, axis=-1)
+
+
+def shuffled_held_scores(score: np.ndarray, columns: np.ndarray, inside: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """The scores (dates x assets) of each day's held assets (`held_columns`), shuffled among them:
+    one shuffle per leading index of `keys` (runs x days x width, or days x width), uniform random
+    numbers, `rng.random(...)`, whose order on a day orders its held assets. Laid out as
+    `columns` (NaN where not `inside`), so a run costs top_k values a day, not one per asset."""
     lead = keys.shape[:-1]
-    at = np.broadcast_to(columns, (*lead, width))
-    order = np.argsort(np.where(inside, np.take_along_axis(keys, at, axis=-1), np.inf), axis=-1, kind="stable")
-    shuffled = np.take_along_axis(np.broadcast_to(np.take_along_axis(score, columns, axis=-1), (*lead, width)), order, axis=-1)
-    permuted = np.broadcast_to(score, keys.shape).copy()
-    np.put_along_axis(permuted, at, np.where(inside, shuffled, np.take_along_axis(permuted, at, axis=-1)), axis=-1)
-    return permuted
+    order = np.argsort(np.where(inside, keys, np.inf), axis=-1, kind="stable")
+    held_scores = np.broadcast_to(np.where(inside, np.take_along_axis(score, columns, axis=-1), np.nan), (*lead, columns.shape[-1]))
+    return np.where(inside, np.take_along_axis(held_scores, order, axis=-1), np.nan)
 
 
 def herfindahl(weights: pd.DataFrame) -> pd.Series:

@@ -8,18 +8,18 @@ so the figures do not depend on how the runs are split or where they run
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from reportgen.analysis import bootstrap, metrics, portfolios
-from reportgen.analysis.portfolio_backtest import block_returns
+from reportgen.analysis.portfolio_backtest import SparseOrders, sparse_returns
 from reportgen.compute import blocks
 from reportgen.evaluation.engine import Runs
 from reportgen.inputs.config import PortfolioConfig
 
-PLACEBO_BLOCK_BYTES = 64 * 2**20  # target weights of one block of placebo runs
+PLACEBO_BLOCK_BYTES = 64 * 2**20  # keys, weights and returns of one block of placebo runs
 
 
 @dataclass(frozen=True)
@@ -40,24 +40,65 @@ class PlaceboInput:
     ended: np.ndarray | None = None  # dates x assets: from a delisted asset's last price on (target 0: sold then)
 
 
+@dataclass(frozen=True)
+class PlaceboOrders:
+    """Where a portfolio's placebo runs send orders, the same in every run (only the weights
+    among each day's held assets differ): each rebalance day lists that day's held assets (the
+    others go to 0), and a day on which assets end between rebalance days lists those (to 0)."""
+
+    columns: np.ndarray  # (rebalance days, width): portfolios.held_columns
+    inside: np.ndarray  # (rebalance days, width) bool
+    ended: np.ndarray  # (rebalance days, width) bool: held yet delisted (target 0)
+    layout: SparseOrders  # every field but `wanted`, which each block of runs fills
+    order: np.ndarray  # (entries,): each entry's place in [held slots of every rebalance day..., ending assets...]
+
+
+def placebo_orders(shared: PlaceboInput) -> PlaceboOrders:
+    """The order layout of `shared`'s placebo runs. An asset that ends between rebalance days is
+    listed (target 0) on the day it ends only: sold then, it is never bought again (its target is
+    0 on every later rebalance day), so listing it on the days after, as dense targets do, would
+    order nothing (tests/test_portfolio_placebo.py checks the figures against dense targets)."""
+    columns, inside = portfolios.held_columns(shared.held)
+    rebalance = np.flatnonzero(shared.on_days)
+    ended = np.zeros(shared.shape, dtype=bool) if shared.ended is None else shared.ended
+    ends = ended & ~np.vstack([np.zeros((1, shared.shape[1]), dtype=bool), ended[:-1]])
+    ends[shared.on_days] = False  # a rebalance day sells what it does not list
+    end_row, end_asset = np.nonzero(ends)
+    day, slot = np.nonzero(inside)
+    entry_rows = np.concatenate([rebalance[day], end_row])
+    order = np.argsort(entry_rows, kind="stable")  # a day's entries are ascending in either source
+    rows = np.union1d(rebalance, end_row)
+    layout = SparseOrders(
+        rows=rows,
+        starts=np.searchsorted(entry_rows[order], np.r_[rows, shared.shape[0]]),
+        listed=np.concatenate([columns[day, slot], end_asset])[order],
+        wanted=np.empty((0, len(order))),
+        rest_zero=np.isin(rows, rebalance),
+    )
+    return PlaceboOrders(columns, inside, np.take_along_axis(ended[shared.on_days], columns, axis=-1), layout, order)
+
+
 def placebo_sharpes(shared: PlaceboInput, runs: Runs) -> np.ndarray:
     """Sharpe ratios (of excess returns) of placebo runs `runs`: in each, attention is shuffled
     across each rebalance day's held assets by the run's own generator (bootstrap.run_generator),
     so a run's figure does not depend on which task, block or worker computes it. The runs go in
-    blocks of about PLACEBO_BLOCK_BYTES of target weights (at least 2 runs, so numpy sums each run's
-    returns the same way whatever the block), so memory stays bounded."""
-    per_block = max(2, PLACEBO_BLOCK_BYTES // max(1, shared.shape[0] * shared.shape[1] * 8))
+    blocks of about PLACEBO_BLOCK_BYTES of weights and keys (at least 2 runs, so numpy sums each
+    run's returns the same way whatever the block), so memory stays bounded; a run costs its
+    holdings (rebalance days x top_k), not the universe."""
+    placed = placebo_orders(shared)
+    held_slots = int(placed.inside.sum())
+    per_run = (placed.columns.size + len(placed.order) + shared.shape[0] * 2) * 8
+    per_block = max(2, PLACEBO_BLOCK_BYTES // per_run)
+    ending = np.zeros(len(placed.order) - held_slots)
     sharpes = []
     for block in blocks.column_blocks(runs.count, per_block, smallest=2):
         numbers = range(runs.first + block.start, runs.first + block.stop)
-        uniforms = np.stack([bootstrap.run_generator(shared.seed, n).random(shared.score.shape) for n in numbers])
-        permuted = portfolios.permuted_scores(shared.score, shared.held, uniforms)
-        targets = np.full((len(numbers), *shared.shape), np.nan)  # no order between rebalance days
-        targets[:, shared.on_days, :] = portfolios.weights_of_scores(
-            shared.held, permuted, shared.portfolio.gross, shared.portfolio.max_weight
-        )
-        if shared.ended is not None:
-            targets[:, shared.ended] = 0.0  # portfolios.orders' delisting sales
-        returns, invested = block_returns(shared.close, targets, shared.init_cash, np.full(len(numbers), shared.fees))
+        keys = np.stack([bootstrap.run_generator(shared.seed, n).random(placed.columns.shape) for n in numbers])
+        shuffled = portfolios.shuffled_held_scores(shared.score, placed.columns, placed.inside, keys)
+        weights = portfolios.weights_of_scores(placed.inside, shuffled, shared.portfolio.gross, shared.portfolio.max_weight)
+        weights[:, placed.ended] = 0.0  # portfolios.orders' delisting sales
+        entries = np.hstack([weights[:, placed.inside], np.broadcast_to(ending, (len(numbers), len(ending)))])
+        orders = replace(placed.layout, wanted=np.ascontiguousarray(entries[:, placed.order]))
+        returns, invested = sparse_returns(shared.close, orders, shared.init_cash, np.full(len(numbers), shared.fees))
         sharpes.append(metrics.sharpe_ratios(returns - shared.free * invested, shared.periods_per_year, invested))
     return np.concatenate(sharpes)
