@@ -163,3 +163,17 @@ def test_a_single_asset_predictions_parquet_reads_as_its_csv(tmp_path):
     frame.to_parquet(tmp_path / "p.parquet")
     for read in (lambda p: loaders.read_attention_weights(p), lambda p: loaders.read_predictions(p, "attention_max", attention_scores(loaders.read_attention_weights(p)))):
         pd.testing.assert_frame_equal(read(tmp_path / "p.parquet"), read(tmp_path / "p.csv"), check_exact=True)
+
+
+def test_repeated_text_columns_come_as_categories_with_their_blanks_stripped(tmp_path):
+    from reportgen.inputs.loaders import stripped
+
+    path = tmp_path / "table.parquet"
+    pd.DataFrame({"asset": ["B", " A", "A ", "B", None], "x": [1.0, 2.0, 3.0, 4.0, 5.0]}).to_parquet(path, index=False)
+    frame = columnar.read_parquet(path, repeated=("asset", "absent"))
+    assert isinstance(frame["asset"].dtype, pd.CategoricalDtype) and frame["x"].dtype == float
+    names = stripped(frame["asset"])
+    assert list(names.cat.categories) == ["A", "B"]  # " A" and "A " are one asset
+    assert names.iloc[:4].tolist() == ["B", "A", "A", "B"] and pd.isna(names.iloc[4])
+    assert names.isin(["A", "B"]).tolist() == [True, True, True, True, False]
+    assert not isinstance(columnar.read_parquet(path)["asset"].dtype, pd.CategoricalDtype)

@@ -405,3 +405,38 @@ def test_ctrl_c_stops_a_led_pool_quietly_and_leaves_no_process(tmp_path, library
     time.sleep(0.5)
     with pytest.raises(ProcessLookupError):
         os.killpg(build.pid, 0)  # no process of the group is left
+
+
+FREED_ARRAYS = """
+import sys
+import numpy as np
+from reportgen.compute import allocator
+
+if sys.argv[1] == "fixed":
+    assert allocator.return_freed_memory()
+
+def rss_mb():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
+
+block = np.ones(8 * 2**20 // 8)
+del block  # an 8 MiB array freed: glibc raises its mmap threshold to 8 MiB
+before = rss_mb()
+kept = [np.ones(2 * 2**20 // 8) for _ in range(100)]  # 200 MiB in 2 MiB arrays
+pins = [bytearray(64 * 1024) for _ in range(100)]  # small blocks above them on the heap
+del kept
+print(rss_mb() - before)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
+def test_freed_arrays_go_back_to_the_system_once_the_threshold_is_fixed():
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_MMAP_THRESHOLD_"}
+    held = {
+        mode: float(subprocess.run([sys.executable, "-c", FREED_ARRAYS, mode], capture_output=True, text=True, check=True, env=env).stdout)
+        for mode in ("default", "fixed")
+    }
+    assert held["default"] > 150, held  # glibc kept the freed 200 MiB
+    assert held["fixed"] < 30, held

@@ -78,11 +78,12 @@ def checked_csv_file(path: Path) -> None:
         raise DataError(f"{path}: is not a CSV: it holds binary data (a NUL byte at byte {nul})")
 
 
-def read_csv_cells(path: Path) -> pd.DataFrame:
+def read_csv_cells(path: Path, repeated: tuple[str, ...] = ()) -> pd.DataFrame:
     """Every cell of the CSV at `path` as a string (nothing parsed, nothing filled); a DataError
-    names the file when it is missing, not text, not comma-separated or has no data rows."""
+    names the file when it is missing, not text, not comma-separated or has no data rows. A
+    Parquet file comes typed, its `repeated` text columns as categories (columnar.read_parquet)."""
     if columnar.is_parquet(path):  # typed columns, which the checks below take as they take text
-        return columnar.read_parquet(path)
+        return columnar.read_parquet(path, repeated)
     checked_csv_file(path)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig")
@@ -109,9 +110,15 @@ def read_csv_cells(path: Path) -> pd.DataFrame:
 
 
 def stripped(raw: pd.Series) -> pd.Series:
-    """A text column's cells without surrounding blanks; a typed (Parquet) numeric column as it is."""
+    """A text column's cells without surrounding blanks; a typed (Parquet) numeric column as it
+    is; a categorical one (columnar.read_parquet's `repeated`) stays categorical, its categories
+    stripped (two that differ only in blanks become one)."""
     if pd.api.types.is_numeric_dtype(raw.dtype):
         return raw
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        names, codes = np.unique(raw.cat.categories.astype(str).str.strip(), return_inverse=True)
+        kept = raw.cat.codes.to_numpy()
+        return pd.Series(pd.Categorical.from_codes(np.where(kept >= 0, codes[kept], -1), names), index=raw.index, name=raw.name)
     return (raw if pd.api.types.is_string_dtype(raw.dtype) else raw.astype(str)).str.strip()
 
 

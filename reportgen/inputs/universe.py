@@ -151,7 +151,7 @@ def read_membership(
     """Point-in-time membership of the universe: one row per spell (`asset`, `start`, `end`), both
     dates included, `end` NaT while still a member. Every asset must be a column of the prices,
     every end on or after its start, and the spells of an asset must not overlap."""
-    frame = read_csv_cells(path)
+    frame = read_csv_cells(path, repeated=(ASSET_COLUMN,))
     frame.columns = [str(c).strip() for c in frame.columns]
     for column in MEMBERSHIP_COLUMNS:
         require_column(frame, column, path, column)
@@ -234,7 +234,7 @@ def read_universe_predictions(
     """A universe model's predictions: every asset must be one of `assets` (the columns of the
     prices at `prices_path`), every (date, asset) appears once, predictions are probabilities,
     attention scores are >= 0 and each attention vector is a softmax (sums to 1)."""
-    frame = read_csv_cells(path)
+    frame = read_csv_cells(path, repeated=(ASSET_COLUMN,))
     frame.columns = [str(c).strip() for c in frame.columns]
     require_column(frame, ASSET_COLUMN, path, "asset")
     require_column(frame, PREDICTIONS_COLUMN, path, "predictions")
