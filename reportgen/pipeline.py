@@ -84,11 +84,6 @@ def computed_report(config: Config, progress: Progress, map_tasks: MapTasks) -> 
     specs = {}
     for task_specs in map_tasks(chart_tasks.task_specs, chart_tasks.chart_tasks(result), result, "charts", imports=chart_tasks.TASK_IMPORTS):
         specs.update(task_specs)
-    if result.universe_models:
-        from reportgen.publish import universe_views, views  # Altair, here only for universe models
-
-        specs.update(views.universe_model_chart_specs(result))
-        specs.update(universe_views.universe_chart_specs(result))
     quantstats = config.site.tearsheet == "quantstats"
     if quantstats:
         progress("writing quantstats tearsheets")

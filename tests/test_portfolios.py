@@ -231,3 +231,26 @@ def test_sparse_orders_simulate_the_same_bits_as_the_dense_loop_they_replaced():
         previous = np.vstack([np.full((1, groups), 1000.0), values[:-1]])
         assert np.array_equal(returns, values / previous - 1.0)
         assert np.array_equal(invested, np.vstack([np.zeros((1, groups)), exposures[:-1]]))
+
+
+def test_the_kernel_s_copies_of_vectorbt_s_float_helpers_agree_with_vectorbt():
+    from vectorbt.utils import array_, math_
+
+    from reportgen.analysis import portfolio_kernel as kernel
+
+    rng = np.random.default_rng(3)
+    base = rng.normal(0, 1e3, 400)
+    values = np.concatenate([base, -base, base * (1 + 1e-10), base + 1e-13, [0.0, -0.0, np.nan, np.inf, -np.inf, 1e-12, -1e-12]])
+    pairs = [(a, b) for a, b in zip(values, np.roll(values, 1))] + [(a, -a) for a in values] + [(a, a * (1 - 1e-10)) for a in values]
+    for a, b in pairs:
+        assert kernel.is_close_nb(a, b) == math_.is_close_nb(a, b)
+        assert kernel.is_close_or_less_nb(a, b) == math_.is_close_or_less_nb(a, b)
+        assert np.array_equal(kernel.add_nb(a, b), math_.add_nb(a, b), equal_nan=True)
+    for _ in range(20):
+        keys = np.round(rng.normal(0, 1, rng.integers(1, 40)), 1)  # ties
+        keys[rng.random(len(keys)) < 0.2] = np.nan
+        ours, theirs = keys.copy(), keys.copy()
+        order, expected = np.arange(len(keys)), np.arange(len(keys))
+        kernel.insert_argsort_nb(ours, order)
+        array_.insert_argsort_nb(theirs, expected)
+        assert np.array_equal(order, expected) and np.array_equal(ours, theirs, equal_nan=True)

@@ -192,10 +192,17 @@ def test_placebo_runs_do_not_depend_on_how_they_are_split(universe_site, monkeyp
 def test_universe_site_is_identical_on_forked_workers(universe_site, tmp_path):
     from conftest import file_manifest
 
-    project, _ = universe_site
+    project, result = universe_site
     command = [sys.executable, "-m", "reportgen", "build", "--config", "reportgen.toml", "--site-dir", str(tmp_path / "site")]
     env = {**os.environ, "REPORTGEN_CACHE_DIR": "off", "NO_MKDOCS_2_WARNING": "1"}
     done = subprocess.run([*command, "--scheduler", "processes", "--workers", "2"], cwd=project, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "placebo runs of attention (2 forked worker processes): 3/3 done" in done.stderr  # 50 runs, 2 workers: blocks.task_count
+    # the universe stages spread over the workers: a simulation a portfolio, a test a factor, the
+    # charts of the model and of each portfolio
+    portfolios = len(result.universe_models[0].portfolios)
+    factors = len(result.universe_models[0].cross_section.quintiles)
+    assert f"simulations of {portfolios} portfolios (2 forked worker processes): {portfolios}/{portfolios} done" in done.stderr
+    assert f"cross-sectional tests of {factors} factors (2 forked worker processes): {factors}/{factors} done" in done.stderr
+    assert f"charts (2 forked worker processes): {1 + portfolios}/{1 + portfolios} done" in done.stderr
     assert file_manifest(tmp_path / "site") == file_manifest(project / "site")

@@ -69,5 +69,5 @@ def test_chart_tasks_draw_each_chart_once_the_model_first(tiny_project):
     ids = [chart_id for specs in drawn for chart_id in specs]
     assert len(ids) == len(set(ids))
     for task, specs in zip(tasks[1:], drawn[1:]):
-        assert f"{task.strategy_id}-equity" in specs and all(chart_id.startswith(task.strategy_id) for chart_id in specs)
+        assert f"{task.part_id}-equity" in specs and all(chart_id.startswith(task.part_id) for chart_id in specs)
     assert f"{model.id}-equity-all" in drawn[0]

@@ -57,14 +57,12 @@ def simulate_portfolios(
     close: pd.DataFrame, targets: dict[str, pd.DataFrame], init_cash: float, fees: float
 ) -> PortfolioSimulation:
     """Every portfolio of `targets` (name -> dates x assets target percents, NaN = no order) on
-    the (dates x assets) `close` prices. Portfolios share no cash, so each is its own vectorbt
-    simulation (the same numbers as one grouped simulation): memory holds one portfolio's
-    (dates x assets) arrays at a time, not those of every portfolio (at 4 portfolios of 500
-    assets over 20 years, 1.1 GB more at the peak)."""
-    parts = []
-    for name, target in targets.items():
-        parts.append(_simulated(close, name, target, init_cash, fees))
-        gc.collect()  # a vectorbt Portfolio holds reference cycles: its arrays go only with them
+    the (dates x assets) `close` prices, one after another (simulate_portfolio)."""
+    return combined_simulations([simulate_portfolio(close, name, target, init_cash, fees) for name, target in targets.items()])
+
+
+def combined_simulations(parts: list[PortfolioSimulation]) -> PortfolioSimulation:
+    """Simulations of one or more portfolios each as one (portfolios in the order of `parts`)."""
     return PortfolioSimulation(
         value=pd.concat([p.value for p in parts], axis=1),
         returns=pd.concat([p.returns for p in parts], axis=1),
@@ -77,8 +75,18 @@ def simulate_portfolios(
     )
 
 
-def _simulated(close: pd.DataFrame, name: str, target: pd.DataFrame, init_cash: float, fees: float) -> PortfolioSimulation:
-    targets = {name: target}
+def simulate_portfolio(close: pd.DataFrame, name: str, target: pd.DataFrame, init_cash: float, fees: float) -> PortfolioSimulation:
+    """One portfolio (`target`: dates x assets target percents, NaN = no order) as one vectorbt
+    simulation. Portfolios share no cash, so simulating them one by one gives the numbers of one
+    grouped simulation, while memory holds one portfolio's (dates x assets) arrays at a time, not
+    those of every portfolio (at 4 portfolios of 500 assets over 20 years, 1.1 GB more at the
+    peak); and they can run on different workers."""
+    simulation = _simulated(close, {name: target}, init_cash, fees)
+    gc.collect()  # a vectorbt Portfolio holds reference cycles: its arrays go only with them
+    return simulation
+
+
+def _simulated(close: pd.DataFrame, targets: dict[str, pd.DataFrame], init_cash: float, fees: float) -> PortfolioSimulation:
     portfolio = _portfolio(close, targets, init_cash, fees)
     value = _per_group(portfolio.value(), targets)
     asset_value = portfolio.asset_value(group_by=False)

@@ -12,16 +12,58 @@ sells first), restricted to the assets that can trade: the same sequence, since 
 no-ops. Sums run over the held assets in column order, as vectorbt's loop over every column
 does (adding a held-nothing column adds 0).
 
-Imported only when a simulation runs (it imports numba and vectorbt); compiled once and cached
-by numba beside this file.
+Imported only when a simulation runs (it imports numba); compiled once and cached by numba
+beside this file. vectorbt's four float helpers are copied below, not imported: importing any
+part of vectorbt imports all of it (2.7-3.8 s and 350 MB here), and the kernel runs in the build
+process (the control) and in every forked worker of the variants and the placebo, which would
+each import it; tests/test_portfolios.py checks the copies against vectorbt's.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
-from vectorbt.utils.array_ import insert_argsort_nb
-from vectorbt.utils.math_ import add_nb, is_close_nb, is_close_or_less_nb
+
+REL_TOL, ABS_TOL = 1e-9, 1e-12  # vectorbt.utils.math_.rel_tol, abs_tol
+
+
+@njit(cache=True)
+def is_close_nb(a, b):  # vectorbt.utils.math_.is_close_nb
+    if np.isnan(a) or np.isnan(b) or np.isinf(a) or np.isinf(b):
+        return False
+    if a == b:
+        return True
+    return abs(a - b) <= max(REL_TOL * max(abs(a), abs(b)), ABS_TOL)
+
+
+@njit(cache=True)
+def is_close_or_less_nb(a, b):  # vectorbt.utils.math_.is_close_or_less_nb
+    return True if is_close_nb(a, b) else a < b
+
+
+@njit(cache=True)
+def is_addition_zero_nb(a, b):  # vectorbt.utils.math_.is_addition_zero_nb
+    if np.sign(a) != np.sign(b):
+        return is_close_nb(abs(a), abs(b))
+    return is_close_nb(a + b, 0.0)
+
+
+@njit(cache=True)
+def add_nb(a, b):  # vectorbt.utils.math_.add_nb: a sum that is zero to within the tolerances is 0
+    return 0.0 if is_addition_zero_nb(a, b) else a + b
+
+
+@njit(cache=True)
+def insert_argsort_nb(values, order):  # vectorbt.utils.array_.insert_argsort_nb: stable, NaN last
+    for j in range(1, len(values)):
+        value, index = values[j], order[j]
+        i = j - 1
+        while i >= 0 and (values[i] > value or np.isnan(values[i])):
+            values[i + 1] = values[i]
+            order[i + 1] = order[i]
+            i -= 1
+        values[i + 1] = value
+        order[i + 1] = index
 
 
 @njit(cache=True)

@@ -1,7 +1,7 @@
 """Universe models and their portfolios: wires the analysis as evaluation.strategies does for one asset.
 
     the model's inputs (reportgen.inputs.record) -> wide prediction / attention (dates x assets)
-      -> target weights per portfolio -> one vectorbt simulation of all portfolios of the model
+      -> target weights per portfolio -> a vectorbt simulation of each (tasks, side by side)
       -> figures, cost and lag variants, bootstrap intervals and PSR, episodes
       -> attention test (exposure-matched control, within-day permutations, in blocks)
       -> cross-sectional informativeness of the prediction and every attention score
@@ -17,7 +17,9 @@ import numpy as np
 import pandas as pd
 
 from reportgen.analysis import attention, attention_tests, informativeness, metrics, portfolios
-from reportgen.analysis.portfolio_backtest import PortfolioSimulation, block_returns, portfolio_returns, simulate_portfolios
+from reportgen.analysis.portfolio_backtest import (
+    PortfolioSimulation, block_returns, combined_simulations, portfolio_returns, simulate_portfolio,
+)
 from reportgen.evaluation import engine, portfolio_placebo
 from reportgen.compute import blocks
 from reportgen.compute.local import in_process
@@ -87,6 +89,21 @@ def _benchmark(benchmark_column: str | None, benchmark: pd.Series | None, close:
 
 def _targets(portfolio: PortfolioConfig, weights: pd.DataFrame, ended: pd.DataFrame, lag_days: int = 0) -> pd.DataFrame:
     return portfolios.orders(weights, portfolios.rebalance_days(weights.index, portfolio.rebalance), lag_days, ended)
+
+
+@dataclass(frozen=True)
+class SimulationInput:
+    """What every portfolio simulation task shares: the prices and every portfolio's orders."""
+
+    close: pd.DataFrame
+    targets: dict[str, pd.DataFrame]
+    init_cash: float
+    fees: float
+
+
+def portfolio_simulation(shared: SimulationInput, name: str) -> PortfolioSimulation:
+    """One portfolio's vectorbt simulation (a task: the portfolios of a model run side by side)."""
+    return simulate_portfolio(shared.close, name, shared.targets[name], shared.init_cash, shared.fees)
 
 
 @dataclass(frozen=True)
@@ -174,7 +191,10 @@ def universe_model_result(
         for p in listed
     }
     targets = {p.id: _targets(p, weights[p.id], wide.ended) for p in listed}
-    simulation = simulate_portfolios(close, targets, settings.init_cash, settings.fees)
+    simulation = combined_simulations(map_tasks(
+        portfolio_simulation, list(targets), SimulationInput(close, targets, settings.init_cash, settings.fees),
+        f"simulations of {len(targets)} portfolios", imports=("vectorbt",),
+    ))
     returns, invested = simulation.returns.rename(columns=str), simulation.invested.rename(columns=str)
     trusted = engine.sharpe_statistics(returns, invested, benchmark_returns, risk_free, settings, map_tasks)
     by_episode = engine.episode_returns(returns, benchmark_returns, market_episodes)
@@ -205,7 +225,7 @@ def universe_model_result(
         benchmark_name=benchmark_name,
         benchmark_returns=benchmark_returns,
         benchmark_metrics=metrics.headline_metrics(benchmark_returns, settings.periods_per_year, risk_free),
-        cross_section=cross_section(wide),
+        cross_section=cross_section(wide, map_tasks),
         portfolios=results,
         benchmark_statistics=trusted.benchmark,
         benchmark_episode_returns=by_episode.benchmark,
@@ -251,12 +271,31 @@ def _portfolio_result(
     )
 
 
-def cross_section(wide: Frames) -> CrossSection:
-    """How well the prediction and each attention score rank the assets' next-day returns."""
-    forward = informativeness.next_day_returns_by_asset(wide.close)
+@dataclass(frozen=True)
+class FactorInput:
+    """What every cross-sectional task shares: next-day returns and the factors that rank them."""
+
+    forward: pd.DataFrame  # dates x assets
+    factors: dict[str, pd.DataFrame]  # the prediction and every attention score
+    degenerate: set[str]  # the scores that are constant (no test)
+
+
+def factor_informativeness(shared: FactorInput, name: str) -> tuple[informativeness.CrossSectionalIC, pd.DataFrame]:
+    """One factor's daily rank IC test and quintile returns (a task)."""
+    factor = shared.factors[name]
+    daily = informativeness.daily_rank_ic(factor, shared.forward)
+    return informativeness.mean_ic_test(daily, name, name in shared.degenerate), informativeness.quintile_returns(factor, shared.forward)
+
+
+def cross_section(wide: Frames, map_tasks: Callable = in_process) -> CrossSection:
+    """How well the prediction and each attention score rank the assets' next-day returns (a
+    task a factor: each ranks 500 assets on every date)."""
     factors = {informativeness.PREDICTION: wide.prediction, **wide.scores}
-    degenerate = {name for name, s in wide.summaries.items() if s.degenerate}
-    return CrossSection(
-        ics=[informativeness.mean_ic_test(informativeness.daily_rank_ic(f, forward), name, name in degenerate) for name, f in factors.items()],
-        quintiles={name: informativeness.quintile_returns(f, forward) for name, f in factors.items()},
+    shared = FactorInput(
+        informativeness.next_day_returns_by_asset(wide.close), factors, {name for name, s in wide.summaries.items() if s.degenerate}
     )
+    tested = map_tasks(
+        factor_informativeness, list(factors), shared, f"cross-sectional tests of {len(factors)} factors",
+        imports=("statsmodels.regression.linear_model",),
+    )
+    return CrossSection(ics=[ic for ic, _ in tested], quintiles={name: q for name, (_, q) in zip(factors, tested)})

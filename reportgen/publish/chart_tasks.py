@@ -2,7 +2,7 @@
 processes that draw them import Altair (0.4 s and about 60 MB), so the build never holds it
 while its workers draw static charts.
 
-    chart_tasks(report)        each single-asset model's own charts, then each strategy's
+    chart_tasks(report)        each model's own charts, then each strategy's and portfolio's
     task_specs(report, task)   one task's Vega-Lite specs by chart id (views.chart_task_specs)
 """
 
@@ -13,32 +13,43 @@ from dataclasses import dataclass
 from reportgen.results import Report
 
 # What task_specs imports: forked workers import it once, in their leader (compute.executor).
-TASK_IMPORTS = ("reportgen.publish.views",)
+TASK_IMPORTS = ("reportgen.publish.views", "reportgen.publish.universe_views")
 
 
 @dataclass(frozen=True)
 class ChartTask:
-    """One task of the chart stage: a single-asset model's own charts (`strategy_id` None), or the
-    charts of one of its strategies."""
+    """One task of the chart stage: a model's own charts (`part_id` None), or the charts of one
+    of its strategies (a single-asset model) or portfolios (a universe model)."""
 
     model_id: str
-    strategy_id: str | None = None
+    part_id: str | None = None
+    universe: bool = False
 
     @property
     def id(self) -> str:  # progress lines name the task
-        return self.model_id if self.strategy_id is None else f"{self.model_id}: {self.strategy_id}"
+        return self.model_id if self.part_id is None else f"{self.model_id}: {self.part_id}"
 
 
 def chart_tasks(report: Report) -> list[ChartTask]:
-    """Each single-asset model's own charts (the longest tasks, first), then each strategy's."""
-    return [ChartTask(m.id) for m in report.models] + [ChartTask(m.id, s.id) for m in report.models for s in m.strategies]
+    """Each single-asset model's own charts (the longest tasks, first), then each strategy's;
+    then each universe model's and its portfolios'."""
+    return (
+        [ChartTask(m.id) for m in report.models]
+        + [ChartTask(m.id, s.id) for m in report.models for s in m.strategies]
+        + [ChartTask(m.id, universe=True) for m in report.universe_models]
+        + [ChartTask(m.id, p.id, universe=True) for m in report.universe_models for p in m.portfolios]
+    )
 
 
 def task_specs(report: Report, task: ChartTask) -> dict[str, dict]:
     """The charts of one task as Vega-Lite specs by chart id: one task of a build (shared = the
     report), run here or on a worker."""
-    from reportgen.publish import charts, views
+    from reportgen.publish import charts, universe_views, views
     from reportgen.publish.series import series_registry
 
+    if task.universe:
+        specs = {} if task.part_id is not None else views.universe_model_chart_specs(report, task.model_id)  # training
+        specs.update(universe_views.universe_task_specs(report, task.model_id, task.part_id))
+        return specs
     with charts.series_styles(series_registry(report)):
-        return views.chart_task_specs(report, task.model_id, task.strategy_id)
+        return views.chart_task_specs(report, task.model_id, task.part_id)

@@ -117,21 +117,17 @@ def quintile_table(model: UniverseModelResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["factor", "bucket", "mean_return", "count", "low", "high"])
 
 
-def universe_chart_specs(report: Report) -> dict[str, dict]:
-    """Every chart of the universe pages and portfolio tearsheets as Vega-Lite specs by id,
-    with the market episodes shaded on the time-series ones."""
+def universe_task_specs(report: Report, model_id: str, portfolio_id: str | None) -> dict[str, dict]:
+    """One task of the chart stage (chart_tasks): a universe model's own charts (`portfolio_id`
+    None) or one of its portfolios' (a tearsheet's), as Vega-Lite specs by id, with the market
+    episodes shaded on the time-series ones."""
+    model = next(m for m in report.universe_models if m.id == model_id)
     with charts.series_styles(series_registry(report)):
-        return _universe_chart_specs(report)
-
-
-def _universe_chart_specs(report: Report) -> dict[str, dict]:
-    built = {}
-    for model in report.universe_models:
-        mine = _model_charts(model)
-        for p in model.portfolios:
-            mine.update(_portfolio_charts(report, model, p))
+        if portfolio_id is None:
+            built = _model_charts(model)
+        else:
+            built = _portfolio_charts(report, model, next(p for p in model.portfolios if p.id == portfolio_id))
         if model.episodes is not None:
             shaded = charts.episode_shader(model.episodes)
-            mine = {k: shaded(c) for k, c in mine.items()}
-        built.update(mine)
-    return {chart_id: charts.chart_spec(chart) for chart_id, chart in built.items()}
+            built = {k: shaded(c) for k, c in built.items()}
+        return {chart_id: charts.chart_spec(chart) for chart_id, chart in built.items()}

@@ -242,11 +242,11 @@ def _model_own_charts(report: Report, model: ModelResult) -> dict:
     return built
 
 
-def universe_model_chart_specs(report: Report) -> dict[str, dict]:
-    """The training charts of the universe models that carry a provenance sidecar."""
+def universe_model_chart_specs(report: Report, model_id: str) -> dict[str, dict]:
+    """The training charts of a universe model, when it carries a provenance sidecar."""
     built: dict = {}
     with charts.series_styles(series_registry(report)):
         for model in report.universe_models:
-            if model.provenance is not None:
+            if model.id == model_id and model.provenance is not None:
                 built.update(_model_charts(model))
     return {chart_id: charts.chart_spec(chart) for chart_id, chart in built.items()}
