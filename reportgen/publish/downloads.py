@@ -9,10 +9,13 @@ written at full precision (pandas' shortest round-trip repr), dates as YYYY-MM-D
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import pandas as pd
 
 from reportgen.analysis.thresholds import HELD_WEIGHT
+from reportgen.compute.local import in_process
 from reportgen.results import ModelResult, PortfolioResult, Report, StrategyResult, UniverseModelResult
 
 STRATEGY_FILES = {
@@ -129,18 +132,14 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\n").encode()
 
 
-def strategy_downloads(report: Report, document: dict) -> dict[str, dict[str, bytes]]:
-    """Each strategy's CSVs by file name ({id: {"trades.csv": b"...", ...}}); figures from metrics.json."""
-    files = {}
-    for model, strategy in report.strategies:
-        frames = {
-            "daily_returns": daily_returns_frame(model, strategy),
-            "positions": positions_frame(model, strategy),
-            "trades": trades_frame(strategy),
-            "metrics": metrics_frame(document["strategies"][strategy.id], document["models"][model.id]["benchmark"]),
-        }
-        files[strategy.id] = {STRATEGY_FILES[kind]: csv_bytes(frame) for kind, frame in frames.items()}
-    return files
+def strategy_frames(model: ModelResult, strategy, document: dict) -> dict[str, pd.DataFrame]:
+    """A strategy's downloads by kind; figures from metrics.json."""
+    return {
+        "daily_returns": daily_returns_frame(model, strategy),
+        "positions": positions_frame(model, strategy),
+        "trades": trades_frame(strategy),
+        "metrics": metrics_frame(document["strategies"][strategy.id], document["models"][model.id]["benchmark"]),
+    }
 
 
 def portfolio_frames(model: UniverseModelResult, portfolio: PortfolioResult, document: dict) -> dict[str, pd.DataFrame]:
@@ -167,18 +166,31 @@ def portfolio_frames(model: UniverseModelResult, portfolio: PortfolioResult, doc
     }
 
 
-def portfolio_downloads(report: Report, document: dict) -> dict[str, dict[str, bytes]]:
-    """Each portfolio's CSVs by file name ({id: {"weights.csv": b"...", ...}})."""
-    return {
-        p.id: {PORTFOLIO_FILES[kind]: csv_bytes(frame) for kind, frame in portfolio_frames(m, p, document).items()}
-        for m, p in report.portfolios
-    }
+@dataclass(frozen=True)
+class AttachmentInput:
+    """What every download task shares: the report and its metrics.json document."""
+
+    report: Report
+    document: dict
 
 
-def attachments(report: Report, document: dict) -> dict[str, dict[str, bytes]]:
+def attachment_files(shared: AttachmentInput, part_id: str) -> dict[str, bytes]:
+    """One strategy's or portfolio's CSVs by file name (a task: 500-asset weights and orders are
+    CSVs of a few hundred thousand rows)."""
+    report, document = shared.report, shared.document
+    for model, strategy in report.strategies:
+        if strategy.id == part_id:
+            return {STRATEGY_FILES[kind]: csv_bytes(frame) for kind, frame in strategy_frames(model, strategy, document).items()}
+    model, portfolio = next((m, p) for m, p in report.portfolios if p.id == part_id)
+    return {PORTFOLIO_FILES[kind]: csv_bytes(frame) for kind, frame in portfolio_frames(model, portfolio, document).items()}
+
+
+def attachments(report: Report, document: dict, map_tasks: Callable = in_process) -> dict[str, dict[str, bytes]]:
     """Every strategy's and portfolio's CSVs by id and file name: the site's download files and
-    the tearsheets' attachments, made once."""
-    return strategy_downloads(report, document) | portfolio_downloads(report, document)
+    the tearsheets' attachments, made once, a task a strategy or portfolio."""
+    ids = [s.id for _, s in report.strategies] + [p.id for _, p in report.portfolios]
+    made = map_tasks(attachment_files, ids, AttachmentInput(report, document), "downloads") if ids else []
+    return dict(zip(ids, made))
 
 
 def download_files(report: Report, made: dict[str, dict[str, bytes]]) -> dict[str, bytes]:

@@ -54,7 +54,7 @@ def published_site(
     links = downloads.download_paths(result, set(computed.quantstats_pages))
     chart_ids = pages.tearsheet_chart_ids(result, specs, settings.templates)
     static_tasks = static_asset_tasks(chart_ids, specs)
-    attachments = downloads.attachments(result, metrics_document(result))
+    attachments = downloads.attachments(result, metrics_document(result), map_tasks)
     document = metrics_document(result, links)
 
     def files(bundle: str, svgs: dict[str, str]) -> dict:  # tearsheets and PDFs are made when written
