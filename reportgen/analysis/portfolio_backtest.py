@@ -50,6 +50,9 @@ def _portfolio(close: pd.DataFrame, targets: dict[str, pd.DataFrame], init_cash:
     return vectorbt_module().Portfolio.from_orders(
         prices, sizes, size_type="targetpercent", group_by=GROUP, cash_sharing=True,
         call_seq="auto", init_cash=init_cash, fees=fees, freq="1D",
+        # at most one order a target; vectorbt's default room, one a (date, asset), is 146 MB of
+        # records for 500 assets over 20 years
+        max_orders=max(1, int(np.count_nonzero(~np.isnan(sizes.to_numpy())))),
     )
 
 

@@ -19,7 +19,7 @@ from reportgen.compute import blocks
 from reportgen.evaluation.engine import Runs
 from reportgen.inputs.config import PortfolioConfig
 
-PLACEBO_BLOCK_BYTES = 64 * 2**20  # keys, weights and returns of one block of placebo runs
+PLACEBO_BLOCK_BYTES = 16 * 2**20  # keys, weights and returns of one block of placebo runs (a few times that in all)
 
 
 @dataclass(frozen=True)

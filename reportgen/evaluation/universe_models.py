@@ -50,18 +50,16 @@ class Frames:
         return self.close.ffill().bfill()
 
 
-def _scores_long(attention_column: str, read: universe.UniversePredictions) -> pd.DataFrame:
+def _scores_long(attention_column: str, output: pd.DataFrame, derived: pd.DataFrame | None) -> pd.DataFrame:
     """Every attention score per (date, asset): the one used first (read, or derived from the
     vector: reportgen.inputs.record checked that one of them has it), then the others derived."""
-    derived = None if read.weights is None else attention.attention_scores(read.weights)
-    used = read.output[[attention_column]] if attention_column in read.output.columns else derived[[attention_column]]
+    used = output[[attention_column]] if attention_column in output.columns else derived[[attention_column]]
     return used if derived is None else used.join(derived.drop(columns=attention_column, errors="ignore"))
 
 
 def frames(prices: pd.DataFrame, data: UniverseModelData, attention_column: str) -> Frames:
-    read, dates = data.predictions, data.dates
-    scores_long = _scores_long(attention_column, read)
-    steps = None if read.weights is None else read.weights.shape[1]
+    read, dates, steps = data.predictions, data.dates, data.steps
+    scores_long = _scores_long(attention_column, read.output, data.derived)
     assets = list(prices.columns[prices.columns.isin(read.output.index.unique(level="asset"))])  # not one name a row: 2.5M at 500 assets
     close = universe.prices_on(prices[assets], dates)  # within each asset's listing only
     member = True if data.membership is None else universe.member_dates(data.membership, dates, close.columns)
@@ -211,7 +209,6 @@ def universe_model_result(
         results.append(_portfolio_result(
             settings, p, simulation, weights[p.id], risk_free, trusted.series[p.id], costs[p.id], by_episode.returns[p.id], test,
         ))
-    read = data.predictions
     return UniverseModelResult(
         config=model,
         assets=wide.assets,
@@ -221,7 +218,7 @@ def universe_model_result(
         prediction=wide.prediction,
         attention_scores=wide.scores[model.attention_column],
         attention=used,
-        profile=None if read.weights is None else read.weights.groupby(level="asset").mean().reindex(wide.assets),
+        profile=None if data.profile is None else data.profile.reindex(wide.assets),
         benchmark_name=benchmark_name,
         benchmark_returns=benchmark_returns,
         benchmark_metrics=metrics.headline_metrics(benchmark_returns, settings.periods_per_year, risk_free),

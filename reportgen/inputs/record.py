@@ -14,7 +14,7 @@ file. What the loaders correct (dates sorted, prices carried forward) is in `not
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import jinja2
@@ -50,12 +50,18 @@ class UniverseModelData:
     """A universe model's inputs: its long-format predictions and sidecar, and the benchmark's
     prices and annual risk-free rate on its prediction dates."""
 
-    predictions: universe.UniversePredictions
+    predictions: universe.UniversePredictions  # without the attention vectors (weights None): see below
     provenance: Provenance | None
     dates: pd.DatetimeIndex  # its prediction dates, sorted
     benchmark: pd.Series | None  # [universe] benchmark prices on `dates` (None: equal weight)
     annual_risk_free: pd.Series  # on `dates`
     membership: pd.DataFrame | None = None  # [universe] membership spells (asset, start, end); None: a fixed universe
+    # What the report uses of the attention vectors, derived as they are read, so that the vectors
+    # (200 MB at 500 assets x 20 years of 10 steps) are not held through the build: the derived
+    # scores per (date, asset), the mean vector of each asset and the vector's length.
+    derived: pd.DataFrame | None = None
+    profile: pd.DataFrame | None = None  # assets x lags
+    steps: int | None = None
 
 
 @dataclass(frozen=True)
@@ -156,8 +162,9 @@ def read_universe_model_data(
         model.predictions, prices.columns, u.prices, model.attention_column, model.attention_prefix,
         model.attention_order, u.exchange_timezone, notes,
     )
+    derived = None if read.weights is None else derived_scores(read.weights)
     if model.attention_column not in read.output.columns:
-        derivable = [] if read.weights is None else list(derived_scores(read.weights.iloc[:1]).columns)
+        derivable = [] if derived is None else list(derived.columns)
         if model.attention_column not in derivable:
             hint = (
                 "; scores derived from the attention vector: " + ", ".join(derivable) if derivable
@@ -173,6 +180,8 @@ def read_universe_model_data(
         )
     aligned = None if benchmark is None else loaders.aligned_prices(benchmark, dates, u.benchmark, 1, notes)
     return UniverseModelData(
-        predictions=read, provenance=_sidecar(model), dates=dates, benchmark=aligned,
+        predictions=replace(read, weights=None), provenance=_sidecar(model), dates=dates, benchmark=aligned,
         annual_risk_free=loaders.read_risk_free(config.backtest.risk_free, dates, u.exchange_timezone), membership=membership,
+        derived=derived, profile=None if read.weights is None else read.weights.groupby(level="asset").mean(),
+        steps=None if read.weights is None else read.weights.shape[1],
     )
