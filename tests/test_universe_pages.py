@@ -65,3 +65,15 @@ def test_the_universe_caveat_opens_every_page_and_tearsheet_and_the_nav_has_its_
     lines = [line.strip() for line in (site / "index.html").read_text().splitlines()]
     sections = [line for line in lines if line in ("Overview", "Portfolios", "Attention across assets", "Model")]
     assert list(dict.fromkeys(sections))[:3] == ["Overview", "Portfolios", "Attention across assets"]  # the nav's section order
+
+
+def test_a_long_universe_is_named_by_its_first_and_last_assets_and_listed_under_a_note():
+    from types import SimpleNamespace
+
+    from reportgen.publish.universe_fields import NAMED_ASSETS, asset_list
+
+    few = asset_list(SimpleNamespace(assets=["AAA", "BBB", "CCC"]))
+    assert few.inline and few.count == 3 and few.names == ["AAA", "BBB", "CCC"]
+    many = asset_list(SimpleNamespace(assets=[f"A{i:03d}" for i in range(500)]))
+    assert not many.inline and (many.count, many.first, many.last) == (500, "A000", "A499") and len(many.names) == 500
+    assert asset_list(SimpleNamespace(assets=[f"A{i}" for i in range(NAMED_ASSETS)])).inline

@@ -28,7 +28,7 @@ from reportgen.publish import facts, findings, formats
 from reportgen.publish.attention_page import attention_models
 from reportgen.publish.sensitivity_page import sensitivity_models
 from reportgen.publish.universe_fields import (
-    attention_across_assets, cost_lines, factor_rows, portfolio_figures, universe_caveats, weighting_sentence,
+    asset_list, attention_across_assets, cost_lines, factor_rows, portfolio_figures, universe_caveats, weighting_sentence,
 )
 from reportgen.results import Report
 
@@ -212,7 +212,10 @@ def _universe_pages(report: Report, render: Callable[..., str]) -> list[Page]:
     for model in report.universe_models:
         named = (lambda label: f"{label}: {model.id}") if several else (lambda label: label)
         overviews.append(Page(f"universe/{model.id}.md", f"{model.config.name}: portfolios",
-                              render("universe.md.j2", model=model, weighting=weighting_sentence, costs=cost_lines(model), listing=universe_caveats(model)), "Overview", named("All portfolios")))
+                              render(
+                                  "universe.md.j2", model=model, weighting=weighting_sentence, costs=cost_lines(model),
+                                  listing=universe_caveats(model), assets=asset_list(model),
+                              ), "Overview", named("All portfolios")))
         attention.append(
             Page(f"universe/{model.id}-attention.md", f"{model.config.name}: attention across assets",
                  render("universe_attention.md.j2", model=model, factors=factor_rows(model), across=attention_across_assets(model)),

@@ -36,6 +36,26 @@ def factor_rows(model: UniverseModelResult) -> list[FactorRow]:
     return rows
 
 
+NAMED_ASSETS = 20  # more assets than this: the opening sentence names the first and last only
+
+
+@dataclass(frozen=True)
+class AssetList:
+    """How a universe page names its assets: inline when few, else the count, the first and last
+    names in the sentence and the whole list folded under a note (500 names would open the page)."""
+
+    count: int
+    names: list[str]
+    inline: bool
+    first: str
+    last: str
+
+
+def asset_list(model: UniverseModelResult) -> AssetList:
+    names = [str(a) for a in model.assets]
+    return AssetList(len(names), names, len(names) <= NAMED_ASSETS, names[0] if names else "", names[-1] if names else "")
+
+
 def _configured_share(value: float) -> str:
     """A configured fraction as the percentage it was meant as: 0.25 -> '25 %' (no wrap)."""
     return f"{formats.setting(round(value * 100, 6))}{formats.NBSP}%"
