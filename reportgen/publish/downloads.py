@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from reportgen.analysis.thresholds import HELD_WEIGHT
-from reportgen.compute.local import in_process
 from reportgen.results import ModelResult, PortfolioResult, Report, StrategyResult, UniverseModelResult
 
 STRATEGY_FILES = {
@@ -185,11 +184,15 @@ def attachment_files(shared: AttachmentInput, part_id: str) -> dict[str, bytes]:
     return {PORTFOLIO_FILES[kind]: csv_bytes(frame) for kind, frame in portfolio_frames(model, portfolio, document).items()}
 
 
-def attachments(report: Report, document: dict, map_tasks: Callable = in_process) -> dict[str, dict[str, bytes]]:
+def attachments(report: Report, document: dict, map_tasks: Callable | None = None) -> dict[str, dict[str, bytes]]:
     """Every strategy's and portfolio's CSVs by id and file name: the site's download files and
-    the tearsheets' attachments, made once, a task a strategy or portfolio."""
+    the tearsheets' attachments, made once, a task a strategy or portfolio (`map_tasks`, as
+    publication.published_site's; None: one after another, here)."""
     ids = [s.id for _, s in report.strategies] + [p.id for _, p in report.portfolios]
-    made = map_tasks(attachment_files, ids, AttachmentInput(report, document), "downloads") if ids else []
+    shared = AttachmentInput(report, document)
+    if map_tasks is None:
+        return {i: attachment_files(shared, i) for i in ids}
+    made = map_tasks(attachment_files, ids, shared, "downloads") if ids else []
     return dict(zip(ids, made))
 
 
