@@ -18,7 +18,6 @@ from pathlib import Path
 import click
 
 from reportgen import __version__
-from reportgen.compute import allocator
 from reportgen.inputs.errors import ReportgenError
 from reportgen.publish.logrecorder import WarningRecorder
 
@@ -300,7 +299,6 @@ def schema() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    allocator.return_freed_memory()
     try:
         cli.main(args=argv, prog_name="reportgen", standalone_mode=False)
     except ReportgenError as exc:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from reportgen import __version__
 from reportgen.analysis import attention
-from reportgen.compute import blocks
+from reportgen.compute import allocator, blocks
 from reportgen.compute.local import in_process
 from reportgen.compute.progress import tracked
 from reportgen.evaluation import engine
@@ -94,6 +94,7 @@ def report(config: Config, progress: Progress = lambda stage: None, map_tasks: M
     """Read and check every input, then compute every figure of the report: nothing is written."""
     progress("reading and checking every input")
     inputs = read_inputs(config, attention.attention_scores)
+    allocator.release_freed_memory()  # what parsing and checking freed (half a GB at 500 assets)
     evaluated = evaluated_models(evaluation_settings(config), config.models, inputs, progress, map_tasks)
     return report_record(config, inputs, evaluated)
 

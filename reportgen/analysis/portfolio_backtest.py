@@ -93,8 +93,11 @@ def _simulated(close: pd.DataFrame, targets: dict[str, pd.DataFrame], init_cash:
     portfolio = _portfolio(close, targets, init_cash, fees)
     value = _per_group(portfolio.value(), targets)
     asset_value = portfolio.asset_value(group_by=False)
-    group_value = value.reindex(columns=asset_value.columns.get_level_values(GROUP))
-    weights = pd.DataFrame(asset_value.to_numpy() / group_value.to_numpy(), close.index, asset_value.columns)
+    held, totals, width = asset_value.to_numpy(), value.to_numpy(), close.shape[1]
+    shares = np.empty_like(held)
+    for g in range(len(targets)):  # each group's columns over its value, without a (dates x columns) copy of the values
+        np.divide(held[:, g * width:(g + 1) * width], totals[:, g:g + 1], out=shares[:, g * width:(g + 1) * width])
+    weights = pd.DataFrame(shares, close.index, asset_value.columns, copy=False)
     profit = asset_value.iloc[-1] + portfolio.cash_flow(group_by=False).sum()
     records = portfolio.orders.records
     names, assets = list(targets), close.columns

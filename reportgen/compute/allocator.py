@@ -1,36 +1,51 @@
-"""Give freed memory back to the operating system (glibc's malloc), for the build and its workers.
+"""Give the memory a stage freed back to the operating system (glibc's malloc), between stages.
 
 glibc serves a large allocation (a numpy array over 128 KiB) with mmap and returns it when freed,
 but it raises that threshold to the size of each mmapped block freed, up to 32 MiB: after the
 first arrays of a 500-asset universe are freed, arrays of up to 32 MiB come from the heap, which
-keeps what is freed. Measured on the 500-asset, 20-year benchmark (benchmarks/bench_universe.py):
-after reading and checking the predictions the build held 995 MB, 434 MB with the threshold
-fixed, and its peak fell from 2.5 to 2.0 GB, at no cost in time. Fixing the threshold (mallopt)
-turns the raising off. Dask's nanny sets its own workers' trim threshold for the same reason; a
-LocalCluster's workers inherit the environment variable set here.
+keeps what is freed (a fragmented heap shrinks only from its top). `malloc_trim` gives every free
+page of the heap back; the build calls it after reading its inputs and before each map forks its
+workers (reportgen.compute.shared_executor), so neither the build nor the workers forked from it
+carry what earlier stages freed.
+
+Measured on the 500-asset, 20-year benchmark (benchmarks/bench_universe.py), synchronous build,
+2026-12-06: untouched, 42.9 s (5.5 s of it system time) and a peak of 1,613 MB; trimmed between
+stages, 43.6 s (7.0 s) and 1,395 MB. Fixing the threshold at 128 KiB instead (mallopt) held the
+peak to 1,232 MB but cost 53.6 s (14.6 s system): every large array then faults in fresh pages.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import os
+import functools
 import sys
 
-MMAP_THRESHOLD_BYTES = 128 * 1024  # glibc's initial threshold
 _M_MMAP_THRESHOLD = -3  # mallopt's parameter number (malloc.h)
 
 
-def return_freed_memory() -> bool:
-    """Fix glibc's mmap threshold in this process (its forked workers inherit it) and, through
-    the environment, in the processes it starts. False where the C library is not glibc."""
+@functools.cache
+def _libc():
     if not sys.platform.startswith("linux"):
-        return False
-    os.environ.setdefault("MALLOC_MMAP_THRESHOLD_", str(MMAP_THRESHOLD_BYTES))
+        return None
     name = ctypes.util.find_library("c")
-    if name is None:
+    libc = ctypes.CDLL(name) if name else None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None  # not musl
+
+
+def release_freed_memory() -> bool:
+    """Give the heap's free pages back to the operating system; False where the C library is
+    not glibc (nothing to do)."""
+    libc = _libc()
+    if libc is None:
         return False
-    libc = ctypes.CDLL(name)
-    if not hasattr(libc, "mallopt"):  # musl
-        return False
-    return bool(libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES))
+    libc.malloc_trim(0)
+    return True
+
+
+def return_large_blocks() -> bool:
+    """From now on, give every freed block over 128 KiB straight back (glibc's mmap threshold fixed
+    at its initial value): for a short-lived worker, whose stages allocate and free (dates x assets)
+    arrays, that bounds its memory at the cost of page faults. False where not glibc."""
+    libc = _libc()
+    return libc is not None and bool(libc.mallopt(_M_MMAP_THRESHOLD, 128 * 1024))

@@ -21,7 +21,7 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.connection import Connection
 from typing import Any
 
-from reportgen.compute import progress
+from reportgen.compute import allocator, progress
 from reportgen.compute.local import ComputeError, SynchronousExecutor, WorkerUsage, process_usage
 
 # What a forked worker runs: (function, shared, tasks), set in the parent just before it forks, so
@@ -43,9 +43,12 @@ def _forked_task(index: int) -> tuple[Any, list[logging.LogRecord]]:
     """One task in a forked worker, with what it logged, for the parent to log in task order."""
     function, shared, tasks = _FORKED
     progress.in_worker = True
+    allocator.return_large_blocks()
     kept = _KeptRecords()
     logging.getLogger().handlers = [kept]  # this process's copy: the parent's handlers see the records later
-    return function(shared, tasks[index]), kept.records
+    result = function(shared, tasks[index])
+    allocator.release_freed_memory()  # the next task starts without this one's freed heap
+    return result, kept.records
 
 
 class ForkExecutor:

@@ -7,6 +7,8 @@ import resource
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from reportgen.compute import allocator
+
 
 class ComputeError(Exception):
     """The compute backend cannot be used: Dask is missing, or the cluster cannot be reached."""
@@ -33,6 +35,7 @@ class SynchronousExecutor:
         results = []
         for index, task in enumerate(tasks):
             results.append(function(shared, task))
+            allocator.release_freed_memory()  # the next task starts without this one's freed heap
             on_done(index)
         if beside is not None:
             beside()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 
+from reportgen.compute import allocator
 from reportgen.compute.executor import Executor, executor
 from reportgen.compute.progress import LINE_EVERY_SECONDS, Progress
 
@@ -34,6 +35,7 @@ class SharedExecutor:
 
     def __call__(self, function, tasks, shared, label: str = "models", imports: tuple[str, ...] = (), beside=None) -> list:
         pool = self._executor()
+        allocator.release_freed_memory()  # before workers fork: they would carry the earlier stages' freed heap
         progress = Progress(len(tasks), f"{label} ({pool.description})", every_seconds=LINE_EVERY_SECONDS, workers=pool.workers)
         try:
             return pool.map(
