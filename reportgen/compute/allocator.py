@@ -4,14 +4,17 @@ glibc serves a large allocation (a numpy array over 128 KiB) with mmap and retur
 but it raises that threshold to the size of each mmapped block freed, up to 32 MiB: after the
 first arrays of a 500-asset universe are freed, arrays of up to 32 MiB come from the heap, which
 keeps what is freed (a fragmented heap shrinks only from its top). `malloc_trim` gives every free
-page of the heap back; the build calls it after reading its inputs and before each map forks its
-workers (reportgen.compute.shared_executor), so neither the build nor the workers forked from it
-carry what earlier stages freed.
+page of the heap back; the build calls it after reading its inputs, before each map forks its
+workers (reportgen.compute.shared_executor) and after each task (reportgen.compute.local,
+reportgen.compute.forked), so no process carries what an earlier stage or task freed. A forked
+worker also fixes the threshold (`return_large_blocks`): it lives for one map, and its peak, not
+its speed, is what a 500-asset build's memory hangs on.
 
 Measured on the 500-asset, 20-year benchmark (benchmarks/bench_universe.py), synchronous build,
 2026-12-06: untouched, 42.9 s (5.5 s of it system time) and a peak of 1,613 MB; trimmed between
-stages, 43.6 s (7.0 s) and 1,395 MB. Fixing the threshold at 128 KiB instead (mallopt) held the
-peak to 1,232 MB but cost 53.6 s (14.6 s system): every large array then faults in fresh pages.
+stages, 43.6 s (7.0 s) and 1,395 MB. Fixing the threshold at 128 KiB in the build too (mallopt)
+held the peak to 1,232 MB but cost 53.6 s (14.6 s system): every large array then faults in
+fresh pages.
 """
 
 from __future__ import annotations
