@@ -17,7 +17,8 @@ stages, 43.6 s (7.0 s) and 1,395 MB. Fixing the threshold at 128 KiB in the buil
 held the peak to 1,232 MB but cost 53.6 s (14.6 s system): every large array then faults in
 fresh pages. In the workers, a 4 MiB threshold against 128 KiB: the bundled report's cold build
 18.3 s against 19.4 s (5.9 s of system time against 7.9 s; farm-bench, 3 pairs, medians), and the
-500-asset build 2 s faster with the same peak (every (dates x assets) array is over 4 MiB).
+500-asset build no slower, with the same peak within noise (every (dates x assets) array is over
+4 MiB).
 """
 
 from __future__ import annotations
