@@ -184,15 +184,12 @@ def attachment_files(shared: AttachmentInput, part_id: str) -> dict[str, bytes]:
     return {PORTFOLIO_FILES[kind]: csv_bytes(frame) for kind, frame in portfolio_frames(model, portfolio, document).items()}
 
 
-def attachments(report: Report, document: dict, map_tasks: Callable | None = None) -> dict[str, dict[str, bytes]]:
+def attachments(report: Report, document: dict, map_tasks: Callable) -> dict[str, dict[str, bytes]]:
     """Every strategy's and portfolio's CSVs by id and file name: the site's download files and
     the tearsheets' attachments, made once, a task a strategy or portfolio (`map_tasks`, as
-    publication.published_site's; None: one after another, here)."""
+    publication.published_site's)."""
     ids = [s.id for _, s in report.strategies] + [p.id for _, p in report.portfolios]
-    shared = AttachmentInput(report, document)
-    if map_tasks is None:
-        return {i: attachment_files(shared, i) for i in ids}
-    made = map_tasks(attachment_files, ids, shared, "downloads") if ids else []
+    made = map_tasks(attachment_files, ids, AttachmentInput(report, document), "downloads") if ids else []
     return dict(zip(ids, made))
 
 

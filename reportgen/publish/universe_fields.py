@@ -44,16 +44,27 @@ class AssetList:
     """How a universe page names its assets: inline when few, else the count, the first and last
     names in the sentence and the whole list folded under a note (500 names would open the page)."""
 
-    count: int
     names: list[str]
-    inline: bool
-    first: str
-    last: str
+
+    @property
+    def count(self) -> int:
+        return len(self.names)
+
+    @property
+    def inline(self) -> bool:
+        return self.count <= NAMED_ASSETS
+
+    @property
+    def first(self) -> str:
+        return self.names[0] if self.names else ""
+
+    @property
+    def last(self) -> str:
+        return self.names[-1] if self.names else ""
 
 
 def asset_list(model: UniverseModelResult) -> AssetList:
-    names = [str(a) for a in model.assets]
-    return AssetList(len(names), names, len(names) <= NAMED_ASSETS, names[0] if names else "", names[-1] if names else "")
+    return AssetList([str(a) for a in model.assets])
 
 
 def _configured_share(value: float) -> str:
