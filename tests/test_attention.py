@@ -91,3 +91,15 @@ def test_scores_stay_in_their_ranges_for_random_softmaxes():
 def test_lag_profile_is_the_mean_weight_per_lag():
     weights = pd.DataFrame([[1.0, 0.0], [0.5, 0.5]], index=pd.bdate_range("2024-01-01", periods=2))
     assert lag_profile(weights).tolist() == [0.75, 0.25]
+
+
+def test_scores_made_in_blocks_of_rows_equal_the_scores_of_all_rows_at_once(monkeypatch):
+    from reportgen.analysis import attention
+
+    rng = np.random.default_rng(3)
+    logits = rng.normal(0, 2, (1000, 10))
+    weights = pd.DataFrame(np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True))
+    monkeypatch.setattr(attention, "SCORE_BLOCK_ROWS", 7)  # 143 blocks, the last one of 6 rows
+    blocked = attention_scores(weights)
+    whole = pd.DataFrame({name: score(weights.to_numpy()) for name, score in attention.SCORES.items()})
+    pd.testing.assert_frame_equal(blocked, whole, check_exact=True)

@@ -254,3 +254,24 @@ def test_the_kernel_s_copies_of_vectorbt_s_float_helpers_agree_with_vectorbt():
         kernel.insert_argsort_nb(ours, order)
         array_.insert_argsort_nb(theirs, expected)
         assert np.array_equal(order, expected) and np.array_equal(ours, theirs, equal_nan=True)
+
+
+def test_a_simulation_s_value_and_returns_are_vectorbt_s_own(tmp_path):
+    """simulate_portfolio makes the value from cash and the assets' value one array at a time
+    (less memory than Portfolio.value): the same bits as vectorbt's `value()` and `returns()`."""
+    import vectorbt as vbt
+
+    close, prediction, attention = _universe(tmp_path)
+    config = PortfolioConfig(id="p", name="P", model="m", weighting="attention", max_weight=0.4, rebalance="weekly")
+    weights = portfolios.portfolio_weights(config, prediction, attention, close, close.notna())
+    targets = portfolios.orders(weights, portfolios.rebalance_days(close.index, "weekly"), 1)
+    simulation = simulate_portfolios(close, {"p": targets}, 1000.0, 0.004)
+    reference = vbt.Portfolio.from_orders(
+        close, targets.reindex(index=close.index, columns=close.columns), size_type="targetpercent", group_by=True,
+        cash_sharing=True, call_seq="auto", init_cash=1000.0, fees=0.004, freq="1D",
+    )
+    assert np.array_equal(simulation.value["p"].to_numpy(), reference.value().to_numpy())
+    assert np.array_equal(simulation.returns["p"].to_numpy(), reference.returns().to_numpy())
+    held = reference.asset_value(group_by=False)
+    assert np.array_equal(simulation.weights["p"].to_numpy(), held.to_numpy() / reference.value().to_numpy()[:, None])
+    assert simulation.total_fees["p"] == pytest.approx(reference.orders.records["fees"].sum(), rel=1e-12) and simulation.total_fees["p"] > 0

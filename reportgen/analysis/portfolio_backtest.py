@@ -35,24 +35,15 @@ class PortfolioSimulation:
     trades: pd.DataFrame  # one row an order: portfolio, date, asset, side, size, price, value, fees
 
 
-def _stacked(close: pd.DataFrame, targets: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    names = list(targets)
-    columns = pd.MultiIndex.from_product([names, close.columns], names=[GROUP, ASSET])
-    prices = np.tile(close.to_numpy(dtype=float), (1, len(names)))
-    sizes = np.hstack([targets[n].reindex(index=close.index, columns=close.columns).to_numpy(dtype=float) for n in names])
-    return pd.DataFrame(prices, close.index, columns), pd.DataFrame(sizes, close.index, columns)
-
-
-def _portfolio(close: pd.DataFrame, targets: dict[str, pd.DataFrame], init_cash: float, fees: float | dict[str, float]):
-    prices, sizes = _stacked(close, targets)
-    if isinstance(fees, dict):
-        fees = np.repeat([fees[n] for n in targets], close.shape[1])[None, :]
+def _portfolio(close: pd.DataFrame, target: pd.DataFrame, init_cash: float, fees: float):
+    """One portfolio as one vectorbt simulation: its asset columns one group sharing cash."""
+    sizes = target.reindex(index=close.index, columns=close.columns).to_numpy(dtype=float)
     return vectorbt_module().Portfolio.from_orders(
-        prices, sizes, size_type="targetpercent", group_by=GROUP, cash_sharing=True,
+        close, sizes, size_type="targetpercent", group_by=True, cash_sharing=True,
         call_seq="auto", init_cash=init_cash, fees=fees, freq="1D",
         # at most one order a target; vectorbt's default room, one a (date, asset), is 146 MB of
         # records for 500 assets over 20 years
-        max_orders=max(1, int(np.count_nonzero(~np.isnan(sizes.to_numpy())))),
+        max_orders=max(1, int(np.count_nonzero(~np.isnan(sizes)))),
     )
 
 
@@ -84,32 +75,49 @@ def simulate_portfolio(close: pd.DataFrame, name: str, target: pd.DataFrame, ini
     grouped simulation, while memory holds one portfolio's (dates x assets) arrays at a time, not
     those of every portfolio (at 4 portfolios of 500 assets over 20 years, 1.1 GB more at the
     peak); and they can run on different workers."""
-    simulation = _simulated(close, {name: target}, init_cash, fees)
+    simulation = _simulated(close, name, target, init_cash, fees)
     gc.collect()  # a vectorbt Portfolio holds reference cycles: its arrays go only with them
     return simulation
 
 
-def _simulated(close: pd.DataFrame, targets: dict[str, pd.DataFrame], init_cash: float, fees: float) -> PortfolioSimulation:
-    portfolio = _portfolio(close, targets, init_cash, fees)
-    value = _per_group(portfolio.value(), targets)
-    asset_value = portfolio.asset_value(group_by=False)
-    held, totals, width = asset_value.to_numpy(), value.to_numpy(), close.shape[1]
-    shares = np.empty_like(held)
-    for g in range(len(targets)):  # each group's columns over its value, without a (dates x columns) copy of the values
-        np.divide(held[:, g * width:(g + 1) * width], totals[:, g:g + 1], out=shares[:, g * width:(g + 1) * width])
-    weights = pd.DataFrame(shares, close.index, asset_value.columns, copy=False)
-    profit = asset_value.iloc[-1] + portfolio.cash_flow(group_by=False).sum()
+# Held by vectorbt's Portfolio for reuse once computed: (dates x assets) arrays of 20 MB each for
+# 500 assets over 20 years. _simulated lets each go once it has what it needs.
+_ASSET_ARRAYS = ("get_filled_close", "assets", "asset_flow", "asset_value", "cash_flow")
+
+
+def _simulated(close: pd.DataFrame, name: str, target: pd.DataFrame, init_cash: float, fees: float) -> PortfolioSimulation:
+    """The simulation of one portfolio, its value made the way `Portfolio.value` makes it (cash
+    plus the assets' value, vectorbt's own functions, so the same numbers) but from one kept
+    (dates x assets) array at a time: `value` keeps five at once, which made a worker's peak
+    60 MB higher at 500 assets."""
+    vbt = vectorbt_module()
+    portfolio = _portfolio(close, target, init_cash, fees)
+    held = portfolio.asset_value(group_by=False).to_numpy()
+    _forget(portfolio)
+    cash_flow = portfolio.cash_flow(group_by=False).to_numpy()
+    profit = held[-1] + cash_flow.sum(axis=0)
+    del cash_flow
+    _forget(portfolio)
+    cash = portfolio.cash().to_numpy()[:, None]
+    _forget(portfolio)
+    group = np.array([held.shape[1]])
+    values = vbt.portfolio.nb.value_nb(cash, vbt.portfolio.nb.asset_value_grouped_nb(held, group))
+    value = values[:, 0]
+    returns = vbt.returns.nb.returns_nb(values, np.array([float(init_cash)]))[:, 0]
+    shares = held / value[:, None]
+    del held
+    names, assets = [name], close.columns
+    columns = pd.MultiIndex.from_product([names, assets], names=[GROUP, ASSET])
+    weights = pd.DataFrame(shares, close.index, columns, copy=False)
     records = portfolio.orders.records
-    names, assets = list(targets), close.columns
     trade_value = records["size"] * records["price"]
-    group_of = records["col"] // len(assets)
-    traded = np.zeros((len(close), len(names)))
-    np.add.at(traded, (records["idx"], group_of), trade_value)
+    traded = np.zeros(len(close))
+    np.add.at(traded, records["idx"], trade_value)
     trades = pd.DataFrame(
         {
-            "portfolio": np.asarray(names, dtype=object)[group_of],
+            "portfolio": name,
             "date": close.index[records["idx"]],
-            "asset": np.asarray(assets, dtype=object)[records["col"] % len(assets)],
+            "asset": np.asarray(assets, dtype=object)[records["col"]],
             "side": np.where(records["side"] == 0, "buy", "sell"),
             "size": records["size"],
             "price": records["price"],
@@ -117,17 +125,30 @@ def _simulated(close: pd.DataFrame, targets: dict[str, pd.DataFrame], init_cash:
             "fees": records["fees"],
         }
     )
-    exposure = weights.T.groupby(level=GROUP, sort=False).sum().T.reindex(columns=names)
+    portfolio_names = pd.Index(names, name=GROUP)
+    exposure = weights.T.groupby(level=GROUP, sort=False).sum().T  # pandas' compensated sums: the figures as before
     return PortfolioSimulation(
-        value=value,
-        returns=_per_group(portfolio.returns(), targets),
+        value=pd.DataFrame({name: value}, close.index).rename_axis(columns=GROUP),
+        returns=pd.DataFrame({name: returns}, close.index).rename_axis(columns=GROUP),
         invested=exposure.shift(1, fill_value=0.0).rename_axis(columns=GROUP),
         weights=weights,
-        traded_value=pd.DataFrame(traded, close.index, pd.Index(names, name=GROUP)),
-        contributions=(profit / init_cash).unstack(ASSET).reindex(index=names, columns=assets),
-        total_fees=pd.Series(np.bincount(group_of, weights=records["fees"], minlength=len(names)), index=names),
+        traded_value=pd.DataFrame(traded[:, None], close.index, portfolio_names),
+        contributions=pd.DataFrame((profit / init_cash)[None, :], portfolio_names, assets),
+        total_fees=pd.Series([_sum_in_order(records["fees"])], index=names),
         trades=trades,
     )
+
+
+def _forget(portfolio) -> None:
+    """Let go of the (dates x assets) arrays `portfolio` keeps for reuse."""
+    for method in _ASSET_ARRAYS:
+        getattr(type(portfolio), method).clear_cache(portfolio)
+
+
+def _sum_in_order(values: np.ndarray) -> float:
+    """The sum of `values` added one after another (numpy's `sum` adds pairwise, which rounds
+    differently): each portfolio's fees as the report has always summed them."""
+    return float(np.bincount(np.zeros(len(values), dtype=np.intp), weights=values, minlength=1)[0])
 
 
 def portfolio_returns(
@@ -227,10 +248,3 @@ def _kernel():
     from reportgen.analysis.portfolio_kernel import values_of_orders
 
     return values_of_orders
-
-
-def _per_group(result: pd.Series | pd.DataFrame, targets: dict) -> pd.DataFrame:
-    """vectorbt returns a Series for a single group: always a (dates x portfolios) frame."""
-    frame = result.to_frame() if isinstance(result, pd.Series) else result
-    frame.columns = pd.Index(list(targets), name=GROUP)
-    return frame

@@ -276,9 +276,9 @@ def read_universe_predictions(
     vector = attention_vector_columns(frame, attention_prefix, path)
     weights = None
     if vector:
-        matrix = np.column_stack([
-            _checked_column(frame[c], names, dates, path, c, 0.0, np.inf, "attention weights must be >= 0") for c in vector
-        ])
+        matrix = np.empty((len(frame), len(vector)))  # filled column by column: no list of columns beside it
+        for k, c in enumerate(vector):
+            matrix[:, k] = _checked_column(frame[c], names, dates, path, c, 0.0, np.inf, "attention weights must be >= 0")
         sums = matrix.sum(axis=1)
         off = np.abs(sums - 1.0) > WEIGHT_SUM_TOLERANCE
         if off.any():
