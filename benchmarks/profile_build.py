@@ -4,6 +4,7 @@ Run by hand from the repository root (not part of the test suite):
 
     python benchmarks/profile_build.py                # one profiled build, the table below
     python benchmarks/profile_build.py --top 30       # and the 30 costliest functions
+    python benchmarks/profile_build.py --save b.prof  # and keep the profile (pstats, snakeviz)
 
 One fresh process builds the bundled report synchronously (every task in that process, one after
 another: what the workers share out) under cProfile, from a temporary copy of the project with
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import pstats
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -71,6 +73,7 @@ def cumulative_seconds(stats: pstats.Stats, file_end: str, function: str) -> tup
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--top", type=int, default=0, help="also print the N functions with the most cumulative time")
+    parser.add_argument("--save", type=Path, help="also copy the cProfile data to this file (for pstats or snakeviz)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="reportgen-profile-") as tmp:
         root = Path(tmp)
@@ -87,6 +90,8 @@ def main() -> None:
             name, seconds = line.rsplit(" ", 1)
             print(f"  {name:<54} {float(seconds):>7.2f}")
         stats = pstats.Stats(str(out))
+        if args.save:
+            shutil.copyfile(out, args.save)
         total = stats.total_tt
         print(f"then one synchronous cold build of the bundled report under cProfile: {total:.1f} s of CPU")
         print(f"{'part':<56} {'calls':>6} {'s':>7} {'share':>6}")
