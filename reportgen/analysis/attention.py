@@ -106,7 +106,7 @@ SCORES = {
 
 
 # Rows scored at a time by attention_scores: each score makes a few temporary copies of its rows,
-# so a universe's 2.5 million 10-step vectors scored at once took 500 MB more at the build's
+# so a universe's 2.5 million 10-step vectors scored at once took about 400 MB more at the build's
 # peak; scored in blocks of 2**16 rows, about 25 MB.
 SCORE_BLOCK_ROWS = 2**16
 
