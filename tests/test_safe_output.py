@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from reportgen.inputs.errors import SiteError
+from reportgen.publish import safe_output
 from reportgen.publish.safe_output import MARKER, build_lock, checked_output_folder, lock_path, staged_folder
 
 from conftest import file_manifest
@@ -164,3 +167,31 @@ def test_the_next_build_clears_what_a_killed_build_left(tmp_path: Path):
             raise RuntimeError("fails again")
     assert file_manifest(target) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [".site.new-user", "site"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="renameat2 is Linux's")
+def test_on_linux_a_swap_never_leaves_the_site_folder_missing(tmp_path: Path, monkeypatch):
+    """The swap exchanges the two folders in one step: a server reading site/ during a rebuild
+    (reportgen serve polls and swaps) finds the old site or the new one, never a 404."""
+    target = published_site(tmp_path)
+    renamed = []
+    monkeypatch.setattr(safe_output.os, "replace", lambda *paths: renamed.append(paths))  # the two-rename fallback
+    missing, stop = [], threading.Event()
+
+    def reader() -> None:
+        while not stop.is_set():
+            if not (target / "index.html").exists():
+                missing.append(1)
+
+    watching = threading.Thread(target=reader)
+    watching.start()
+    try:
+        for build in range(50):
+            with staged_folder(target) as fresh:
+                (fresh / "index.html").write_text(f"build {build}")
+    finally:
+        stop.set()
+        watching.join()
+    assert renamed == [] and missing == []
+    assert (target / "index.html").read_text() == "build 49"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]

@@ -1,7 +1,9 @@
 """The output folder: which folders reportgen may replace, one build at a time, and an atomic swap.
 
 reportgen never deletes what it did not make. A site is built in a temporary sibling of the
-output folder and swapped in by rename only when the whole build succeeded; a failed build
+output folder and swapped in only when the whole build succeeded (on Linux the two folders are
+exchanged in one step, so a server reading the output folder never finds it missing; elsewhere
+by two renames); a failed build
 leaves the previous site as it was and removes its temporary folder. An existing folder is
 replaced only when it carries reportgen's marker file, and never when it is (or contains) the
 filesystem root, the home folder, the current folder, the project folder or an input of the
@@ -16,6 +18,7 @@ POSIX only (fcntl).
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import glob
 import logging
@@ -143,6 +146,21 @@ def _leftovers(target: Path, kind: str) -> list[Path]:
     )
 
 
+_AT_FDCWD, _RENAME_EXCHANGE = -100, 2  # <fcntl.h>, <linux/fs.h>
+
+
+def _exchanged(a: Path, b: Path) -> bool:
+    """Whether folders `a` and `b` were swapped in one step (Linux's renameat2 with
+    RENAME_EXCHANGE), so that a server reading `b` meanwhile (`reportgen serve`, a web server on
+    site/) finds the old folder or the new one, never none. False where the C library or the
+    file system cannot: the caller then renames twice, with a moment between the renames when
+    `b` does not exist."""
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    return renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0
+
+
 def _recover(target: Path) -> None:
     """Undo what a killed build left behind; call only while holding the lock."""
     olds = _leftovers(target, "old")
@@ -174,6 +192,9 @@ def staged_folder(target: Path) -> Iterator[Path]:
 def _swap(fresh: Path, target: Path) -> None:
     if not target.exists():
         os.replace(fresh, target)
+        return
+    if _exchanged(fresh, target):  # `fresh` now holds the previous site
+        shutil.rmtree(fresh)
         return
     old = fresh.with_name(f".{target.name}.old-" + fresh.name.removeprefix(f".{target.name}.new-"))
     os.replace(target, old)
