@@ -3,11 +3,10 @@
 reportgen never deletes what it did not make. A site is built in a temporary sibling of the
 output folder and swapped in only when the whole build succeeded (on Linux the two folders are
 exchanged in one step, so a server reading the output folder never finds it missing; elsewhere
-by two renames); a failed build
-leaves the previous site as it was and removes its temporary folder. An existing folder is
-replaced only when it carries reportgen's marker file, and never when it is (or contains) the
-filesystem root, the home folder, the current folder, the project folder or an input of the
-build. Symlinks are resolved before these checks.
+by two renames); a failed build leaves the previous site as it was and removes its temporary
+folder. An existing folder is replaced only when it carries reportgen's marker file, and never
+when it is (or contains) the filesystem root, the home folder, the current folder, the project
+folder or an input of the build. Symlinks are resolved before these checks.
 
 A lock file beside the output folder (`.<name>.reportgen-lock`, held with `flock` and removed
 when the build ends) makes a second build into the same folder fail at once. The kernel drops
