@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 import altair as alt
 import pandas as pd
 
+from reportgen.publish import chart_values
 from reportgen.publish.series import SeriesRegistry, identical_groups
 
 MAX_POINTS_PER_SERIES = 2_600  # about ten years of trading days
@@ -514,9 +515,19 @@ def loss_curves_chart(curves: pd.DataFrame, title: str, reference: float | None 
     return alt.layer(*layers).properties(width="container", height=240)
 
 
+def _inlined_values(data):
+    """Altair's default data transformer without its row limit, its frames' rows made by
+    chart_values.records (the same values, made column by column) where it can."""
+    made = chart_values.records(data) if isinstance(data, pd.DataFrame) else None
+    return {"values": made} if made is not None else alt.utils.data.to_values(data)
+
+
+alt.data_transformers.register("reportgen", _inlined_values)
+
+
 def chart_spec(chart: alt.Chart) -> dict:
     """The Vega-Lite spec of `chart`, data inlined, with stable parameter and view names."""
-    with alt.data_transformers.enable("default", max_rows=None):
+    with alt.data_transformers.enable("reportgen"):
         return _stable_names(chart.to_dict(validate=False))
 
 
