@@ -61,7 +61,7 @@ def installed_version(name: str) -> str | None:
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """reportgen's own code and the versions of the libraries that compute the figures."""
-    files = sorted(p for p in _PACKAGE.rglob("*") if p.is_file() and p.suffix in (".py", ".js", ".css"))
+    files = sorted(p for p in _PACKAGE.rglob("*") if p.is_file() and p.suffix in (".py", ".js", ".css", ".ttf"))
     parts: list[bytes | str] = [str(p.relative_to(_PACKAGE)) for p in files] + [p.read_bytes() for p in files]
     for name in _LIBRARIES:
         version = installed_version(name)

@@ -11,6 +11,8 @@ import functools
 import json
 import re
 
+from reportgen.publish import print_fonts
+
 _SCHEMA_VERSION = re.compile(r"/vega-lite/v(\d+)\.(\d+)\.")
 
 
@@ -45,11 +47,20 @@ def numbered_svg_ids(svg: str) -> str:
     return _SVG_IDS.sub(renumbered, svg)
 
 
-@functools.lru_cache(maxsize=256)
-def _svg(spec_json: str, vl_version: str) -> str:
+@functools.cache
+def _vl_convert():
+    """vl-convert, with the print metrics fonts registered (once per process: a forked worker
+    has vl-convert's runtime of its own)."""
     import vl_convert
 
-    return numbered_svg_ids(vl_convert.vegalite_to_svg(spec_json, vl_version=vl_version, allowed_base_urls=[]))
+    vl_convert.register_font_directory(str(print_fonts.FONT_FOLDER))
+    return vl_convert
+
+
+@functools.lru_cache(maxsize=256)
+def _svg(spec_json: str, vl_version: str) -> str:
+    drawn = _vl_convert().vegalite_to_svg(spec_json, vl_version=vl_version, allowed_base_urls=[])
+    return numbered_svg_ids(drawn.replace(_MEASURED_AS, _PRINTED_AS))
 
 
 # Static charts are printed (WeasyPrint, a browser's print) with whatever font the printing
@@ -58,13 +69,19 @@ def _svg(spec_json: str, vl_version: str) -> str:
 # Sans vl-convert picks for system-ui, which let "equal weights, same holdings" run into the next
 # label in the PDF); a narrower fallback only leaves more room.
 PRINT_FONT = "DejaVu Sans, Verdana, Geneva, sans-serif"
+# vl-convert measures the text in print_fonts' copies of DejaVu Sans (the same metrics, a
+# quarter of the time), and the SVG then names the fonts it prints with. Text is escaped in an
+# SVG, so only a font-family attribute can hold this quoted string.
+_MEASURED_FONT = PRINT_FONT.replace("DejaVu Sans", print_fonts.METRICS_FAMILY, 1)
+_MEASURED_AS, _PRINTED_AS = f'font-family="{_MEASURED_FONT}"', f'font-family="{PRINT_FONT}"'
 
 
 def chart_svg(spec: dict) -> str:
     """The chart of a Vega-Lite spec drawn once as a static SVG document (for print, and for
     readers without JavaScript). Drawn by vl-convert without a browser: the data is inline, no
     base URL is allowed for data, and text is left to the reader's system fonts, so nothing is
-    fetched. A chart of container width is drawn at the theme's 640 px, in PRINT_FONT. Cached by
+    fetched. A chart of container width is drawn at the theme's 640 px, in PRINT_FONT (measured
+    in print_fonts' copy of it). Cached by
     spec, so a preview's rebuilds redraw only what changed."""
-    printed = {**spec, "config": {**spec.get("config", {}), "font": PRINT_FONT}}
+    printed = {**spec, "config": {**spec.get("config", {}), "font": _MEASURED_FONT}}
     return _svg(json.dumps(printed, sort_keys=True, allow_nan=False), vega_lite_version(spec))
