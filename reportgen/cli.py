@@ -6,8 +6,10 @@ malformed input, unsafe output folder, bad command line).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fnmatch
+import gc
 import logging
 import signal
 import sys
@@ -299,6 +301,10 @@ def schema() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    # At exit the interpreter's garbage collections walk every object left (400,000 after a
+    # 500-asset build: 1.1 s of its 30); frozen, they are skipped, and the objects are still
+    # freed. Registered first, so it runs after every other exit handler.
+    atexit.register(gc.freeze)
     try:
         cli.main(args=argv, prog_name="reportgen", standalone_mode=False)
     except ReportgenError as exc:

@@ -21,7 +21,7 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.connection import Connection
 from typing import Any
 
-from reportgen.compute import allocator, progress
+from reportgen.compute import allocator, preload, progress
 from reportgen.compute.local import ComputeError, SynchronousExecutor, WorkerUsage, process_usage
 
 # What a forked worker runs: (function, shared, tasks), set in the parent just before it forks, so
@@ -84,6 +84,7 @@ class ForkExecutor:
             outputs[index] = output
             on_done(index)
 
+        preload.finished_imports()  # nothing forks while a thread of this process imports
         missing = [name for name in imports if name not in sys.modules]
         aside = None if beside is None else _Beside(beside)
         try:

@@ -33,6 +33,13 @@ class SharedExecutor:
     def workers(self) -> int:
         return self._executor().workers
 
+    @property
+    def imports_here(self) -> bool:
+        """Whether the tasks run in this process or in processes forked from it, which find what
+        this process imported (not on Dask, whose workers import for themselves). Known without
+        opening the executor."""
+        return self._settings[1] in ("synchronous", "processes")
+
     def __call__(self, function, tasks, shared, label: str = "models", imports: tuple[str, ...] = (), beside=None) -> list:
         pool = self._executor()
         allocator.release_freed_memory()  # before workers fork: they would carry the earlier stages' freed heap

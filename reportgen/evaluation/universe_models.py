@@ -30,6 +30,10 @@ from reportgen.inputs.record import UniverseModelData
 from reportgen.results import CrossSection, PortfolioResult, UniverseModelResult
 
 EQUAL_WEIGHT_BENCHMARK = "Equal-weight buy & hold"
+SIMULATION_IMPORTS = ("vectorbt",)  # what the simulations' tasks import
+# What a universe's stages import: the simulations' tasks, the bootstrap's block length (arch)
+# and the cross-sectional tests' regressions (statsmodels), which the build also runs itself.
+TASK_IMPORTS = (*SIMULATION_IMPORTS, "arch.bootstrap", "statsmodels.regression.linear_model")
 
 
 @dataclass(frozen=True)
@@ -191,7 +195,7 @@ def universe_model_result(
     targets = {p.id: _targets(p, weights[p.id], wide.ended) for p in listed}
     simulation = combined_simulations(map_tasks(
         portfolio_simulation, list(targets), SimulationInput(close, targets, settings.init_cash, settings.fees),
-        f"simulations of {len(targets)} portfolios", imports=("vectorbt",),
+        f"simulations of {len(targets)} portfolios", imports=SIMULATION_IMPORTS,
     ))
     returns, invested = simulation.returns.rename(columns=str), simulation.invested.rename(columns=str)
     trusted = engine.sharpe_statistics(returns, invested, benchmark_returns, risk_free, settings, map_tasks)

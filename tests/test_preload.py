@@ -1,0 +1,87 @@
+"""preload: libraries imported on a thread while the inputs are read, never across a fork."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+
+import pytest
+
+from reportgen.compute import preload
+from reportgen.compute.executor import executor
+
+
+@pytest.fixture
+def slow_module(tmp_path, monkeypatch):
+    """A module whose import takes 0.6 s and records the thread that imported it."""
+    (tmp_path / "slow_library_of_the_stages.py").write_text(
+        "import threading, time\nIMPORTED_BY = threading.current_thread().name\ntime.sleep(0.6)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield "slow_library_of_the_stages"
+    sys.modules.pop("slow_library_of_the_stages", None)
+    preload.finished_imports()
+
+
+def test_the_libraries_are_imported_on_a_thread_while_the_body_runs(slow_module):
+    started = time.monotonic()
+    with preload.importing_meanwhile([slow_module]):
+        time.sleep(0.5)  # the body's own work (reading the inputs)
+        body_done = time.monotonic() - started
+    assert body_done < 0.6  # the body did not wait for the import
+    assert sys.modules[slow_module].IMPORTED_BY == "reportgen-imports"
+    assert time.monotonic() - started < 1.0  # the import and the body overlapped (serially: 1.1 s)
+
+
+def test_an_error_in_the_body_leaves_at_once_and_the_next_fork_waits_for_the_import(slow_module):
+    started = time.monotonic()
+    with pytest.raises(ValueError, match="bad input"), preload.importing_meanwhile([slow_module]):
+        raise ValueError("bad input")
+    assert time.monotonic() - started < 0.3  # the user's error is not held back by the import
+    importing = [t for t in threading.enumerate() if t.name == "reportgen-imports"]
+    assert importing and importing[0].daemon  # still importing; it would not keep the process alive
+    if sys.platform.startswith("linux"):
+        with executor(2, "processes") as pool:
+            pool.map(_module_state, [0, 1], slow_module)  # forks only once the import is over
+    else:
+        preload.finished_imports()
+    assert slow_module in sys.modules and not any(t.name == "reportgen-imports" for t in threading.enumerate())
+
+
+def _module_state(name: str, task: int) -> int:
+    return task
+
+
+def test_a_missing_library_is_left_to_the_stage_that_imports_it_and_other_errors_are_raised(tmp_path, monkeypatch):
+    with preload.importing_meanwhile(["no_such_library_anywhere"]):
+        pass
+    assert "no_such_library_anywhere" not in sys.modules
+    (tmp_path / "broken_library_of_the_stages.py").write_text("raise RuntimeError('broken install')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(RuntimeError, match="broken install"), preload.importing_meanwhile(["broken_library_of_the_stages"]):
+        pass
+
+
+def test_nothing_is_started_without_names():
+    before = threading.active_count()
+    with preload.importing_meanwhile(()):
+        assert threading.active_count() == before
+
+
+def test_a_universe_build_imports_its_stages_libraries_while_reading_only_where_its_tasks_find_them():
+    from types import SimpleNamespace
+
+    from reportgen.compute.local import in_process
+    from reportgen.compute.shared_executor import SharedExecutor
+    from reportgen.evaluation import universe_models
+    from reportgen.pipeline import _imported_while_reading
+
+    universe, single = SimpleNamespace(universe=object()), SimpleNamespace(universe=None)
+    for scheduler in ("processes", "synchronous"):
+        assert _imported_while_reading(universe, SharedExecutor(2, scheduler, 60)) == universe_models.TASK_IMPORTS
+    assert _imported_while_reading(universe, in_process) == universe_models.TASK_IMPORTS
+    for scheduler in ("local", "tcp://127.0.0.1:8786"):  # Dask workers import for themselves
+        assert _imported_while_reading(universe, SharedExecutor(2, scheduler, 60)) == ()
+    assert _imported_while_reading(single, SharedExecutor(2, "processes", 60)) == ()
+    assert "vectorbt" in universe_models.TASK_IMPORTS
