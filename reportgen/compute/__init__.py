@@ -15,6 +15,8 @@
     forked.ForkExecutor            "processes": workers forked from the build for each map (Linux);
                                    a map whose libraries the build lacks runs on a leader that
                                    imports them once and forks the other workers
+    preload.importing_meanwhile    the stages' libraries imported on a thread while the inputs are
+                                   read; a fork waits for an import still running
     tracked(blocks, label)         the blocks of a long loop, with progress once it lasts over 5 s
     blocks                         blocks of columns sized from a memory budget (`[compute]
                                    memory_mb`): columns_per_block, column_blocks
