@@ -69,8 +69,9 @@ def _svg(spec_json: str, vl_version: str) -> str:
 # Sans vl-convert picks for system-ui, which let "equal weights, same holdings" run into the next
 # label in the PDF); a narrower fallback only leaves more room.
 PRINT_FONT = "DejaVu Sans, Verdana, Geneva, sans-serif"
-# vl-convert measures the text in print_fonts' copies of DejaVu Sans (the same metrics, a
-# quarter of the time), and the SVG then names the fonts it prints with. Text is escaped in an
+# vl-convert measures the text in print_fonts' copies of DejaVu Sans (the same metrics; the
+# bundled report's static charts in three quarters of the time), and the SVG then names the
+# fonts it prints with. Text is escaped in an
 # SVG, so only a font-family attribute can hold this quoted string.
 _MEASURED_FONT = PRINT_FONT.replace("DejaVu Sans", print_fonts.METRICS_FAMILY, 1)
 _MEASURED_AS, _PRINTED_AS = f'font-family="{_MEASURED_FONT}"', f'font-family="{PRINT_FONT}"'
@@ -81,7 +82,6 @@ def chart_svg(spec: dict) -> str:
     readers without JavaScript). Drawn by vl-convert without a browser: the data is inline, no
     base URL is allowed for data, and text is left to the reader's system fonts, so nothing is
     fetched. A chart of container width is drawn at the theme's 640 px, in PRINT_FONT (measured
-    in print_fonts' copy of it). Cached by
-    spec, so a preview's rebuilds redraw only what changed."""
+    in print_fonts' copy of it). Cached by spec, so a preview's rebuilds redraw only what changed."""
     printed = {**spec, "config": {**spec.get("config", {}), "font": _MEASURED_FONT}}
     return _svg(json.dumps(printed, sort_keys=True, allow_nan=False), vega_lite_version(spec))
