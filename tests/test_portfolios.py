@@ -36,6 +36,51 @@ def test_eligibility_and_top_k_with_ties_by_name():
     assert portfolios.top_k_assets(eligible, PREDICTION, None).equals(eligible)
 
 
+def _stable_sort_top_k(keys: np.ndarray, k: int) -> np.ndarray:
+    order = np.argsort(keys, axis=1, kind="stable")
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.broadcast_to(np.arange(keys.shape[1]), keys.shape), axis=1)
+    return ranks < k
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_top_k_by_partition_is_a_stable_sort_of_each_row(seed):
+    """Ties (keys rounded to a few values), +-inf and NaN keys: the k smallest of each row, ties
+    to the first column, exactly as ranking a stable sort of each row."""
+    rng = np.random.default_rng(seed)
+    keys = rng.integers(-3, 4, size=(60, 23)).astype(float)
+    keys[rng.random(keys.shape) < 0.15] = np.inf
+    keys[rng.random(keys.shape) < 0.05] = -np.inf
+    nan = rng.random(keys.shape) < 0.1
+    for k in (0, 1, 2, 5, 22, 23, 40):
+        top = portfolios.top_k_of_keys(keys, k)
+        assert top.sum(axis=1).tolist() == [min(k, 23)] * 60
+        assert np.array_equal(top, _stable_sort_top_k(keys, k)), k
+        with_nan = np.where(nan, np.nan, keys)  # a NaN key counts as +inf
+        assert np.array_equal(portfolios.top_k_of_keys(with_nan, k), _stable_sort_top_k(np.where(nan, np.inf, keys), k)), k
+
+
+def test_wide_places_each_row_and_leaves_nan_where_none():
+    dates = pd.DatetimeIndex(pd.bdate_range("2022-01-03", periods=3), name="date")
+    index = pd.MultiIndex.from_tuples(
+        [(dates[0], "B"), (dates[0], "Z"), (dates[1], "A"), (dates[2], "B"), (pd.Timestamp("2021-12-31"), "A")], names=["date", "asset"]
+    )
+    long = pd.Series([1.0, 9.0, 2.0, 3.0, 7.0], index=index, name="prediction")
+    assets = pd.Index(["A", "B", "C"], name="asset")
+    placed = portfolios.wide(long, assets, dates)
+    expected = long.unstack("asset").reindex(index=dates, columns=assets)
+    pd.testing.assert_frame_equal(placed, expected, check_exact=True)
+    assert placed.to_numpy().tolist()[0][1] == 1.0 and np.isnan(placed.to_numpy()[0][0])
+    assert placed.to_numpy().flags["C_CONTIGUOUS"]  # each date's row in one piece, as unstack leaves it: the same row sums
+    # categories as asset names (as the universe reader makes them), and a non-float column
+    categorical = long.copy()
+    categorical.index = categorical.index.set_levels(categorical.index.levels[1].astype("category"), level="asset")
+    pd.testing.assert_frame_equal(portfolios.wide(categorical, assets, dates), expected, check_exact=True, check_column_type=False)
+    pd.testing.assert_frame_equal(
+        portfolios.wide((long > 2).rename("held"), assets, dates), (long > 2).unstack("asset").reindex(index=dates, columns=assets)
+    )
+
+
 def test_target_weights_schemes_and_cap():
     held = portfolios.eligible_assets(PREDICTION, 0.5, TRADABLE)
     equal = portfolios.target_weights(held, portfolios.weighting_scores("equal", PREDICTION, None, None), 0.9, None)

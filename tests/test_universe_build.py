@@ -175,17 +175,25 @@ def test_placebo_runs_do_not_depend_on_how_they_are_split(universe_site, monkeyp
     (model, portfolio), = [(m, p) for m, p in result.portfolios if p.id == "attention"]
     null = portfolio.attention_test.null_sharpes
     assert len(null) == 50 and np.unique(null).size > 10  # the shuffles differ from each other
+    from reportgen.compute import jobs
+    from reportgen.evaluation import portfolio_placebo
+
     config = load_config(project / "reportgen.toml")
     calls = []
     reversed_order = in_reverse_order(calls)
+    placebo_tasks = []
+
+    def noting_placebo_tasks(function, tasks, shared, label="", imports=()):
+        if function is jobs.job_output:  # the placebo runs share a map with the simulations and other tests
+            placebo_tasks.append(sum(shared[t.job].function is portfolio_placebo.placebo_sharpes for t in tasks))
+        return reversed_order(function, tasks, shared, label, imports)
 
     for tasks in (8, 3, 1):
         monkeypatch.setattr(blocks, "task_count", lambda runs, workers, tasks=tasks: tasks)
-        again = report(config, map_tasks=reversed_order)
+        again = report(config, map_tasks=noting_placebo_tasks)
         (_, twin), = [(m, p) for m, p in again.portfolios if p.id == "attention"]
         assert np.array_equal(twin.attention_test.null_sharpes, null), tasks
-    placebo = [call for call in calls if call[1].startswith("placebo")]
-    assert placebo == [(7, "placebo runs of attention"), (3, "placebo runs of attention"), (1, "placebo runs of attention")]
+    assert placebo_tasks == [7, 3, 1]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers are Linux only")
@@ -197,12 +205,15 @@ def test_universe_site_is_identical_on_forked_workers(universe_site, tmp_path):
     env = {**os.environ, "REPORTGEN_CACHE_DIR": "off", "NO_MKDOCS_2_WARNING": "1"}
     done = subprocess.run([*command, "--scheduler", "processes", "--workers", "2"], cwd=project, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert "placebo runs of attention (2 forked worker processes): 3/3 done" in done.stderr  # 50 runs, 2 workers: blocks.task_count
-    # the universe stages spread over the workers: a simulation a portfolio, a test a factor, the
-    # charts of the model and of each portfolio
+    # the universe stages spread over the workers, in one map: a simulation a portfolio, 4 tasks
+    # of cost and lag variants (2 a worker), 3 of the 50 placebo runs (blocks.task_count), a test
+    # a factor; then the charts of the model and of each portfolio
     portfolios = len(result.universe_models[0].portfolios)
     factors = len(result.universe_models[0].cross_section.quintiles)
-    assert f"simulations of {portfolios} portfolios (2 forked worker processes): {portfolios}/{portfolios} done" in done.stderr
-    assert f"cross-sectional tests of {factors} factors (2 forked worker processes): {factors}/{factors} done" in done.stderr
+    tasks = portfolios + 4 + 3 + factors
+    assert (
+        f"simulations of {portfolios} portfolios, cost and lag variants, placebo runs, cross-sectional tests of {factors} factors"
+        f" (2 forked worker processes): {tasks}/{tasks} done"
+    ) in done.stderr
     assert f"charts (2 forked worker processes): {1 + portfolios}/{1 + portfolios} done" in done.stderr
     assert file_manifest(tmp_path / "site") == file_manifest(project / "site")

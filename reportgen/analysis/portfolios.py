@@ -21,8 +21,19 @@ from reportgen.inputs.config import PortfolioConfig
 
 
 def wide(long: pd.Series, assets: pd.Index, dates: pd.DatetimeIndex) -> pd.DataFrame:
-    """A (date, asset)-indexed series as a (dates x assets) frame; NaN where no row."""
-    return long.unstack("asset").reindex(index=dates, columns=assets)
+    """A (date, asset)-indexed series as a (dates x assets) frame; NaN where no row (one row per
+    (date, asset) at most, as reportgen.inputs checked). The rows are placed by their index's
+    codes: pandas' unstack sorts all of them first (2.5 million at 500 assets), then reindexes."""
+    index = long.index
+    if not isinstance(index, pd.MultiIndex) or index.names != ["date", "asset"] or long.dtype.kind != "f":
+        return long.unstack("asset").reindex(index=dates, columns=assets)
+    row = dates.get_indexer(index.levels[0])[index.codes[0]]
+    column = pd.Index(assets).get_indexer(index.levels[1])[index.codes[1]]
+    placed = (row >= 0) & (column >= 0) & (index.codes[0] >= 0) & (index.codes[1] >= 0)  # code -1: a missing label
+    values = np.full((len(dates), len(assets)), np.nan, dtype=long.dtype)
+    values[row[placed], column[placed]] = long.to_numpy()[placed]
+    # copy=False keeps each date's row contiguous, as unstack leaves it: row sums round the same
+    return pd.DataFrame(values, index=dates, columns=pd.Index(assets, name="asset"), copy=False)
 
 
 def eligible_assets(prediction: pd.DataFrame, threshold: float, tradable: pd.DataFrame) -> pd.DataFrame:
@@ -35,11 +46,24 @@ def top_k_assets(eligible: pd.DataFrame, prediction: pd.DataFrame, k: int | None
     asset name that sorts first); all eligible assets when k is None."""
     if k is None:
         return eligible
-    keys = np.where(eligible.to_numpy(), -prediction.to_numpy(dtype=float), np.inf)
-    order = np.argsort(keys, axis=1, kind="stable")  # columns are in name order: ties by name
-    ranks = np.empty_like(order)
-    np.put_along_axis(ranks, order, np.arange(order.shape[1])[None, :].repeat(order.shape[0], axis=0), axis=1)
-    return eligible & (ranks < k)
+    return eligible & top_k_of_keys(np.where(eligible.to_numpy(), -prediction.to_numpy(dtype=float), np.inf), k)
+
+
+def top_k_of_keys(keys: np.ndarray, k: int) -> np.ndarray:
+    """Bool array: each row's k smallest keys, ties to the first column (what a stable sort of
+    each row would rank below k; a NaN key counts as +inf). A partition finds each row's k-th key in linear
+    time, then only the ties at it are counted in column order."""
+    rows, columns = keys.shape
+    if k >= columns:
+        return np.ones(keys.shape, dtype=bool)
+    if k <= 0:
+        return np.zeros(keys.shape, dtype=bool)
+    keys = np.where(np.isnan(keys), np.inf, keys) if np.isnan(keys).any() else keys
+    kth = np.partition(keys, k - 1, axis=1)[:, k - 1:k]
+    below = keys < kth
+    tied = keys == kth
+    room = k - below.sum(axis=1, keepdims=True)
+    return below | (tied & (np.cumsum(tied, axis=1) <= room))
 
 
 def trailing_volatility(prices: pd.DataFrame, window_days: int) -> pd.DataFrame:

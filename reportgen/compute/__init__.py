@@ -17,6 +17,8 @@
                                    imports them once and forks the other workers
     preload.importing_meanwhile    the stages' libraries imported on a thread while the inputs are
                                    read; a fork waits for an import still running
+    jobs.maps_together             several independent maps as one map (compute.jobs.Job): the
+                                   short tasks of one fill the gaps the long ones of another leave
     tracked(blocks, label)         the blocks of a long loop, with progress once it lasts over 5 s
     blocks                         blocks of columns sized from a memory budget (`[compute]
                                    memory_mb`): columns_per_block, column_blocks

@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
@@ -123,7 +124,9 @@ class DaskExecutor:
         return future
 
     def _submitted(self, function: Callable, shared_future: Any, task: Any) -> Any:
-        return self.client.submit(function, shared_future, task, pure=False)
+        name = getattr(task, "function_name", None)  # a task of compute.jobs.maps_together: keyed by its job's work
+        key = None if name is None else f"{name}-{uuid.uuid4().hex}"  # as Dask keys a function's task
+        return self.client.submit(function, shared_future, task, pure=False, key=key)
 
     def _raise_error_of(self, future: Any) -> None:
         """The task's own exception; a task whose workers kept dying is a ComputeError."""

@@ -1,6 +1,10 @@
 """The placebo of an attention-weighted portfolio as tasks: ranges of runs (engine.run_ranges)
 that map_tasks runs here, on forked workers or on a Dask cluster.
 
+    placebo_job(...)      the runs as a job (compute.jobs) and the exposure-matched control
+    placebo_sharpes       one task: the Sharpe ratios of a range of runs
+    attention_test(...)   the test from the observed portfolio, its control and every run
+
 Each run depends on its own number alone (it is seeded from it), and no range holds a single run,
 so the figures do not depend on how the runs are split or where they run
 (tests/test_universe_build.py).
@@ -8,14 +12,16 @@ so the figures do not depend on how the runs are split or where they run
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from reportgen.analysis import bootstrap, metrics, portfolios
-from reportgen.analysis.portfolio_backtest import SparseOrders, sparse_returns
-from reportgen.compute import blocks
+from reportgen.analysis import attention, attention_tests, bootstrap, metrics, portfolios
+from reportgen.analysis.portfolio_backtest import SparseOrders, block_returns, sparse_returns
+from reportgen.compute import blocks, jobs
+from reportgen.evaluation import engine
 from reportgen.evaluation.engine import Runs
 from reportgen.inputs.config import PortfolioConfig
 
@@ -102,3 +108,46 @@ def placebo_sharpes(shared: PlaceboInput, runs: Runs) -> np.ndarray:
         returns, invested = sparse_returns(shared.close, orders, shared.init_cash, np.full(len(numbers), shared.fees))
         sharpes.append(metrics.sharpe_ratios(returns - shared.free * invested, shared.periods_per_year, invested))
     return np.concatenate(sharpes)
+
+
+@dataclass(frozen=True)
+class ControlReturns:
+    """The exposure-matched control of an attention test: its returns and invested share."""
+
+    returns: pd.Series
+    invested: pd.Series
+
+
+def placebo_job(
+    settings: engine.Settings, close, portfolio: PortfolioConfig, weights, held, scores, risk_free: pd.Series, ended: pd.DataFrame,
+    workers: int,
+) -> tuple[jobs.Job, ControlReturns]:
+    """A portfolio's `permutations` shuffles of attention across each day's held assets as a job
+    of placebo_sharpes tasks, and its control: exposure-matched equal weights, simulated here."""
+    free = risk_free.reindex(weights.index).to_numpy(dtype=float)[:, None]  # per period, charged on the invested share
+    rebalance = portfolios.rebalance_days(weights.index, portfolio.rebalance)
+    on_days = rebalance.to_numpy()
+    control_targets = portfolios.orders(portfolios.exposure_matched_weights(weights), rebalance, 0, ended).to_numpy()[None]
+    control = ControlReturns(*(
+        pd.Series(a[:, 0], index=weights.index) for a in block_returns(close, control_targets, settings.init_cash, [settings.fees])
+    ))
+    shared = PlaceboInput(
+        close=close, portfolio=portfolio, on_days=on_days, score=scores.to_numpy(dtype=float)[on_days],
+        held=held.to_numpy()[on_days], shape=weights.shape, free=free, init_cash=settings.init_cash,
+        fees=settings.fees, periods_per_year=settings.periods_per_year, seed=settings.placebo_seed, ended=ended.to_numpy(),
+    )
+    runs = engine.run_ranges(settings.permutations, blocks.task_count(settings.permutations, workers))
+    return jobs.Job(placebo_sharpes, runs, shared), control
+
+
+def attention_test(
+    settings: engine.Settings, weights, control: ControlReturns, null_parts: list[np.ndarray], observed_returns, observed_invested,
+    used: attention.AttentionSummary, risk_free: pd.Series,
+) -> attention_tests.AttentionTest:
+    """The attention test from the observed portfolio, its exposure-matched control and its
+    placebo runs (the outputs of placebo_job's tasks)."""
+    return engine.attention_test(
+        observed_returns, observed_invested, control.returns, control.invested, float(weights.sum(axis=1).mean()),
+        np.concatenate(null_parts), risk_free, settings.periods_per_year, settings.placebo_seed,
+        functools.partial(attention_tests.portfolio_verdict, used.column, used.degenerate),
+    )

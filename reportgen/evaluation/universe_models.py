@@ -9,21 +9,18 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from reportgen.analysis import attention, attention_tests, informativeness, metrics, portfolios
 from reportgen.analysis.portfolio_backtest import (
-    PortfolioSimulation, block_returns, combined_simulations, portfolio_returns, simulate_portfolio,
+    PortfolioSimulation, combined_simulations, portfolio_returns, simulate_portfolio,
 )
 from reportgen.evaluation import engine, portfolio_placebo
-from reportgen.compute import blocks
+from reportgen.compute import blocks, jobs
 from reportgen.compute.local import in_process
-from reportgen.compute.progress import tracked
 from reportgen.inputs import universe
 from reportgen.inputs.config import ModelConfig, PortfolioConfig
 from reportgen.inputs.record import UniverseModelData
@@ -31,9 +28,10 @@ from reportgen.results import CrossSection, PortfolioResult, UniverseModelResult
 
 EQUAL_WEIGHT_BENCHMARK = "Equal-weight buy & hold"
 SIMULATION_IMPORTS = ("vectorbt",)  # what the simulations' tasks import
+FACTOR_IMPORTS = ("statsmodels.regression.linear_model",)  # what the cross-sectional tests import
 # What a universe's stages import: the simulations' tasks, the bootstrap's block length (arch)
 # and the cross-sectional tests' regressions (statsmodels), which the build also runs itself.
-TASK_IMPORTS = (*SIMULATION_IMPORTS, "arch.bootstrap", "statsmodels.regression.linear_model")
+TASK_IMPORTS = (*SIMULATION_IMPORTS, "arch.bootstrap", *FACTOR_IMPORTS)
 
 
 @dataclass(frozen=True)
@@ -132,47 +130,20 @@ def variant_returns(shared: VariantInput, runs: engine.Runs) -> tuple[pd.DataFra
     return simulated.returns, simulated.invested
 
 
-def _cost_table(
-    settings: engine.Settings, close, weights: dict[str, pd.DataFrame], portfolio_list, risk_free: pd.Series, ended: pd.DataFrame,
-    map_tasks: Callable = in_process,
-) -> dict[str, pd.DataFrame]:
-    """Each portfolio at every fee level, filled at the rebalance close and `execution_lag_days`
-    later; the variants are tasks of `map_tasks` (two a worker)."""
+def _variant_job(settings: engine.Settings, close, weights: dict[str, pd.DataFrame], portfolio_list, ended: pd.DataFrame, workers: int) -> jobs.Job:
+    """The cost x lag variants of every portfolio, as tasks (two a worker)."""
     by_id = {p.id: p for p in portfolio_list}
     variants = engine.cost_lag_variants(list(by_id), settings)
     names = [f"{r.source}|{r.lag_days}|{r.fees_bps}" for r in variants.itertuples()]
-    shared = VariantInput(close, weights, by_id, ended, names, variants, settings.init_cash)
-    workers = engine.workers_of(map_tasks)
     runs = engine.run_ranges(len(names), 1 if workers <= 1 else blocks.TASKS_PER_WORKER * workers)
-    parts = map_tasks(variant_returns, runs, shared, f"cost and lag variants of {len(by_id)} portfolios")
+    return jobs.Job(variant_returns, runs, VariantInput(close, weights, by_id, ended, names, variants, settings.init_cash))
+
+
+def _cost_table(settings: engine.Settings, job: jobs.Job, parts: list, risk_free: pd.Series) -> dict[str, pd.DataFrame]:
+    """Each portfolio at every fee level, filled at the rebalance close and `execution_lag_days`
+    later, from the outputs of `job` (_variant_job)."""
     returns, invested = pd.concat([r for r, _ in parts], axis=1), pd.concat([i for _, i in parts], axis=1)
-    return engine.cost_lag_tables(variants, returns, invested, risk_free, settings)
-
-
-def _attention_test(
-    settings: engine.Settings, close, portfolio: PortfolioConfig, weights, held, scores, observed_returns, observed_invested,
-    used: attention.AttentionSummary, risk_free: pd.Series, map_tasks: Callable, ended: pd.DataFrame,
-) -> attention_tests.AttentionTest:
-    """Exposure-matched equal weights and `permutations` shuffles of attention across each day's
-    held assets (the shuffles as tasks of `map_tasks`, see portfolio_placebo.placebo_sharpes)."""
-    ppy, fees = settings.periods_per_year, settings.fees
-    free = risk_free.reindex(weights.index).to_numpy(dtype=float)[:, None]  # per period, charged on the invested share
-    on_days = portfolios.rebalance_days(weights.index, portfolio.rebalance).to_numpy()
-    control_targets = _targets(portfolio, portfolios.exposure_matched_weights(weights), ended).to_numpy()[None]
-    control, control_invested = (
-        pd.Series(a[:, 0], index=weights.index) for a in block_returns(close, control_targets, settings.init_cash, [fees])
-    )
-    shared = portfolio_placebo.PlaceboInput(
-        close=close, portfolio=portfolio, on_days=on_days, score=scores.to_numpy(dtype=float)[on_days],
-        held=held.to_numpy()[on_days], shape=weights.shape, free=free, init_cash=settings.init_cash,
-        fees=fees, periods_per_year=ppy, seed=settings.placebo_seed, ended=ended.to_numpy(),
-    )
-    runs = engine.run_ranges(settings.permutations, blocks.task_count(settings.permutations, engine.workers_of(map_tasks)))
-    null = np.concatenate(map_tasks(portfolio_placebo.placebo_sharpes, runs, shared, f"placebo runs of {portfolio.id}"))
-    return engine.attention_test(
-        observed_returns, observed_invested, control, control_invested, float(weights.sum(axis=1).mean()), null, risk_free, ppy,
-        settings.placebo_seed, functools.partial(attention_tests.portfolio_verdict, used.column, used.degenerate),
-    )
+    return engine.cost_lag_tables(job.shared.variants, returns, invested, risk_free, settings)
 
 
 def universe_model_result(
@@ -180,8 +151,10 @@ def universe_model_result(
     map_tasks: Callable = in_process,
 ) -> UniverseModelResult:
     """Every figure of a universe model's portfolios, from its inputs as reportgen.inputs.record
-    read and checked them; the placebo runs of its attention tests and the bootstrap's resamples
-    are tasks of `map_tasks` (here, on forked workers or on a Dask cluster: the same figures)."""
+    read and checked them. The heavy work is tasks of `map_tasks` (here, on forked workers or on
+    a Dask cluster: the same figures), in two maps: the portfolios' simulations, their cost and
+    lag variants, the attention tests' placebo runs and the cross-sectional tests together (none
+    needs another's results), then the bootstrap of the simulated returns."""
     wide = frames(prices, data, model.attention_column)
     used = wide.summaries[model.attention_column]
     benchmark_name, benchmark_returns = _benchmark(settings.benchmark_column, data.benchmark, wide.close)
@@ -193,22 +166,35 @@ def universe_model_result(
         for p in listed
     }
     targets = {p.id: _targets(p, weights[p.id], wide.ended) for p in listed}
-    simulation = combined_simulations(map_tasks(
-        portfolio_simulation, list(targets), SimulationInput(close, targets, settings.init_cash, settings.fees),
-        f"simulations of {len(targets)} portfolios", imports=SIMULATION_IMPORTS,
-    ))
+    workers = engine.workers_of(map_tasks)
+    tested = {}
+    for p in (p for p in listed if p.weighting == "attention"):
+        held = portfolios.top_k_assets(portfolios.eligible_assets(wide.prediction, p.threshold, wide.tradable), wide.prediction, p.top_k)
+        tested[p.id] = portfolio_placebo.placebo_job(
+            settings, close, p, weights[p.id], held, wide.scores[model.attention_column], risk_free, wide.ended, workers,
+        )
+    factors = _factor_job(wide)
+    variants = _variant_job(settings, close, weights, listed, wide.ended, workers) if listed else None
+    work = {  # the longest tasks first: the short ones fill the workers' last gaps
+        "simulations": jobs.Job(portfolio_simulation, list(targets), SimulationInput(close, targets, settings.init_cash, settings.fees)),
+        **{f"placebo {pid}": job for pid, (job, _) in tested.items()},
+        **({"variants": variants} if variants is not None else {}),
+        "factors": factors,
+    }
+    label = f"simulations of {len(targets)} portfolios, cost and lag variants, placebo runs, cross-sectional tests of {len(factors.tasks)} factors"
+    outputs = jobs.maps_together(map_tasks, work, label, imports=SIMULATION_IMPORTS + FACTOR_IMPORTS)
+    simulated = outputs["simulations"]
+    simulation = combined_simulations(simulated)
     returns, invested = simulation.returns.rename(columns=str), simulation.invested.rename(columns=str)
     trusted = engine.sharpe_statistics(returns, invested, benchmark_returns, risk_free, settings, map_tasks)
     by_episode = engine.episode_returns(returns, benchmark_returns, market_episodes)
-    costs = _cost_table(settings, close, weights, listed, risk_free, wide.ended, map_tasks) if listed else {}
+    costs = _cost_table(settings, variants, outputs["variants"], risk_free) if variants is not None else {}
     results = []
-    for p in tracked(listed, f"universe model {model.id}: {len(listed)} portfolios"):
+    for p in listed:
         test = None
-        if p.weighting == "attention":
-            held = portfolios.top_k_assets(portfolios.eligible_assets(wide.prediction, p.threshold, wide.tradable), wide.prediction, p.top_k)
-            test = _attention_test(
-                settings, close, p, weights[p.id], held, wide.scores[model.attention_column], returns[p.id], invested[p.id], used,
-                risk_free, map_tasks, wide.ended,
+        if p.id in tested:
+            test = portfolio_placebo.attention_test(
+                settings, weights[p.id], tested[p.id][1], outputs[f"placebo {p.id}"], returns[p.id], invested[p.id], used, risk_free,
             )
         results.append(_portfolio_result(
             settings, p, simulation, weights[p.id], risk_free, trusted.series[p.id], costs[p.id], by_episode.returns[p.id], test,
@@ -226,7 +212,7 @@ def universe_model_result(
         benchmark_name=benchmark_name,
         benchmark_returns=benchmark_returns,
         benchmark_metrics=metrics.headline_metrics(benchmark_returns, settings.periods_per_year, risk_free),
-        cross_section=cross_section(wide, map_tasks),
+        cross_section=_cross_section(factors, outputs["factors"]),
         portfolios=results,
         benchmark_statistics=trusted.benchmark,
         benchmark_episode_returns=by_episode.benchmark,
@@ -288,15 +274,16 @@ def factor_informativeness(shared: FactorInput, name: str) -> tuple[informativen
     return informativeness.mean_ic_test(daily, name, name in shared.degenerate), informativeness.quintile_returns(factor, shared.forward)
 
 
-def cross_section(wide: Frames, map_tasks: Callable = in_process) -> CrossSection:
-    """How well the prediction and each attention score rank the assets' next-day returns (a
-    task a factor: each ranks 500 assets on every date)."""
+def _factor_job(wide: Frames) -> jobs.Job:
+    """How well the prediction and each attention score rank the assets' next-day returns, as
+    tasks (one a factor: each ranks 500 assets on every date)."""
     factors = {informativeness.PREDICTION: wide.prediction, **wide.scores}
     shared = FactorInput(
         informativeness.next_day_returns_by_asset(wide.close), factors, {name for name, s in wide.summaries.items() if s.degenerate}
     )
-    tested = map_tasks(
-        factor_informativeness, list(factors), shared, f"cross-sectional tests of {len(factors)} factors",
-        imports=("statsmodels.regression.linear_model",),
-    )
-    return CrossSection(ics=[ic for ic, _ in tested], quintiles={name: q for name, (_, q) in zip(factors, tested)})
+    return jobs.Job(factor_informativeness, list(factors), shared)
+
+
+def _cross_section(job: jobs.Job, outputs: list) -> CrossSection:
+    return CrossSection(ics=[ic for ic, _ in outputs], quintiles={name: q for name, (_, q) in zip(job.tasks, outputs)})
+

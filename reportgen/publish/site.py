@@ -248,12 +248,14 @@ def _page_source(page) -> str:
 
 
 class StagedSite:
-    """A site being built beside its output folder, in two steps that may run in two processes
-    at once: build_pages (the markdown and mkdocs) and write_files (tearsheets, downloads, scripts).
+    """A site being built beside its output folder, in two steps: build_pages (the markdown and
+    mkdocs; it may run in another process while the build draws the static charts), then
+    write_files (tearsheets, downloads, scripts).
 
     build_pages leaves an empty stand-in for each file to come, so that mkdocs resolves the pages'
-    links to them; write_files writes each file over its stand-in, in the generated docs and in
-    the built site, so the site is the same byte for byte as mkdocs building everything at once.
+    links to them; write_files writes each file over its stand-in in the built site (and in the
+    generated docs when they are kept), so the site is the same byte for byte as mkdocs building
+    everything at once.
     """
 
     def __init__(self, work: Path, fresh: Path, keep_docs: bool) -> None:
@@ -274,8 +276,11 @@ class StagedSite:
 
     def write_files(self, files: dict[str, bytes | Callable[[], bytes]], track: Callable[[Iterable, str], Iterable] = lambda items, label: items) -> None:
         """Every file (a callable makes its bytes when written), in the docs and the staged site.
-        `track(items, label)` yields the items, to show progress (reportgen.compute.tracked)."""
-        _write_files(track(list(files.items()), "writing tearsheets and downloads"), [self._work / "docs", self._fresh])
+        `track(items, label)` yields the items, to show progress (reportgen.compute.tracked). The
+        docs get them only when kept: mkdocs has built the pages by now (a 500-asset universe's
+        tearsheets and downloads are 180 MB)."""
+        folders = [self._work / "docs", self._fresh] if self._keep_docs else [self._fresh]
+        _write_files(track(list(files.items()), "writing tearsheets and downloads"), folders)
 
 
 @contextmanager
