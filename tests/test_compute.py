@@ -141,6 +141,35 @@ def test_forked_workers_raise_besides_error_and_a_tasks_error_leaves_no_process(
     assert psutil.Process().children(recursive=True) == []
 
 
+def _pid_after_logging(what: str) -> tuple[int, str]:
+    import logging
+
+    logging.getLogger("reportgen.test").warning("read %s", what)
+    return os.getpid(), what
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers are Linux only")
+def test_work_aside_runs_in_a_forked_process_with_forked_workers_and_here_otherwise(caplog):
+    # A universe build reads its inputs aside while it imports the stages' libraries.
+    from reportgen.compute.shared_executor import SharedExecutor
+
+    forked = SharedExecutor(2, "processes", 60.0)
+    with caplog.at_level("WARNING", logger="reportgen.test"):
+        started = forked.aside(lambda: _pid_after_logging("inputs"))
+        pid, value = started.wait()
+    assert pid != os.getpid() and value == "inputs"
+    assert [r.getMessage() for r in caplog.records] == ["read inputs"]  # logged here, by the build
+
+    def fails() -> None:
+        raise ValueError("bad input file")
+
+    with pytest.raises(ValueError, match="bad input file"):
+        forked.aside(fails).wait()
+    for here in (SharedExecutor(2, "synchronous", 60.0), SharedExecutor(1, "processes", 60.0)):
+        assert here.aside(lambda: _pid_after_logging("x")).wait() == (os.getpid(), "x")
+    forked.close()
+
+
 def test_forked_workers_are_refused_where_fork_is_unsafe(monkeypatch):
     monkeypatch.setattr(sys, "platform", "darwin")
     with pytest.raises(ComputeError, match="scheduler 'processes' forks worker processes, which darwin cannot do safely"):

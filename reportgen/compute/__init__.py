@@ -14,7 +14,8 @@
                                    otherwise; the time left only once it means something
     forked.ForkExecutor            "processes": workers forked from the build for each map (Linux);
                                    a map whose libraries the build lacks runs on a leader that
-                                   imports them once and forks the other workers
+                                   imports them once and forks the other workers; `aside(work)`
+                                   runs work in a process forked for it while the build goes on
     preload.importing_meanwhile    the stages' libraries imported on a thread while the inputs are
                                    read; a fork waits for an import still running
     jobs.maps_together             several independent maps as one map (compute.jobs.Job): the

@@ -3,7 +3,8 @@
 Workers are forked from the build for each map, so they start in milliseconds and inherit the
 imported libraries and the shared data without pickling. A map whose tasks need a heavy library
 the build has not imported runs on a leader process that imports it once and forks the others;
-a map's `beside` work runs at the same time on a process of its own.
+a map's `beside` work runs at the same time on a process of its own, as does `aside` work (a
+universe's inputs read while the build imports the libraries of its stages).
 """
 
 from __future__ import annotations
@@ -108,6 +109,12 @@ class ForkExecutor:
             aside.wait()
         return results
 
+    def aside(self, work: Callable[[], Any]) -> _Beside:
+        """`work()` started now in a process forked for it (wait() gives its result), so that this
+        process does something else meanwhile; one process, whatever the number of workers."""
+        preload.finished_imports()  # nothing forks while a thread of this process imports
+        return _Beside(work)
+
     def usage(self) -> dict[str, WorkerUsage]:
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         return {"this process": process_usage(), "forked workers": WorkerUsage(children.ru_maxrss * 1024, children.ru_utime + children.ru_stime)}
@@ -119,26 +126,28 @@ def _logged(records: list[logging.LogRecord]) -> None:
 
 
 class _Beside:
-    """`work()` in a process forked from this one now, for ForkExecutor.map's `beside`: its
-    memory is freed when it ends; wait() logs here what it logged and raises its exception."""
+    """`work()` in a process forked from this one now (ForkExecutor.map's `beside`, and
+    ForkExecutor.aside): its memory is freed when it ends; wait() logs here what it logged, raises
+    its exception or returns what it returned (pickled: sent through a pipe)."""
 
-    def __init__(self, work: Callable[[], None]) -> None:
+    def __init__(self, work: Callable[[], Any]) -> None:
         context = multiprocessing.get_context("fork")
         self._receiving, sending = context.Pipe(duplex=False)
         self._process = context.Process(target=_until_interrupted(_run_beside), args=(work, sending), name="reportgen-beside")
         self._process.start()
         sending.close()
 
-    def wait(self) -> None:
+    def wait(self) -> Any:
         try:
             message = _received(self._receiving, self._process, what="the process that works beside the workers")
         finally:
             self._process.join()
             self._receiving.close()
-        kind, error, records = message
+        kind, value, records = message
         _logged(records)
         if kind == "error":
-            raise error
+            raise value
+        return value
 
     def stop(self) -> None:
         """End it without waiting for its work (the map failed)."""
@@ -147,12 +156,11 @@ class _Beside:
         self._receiving.close()
 
 
-def _run_beside(work: Callable[[], None], sending: Connection) -> None:
+def _run_beside(work: Callable[[], Any], sending: Connection) -> None:
     kept = _KeptRecords()
     logging.getLogger().handlers = [kept]  # this process's copy: the build logs the records later
     try:
-        work()
-        message = ("done", None, kept.records)
+        message = ("done", work(), kept.records)
     except BaseException as exc:  # sent to the build, which raises it
         message = ("error", exc, kept.records)
     sending.send(message)

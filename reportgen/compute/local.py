@@ -25,6 +25,17 @@ def process_usage() -> WorkerUsage:
     return WorkerUsage(own.ru_maxrss * 1024, own.ru_utime + own.ru_stime)  # Linux reports KiB
 
 
+class Here:
+    """`work()` run here when wait() asks for its result: what an executor's `aside` gives where
+    it has no process to run work beside this one."""
+
+    def __init__(self, work: Callable[[], object]) -> None:
+        self._work = work
+
+    def wait(self) -> object:
+        return self._work()
+
+
 class SynchronousExecutor:
     """Every task in this process, one after another, in order."""
 

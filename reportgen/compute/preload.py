@@ -1,9 +1,11 @@
 """Import the libraries later stages need on a thread, while this process does something else.
 
-A universe's inputs take seconds to read and check (Parquet decoding and numpy release the
-GIL for most of it), and its first map needs vectorbt (2.3 s to import, one core otherwise idle
-while a leader worker imports it). Imported here meanwhile, it is in this process before the
-first map forks its workers: they inherit it (the pages stay shared), and no leader is needed.
+A universe's inputs take seconds to read and check, and its first map needs vectorbt (2.3 s to
+import, one core otherwise idle while a leader worker imports it). Imported here meanwhile, it
+is in this process before the first map forks its workers: they inherit it (the pages stay
+shared), and no leader is needed. With forked workers the inputs are read in a process forked
+for it (reportgen.pipeline), so the import and the reading each have a core; otherwise they
+share this process (Parquet decoding and numpy release the GIL for part of the reading).
 
     importing_meanwhile(names)   a context manager: `names` imported on a thread during its body,
                                  waited for after it; an ImportError is left to the stage that

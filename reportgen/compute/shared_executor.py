@@ -10,9 +10,12 @@ their runs into tasks from it (blocks.task_count).
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
+from typing import Any
 
 from reportgen.compute import allocator
 from reportgen.compute.executor import Executor, executor
+from reportgen.compute.local import Here
 from reportgen.compute.progress import LINE_EVERY_SECONDS, Progress
 
 
@@ -39,6 +42,14 @@ class SharedExecutor:
         this process imported (not on Dask, whose workers import for themselves). Known without
         opening the executor."""
         return self._settings[1] in ("synchronous", "processes")
+
+    def aside(self, work: Callable[[], object]) -> Any:
+        """`work()` started now in a process of its own when the workers are forked (two or more:
+        forked.ForkExecutor.aside), so that this process can do something else meanwhile; else
+        run here when wait() asks for its result (local.Here)."""
+        pool = self._executor()
+        start = getattr(pool, "aside", None)
+        return start(work) if start is not None and pool.workers > 1 else Here(work)
 
     def __call__(self, function, tasks, shared, label: str = "models", imports: tuple[str, ...] = (), beside=None) -> list:
         pool = self._executor()
