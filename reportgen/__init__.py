@@ -10,7 +10,7 @@ The package is laid out by stage; imports only point down the stages:
     results.py   the records that pass between stages               (inputs, analysis, model)
     evaluation/  the analysis run over the strategies and portfolios (all of the above)
     publish/     metrics.json, views, charts, pages, downloads, site, cache
-                                                                     (inputs, analysis, model, results)
+                                                      (inputs, analysis, model, results, compute.jobs)
     scaffold/    reportgen init and schema: inputs inspected, project files, config schema
                                                                      (inputs, analysis)
     pipeline.py  the stages wired into one build; cli.py and preview.py (`reportgen serve`) on top

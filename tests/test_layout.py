@@ -18,7 +18,7 @@ ALLOWED = {
     "compute": {"compute"},
     "results": {"inputs", "analysis", "model"},
     "evaluation": {"inputs", "analysis", "model", "compute", "results", "evaluation"},
-    "publish": {"inputs", "analysis", "model", "results", "publish"},
+    "publish": {"inputs", "analysis", "model", "results", "compute", "publish"},  # compute.jobs: maps run together
     "scaffold": {"inputs", "analysis", "scaffold"},  # judges a constant attention score as the report does
 }
 # The top level, which wires the stages: it may import any stage, and no stage imports it.

@@ -40,14 +40,18 @@ def job_output(jobs: tuple[Job, ...], task: JobTask):
     return job.function(job.shared, job.tasks[task.index])
 
 
-def maps_together(map_tasks: Callable[..., list], jobs: dict[str, Job], label: str, imports: tuple[str, ...] = ()) -> dict[str, list]:
+def maps_together(
+    map_tasks: Callable[..., list], jobs: dict[str, Job], label: str, imports: tuple[str, ...] = (), beside: Callable[[], None] | None = None,
+) -> dict[str, list]:
     """Each job's outputs by name, in its tasks' order, as if each were mapped on its own, from
     one map of all their tasks: on workers, the short tasks of one job fill the gaps the long
     tasks of another leave at its end, and nothing waits between jobs that need none of each
-    other's results. The tasks go in the jobs' order (put the longest first)."""
+    other's results. The tasks go in the jobs' order (put the longest first); `imports` and
+    `beside` are map_tasks' own."""
     listed = list(jobs.values())
     tasks = [
         JobTask(j, i, str(getattr(t, "id", t)), job.function.__name__) for j, job in enumerate(listed) for i, t in enumerate(job.tasks)
     ]
-    outputs = iter(map_tasks(job_output, tasks, tuple(listed), label, imports=imports))
+    extra = {} if beside is None else {"beside": beside}  # a map_tasks without `beside` (the evaluation's) is called as before
+    outputs = iter(map_tasks(job_output, tasks, tuple(listed), label, imports=imports, **extra))
     return {name: [next(outputs) for _ in job.tasks] for name, job in jobs.items()}

@@ -9,12 +9,12 @@ written at full precision (pandas' shortest round-trip repr), dates as YYYY-MM-D
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
 
 from reportgen.analysis.thresholds import HELD_WEIGHT
+from reportgen.compute.jobs import Job
 from reportgen.results import ModelResult, PortfolioResult, Report, StrategyResult, UniverseModelResult
 
 STRATEGY_FILES = {
@@ -184,13 +184,24 @@ def attachment_files(shared: AttachmentInput, part_id: str) -> dict[str, bytes]:
     return {PORTFOLIO_FILES[kind]: csv_bytes(frame) for kind, frame in portfolio_frames(model, portfolio, document).items()}
 
 
-def attachments(report: Report, document: dict, map_tasks: Callable) -> dict[str, dict[str, bytes]]:
-    """Every strategy's and portfolio's CSVs by id and file name: the site's download files and
-    the tearsheets' attachments, made once, a task a strategy or portfolio (`map_tasks`, as
-    publication.published_site's)."""
+def attachment_job(report: Report, document: dict) -> Job:
+    """Every strategy's and portfolio's CSVs (the site's download files and the tearsheets'
+    attachments) as a job of tasks, one a strategy or portfolio; attachments() takes its outputs."""
     ids = [s.id for _, s in report.strategies] + [p.id for _, p in report.portfolios]
-    made = map_tasks(attachment_files, ids, AttachmentInput(report, document), "downloads") if ids else []
-    return dict(zip(ids, made))
+    return Job(attachment_files, ids, AttachmentInput(report, document))
+
+
+def attachments(job: Job, outputs: list[dict[str, bytes]]) -> dict[str, dict[str, bytes]]:
+    """The CSVs by strategy or portfolio id and file name, from attachment_job's outputs."""
+    return dict(zip(job.tasks, outputs, strict=True))
+
+
+def unwritten_attachments(report: Report) -> dict[str, dict[str, bytes]]:
+    """The attachments' names, each with no bytes: the files the pages link to, before they are made."""
+    return {
+        **{s.id: dict.fromkeys(STRATEGY_FILES.values(), b"") for _, s in report.strategies},
+        **{p.id: dict.fromkeys(PORTFOLIO_FILES.values(), b"") for _, p in report.portfolios},
+    }
 
 
 def download_files(report: Report, made: dict[str, dict[str, bytes]]) -> dict[str, bytes]:

@@ -1,8 +1,9 @@
 """The site written from a computed report: pages, tearsheets, downloads and metrics.json, staged
 and swapped in whole (reportgen.publish.site), the static charts drawn while mkdocs builds.
 
-    computed report + chart specs -> metrics.json, downloads -> pages (markdown) -> mkdocs build
-      -> static charts (tasks) -> tearsheets, downloads, bundle -> the site, swapped in
+    computed report + chart specs -> metrics.json -> static charts and downloads (tasks, in one
+      map), pages (markdown) and mkdocs build beside them -> tearsheets, downloads, bundle
+      -> the site, swapped in
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from reportgen.compute import jobs
 from reportgen.publish import downloads, pages, site
 from reportgen.publish.files import assembled_static_assets, site_files, static_asset_tasks, static_assets, tearsheet_files
 from reportgen.publish.footer import provenance_line
@@ -54,10 +56,10 @@ def published_site(
     links = downloads.download_paths(result, set(computed.quantstats_pages))
     chart_ids = pages.tearsheet_chart_ids(result, specs, settings.templates)
     static_tasks = static_asset_tasks(chart_ids, specs)
-    attachments = downloads.attachments(result, metrics_document(result), map_tasks)
+    attachment_job = downloads.attachment_job(result, metrics_document(result))
     document = metrics_document(result, links)
 
-    def files(bundle: str, svgs: dict[str, str]) -> dict:  # tearsheets and PDFs are made when written
+    def files(bundle: str, svgs: dict[str, str], attachments: dict[str, dict[str, bytes]]) -> dict:  # tearsheets and PDFs are made when written
         return {
             **site_files(document, bundle),
             **downloads.download_files(result, attachments),
@@ -70,23 +72,25 @@ def published_site(
         rendered = pages.rendered_pages(result, specs, settings.templates, links)
         footer = html.escape(provenance_line(result))
         site_input = site.SiteInput(rendered, settings.title, settings.mkdocs, result.build_date, copyright=footer)
-        staged.build_pages(site_input, files("", {}))  # the files' names: nothing is made
+        staged.build_pages(site_input, files("", {}, downloads.unwritten_attachments(result)))  # the files' names: nothing is made
 
     recorded = WarningRecorder()
     site_log = logging.getLogger("reportgen.publish.site")
     site_log.addHandler(recorded)
     try:
         with site.staged_site(site_dir, settings.mkdocs, docs_dir) as staged:
-            if static_tasks:  # the pages render and mkdocs builds them while the workers draw
-                progress("drawing static charts for the tearsheets; rendering pages, building site")
-                made = map_tasks(static_assets, static_tasks, specs, "static charts", beside=functools.partial(built_pages, staged))
+            work = {"static charts": jobs.Job(static_assets, static_tasks, specs), "downloads": attachment_job}
+            label = " and ".join(name for name, job in work.items() if job.tasks)
+            if label:  # the pages render and mkdocs builds them while the workers draw charts and write CSVs
+                progress(f"{label}; rendering pages, building site")
+                made = jobs.maps_together(map_tasks, work, label, beside=functools.partial(built_pages, staged))
             else:
                 progress("rendering pages, building site")
-                made = []
+                made = {name: [] for name in work}
                 built_pages(staged)
-            bundle, svgs = assembled_static_assets(static_tasks, made, chart_ids, specs)
+            bundle, svgs = assembled_static_assets(static_tasks, made["static charts"], chart_ids, specs)
             progress("writing tearsheets and downloads")
-            staged.write_files(files(bundle, svgs), tracked)
+            staged.write_files(files(bundle, svgs, downloads.attachments(attachment_job, made["downloads"])), tracked)
     finally:
         site_log.removeHandler(recorded)
     return recorded.messages
