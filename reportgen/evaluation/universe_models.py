@@ -183,8 +183,7 @@ def universe_model_result(
     }
     label = f"simulations of {len(targets)} portfolios, cost and lag variants, placebo runs, cross-sectional tests of {len(factors.tasks)} factors"
     outputs = jobs.maps_together(map_tasks, work, label, imports=SIMULATION_IMPORTS + FACTOR_IMPORTS)
-    simulated = outputs["simulations"]
-    simulation = combined_simulations(simulated)
+    simulation = combined_simulations(outputs["simulations"])
     returns, invested = simulation.returns.rename(columns=str), simulation.invested.rename(columns=str)
     trusted = engine.sharpe_statistics(returns, invested, benchmark_returns, risk_free, settings, map_tasks)
     by_episode = engine.episode_returns(returns, benchmark_returns, market_episodes)
