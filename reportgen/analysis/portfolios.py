@@ -51,14 +51,14 @@ def top_k_assets(eligible: pd.DataFrame, prediction: pd.DataFrame, k: int | None
 
 def top_k_of_keys(keys: np.ndarray, k: int) -> np.ndarray:
     """Bool array: each row's k smallest keys, ties to the first column (what a stable sort of
-    each row would rank below k; a NaN key counts as +inf). A partition finds each row's k-th key in linear
-    time, then only the ties at it are counted in column order."""
-    rows, columns = keys.shape
-    if k >= columns:
+    each row would rank below k; a NaN key counts as +inf). A partition finds each row's k-th
+    key in linear time, then only the ties at it are counted in column order."""
+    if k >= keys.shape[1]:
         return np.ones(keys.shape, dtype=bool)
     if k <= 0:
         return np.zeros(keys.shape, dtype=bool)
-    keys = np.where(np.isnan(keys), np.inf, keys) if np.isnan(keys).any() else keys
+    missing = np.isnan(keys)
+    keys = np.where(missing, np.inf, keys) if missing.any() else keys
     kth = np.partition(keys, k - 1, axis=1)[:, k - 1:k]
     below = keys < kth
     tied = keys == kth

@@ -22,7 +22,6 @@ from reportgen.analysis import attention, attention_tests, bootstrap, metrics, p
 from reportgen.analysis.portfolio_backtest import SparseOrders, block_returns, sparse_returns
 from reportgen.compute import blocks, jobs
 from reportgen.evaluation import engine
-from reportgen.evaluation.engine import Runs
 from reportgen.inputs.config import PortfolioConfig
 
 PLACEBO_BLOCK_BYTES = 16 * 2**20  # keys, weights and returns of one block of placebo runs (a few times that in all)
@@ -84,7 +83,7 @@ def placebo_orders(shared: PlaceboInput) -> PlaceboOrders:
     return PlaceboOrders(columns, inside, np.take_along_axis(ended[shared.on_days], columns, axis=-1), layout, order)
 
 
-def placebo_sharpes(shared: PlaceboInput, runs: Runs) -> np.ndarray:
+def placebo_sharpes(shared: PlaceboInput, runs: engine.Runs) -> np.ndarray:
     """Sharpe ratios (of excess returns) of placebo runs `runs`: in each, attention is shuffled
     across each rebalance day's held assets by the run's own generator (bootstrap.run_generator),
     so a run's figure does not depend on which task, block or worker computes it. The runs go in

@@ -59,7 +59,8 @@ def published_site(
     attachment_job = downloads.attachment_job(result, metrics_document(result))
     document = metrics_document(result, links)
 
-    def files(bundle: str, svgs: dict[str, str], attachments: dict[str, dict[str, bytes]]) -> dict:  # tearsheets and PDFs are made when written
+    def files(bundle: str, svgs: dict[str, str], attachments: dict[str, dict[str, bytes]]) -> dict:
+        # tearsheets and PDFs are made when written
         return {
             **site_files(document, bundle),
             **downloads.download_files(result, attachments),
