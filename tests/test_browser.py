@@ -401,7 +401,9 @@ def test_search_works_from_disk(bundled_site: Path, browser):
     tab = context.new_page()
     tab.goto((bundled_site / "index.html").as_uri(), wait_until="load")
     tab.fill("input.md-search__input", "hybrid")  # in the header at this width
-    tab.wait_for_selector(".md-search-result__item", timeout=15_000)
+    # the search worker builds its index first: 15 s was not enough once on a fresh clone's run
+    # with two builds loading the 2 cores beside the suite; a broken search still fails here
+    tab.wait_for_selector(".md-search-result__item", timeout=60_000)
     hits = tab.eval_on_selector_all(".md-search-result__item a", "els => els.map(a => a.href)")
     context.close()
     assert any(hit.startswith("file://") and "strategies/hybrid.html" in hit for hit in hits), hits

@@ -4,7 +4,10 @@ import base64
 import html as html_text
 import importlib.util
 import json
+import os
 import re
+import subprocess
+import sys
 import unicodedata
 
 import pytest
@@ -124,6 +127,22 @@ def pdf_sites(tmp_path_factory):
     (universe / "reportgen.toml").write_text(UNIVERSE_CONFIG.replace('title = "Universe report"', 'title = "Universe report"\npdf = true'))
     build(load_config(universe / "reportgen.toml"), universe / "site")
     return [tiny / "site", universe / "site"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers are Linux only")
+def test_forked_workers_typeset_the_pdfs_and_the_site_is_the_same_bytes(pdf_sites, tmp_path):
+    from conftest import file_manifest
+
+    tiny = pdf_sites[0].parent
+    command = [sys.executable, "-m", "reportgen", "build", "--config", "reportgen.toml", "--site-dir", str(tmp_path / "site")]
+    env = {**os.environ, "REPORTGEN_CACHE_DIR": "off", "NO_MKDOCS_2_WARNING": "1"}
+    done = subprocess.run([*command, "--scheduler", "processes", "--workers", "2"], cwd=tiny, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    # one task a tearsheet, on the workers, while the other files are written beside them
+    assert "PDF tearsheets (2 forked worker processes): 2/2 done" in done.stderr
+    made = file_manifest(tmp_path / "site")
+    assert sorted(name for name in made if name.endswith(".pdf")) == ["tearsheets/signal.pdf", "tearsheets/sized.pdf"]
+    assert made == file_manifest(pdf_sites[0])
 
 
 def test_no_pdf_page_but_the_last_is_less_than_half_full(pdf_sites):

@@ -168,36 +168,54 @@ def _encoded(page: Callable[[], str]) -> Callable[[], bytes]:
     return lambda: page().encode()
 
 
-def _pdf(page: Callable[[], str], tearsheet_pdf: Callable[[str], bytes]) -> Callable[[], bytes]:
-    return lambda: tearsheet_pdf(page())
+@dataclass(frozen=True)
+class TearsheetMaterials:
+    """What the tearsheets are made from, once the static charts and the CSVs exist."""
+
+    report: Report
+    specs: dict[str, dict]
+    templates: Path
+    quantstats_pages: dict[str, str]  # quantstats' HTML tearsheet by strategy id
+    attachments: dict[str, dict[str, bytes]]  # the CSVs each tearsheet carries (downloads.attachments)
+    bundle: str  # the vega bundle
+    svgs: dict[str, str]  # the static charts drawn beforehand (any other is drawn when a tearsheet asks for it)
 
 
-def tearsheet_files(
-    report: Report, specs: dict[str, dict], templates: Path, quantstats_pages: dict[str, str],
-    attachments: dict[str, dict[str, bytes]], bundle: str, svgs: dict[str, str], pdf: bool = False,
-) -> dict[str, bytes | Callable[[], bytes]]:
-    """Each strategy's one-file tearsheet (made when the site writes it), quantstats' one when
-    made, and with `pdf` each tearsheet's PDF, by site path. `attachments` are the CSVs each
-    tearsheet carries (downloads.attachments), `bundle` is the vega bundle, `svgs`
-    the static charts drawn beforehand (any other is drawn here when a tearsheet asks for it)."""
-    assets = _ASSETS
+def _rendered_tearsheets(materials: TearsheetMaterials) -> dict[str, Callable[[], str]]:
+    specs = materials.specs
     sheet = pages.TearsheetInput(
-        scripts=bundle + "\n" + (assets / "reportgen-charts.js").read_text(encoding="utf-8"),
-        static_svg=lambda chart_id: svgs[chart_id] if chart_id in svgs else chart_svg(specs[chart_id]),
-        attachments=attachments,
-        provenance=provenance_line(report),
-        quantstats_files={sid: Path(downloads.quantstats_tearsheet_path(sid)).name for sid in quantstats_pages},
+        scripts=materials.bundle + "\n" + (_ASSETS / "reportgen-charts.js").read_text(encoding="utf-8"),
+        static_svg=lambda chart_id: materials.svgs[chart_id] if chart_id in materials.svgs else chart_svg(specs[chart_id]),
+        attachments=materials.attachments,
+        provenance=provenance_line(materials.report),
+        quantstats_files={sid: Path(downloads.quantstats_tearsheet_path(sid)).name for sid in materials.quantstats_pages},
     )
-    rendered = pages.rendered_tearsheets(report, specs, templates, sheet)
-    files: dict[str, bytes | Callable[[], bytes]] = {
-        downloads.tearsheet_path(sid): _encoded(page) for sid, page in rendered.items()
-    }
-    if pdf:
-        from reportgen.publish.pdf import tearsheet_pdf
+    return pages.rendered_tearsheets(materials.report, specs, materials.templates, sheet)
 
-        for sid, page in rendered.items():
-            files[str(Path(downloads.tearsheet_path(sid)).with_suffix(".pdf"))] = _pdf(page, tearsheet_pdf)
-    files.update({downloads.quantstats_tearsheet_path(sid): page.encode() for sid, page in quantstats_pages.items()})
+
+def tearsheet_files(materials: TearsheetMaterials) -> dict[str, bytes | Callable[[], bytes]]:
+    """Each strategy's and portfolio's one-file tearsheet (made when the site writes it) and
+    quantstats' one when made, by site path."""
+    files: dict[str, bytes | Callable[[], bytes]] = {
+        downloads.tearsheet_path(sid): _encoded(page) for sid, page in _rendered_tearsheets(materials).items()
+    }
+    files.update({downloads.quantstats_tearsheet_path(sid): page.encode() for sid, page in materials.quantstats_pages.items()})
     return files
 
 
+def tearsheet_pdf_ids(report: Report) -> list[str]:
+    """The strategies and portfolios whose tearsheets get a PDF: the tasks of pdf_tearsheet."""
+    return [p.id for _, p in report.portfolios] + [s.id for _, s in report.strategies]
+
+
+def pdf_tearsheet(materials: TearsheetMaterials, tearsheet_id: str) -> bytes:
+    """One tearsheet's print layout as a PDF (WeasyPrint, the `pdf` extra): a task of a build,
+    run here or on a worker, so that the PDFs (about a second each) are typeset on every core."""
+    from reportgen.publish.pdf import tearsheet_pdf
+
+    return tearsheet_pdf(_rendered_tearsheets(materials)[tearsheet_id]())
+
+
+def pdf_files(ids: list[str], made: list[bytes]) -> dict[str, bytes]:
+    """Each PDF tearsheet by site path, from pdf_tearsheet's outputs for `ids`."""
+    return {str(Path(downloads.tearsheet_path(i)).with_suffix(".pdf")): pdf for i, pdf in zip(ids, made, strict=True)}

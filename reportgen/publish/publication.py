@@ -3,7 +3,7 @@ and swapped in whole (reportgen.publish.site), the static charts drawn while mkd
 
     computed report + chart specs -> metrics.json -> static charts and downloads (tasks, in one
       map), pages (markdown) and mkdocs build beside them -> tearsheets, downloads, bundle
-      -> the site, swapped in
+      written (beside a map of the PDF tearsheets, with `[site] pdf`) -> the site, swapped in
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from pathlib import Path
 
 from reportgen.compute import jobs
 from reportgen.publish import downloads, pages, site
-from reportgen.publish.files import assembled_static_assets, site_files, static_asset_tasks, static_assets, tearsheet_files
+from reportgen.publish import files as site_assets
+from reportgen.publish.files import assembled_static_assets, site_files, static_asset_tasks, static_assets
 from reportgen.publish.footer import provenance_line
 from reportgen.publish.logrecorder import WarningRecorder
 from reportgen.publish.metrics_document import metrics_document
@@ -59,21 +60,22 @@ def published_site(
     attachment_job = downloads.attachment_job(result, metrics_document(result))
     document = metrics_document(result, links)
 
-    def files(bundle: str, svgs: dict[str, str], attachments: dict[str, dict[str, bytes]]) -> dict:
-        # tearsheets and PDFs are made when written
+    def files(materials: site_assets.TearsheetMaterials) -> dict:
+        # tearsheets are made when written
         return {
-            **site_files(document, bundle),
-            **downloads.download_files(result, attachments),
-            **tearsheet_files(
-                result, specs, settings.templates, computed.quantstats_pages, attachments, bundle, svgs, settings.pdf
-            ),
+            **site_files(document, materials.bundle),
+            **downloads.download_files(result, materials.attachments),
+            **site_assets.tearsheet_files(materials),
         }
+
+    def materials(bundle: str, svgs: dict[str, str], attachments: dict[str, dict[str, bytes]]) -> site_assets.TearsheetMaterials:
+        return site_assets.TearsheetMaterials(result, specs, settings.templates, computed.quantstats_pages, attachments, bundle, svgs)
 
     def built_pages(staged: site.StagedSite) -> None:
         rendered = pages.rendered_pages(result, specs, settings.templates, links)
         footer = html.escape(provenance_line(result))
         site_input = site.SiteInput(rendered, settings.title, settings.mkdocs, result.build_date, copyright=footer)
-        staged.build_pages(site_input, files("", {}, downloads.unwritten_attachments(result)))  # the files' names: nothing is made
+        staged.build_pages(site_input, files(materials("", {}, downloads.unwritten_attachments(result))))  # the files' names: nothing is made
 
     recorded = WarningRecorder()
     site_log = logging.getLogger("reportgen.publish.site")
@@ -90,8 +92,16 @@ def published_site(
                 made = {name: [] for name in work}
                 built_pages(staged)
             bundle, svgs = assembled_static_assets(static_tasks, made["static charts"], chart_ids, specs)
-            progress("writing tearsheets and downloads")
-            staged.write_files(files(bundle, svgs, downloads.attachments(attachment_job, made["downloads"])), tracked)
+            made_from = materials(bundle, svgs, downloads.attachments(attachment_job, made["downloads"]))
+            written = functools.partial(staged.write_files, files(made_from), tracked)
+            pdf_ids = site_assets.tearsheet_pdf_ids(result) if settings.pdf else []
+            if pdf_ids:  # the workers typeset the PDFs while the other files are written
+                progress("PDF tearsheets; writing tearsheets and downloads")
+                pdfs = map_tasks(site_assets.pdf_tearsheet, pdf_ids, made_from, "PDF tearsheets", imports=("weasyprint",), beside=written)
+                staged.write_files(site_assets.pdf_files(pdf_ids, pdfs), tracked)
+            else:
+                progress("writing tearsheets and downloads")
+                written()
     finally:
         site_log.removeHandler(recorded)
     return recorded.messages
