@@ -5,7 +5,9 @@ import html as html_text
 import importlib.util
 import json
 import os
+import pickle
 import re
+import shutil
 import subprocess
 import sys
 import unicodedata
@@ -143,6 +145,35 @@ def test_forked_workers_typeset_the_pdfs_and_the_site_is_the_same_bytes(pdf_site
     made = file_manifest(tmp_path / "site")
     assert sorted(name for name in made if name.endswith(".pdf")) == ["tearsheets/signal.pdf", "tearsheets/sized.pdf"]
     assert made == file_manifest(pdf_sites[0])
+
+
+def test_a_pdf_task_needs_nothing_from_the_build_s_folders(pdf_sites, tmp_path):
+    """A cluster's worker may run on another host: the PDF tasks get the templates' text, not
+    their folder (here moved away while the tasks run, on data pickled as Dask ships it)."""
+    from conftest import REPO, file_manifest
+    from reportgen.compute.local import in_process
+
+    (tmp_path / "project").mkdir()
+    project = make_tiny_project(tmp_path / "project", PDF_CONFIG)
+    shutil.copytree(REPO / "templates", project / "templates")  # templates/ beside the config: this project's own
+    pdf_maps = []
+
+    def on_another_host(function, tasks, shared, label="", imports=(), beside=None):
+        if label != "PDF tearsheets":
+            return in_process(function, tasks, shared, label, imports, beside)
+        pdf_maps.append(len(tasks))
+        (project / "templates").rename(tmp_path / "elsewhere")
+        try:
+            shipped = pickle.loads(pickle.dumps(shared))
+            outputs = [function(shipped, task) for task in tasks]
+        finally:
+            (tmp_path / "elsewhere").rename(project / "templates")
+        beside()
+        return outputs
+
+    build(load_config(project / "reportgen.toml"), project / "site", map_tasks=on_another_host)
+    assert pdf_maps == [2]
+    assert file_manifest(project / "site") == file_manifest(pdf_sites[0])
 
 
 def test_no_pdf_page_but_the_last_is_less_than_half_full(pdf_sites):

@@ -174,7 +174,7 @@ class TearsheetMaterials:
 
     report: Report
     specs: dict[str, dict]
-    templates: Path
+    templates: dict[str, str]  # the templates by name (pages.template_sources): a task on a cluster's worker needs no folder
     quantstats_pages: dict[str, str]  # quantstats' HTML tearsheet by strategy id
     attachments: dict[str, dict[str, bytes]]  # the CSVs each tearsheet carries (downloads.attachments)
     bundle: str  # the vega bundle

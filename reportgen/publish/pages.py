@@ -14,7 +14,7 @@ import inspect
 import json
 import re
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,9 +131,23 @@ def code_spans(value) -> Markup:
     return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(str(value)))))
 
 
-def _environment(templates: Path, specs: dict[str, dict]) -> jinja2.Environment:
+def template_sources(templates: Path) -> dict[str, str]:
+    """Every template of the folder `templates` by its name there: what a task rendering on
+    another host (a Dask worker of a cluster, which may not see the build's folder) renders from."""
+    sources = {}
+    for path in sorted(templates.rglob("*")):
+        if path.is_file():
+            try:
+                sources[path.relative_to(templates).as_posix()] = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:  # not a template (an editor's or the system's file): no loader could read it
+                continue
+    return sources
+
+
+def _environment(templates: Path | Mapping[str, str], specs: dict[str, dict]) -> jinja2.Environment:
+    loader = jinja2.FileSystemLoader(templates) if isinstance(templates, Path) else jinja2.DictLoader(dict(templates))
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates),
+        loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -247,7 +261,7 @@ class TearsheetInput:
 
 
 def rendered_tearsheets(
-    report: Report, specs: dict[str, dict], templates: Path, sheet: TearsheetInput
+    report: Report, specs: dict[str, dict], templates: Path | Mapping[str, str], sheet: TearsheetInput
 ) -> dict[str, Callable[[], str]]:
     """Each strategy's and portfolio's self-contained HTML tearsheet (tearsheet.html.j2,
     portfolio_tearsheet.html.j2), by id, rendered when called: a tearsheet holds the vega bundle,

@@ -59,6 +59,7 @@ def published_site(
     static_tasks = static_asset_tasks(chart_ids, specs)
     attachment_job = downloads.attachment_job(result, metrics_document(result))
     document = metrics_document(result, links)
+    templates = pages.template_sources(settings.templates)
 
     def files(materials: site_assets.TearsheetMaterials) -> dict:
         # tearsheets are made when written
@@ -69,7 +70,7 @@ def published_site(
         }
 
     def materials(bundle: str, svgs: dict[str, str], attachments: dict[str, dict[str, bytes]]) -> site_assets.TearsheetMaterials:
-        return site_assets.TearsheetMaterials(result, specs, settings.templates, computed.quantstats_pages, attachments, bundle, svgs)
+        return site_assets.TearsheetMaterials(result, specs, templates, computed.quantstats_pages, attachments, bundle, svgs)
 
     def built_pages(staged: site.StagedSite) -> None:
         rendered = pages.rendered_pages(result, specs, settings.templates, links)
