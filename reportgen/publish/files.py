@@ -168,13 +168,26 @@ def _encoded(page: Callable[[], str]) -> Callable[[], bytes]:
     return lambda: page().encode()
 
 
+def template_sources(templates: Path) -> dict[str, str]:
+    """Every template of the folder `templates` by its name there: what a task rendering on
+    another host (a Dask worker of a cluster, which may not see the build's folder) renders from."""
+    sources = {}
+    for path in sorted(templates.rglob("*")):
+        if path.is_file():
+            try:
+                sources[path.relative_to(templates).as_posix()] = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:  # not a template (an editor's or the system's file): no loader could read it
+                continue
+    return sources
+
+
 @dataclass(frozen=True)
 class TearsheetMaterials:
     """What the tearsheets are made from, once the static charts and the CSVs exist."""
 
     report: Report
     specs: dict[str, dict]
-    templates: dict[str, str]  # the templates by name (pages.template_sources): a task on a cluster's worker needs no folder
+    templates: dict[str, str]  # the templates by name (template_sources): a task on a cluster's worker needs no folder
     quantstats_pages: dict[str, str]  # quantstats' HTML tearsheet by strategy id
     attachments: dict[str, dict[str, bytes]]  # the CSVs each tearsheet carries (downloads.attachments)
     bundle: str  # the vega bundle

@@ -131,19 +131,6 @@ def code_spans(value) -> Markup:
     return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(str(value)))))
 
 
-def template_sources(templates: Path) -> dict[str, str]:
-    """Every template of the folder `templates` by its name there: what a task rendering on
-    another host (a Dask worker of a cluster, which may not see the build's folder) renders from."""
-    sources = {}
-    for path in sorted(templates.rglob("*")):
-        if path.is_file():
-            try:
-                sources[path.relative_to(templates).as_posix()] = path.read_text(encoding="utf-8")
-            except UnicodeDecodeError:  # not a template (an editor's or the system's file): no loader could read it
-                continue
-    return sources
-
-
 def _environment(templates: Path | Mapping[str, str], specs: dict[str, dict]) -> jinja2.Environment:
     loader = jinja2.FileSystemLoader(templates) if isinstance(templates, Path) else jinja2.DictLoader(dict(templates))
     env = jinja2.Environment(

@@ -59,7 +59,7 @@ def published_site(
     static_tasks = static_asset_tasks(chart_ids, specs)
     attachment_job = downloads.attachment_job(result, metrics_document(result))
     document = metrics_document(result, links)
-    templates = pages.template_sources(settings.templates)
+    templates = site_assets.template_sources(settings.templates)
 
     def files(materials: site_assets.TearsheetMaterials) -> dict:
         # tearsheets are made when written
