@@ -216,9 +216,9 @@ def tearsheet_files(materials: TearsheetMaterials) -> dict[str, bytes | Callable
     return files
 
 
-def tearsheet_pdf_ids(report: Report) -> list[str]:
-    """The strategies and portfolios whose tearsheets get a PDF: the tasks of pdf_tearsheet."""
-    return [p.id for _, p in report.portfolios] + [s.id for _, s in report.strategies]
+def tearsheet_ids(materials: TearsheetMaterials) -> list[str]:
+    """The strategies and portfolios that have a tearsheet (nothing is rendered): the tasks of pdf_tearsheet."""
+    return list(_rendered_tearsheets(materials))
 
 
 def pdf_tearsheet(materials: TearsheetMaterials, tearsheet_id: str) -> bytes:

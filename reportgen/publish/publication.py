@@ -95,7 +95,7 @@ def published_site(
             bundle, svgs = assembled_static_assets(static_tasks, made["static charts"], chart_ids, specs)
             made_from = materials(bundle, svgs, downloads.attachments(attachment_job, made["downloads"]))
             written = functools.partial(staged.write_files, files(made_from), tracked)
-            pdf_ids = site_assets.tearsheet_pdf_ids(result) if settings.pdf else []
+            pdf_ids = site_assets.tearsheet_ids(made_from) if settings.pdf else []
             if pdf_ids:  # the workers typeset the PDFs while the other files are written
                 progress("PDF tearsheets; writing tearsheets and downloads")
                 pdfs = map_tasks(site_assets.pdf_tearsheet, pdf_ids, made_from, "PDF tearsheets", imports=("weasyprint",), beside=written)
