@@ -72,3 +72,9 @@ def test_an_interval_never_wraps_and_prints_its_bounds_by_kind():
 def test_a_percent_never_wraps_away_from_its_number():
     for kind in ("percent", "daily_percent", "probability"):
         assert " %" not in formats.formatted(0.1234, kind) and f"{NBSP}%" in formats.formatted(0.1234, kind)
+
+
+def test_a_name_keeps_each_number_with_its_unit_and_nothing_else_changes():
+    name = "Hybrid: held 3 days, 15 % vol target, 5 % stop, 10 bp fees"
+    assert formats.unbroken(name) == f"Hybrid: held 3 days, 15{NBSP}% vol target, 5{NBSP}% stop, 10{NBSP}bp fees"
+    assert formats.unbroken("top % of 3 bps, a % b") == "top % of 3 bps, a % b"  # no number before, or not the unit

@@ -9,6 +9,10 @@ def test_text_escapes_html_and_markdown():
     assert text("a|b_c*") == r"a\|b\_c\*"
 
 
+def test_text_keeps_a_number_with_its_percent_on_one_line():
+    assert text("Hybrid: 15 %  vol\ntarget, 5 % stop") == "Hybrid: 15\u00a0% vol target, 5\u00a0% stop"
+
+
 def test_the_tearsheets_number_filters_print_like_the_kinds():
     assert pct(-0.143579) == "-14.36\u00a0%"  # formats.percent: the % never wraps
     assert pct(float("nan")) == "n/a" and num(None) == "n/a"

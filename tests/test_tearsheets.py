@@ -50,6 +50,8 @@ def test_headline_figures_and_provenance(bundled_site: Path):
     page = (bundled_site / "tearsheets/notebook_replica.html").read_text()
     assert "<td>Total return</td><td>-14.36\u00a0%</td><td>24.44\u00a0%</td>" in page
     assert "<td>Sharpe</td><td>-0.29</td><td>0.51</td>" in page
+    hybrid = (bundled_site / "tearsheets/hybrid.html").read_text()
+    assert "<h1>Hybrid: held 3 days, 15\u00a0% vol target, 5\u00a0% stop</h1>" in hybrid  # never "15" / "%" on a phone
     assert "32 (1 open at the end)" in page
     assert "carries no information" in page  # it sizes by the degenerate attention column
     result = report(load_config(REPO / "pyproject.toml"))

@@ -28,11 +28,13 @@ setting        a configured value, as written              ``0.5``, ``0.15``
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 
 NBSP = "\u00a0"
 MISSING = "n/a"
 TIMES = "\u00d7"
+_NUMBER_THEN_UNIT = re.compile(r"(?<=\d) (?=%|bp\b)")
 
 
 def is_missing(value) -> bool:
@@ -179,3 +181,9 @@ def count_of(value, unit: str) -> str:
 def date_range(dates) -> str:
     """The first and last of a sorted sequence of dates as ISO days: '2022-01-12 to 2024-12-31'."""
     return f"{dates[0]:%Y-%m-%d} to {dates[len(dates) - 1]:%Y-%m-%d}" if len(dates) else MISSING
+
+
+def unbroken(value) -> str:
+    """A name as written, with each number joined to its "%" or "bp" by a non-breaking space:
+    'Hybrid: 15 % vol target' never ends a line between "15" and "%" (a tearsheet's title on a phone)."""
+    return _NUMBER_THEN_UNIT.sub(NBSP, str(value))

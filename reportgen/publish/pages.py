@@ -58,7 +58,7 @@ def text(value) -> Markup:
     Runs of whitespace (newlines included) become one space, as HTML would show them anyway:
     a newline must not end a table row or start a markdown block.
     """
-    markdown = _MARKDOWN_SPECIALS.sub(r"\\\1", re.sub(r"\s+", " ", str(value)))
+    markdown = _MARKDOWN_SPECIALS.sub(r"\\\1", formats.unbroken(re.sub(r"\s+", " ", str(value))))
     # HTML escaping second, so that its entities (&#34;) keep their `#`; `=` has no backslash
     # escape, and a line of it under a paragraph would make a heading
     return Markup(str(escape(markdown)).replace("=", "&#61;"))
@@ -144,7 +144,7 @@ def _environment(templates: Path | Mapping[str, str], specs: dict[str, dict]) ->
     env.filters.update(text=text, code=code, prose=prose, pct=pct, num=num)
     # one filter per kind of figure (reportgen.publish.formats), and by kind name
     env.filters.update(formats.FORMATTERS, p_statement=formats.p_statement, interval=formats.interval, as_kind=formats.formatted,
-                       count_of=formats.count_of, date_range=formats.date_range)
+                       count_of=formats.count_of, date_range=formats.date_range, unbroken=formats.unbroken)
     env.globals.update(SIGNIFICANCE=thresholds.SIGNIFICANCE, CONFIDENT=thresholds.CONFIDENT, UNDEFINED_SHARE=UNDEFINED_SHARE)
 
     def chart(chart_id: str, caption: str = "", empty: str = "Nothing to draw.") -> Markup:
