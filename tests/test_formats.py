@@ -78,3 +78,9 @@ def test_a_name_keeps_each_number_with_its_unit_and_nothing_else_changes():
     name = "Hybrid: held 3 days, 15 % vol target, 5 % stop, 10 bp fees"
     assert formats.unbroken(name) == f"Hybrid: held 3 days, 15{NBSP}% vol target, 5{NBSP}% stop, 10{NBSP}bp fees"
     assert formats.unbroken("top % of 3 bps, a % b") == "top % of 3 bps, a % b"  # no number before, or not the unit
+
+
+def test_a_file_size_reads_in_kb_below_a_megabyte_and_in_mb_from_there():
+    assert formats.file_size(12_595) == f"12.3{NBSP}KB"
+    assert formats.file_size(2**20 - 1) == f"1,024.0{NBSP}KB"
+    assert formats.file_size(9_437_184) == f"9.0{NBSP}MB"

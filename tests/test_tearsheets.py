@@ -97,3 +97,25 @@ def test_quantstats_tearsheets_when_asked(sharing_site: Path):
 def test_inline_scripts_cannot_close_their_element(source):
     inlined = pages.inline_script(source)
     assert "</script" not in inlined.lower() and "<!--" not in inlined
+
+
+def test_a_tearsheet_carries_its_smallest_csvs_within_the_budget_and_links_the_rest(universe_project: Path, monkeypatch):
+    from reportgen.pipeline import build
+    from reportgen.publish import downloads
+
+    monkeypatch.setattr(downloads, "CARRIED_CSV_BYTES", 6_000)  # 8 MiB in a build; the tiny universe's CSVs are KBs
+    build(load_config(universe_project / "reportgen.toml"), universe_project / "site")
+    site = universe_project / "site"
+    page = (site / "tearsheets/attention.html").read_text()
+    carried = dict(re.findall(r'<a download="attention-([\w.-]+)" href="data:text/csv;base64,([^"]+)"', page))
+    linked = {name: path for path, name in re.findall(r'<li><a href="\.\./(downloads/portfolios/attention/[\w.-]+)">([\w.-]+)</a>', page)}
+    assert set(carried) | set(linked) == set(downloads.PORTFOLIO_FILES.values()) and not set(carried) & set(linked)
+    assert carried and linked
+    for name, encoded in carried.items():
+        assert base64.b64decode(encoded) == (site / "downloads/portfolios/attention" / name).read_bytes()
+    carried_bytes = sum(len(base64.b64decode(encoded)) for encoded in carried.values())
+    sizes = {name: (site / path).stat().st_size for name, path in linked.items()}
+    assert carried_bytes <= 6_000 < carried_bytes + min(sizes.values())  # the smallest first, until the next would not fit
+    for name, path in linked.items():
+        assert path == f"downloads/portfolios/attention/{name}"
+        assert f"{name}</a> ({formats.file_size(sizes[name])}, CSV): on the site only: inside, it would make this file too large to mail" in page

@@ -55,6 +55,34 @@ PORTFOLIO_FILES = {
 }
 
 
+# What a tearsheet carries inside it: its CSVs, the smallest first, up to 8 MiB in all. The rest (a
+# 500-asset portfolio's weights and trades, 9 MB each) are links to the site's copies, so that the
+# file stays small enough to mail (a 500-asset tearsheet: 3.9 MB, against 27.6 MB carrying all).
+CARRIED_CSV_BYTES = 8 * 2**20
+
+
+def _carried(files: dict[str, bytes]) -> set[str]:
+    carried, total = set(), 0
+    for name in sorted(files, key=lambda n: (len(files[n]), n)):
+        total += len(files[name])
+        if total > CARRIED_CSV_BYTES:
+            break
+        carried.add(name)
+    return carried
+
+
+def tearsheet_links(report: Report, attachments: dict[str, dict[str, bytes]]) -> dict[str, dict[str, str]]:
+    """The CSVs a tearsheet (tearsheets/<id>.html) does not carry (see CARRIED_CSV_BYTES), by
+    strategy or portfolio id and file name: each the link to the site's copy."""
+    paths = {
+        **{p.id: {name: portfolio_download_paths(p.id)[kind] for kind, name in PORTFOLIO_FILES.items()} for _, p in report.portfolios},
+        **{s.id: {name: strategy_download_paths(s.id)[kind] for kind, name in STRATEGY_FILES.items()} for _, s in report.strategies},
+    }
+    return {
+        sheet: {name: f"../{paths[sheet][name]}" for name in files if name not in _carried(files)} for sheet, files in attachments.items()
+    }
+
+
 def portfolio_download_paths(portfolio_id: str) -> dict[str, str]:
     """Site-relative paths of one portfolio's downloads and tearsheet, by kind."""
     paths = {kind: f"downloads/portfolios/{portfolio_id}/{name}" for kind, name in PORTFOLIO_FILES.items()}

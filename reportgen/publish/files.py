@@ -200,6 +200,7 @@ def _rendered_tearsheets(materials: TearsheetMaterials) -> dict[str, Callable[[]
         scripts=materials.bundle + "\n" + (_ASSETS / "reportgen-charts.js").read_text(encoding="utf-8"),
         static_svg=lambda chart_id: materials.svgs[chart_id] if chart_id in materials.svgs else chart_svg(specs[chart_id]),
         attachments=materials.attachments,
+        links=downloads.tearsheet_links(materials.report, materials.attachments),
         provenance=provenance_line(materials.report),
         quantstats_files={sid: Path(downloads.quantstats_tearsheet_path(sid)).name for sid in materials.quantstats_pages},
     )

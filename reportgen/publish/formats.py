@@ -187,3 +187,9 @@ def unbroken(value) -> str:
     """A name as written, with each number joined to its "%" or "bp" by a non-breaking space:
     'Hybrid: 15 % vol target' never ends a line between "15" and "%" (a tearsheet's title on a phone)."""
     return _NUMBER_THEN_UNIT.sub(NBSP, str(value))
+
+
+def file_size(value) -> str:
+    """A file's size for a reader: '12.3 KB' below 1 MB, '9.4 MB' from there (1 KB = 1,024 bytes)."""
+    size = float(value)
+    return f"{fixed(size / 1024, 1)}{NBSP}KB" if size < 2**20 else f"{fixed(size / 2**20, 1)}{NBSP}MB"

@@ -144,7 +144,8 @@ def _environment(templates: Path | Mapping[str, str], specs: dict[str, dict]) ->
     env.filters.update(text=text, code=code, prose=prose, pct=pct, num=num)
     # one filter per kind of figure (reportgen.publish.formats), and by kind name
     env.filters.update(formats.FORMATTERS, p_statement=formats.p_statement, interval=formats.interval, as_kind=formats.formatted,
-                       count_of=formats.count_of, date_range=formats.date_range, unbroken=formats.unbroken)
+                       count_of=formats.count_of, date_range=formats.date_range, unbroken=formats.unbroken,
+                       file_size=formats.file_size)
     env.globals.update(SIGNIFICANCE=thresholds.SIGNIFICANCE, CONFIDENT=thresholds.CONFIDENT, UNDEFINED_SHARE=UNDEFINED_SHARE)
 
     def chart(chart_id: str, caption: str = "", empty: str = "Nothing to draw.") -> Markup:
@@ -243,6 +244,7 @@ class TearsheetInput:
     scripts: str  # the vega bundle and the chart drawing script, inlined once per file
     static_svg: Callable[[str], str]  # chart id -> the chart as a static SVG document
     attachments: dict[str, dict[str, bytes]]  # strategy or portfolio id -> {file name: CSV}, inlined as data: links
+    links: dict[str, dict[str, str]]  # the same -> {file name: the site's copy}, for each CSV not inlined
     provenance: str  # one line: version, build date, hashes
     quantstats_files: dict[str, str]  # strategy id -> file name of its quantstats tearsheet, if made
 
@@ -278,6 +280,7 @@ def rendered_tearsheets(
             findings=findings.portfolio_findings(model, portfolio),
             scripts=scripts,
             attachments=sheet.attachments.get(portfolio.id, {}),
+            links=sheet.links.get(portfolio.id, {}),
             provenance=sheet.provenance,
         )
 
@@ -294,6 +297,7 @@ def rendered_tearsheets(
             findings=findings.strategy_findings(report, model, strategy),
             scripts=scripts,
             attachments=sheet.attachments.get(strategy.id, {}),
+            links=sheet.links.get(strategy.id, {}),
             provenance=sheet.provenance,
             quantstats_file=sheet.quantstats_files.get(strategy.id),
         )
@@ -307,7 +311,7 @@ def tearsheet_chart_ids(report: Report, specs: dict[str, dict], templates: Path)
     in parallel before the tearsheets are written."""
     used: list[str] = []
     sheet = TearsheetInput(
-        scripts="", static_svg=lambda chart_id: used.append(chart_id) or "", attachments={}, provenance="", quantstats_files={}
+        scripts="", static_svg=lambda chart_id: used.append(chart_id) or "", attachments={}, links={}, provenance="", quantstats_files={}
     )
     for render in rendered_tearsheets(report, specs, templates, sheet).values():
         render()
