@@ -32,7 +32,7 @@ def test_bundled_site_has_every_page_chart_and_metrics(bundled_site: Path):
         assert html.count('class="reportgen-spec"') == charts
     hybrid = (bundled_site / "strategies/hybrid.html").read_text()
     assert "What each overlay adds" in hybrid and chart_ids(hybrid)[0] == "chart-hybrid-ablation"
-    assert "Each change of the signal holds for at least 3 days; the size at entry is multiplied by min(1, 15 %" in hybrid
+    assert "Each change of the signal holds for at least 3 days; the size at entry is multiplied by min(1, 15\u00a0%" in hybrid
     filtered = (bundled_site / "strategies/attention_filtered.html").read_text()
     assert "No rolling Sharpe: the returns never change" in filtered
     attention = (bundled_site / "attention.html").read_text()

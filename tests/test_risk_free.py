@@ -46,7 +46,7 @@ def test_a_constant_rate_gives_the_sharpe_of_excess_returns(tiny_project):
         assert figures["sharpe"] < by_hand_sharpe(returns, 0.0) and len(returns) == 280
         assert figures["sharpe"] > by_hand_sharpe(returns, 0.02)  # cash earns the rate: charged less than on every day
     methodology = (tiny_project / "site/methodology.html").read_text()
-    assert "excess of a risk-free rate of 2 % a year" in methodology
+    assert "excess of a risk-free rate of 2\u00a0% a year" in methodology
 
 
 def test_every_sharpe_based_figure_uses_the_excess_returns(tiny_project):
@@ -191,4 +191,4 @@ def test_the_portfolio_tearsheet_states_the_configured_rate(universe_project):
     config_path.write_text(config_path.read_text().replace("fees = 0.0", "fees = 0.0\nrisk_free = 0.02"))
     build(load_config(config_path), universe_project / "site")
     page = (universe_project / "site/tearsheets/equal.html").read_text()
-    assert "risk-free rate of 2 % a year" in page and "risk-free rate 0" not in page
+    assert "risk-free rate of 2\u00a0% a year" in page and "risk-free rate 0" not in page

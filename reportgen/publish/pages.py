@@ -134,18 +134,15 @@ def code_spans(value) -> Markup:
 def _environment(templates: Path | Mapping[str, str], specs: dict[str, dict]) -> jinja2.Environment:
     loader = jinja2.FileSystemLoader(templates) if isinstance(templates, Path) else jinja2.DictLoader(dict(templates))
     env = jinja2.Environment(
-        loader=loader,
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
+        loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=True,
         lstrip_blocks=True,
+        # every placed string keeps a number with its "%" or "bp" ("15 % vol target", a caveat, a rule); Markup is placed as is
+        finalize=lambda value: formats.unbroken(value) if type(value) is str else value,
     )
     env.filters.update(text=text, code=code, prose=prose, pct=pct, num=num)
     # one filter per kind of figure (reportgen.publish.formats), and by kind name
     env.filters.update(formats.FORMATTERS, p_statement=formats.p_statement, interval=formats.interval, as_kind=formats.formatted,
-                       count_of=formats.count_of, date_range=formats.date_range, unbroken=formats.unbroken,
-                       file_size=formats.file_size)
+                       count_of=formats.count_of, date_range=formats.date_range, file_size=formats.file_size)
     env.globals.update(SIGNIFICANCE=thresholds.SIGNIFICANCE, CONFIDENT=thresholds.CONFIDENT, UNDEFINED_SHARE=UNDEFINED_SHARE)
 
     def chart(chart_id: str, caption: str = "", empty: str = "Nothing to draw.") -> Markup:
