@@ -103,7 +103,7 @@ def test_a_tearsheet_carries_its_smallest_csvs_within_the_budget_and_links_the_r
     from reportgen.pipeline import build
     from reportgen.publish import downloads
 
-    monkeypatch.setattr(downloads, "CARRIED_CSV_BYTES", 6_000)  # 8 MiB in a build; the tiny universe's CSVs are KBs
+    monkeypatch.setattr(downloads, "CARRIED_CSV_BYTES", 6_000)  # 4 MiB in a build; the tiny universe's CSVs are KBs
     build(load_config(universe_project / "reportgen.toml"), universe_project / "site")
     site = universe_project / "site"
     page = (site / "tearsheets/attention.html").read_text()

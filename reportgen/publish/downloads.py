@@ -55,10 +55,10 @@ PORTFOLIO_FILES = {
 }
 
 
-# What a tearsheet carries inside it: its CSVs, the smallest first, up to 8 MiB in all. The rest (a
+# What a tearsheet carries inside it: its CSVs, the smallest first, up to 4 MiB in all. The rest (a
 # 500-asset portfolio's weights and trades, 9 MB each) are links to the site's copies, so that the
 # file stays small enough to mail (a 500-asset tearsheet: 3.9 MB, against 27.6 MB carrying all).
-CARRIED_CSV_BYTES = 8 * 2**20
+CARRIED_CSV_BYTES = 4 * 2**20
 
 
 def _carried(files: dict[str, bytes]) -> set[str]:
