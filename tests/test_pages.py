@@ -1,6 +1,8 @@
 import json
 
-from reportgen.publish.pages import _spec_json, num, pct, text
+import pandas as pd
+
+from reportgen.publish.pages import _spec_json, dates, num, pct, text
 
 
 def test_text_escapes_html_and_markdown():
@@ -23,3 +25,9 @@ def test_spec_json_cannot_close_its_script_element():
     raw = _spec_json({"title": "</script><img src=x onerror=alert(1)>", "n": 1})
     assert "</script" not in raw and "<" not in raw
     assert json.loads(raw)["title"] == "</script><img src=x onerror=alert(1)>"
+
+
+def test_a_date_range_keeps_each_date_on_one_line():
+    shown = dates(pd.bdate_range("2022-01-12", "2024-12-31"))
+    assert shown == '<span class="nowrap">2022-01-12</span> to <span class="nowrap">2024-12-31</span>'  # .nowrap: reportgen.css
+    assert dates(pd.DatetimeIndex([])) == '<span class="nowrap">n/a</span>'

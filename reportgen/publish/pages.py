@@ -82,9 +82,12 @@ def code(value) -> Markup:
     return Markup("<code>" + "".join(f"&#{ord(c)};" if c in _CODE_SPECIALS else c for c in collapsed) + "</code>")
 
 
-def pct(value, digits: int = 2) -> str:
-    """The tearsheet templates' percent filter until they call the kinds: formats.percent."""
-    return formats.percent(value, digits)
+pct = formats.percent  # the tearsheet templates' percent filter until they call the kinds
+
+
+def dates(index) -> Markup:
+    """formats.date_range of `index`, each date kept on one line: a narrow column never ends a line at "2022-01-"."""
+    return Markup(" to ").join(Markup('<span class="nowrap">{}</span>').format(day) for day in formats.date_range(index).split(" to "))
 
 
 def num(value, digits: int = 2) -> str:
@@ -142,7 +145,7 @@ def _environment(templates: Path | Mapping[str, str], specs: dict[str, dict]) ->
     env.filters.update(text=text, code=code, prose=prose, pct=pct, num=num)
     # one filter per kind of figure (reportgen.publish.formats), and by kind name
     env.filters.update(formats.FORMATTERS, p_statement=formats.p_statement, interval=formats.interval, as_kind=formats.formatted,
-                       count_of=formats.count_of, date_range=formats.date_range, file_size=formats.file_size)
+                       count_of=formats.count_of, date_range=dates, file_size=formats.file_size)
     env.globals.update(SIGNIFICANCE=thresholds.SIGNIFICANCE, CONFIDENT=thresholds.CONFIDENT, UNDEFINED_SHARE=UNDEFINED_SHARE)
 
     def chart(chart_id: str, caption: str = "", empty: str = "Nothing to draw.") -> Markup:
