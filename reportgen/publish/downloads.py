@@ -62,6 +62,7 @@ CARRIED_CSV_BYTES = 4 * 2**20
 
 
 def _carried(files: dict[str, bytes]) -> set[str]:
+    """The names of the CSVs a tearsheet carries: the smallest first, while they fit CARRIED_CSV_BYTES."""
     carried, total = set(), 0
     for name in sorted(files, key=lambda n: (len(files[n]), n)):
         total += len(files[name])
@@ -78,9 +79,11 @@ def tearsheet_links(report: Report, attachments: dict[str, dict[str, bytes]]) ->
         **{p.id: {name: portfolio_download_paths(p.id)[kind] for kind, name in PORTFOLIO_FILES.items()} for _, p in report.portfolios},
         **{s.id: {name: strategy_download_paths(s.id)[kind] for kind, name in STRATEGY_FILES.items()} for _, s in report.strategies},
     }
-    return {
-        sheet: {name: f"../{paths[sheet][name]}" for name in files if name not in _carried(files)} for sheet, files in attachments.items()
-    }
+    links = {}
+    for sheet, files in attachments.items():
+        carried = _carried(files)
+        links[sheet] = {name: f"../{paths[sheet][name]}" for name in files if name not in carried}
+    return links
 
 
 def portfolio_download_paths(portfolio_id: str) -> dict[str, str]:
