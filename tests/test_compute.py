@@ -471,38 +471,3 @@ def test_freed_arrays_go_back_to_the_system_when_released():
     }
     assert held["kept"] > 150, held  # glibc kept the freed 200 MiB
     assert held["released"] < 30, held
-
-
-LARGE_BLOCKS = """
-import sys
-import numpy as np
-from reportgen.compute import allocator
-
-def rss_mb():
-    with open("/proc/self/status") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
-
-if sys.argv[1] == "fixed":
-    assert allocator.return_large_blocks()
-block = np.ones(24 * 2**20 // 8)
-del block  # unfixed, glibc now serves blocks of up to 24 MiB from its heap
-before = rss_mb()
-kept = [np.ones(16 * 2**20 // 8) for _ in range(8)]  # 128 MiB in 16 MiB arrays: (dates x assets) arrays of a universe
-pins = [bytearray(64 * 1024) for _ in range(100)]
-del kept
-small = [np.ones(64 * 2**10 // 8) for _ in range(400)]  # 25 MiB in 64 KiB arrays: a single asset's series
-print(rss_mb() - before)
-"""
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
-def test_a_worker_gives_large_blocks_back_at_once():
-    import subprocess
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
-    held = {
-        mode: float(subprocess.run([sys.executable, "-c", LARGE_BLOCKS, mode], capture_output=True, text=True, check=True, env=env).stdout)
-        for mode in ("raised", "fixed")
-    }
-    assert held["raised"] > 120, held  # the freed 128 MiB stayed in the heap (the small arrays reuse a little of it)
-    assert 20 < held["fixed"] < 50, held  # gone at once; the small arrays (25 MiB) are all that is held

@@ -44,7 +44,6 @@ def _forked_task(index: int) -> tuple[Any, list[logging.LogRecord]]:
     """One task in a forked worker, with what it logged, for the parent to log in task order."""
     function, shared, tasks = _FORKED
     progress.in_worker = True
-    allocator.return_large_blocks()
     kept = _KeptRecords()
     logging.getLogger().handlers = [kept]  # this process's copy: the parent's handlers see the records later
     result = function(shared, tasks[index])

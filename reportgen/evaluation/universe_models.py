@@ -66,13 +66,14 @@ def frames(prices: pd.DataFrame, data: UniverseModelData, attention_column: str)
     close = universe.prices_on(prices[assets], dates)  # within each asset's listing only
     member = True if data.membership is None else universe.member_dates(data.membership, dates, close.columns)
     ended = portfolios.delisted_dates(dates, close.columns, universe.delisting_dates(close))  # sold at the last price
+    prediction, *scores = portfolios.wide_frames([read.output["prediction"], *(scores_long[n] for n in scores_long.columns)], close.columns, dates)
     return Frames(
         assets=assets,
         close=close,
         ended=ended,
         tradable=close.notna() & member & ~ended,
-        prediction=portfolios.wide(read.output["prediction"], close.columns, dates),
-        scores={name: portfolios.wide(scores_long[name], close.columns, dates) for name in scores_long.columns},
+        prediction=prediction,
+        scores=dict(zip(scores_long.columns, scores)),
         summaries={name: attention.attention_summary(scores_long[name], name, steps) for name in scores_long.columns},
     )
 
@@ -161,17 +162,20 @@ def universe_model_result(
     risk_free = metrics.per_period_risk_free(data.annual_risk_free, settings.periods_per_year)
     listed = [p for p in settings.portfolios if p.model == model.id]
     close = wide.simulated_close
+    rules = {(p.threshold, p.top_k): p for p in listed}  # what decides the held assets
+    held = {rule: portfolios.held_assets(p, wide.prediction, wide.tradable) for rule, p in rules.items()}
     weights = {
-        p.id: portfolios.portfolio_weights(p, wide.prediction, wide.scores[model.attention_column], wide.close, wide.tradable)
+        p.id: portfolios.portfolio_weights(
+            p, wide.prediction, wide.scores[model.attention_column], wide.close, wide.tradable, held[p.threshold, p.top_k],
+        )
         for p in listed
     }
     targets = {p.id: _targets(p, weights[p.id], wide.ended) for p in listed}
     workers = engine.workers_of(map_tasks)
     tested = {}
     for p in (p for p in listed if p.weighting == "attention"):
-        held = portfolios.top_k_assets(portfolios.eligible_assets(wide.prediction, p.threshold, wide.tradable), wide.prediction, p.top_k)
         tested[p.id] = portfolio_placebo.placebo_job(
-            settings, close, p, weights[p.id], held, wide.scores[model.attention_column], risk_free, wide.ended, workers,
+            settings, close, p, weights[p.id], held[p.threshold, p.top_k], wide.scores[model.attention_column], risk_free, wide.ended, workers,
         )
     factors = _factor_job(wide)
     variants = _variant_job(settings, close, weights, listed, wide.ended, workers) if listed else None

@@ -131,8 +131,12 @@ def listed_dates(prices: pd.DataFrame) -> pd.DataFrame:
 def delisting_dates(prices: pd.DataFrame) -> pd.Series:
     """The date of the last price of every asset whose last price comes before the last date of
     `prices` (a delisting), by asset; empty when none is delisted."""
-    last = pd.Series({asset: prices[asset].last_valid_index() for asset in prices.columns}, dtype="datetime64[ns]").dropna()
-    return last[last < prices.index[-1]].rename("delisted")
+    known = prices.notna().to_numpy()
+    if not known.size:
+        return pd.Series([], index=[], dtype="datetime64[ns]", name="delisted")
+    last_row = len(prices) - 1 - np.argmax(known[::-1], axis=0)  # of each asset's last price
+    delisted = known.any(axis=0) & (last_row < len(prices) - 1)
+    return pd.Series(prices.index[last_row[delisted]].astype("datetime64[ns]"), index=list(prices.columns[delisted]), name="delisted")
 
 
 def prices_on(prices: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
