@@ -22,7 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.connection import Connection
 from typing import Any
 
-from reportgen.compute import allocator, preload, progress
+from reportgen.compute import allocator, handover, preload, progress
 from reportgen.compute.local import ComputeError, SynchronousExecutor, WorkerUsage, process_usage
 
 # What a forked worker runs: (function, shared, tasks), set in the parent just before it forks, so
@@ -127,21 +127,26 @@ def _logged(records: list[logging.LogRecord]) -> None:
 class _Beside:
     """`work()` in a process forked from this one now (ForkExecutor.map's `beside`, and
     ForkExecutor.aside): its memory is freed when it ends; wait() logs here what it logged, raises
-    its exception or returns what it returned (pickled: sent through a pipe)."""
+    its exception or returns what it returned (reportgen.compute.handover: its arrays in shared
+    memory, the rest through a pipe)."""
 
     def __init__(self, work: Callable[[], Any]) -> None:
         context = multiprocessing.get_context("fork")
         self._receiving, sending = context.Pipe(duplex=False)
-        self._process = context.Process(target=_until_interrupted(_run_beside), args=(work, sending), name="reportgen-beside")
+        self._handover = handover.Handover()
+        self._process = context.Process(
+            target=_until_interrupted(_run_beside), args=(work, sending, self._handover), name="reportgen-beside",
+        )
         self._process.start()
         sending.close()
 
     def wait(self) -> Any:
         try:
-            message = _received(self._receiving, self._process, what="the process that works beside the workers")
+            message = self._handover.received(_received(self._receiving, self._process, what="the process that works beside the workers"))
         finally:
             self._process.join()
             self._receiving.close()
+            self._handover.close()
         kind, value, records = message
         _logged(records)
         if kind == "error":
@@ -153,16 +158,17 @@ class _Beside:
         self._process.terminate()
         self._process.join()
         self._receiving.close()
+        self._handover.close()
 
 
-def _run_beside(work: Callable[[], Any], sending: Connection) -> None:
+def _run_beside(work: Callable[[], Any], sending: Connection, handing: handover.Handover) -> None:
     kept = _KeptRecords()
     logging.getLogger().handlers = [kept]  # this process's copy: the build logs the records later
     try:
         message = ("done", work(), kept.records)
     except BaseException as exc:  # sent to the build, which raises it
         message = ("error", exc, kept.records)
-    sending.send(message)
+    handing.send(sending, message)
 
 
 def _pool(count: int, finished: Callable[[int, Any], None]) -> None:
