@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import hashlib
 import logging
+import multiprocessing
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +26,7 @@ from reportgen.compute import allocator, blocks, preload
 from reportgen.compute.local import Here, in_process
 from reportgen.compute.progress import tracked
 from reportgen.evaluation import engine, universe_models
-from reportgen.evaluation.stage import Evaluated, evaluated_models
+from reportgen.evaluation.stage import Evaluated, HeadStart, evaluated_models, head_starts
 from reportgen.inputs.config import Config
 from reportgen.inputs.record import Inputs, read_inputs
 from reportgen.inputs.resources import episodes_file, input_files
@@ -95,19 +96,24 @@ def report(config: Config, progress: Progress = lambda stage: None, map_tasks: M
     """Read and check every input, then compute every figure of the report: nothing is written."""
     progress("reading and checking every input")
     imports = _imported_while_reading(config, map_tasks)
-    read = functools.partial(_checked_inputs, config)
+    imported = multiprocessing.Event()  # set once the imports end: the reader sees it
+    read = functools.partial(_checked_inputs, config, imported.is_set)
     reading = map_tasks.aside(read) if imports and hasattr(map_tasks, "aside") else Here(read)  # forked before the imports start
-    with preload.importing_meanwhile(imports):
-        inputs = reading.wait()
+    with preload.importing_meanwhile(imports, imported):
+        inputs, ahead = reading.wait()
     allocator.release_freed_memory()  # what parsing and checking freed (half a GB at 500 assets)
-    evaluated = evaluated_models(evaluation_settings(config), config.models, inputs, progress, map_tasks)
+    evaluated = evaluated_models(evaluation_settings(config), config.models, inputs, progress, map_tasks, ahead)
     return report_record(config, inputs, evaluated)
 
 
-def _checked_inputs(config: Config) -> Inputs:
+def _checked_inputs(config: Config, imported: Callable[[], bool]) -> tuple[Inputs, dict[str, HeadStart]]:
+    """The checked inputs, and each universe model's head start: its frames, and the ranks of as
+    many of its factors as end before `imported()` (the build's imports: at 100 assets the inputs
+    take half as long, and the reader's core would idle while the build's is importing)."""
     inputs = read_inputs(config, attention.attention_scores)
+    ahead = head_starts(config.models, inputs, imported)
     allocator.release_freed_memory()  # before a forked reader sends them: its memory is counted until it ends
-    return inputs
+    return inputs, ahead
 
 
 def _imported_while_reading(config: Config, map_tasks: MapTasks) -> tuple[str, ...]:

@@ -3,6 +3,7 @@ and bad universe inputs as one-line user errors."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -208,12 +209,45 @@ def test_universe_site_is_identical_on_forked_workers(universe_site, tmp_path):
     # the universe stages spread over the workers, in one map: a simulation a portfolio, 4 tasks
     # of cost and lag variants (2 a worker), 3 of the 50 placebo runs (blocks.task_count), a test
     # a factor; then the charts of the model and of each portfolio
+    # (those the reader ranked while the build imported its libraries excepted)
     portfolios = len(result.universe_models[0].portfolios)
     factors = len(result.universe_models[0].cross_section.quintiles)
-    tasks = portfolios + 4 + 3 + factors
-    assert (
-        f"simulations of {portfolios} portfolios, cost and lag variants, placebo runs, cross-sectional tests of {factors} factors"
-        f" (2 forked worker processes): {tasks}/{tasks} done"
-    ) in done.stderr
+    lines = re.findall(
+        rf"simulations of {portfolios} portfolios, cost and lag variants, placebo runs(?:, cross-sectional tests of (\d+) factors)?"
+        r"(?: \((\d+) factors ranked as the inputs were read\))? \(2 forked worker processes\): (\d+)/(\d+) done", done.stderr,
+    )
+    assert lines, done.stderr
+    mapped, ranked, finished, tasks = (int(group or 0) for group in lines[-1])
+    assert mapped + ranked == factors and finished == tasks == portfolios + 4 + 3 + mapped
     assert f"charts (2 forked worker processes): {1 + portfolios}/{1 + portfolios} done" in done.stderr
     assert file_manifest(tmp_path / "site") == file_manifest(project / "site")
+
+
+def test_factors_ranked_ahead_give_the_cross_section_the_map_gives(universe_project):
+    # The reader ranks a universe's factors while the build imports (evaluation.stage.head_starts);
+    # the evaluation tests those and ranks the rest: the figures are the same, to the last bit.
+    from reportgen.evaluation import stage
+    from reportgen.inputs.record import read_inputs
+    from reportgen.analysis import attention
+    from reportgen.pipeline import evaluation_settings
+
+    config = load_config(universe_project / "reportgen.toml")
+    inputs = read_inputs(config, attention.attention_scores)
+    none, every = stage.head_starts(config.models, inputs, lambda: True), stage.head_starts(config.models, inputs, lambda: False)
+    (model_id, started), = every.items()
+    assert none[model_id].factors == {} and len(started.factors) >= 2
+    calls = iter([False, True])  # the first factor ranked, then the imports end
+    first = stage.head_starts(config.models, inputs, lambda: next(calls))[model_id]
+    assert list(first.factors) == list(started.factors)[:1]
+    sections = [
+        stage.evaluated_models(evaluation_settings(config), config.models, inputs, ahead=ahead).universe_models[0].cross_section
+        for ahead in (None, none, {model_id: first}, every)
+    ]
+    for section in sections[1:]:
+        assert [ic.factor for ic in section.ics] == [ic.factor for ic in sections[0].ics]
+        for ic, expected in zip(section.ics, sections[0].ics):
+            assert np.array_equal([ic.mean_ic, ic.ic_ir, ic.p_value], [expected.mean_ic, expected.ic_ir, expected.p_value], equal_nan=True)
+            assert (ic.n_dates, ic.lags, ic.undefined) == (expected.n_dates, expected.lags, expected.undefined)
+            pd.testing.assert_series_equal(ic.daily, expected.daily)
+        for name, table in section.quintiles.items():
+            pd.testing.assert_frame_equal(table, sections[0].quintiles[name])

@@ -7,9 +7,11 @@ shared), and no leader is needed. With forked workers the inputs are read in a p
 for it (reportgen.pipeline), so the import and the reading each have a core; otherwise they
 share this process (Parquet decoding and numpy release the GIL for part of the reading).
 
-    importing_meanwhile(names)   a context manager: `names` imported on a thread during its body,
-                                 waited for after it; an ImportError is left to the stage that
-                                 imports the library itself (it reports it in its own words)
+    importing_meanwhile(names, done)
+                                 a context manager: `names` imported on a thread during its body,
+                                 waited for after it (`done`, an Event, set when they are); an
+                                 ImportError is left to the stage that imports the library itself
+                                 (it reports it in its own words)
     finished_imports()           wait for any import still running (before a fork: a child forked
                                  while a thread holds an import lock could wait on it forever)
 """
@@ -20,6 +22,7 @@ import contextlib
 import importlib
 import threading
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 
 _running: list[threading.Thread] = []
@@ -33,8 +36,9 @@ def finished_imports() -> None:
 
 
 class _Importing:
-    def __init__(self, names: Sequence[str]) -> None:
+    def __init__(self, names: Sequence[str], done: Any) -> None:
         self.error: BaseException | None = None
+        self.done = done
         # A daemon: a user error in the body ends the build at once, without waiting for an import.
         self.thread = threading.Thread(target=self._run, args=(tuple(names),), name="reportgen-imports", daemon=True)
 
@@ -46,16 +50,23 @@ class _Importing:
             pass  # the stage that needs it imports it again and reports it
         except BaseException as exc:  # re-raised in the thread that waits for the imports
             self.error = exc
+        finally:
+            if self.done is not None:
+                self.done.set()
 
 
 @contextlib.contextmanager
-def importing_meanwhile(names: Sequence[str]) -> Iterator[None]:
+def importing_meanwhile(names: Sequence[str], done: Any = None) -> Iterator[None]:
     """`names` imported on a thread of this process while the body runs; after the body, wait for
-    them (so that no fork happens while an import holds a lock). Nothing to do without names."""
+    them (so that no fork happens while an import holds a lock). Nothing to do without names.
+    `done`: an Event (multiprocessing's: a process forked before can see it) set once the
+    imports end, at once without names."""
     if not names:
+        if done is not None:
+            done.set()
         yield
         return
-    importing = _Importing(names)
+    importing = _Importing(names, done)
     importing.thread.start()
     _running.append(importing.thread)
     yield  # on an exception in the body (an input error), leave at once: see finished_imports

@@ -147,16 +147,26 @@ def _cost_table(settings: engine.Settings, job: jobs.Job, parts: list, risk_free
     return engine.cost_lag_tables(job.shared.variants, returns, invested, risk_free, settings)
 
 
+@dataclass(frozen=True)
+class HeadStart:
+    """What the evaluation computes from the inputs alone, made where they were read (evaluation.stage.head_starts)."""
+
+    frames: Frames
+    factors: dict[str, tuple]  # factor_ranks of the first factors, by name: those done before the build's imports ended
+
+
 def universe_model_result(
     settings: engine.Settings, model: ModelConfig, prices: pd.DataFrame, data: UniverseModelData, market_episodes: pd.DataFrame,
-    map_tasks: Callable = in_process,
+    map_tasks: Callable = in_process, ahead: HeadStart | None = None,
 ) -> UniverseModelResult:
     """Every figure of a universe model's portfolios, from its inputs as reportgen.inputs.record
     read and checked them. The heavy work is tasks of `map_tasks` (here, on forked workers or on
     a Dask cluster: the same figures), in two maps: the portfolios' simulations, their cost and
     lag variants, the attention tests' placebo runs and the cross-sectional tests together (none
-    needs another's results), then the bootstrap of the simulated returns."""
-    wide = frames(prices, data, model.attention_column)
+    needs another's results), then the bootstrap of the simulated returns. `ahead`: its
+    HeadStart, when the process that read the inputs made one (the same figures)."""
+    wide = ahead.frames if ahead is not None else frames(prices, data, model.attention_column)
+    ranked = {} if ahead is None else ahead.factors
     used = wide.summaries[model.attention_column]
     benchmark_name, benchmark_returns = _benchmark(settings.benchmark_column, data.benchmark, wide.close)
     risk_free = metrics.per_period_risk_free(data.annual_risk_free, settings.periods_per_year)
@@ -177,15 +187,18 @@ def universe_model_result(
         tested[p.id] = portfolio_placebo.placebo_job(
             settings, close, p, weights[p.id], held[p.threshold, p.top_k], wide.scores[model.attention_column], risk_free, wide.ended, workers,
         )
-    factors = _factor_job(wide)
+    factors = factor_job(wide)
+    left = jobs.Job(factors.function, [name for name in factors.tasks if name not in ranked], factors.shared)
     variants = _variant_job(settings, close, weights, listed, wide.ended, workers) if listed else None
     work = {  # the longest tasks first: the short ones fill the workers' last gaps
         "simulations": jobs.Job(portfolio_simulation, list(targets), SimulationInput(close, targets, settings.init_cash, settings.fees)),
         **{f"placebo {pid}": job for pid, (job, _) in tested.items()},
         **({"variants": variants} if variants is not None else {}),
-        "factors": factors,
+        **({"factors": left} if left.tasks else {}),
     }
-    label = f"simulations of {len(targets)} portfolios, cost and lag variants, placebo runs, cross-sectional tests of {len(factors.tasks)} factors"
+    label = f"simulations of {len(targets)} portfolios, cost and lag variants, placebo runs"
+    label += f", cross-sectional tests of {len(left.tasks)} factors" if left.tasks else ""
+    label += f" ({len(ranked)} factors ranked as the inputs were read)" if ranked else ""
     outputs = jobs.maps_together(map_tasks, work, label, imports=SIMULATION_IMPORTS + FACTOR_IMPORTS)
     simulation = combined_simulations(outputs["simulations"])
     returns, invested = simulation.returns.rename(columns=str), simulation.invested.rename(columns=str)
@@ -215,7 +228,9 @@ def universe_model_result(
         benchmark_name=benchmark_name,
         benchmark_returns=benchmark_returns,
         benchmark_metrics=metrics.headline_metrics(benchmark_returns, settings.periods_per_year, risk_free),
-        cross_section=_cross_section(factors, outputs["factors"]),
+        cross_section=_cross_section(factors, {
+            **{name: _tested(factors.shared, name, ranks) for name, ranks in ranked.items()}, **dict(zip(left.tasks, outputs.get("factors", []))),
+        }),
         portfolios=results,
         benchmark_statistics=trusted.benchmark,
         benchmark_episode_returns=by_episode.benchmark,
@@ -272,12 +287,21 @@ class FactorInput:
 
 def factor_informativeness(shared: FactorInput, name: str) -> tuple[informativeness.CrossSectionalIC, pd.DataFrame]:
     """One factor's daily rank IC test and quintile returns (a task)."""
+    return _tested(shared, name, factor_ranks(shared, name))
+
+
+def factor_ranks(shared: FactorInput, name: str) -> tuple[pd.Series, pd.DataFrame]:
+    """One factor's daily rank ICs and quintile returns: all its test costs but one regression."""
     factor = shared.factors[name]
-    daily = informativeness.daily_rank_ic(factor, shared.forward)
-    return informativeness.mean_ic_test(daily, name, name in shared.degenerate), informativeness.quintile_returns(factor, shared.forward)
+    return informativeness.daily_rank_ic(factor, shared.forward), informativeness.quintile_returns(factor, shared.forward)
 
 
-def _factor_job(wide: Frames) -> jobs.Job:
+def _tested(shared: FactorInput, name: str, ranks: tuple[pd.Series, pd.DataFrame]) -> tuple[informativeness.CrossSectionalIC, pd.DataFrame]:
+    daily, quintiles = ranks
+    return informativeness.mean_ic_test(daily, name, name in shared.degenerate), quintiles
+
+
+def factor_job(wide: Frames) -> jobs.Job:
     """How well the prediction and each attention score rank the assets' next-day returns, as
     tasks (one a factor: each ranks 500 assets on every date)."""
     factors = {informativeness.PREDICTION: wide.prediction, **wide.scores}
@@ -287,6 +311,7 @@ def _factor_job(wide: Frames) -> jobs.Job:
     return jobs.Job(factor_informativeness, list(factors), shared)
 
 
-def _cross_section(job: jobs.Job, outputs: list) -> CrossSection:
-    return CrossSection(ics=[ic for ic, _ in outputs], quintiles={name: q for name, (_, q) in zip(job.tasks, outputs)})
+def _cross_section(job: jobs.Job, outputs: dict[str, tuple]) -> CrossSection:
+    """From every factor's output by name, in the job's order of factors."""
+    return CrossSection(ics=[outputs[name][0] for name in job.tasks], quintiles={name: outputs[name][1] for name in job.tasks})
 
