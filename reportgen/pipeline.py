@@ -1,6 +1,7 @@
 """`build(config)`: the whole report as one chain of stages, each one named call.
 
-    read_inputs (every file read and checked)  -> evaluated_models (strategies and portfolios)
+    read_inputs (every file read and checked; a universe's head start made beside them)
+      -> evaluated_models (strategies and portfolios)
       -> Report -> chart specs -> metrics.json, pages, tearsheets, downloads -> site
 
 Everything is computed before anything is written; if a stage fails, nothing is published. The

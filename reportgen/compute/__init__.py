@@ -16,8 +16,11 @@
                                    a map whose libraries the build lacks runs on a leader that
                                    imports them once and forks the other workers; `aside(work)`
                                    runs work in a process forked for it while the build goes on
+    handover.Handover              what such a process returns reaches the build through shared
+                                   memory (its arrays) and a pipe (the rest), not pickled whole
     preload.importing_meanwhile    the stages' libraries imported on a thread while the inputs are
-                                   read; a fork waits for an import still running
+                                   read (an Event set when they are: the reader then stops
+                                   ranking factors ahead); a fork waits for an import still running
     jobs.maps_together             several independent maps as one map (compute.jobs.Job): the
                                    short tasks of one fill the gaps the long ones of another leave
     tracked(blocks, label)         the blocks of a long loop, with progress once it lasts over 5 s
