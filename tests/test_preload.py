@@ -63,6 +63,19 @@ def test_a_missing_library_is_left_to_the_stage_that_imports_it_and_other_errors
         pass
 
 
+def test_the_done_event_is_set_when_the_imports_end_and_at_once_without_names(slow_module):
+    import multiprocessing
+
+    done = multiprocessing.Event()
+    with preload.importing_meanwhile([slow_module], done):
+        assert not done.is_set()  # the import takes 0.6 s: the reader may rank another factor
+        assert done.wait(5)
+        assert slow_module in sys.modules
+    nothing = multiprocessing.Event()
+    with preload.importing_meanwhile((), nothing):
+        assert nothing.is_set()  # no imports (Dask, a single-asset report): no factor is ranked ahead
+
+
 def test_nothing_is_started_without_names():
     before = threading.active_count()
     with preload.importing_meanwhile(()):
