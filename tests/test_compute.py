@@ -403,6 +403,7 @@ sys.path.insert(0, sys.argv[1])
 from reportgen.compute import executor
 
 def sleeps(shared, task):
+    open(f"{sys.argv[1]}/working-{task}", "w").close()  # the test interrupts once the workers are here
     time.sleep(60)
 
 try:
@@ -415,7 +416,9 @@ except KeyboardInterrupt:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers are Linux only")
-@pytest.mark.parametrize("library", ["VALUE = 1\n", "import time\ntime.sleep(60)\n"], ids=["while-working", "while-importing"])
+@pytest.mark.parametrize("library", [
+    "VALUE = 1\n", "import pathlib, time\npathlib.Path(__file__).with_name('importing').touch()\ntime.sleep(60)\n",
+], ids=["while-working", "while-importing"])
 def test_ctrl_c_stops_a_led_pool_quietly_and_leaves_no_process(tmp_path, library):
     # Ctrl-C reaches the build, the leader and its worker at once: the build sees the interrupt
     # (and says "error: aborted"), the workers end without a traceback each, and none is left.
@@ -430,7 +433,15 @@ def test_ctrl_c_stops_a_led_pool_quietly_and_leaves_no_process(tmp_path, library
         [sys.executable, str(script), str(tmp_path)], start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     assert build.stdout.readline() == "mapping\n"
-    time.sleep(1.5)  # the leader imports, or it has forked and both workers sleep in a task
+    # Interrupt once the leader imports, or once it has forked and both workers sleep in a task
+    # (a process forked after the interrupt would not see it): waited for, not guessed, so that a
+    # loaded machine cannot make it come too early.
+    importing = "sleep" in library
+    deadline = time.monotonic() + 60
+    while (not (tmp_path / "importing").exists()) if importing else len(list(tmp_path.glob("working-*"))) < 2:
+        assert time.monotonic() < deadline and build.poll() is None, build.stderr.read() if build.poll() is not None else "no worker started"
+        time.sleep(0.05)
+    time.sleep(0.2)  # the worker is in its sleep, past the line that told us
     os.killpg(build.pid, signal.SIGINT)
     out, err = build.communicate(timeout=20)
     assert out == "interrupted\n" and "Traceback" not in err, err
