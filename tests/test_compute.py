@@ -398,8 +398,9 @@ def test_a_led_pool_raises_a_tasks_error_and_names_a_dead_worker(unimported_modu
 
 
 INTERRUPTED_MAP = """
-import sys, time
+import signal, sys, time
 sys.path.insert(0, sys.argv[1])
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal: a job started in the background ignores SIGINT
 from reportgen.compute import executor
 
 def sleeps(shared, task):
