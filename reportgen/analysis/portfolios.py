@@ -182,12 +182,9 @@ def orders(weights: pd.DataFrame, rebalance: pd.Series, lag_days: int = 0, ended
     `ended` (`delisted_dates`): from an asset's last price on, its target is 0, so a holding is
     sold at that last price (with fees) whatever the rebalance days and lag."""
     sent = rebalance.reindex(weights.index, fill_value=False).to_numpy(dtype=bool)
+    targets = np.where(sent[:, None], weights.to_numpy(dtype=float), np.nan)  # plain numpy: pandas' where takes 5x as long on 500 assets
     if lag_days:
-        sent = np.r_[np.zeros(min(lag_days, len(sent)), dtype=bool), sent[:-lag_days]]
-    values = weights.to_numpy(dtype=float)
-    if lag_days:
-        values = np.vstack([np.full((min(lag_days, len(values)), values.shape[1]), np.nan), values[:-lag_days]])
-    targets = np.where(sent[:, None], values, np.nan)  # plain numpy: pandas' where takes 5x as long on 500 assets
+        targets = np.vstack([np.full((min(lag_days, len(targets)), targets.shape[1]), np.nan), targets[:-lag_days]])
     if ended is not None:
         targets[ended.reindex_like(weights).fillna(False).to_numpy(dtype=bool)] = 0.0
     return pd.DataFrame(targets, index=weights.index, columns=weights.columns)
