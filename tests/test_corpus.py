@@ -4,7 +4,8 @@ and nothing written: the site a previous build made stays byte for byte as it wa
 temporary folder or lock file is left beside it.
 
 Each case edits a copy of a tiny project whose site was built before; the cases run as
-concurrent subprocesses (each one a fresh `python -m reportgen build`).
+concurrent processes, each one `python -m reportgen build` forked from a process that has
+imported the CLI already (conftest.reportgen_cli_preloaded: 0.3 s a case, not 1.2 s).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import pytest
 
 from reportgen.publish.safe_output import build_lock
 
-from conftest import REPO, file_manifest, make_tiny_project, reportgen_cli
+from conftest import REPO, file_manifest, make_tiny_project, reportgen_cli_preloaded
 
 Edit = Callable[[Path], None]
 
@@ -302,7 +303,7 @@ def _run(case: Case, base: Path, folder: Path) -> Outcome:
     before = file_manifest(folder)
     lock = build_lock(project / "site") if case.holds_lock else contextlib.nullcontext()
     with lock:
-        result = reportgen_cli("build", *args, cwd=cwd, **env)
+        result = reportgen_cli_preloaded("build", *args, cwd=cwd, **env)
     after = file_manifest(folder)
     written = {k: after.get(k) for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
     return Outcome(project, result.returncode, result.stderr, written)
