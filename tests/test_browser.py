@@ -1,5 +1,6 @@
-"""Every page of the built site in headless Chromium, served from a local static server:
-no console error, no request to another host, and every chart drawn."""
+"""Every page of the built site in headless Chromium, opened from disk (file://) or served from
+a local static server: no console error, no request to another host, every chart drawn, and
+what a reader sees (reader_view: each page and tearsheet opened once, read by several tests)."""
 
 from __future__ import annotations
 
@@ -31,16 +32,6 @@ def _chromium_or_skip():
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:
         pass
-
-
-@pytest.fixture(scope="module")
-def served(bundled_site: Path):
-    handler = functools.partial(_QuietHandler, directory=str(bundled_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
 
 
 @pytest.fixture(scope="module")  # closed with this module: a running Playwright loop breaks every later sync_playwright()
@@ -91,32 +82,19 @@ def site_pages(site: Path) -> list[str]:
     )
 
 
-def test_every_page_draws_every_chart_offline(bundled_site: Path, served: str, browser):
+def test_every_page_draws_every_chart_offline(bundled_site: Path, bundled_views: dict[str, dict]):
+    """Every page opened from disk (reader_view): every chart drawn with marks, no console
+    error, nothing fetched from another host."""
     pages = site_pages(bundled_site)
     assert len(pages) == 15  # overview, 10 strategies, attention, sensitivity, methodology, the att_lstm model
     drawn_total = 0
     for page in pages:
-        url = f"{served}/{page}"
-        context = browser.new_context()
-        tab = context.new_page()
-        errors, foreign = [], []
-        tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        tab.on("pageerror", lambda e: errors.append(str(e)))
-        tab.on("request", lambda r: foreign.append(r.url) if urlparse(r.url).hostname not in ("127.0.0.1", None) and not r.url.startswith("data:") else None)
-        tab.goto(url, wait_until="load")
-        expected = tab.locator(".reportgen-chart").count()
-        if expected:
-            tab.wait_for_function(
-                "() => [...document.querySelectorAll('.reportgen-chart')].every(e => ['yes', 'failed'].includes(e.dataset.drawn))",
-                timeout=20_000,
-            )
-        states = tab.eval_on_selector_all(".reportgen-chart", "els => els.map(e => [e.dataset.drawn, e.querySelectorAll('svg .mark-line path, svg .mark-rect path, svg .mark-area path, svg path.mark-line, svg g.mark-rect path, svg g.mark-line path, svg g.mark-area path, svg g.mark-rule line, svg g.mark-symbol path').length])")
-        context.close()
-        assert errors == [], (page, errors)
-        assert foreign == [], (page, foreign)
-        assert all(state == "yes" for state, _ in states), (page, states)
-        assert all(marks > 0 for _, marks in states), (page, states)
-        drawn_total += len(states)
+        view = bundled_views[page]
+        assert view["errors"] == [], (page, view["errors"])
+        assert view["foreign"] == [], (page, view["foreign"])
+        assert all(state == "yes" for state, _ in view["states"]), (page, view["states"])
+        assert all(marks > 0 for _, marks in view["states"]), (page, view["states"])
+        drawn_total += len(view["states"])
     # overview: equity and drawdown per model; strategies: 6 each, 4 for the one that never trades
     # (no rolling Sharpe), 7 for each of the 4 hybrids (their overlay ablation); attention page: 3
     # for the notebook model (score, return by quintile, calibration) and 6 for att_lstm (score, lag
@@ -124,6 +102,9 @@ def test_every_page_draws_every_chart_offline(bundled_site: Path, served: str, b
     # the 2 placebos of the attention-sized strategies; model page: 5; sensitivity: per model the
     # Sharpe intervals, the Sharpe sweep and one cost chart across strategies
     assert drawn_total == 2 * 2 + 5 * 6 + 4 + 4 * 7 + (3 + 6 + 2) + 5 + 2 * 3
+
+
+DRAWN_MARKS = "svg g.mark-rect path, svg g.mark-line path, svg g.mark-area path, svg g.mark-rule line, svg g.mark-symbol path"
 
 
 def _open_offline(browser, url: str) -> tuple[list[str], list[str], list[tuple[str, int]]]:
@@ -146,7 +127,7 @@ def _open_offline(browser, url: str) -> tuple[list[str], list[str], list[tuple[s
     return errors, requests, states
 
 
-def test_every_tearsheet_draws_every_chart_from_disk(bundled_site: Path, browser):
+def test_every_tearsheet_draws_every_chart_from_disk(bundled_site: Path, bundled_views: dict[str, dict]):
     tearsheets = sorted((bundled_site / "tearsheets").glob("*.html"))
     assert [p.stem for p in tearsheets] == [
         "att_lstm_signal", "att_lstm_wf_attention_sized", "att_lstm_wf_hybrid", "att_lstm_wf_hybrid_attention_sized",
@@ -154,9 +135,10 @@ def test_every_tearsheet_draws_every_chart_from_disk(bundled_site: Path, browser
     ]
     drawn_total = 0
     for path in tearsheets:
-        errors, requests, states = _open_offline(browser, path.as_uri())
-        assert errors == [], (path.name, errors)
-        assert requests == [], (path.name, requests)  # nothing from another host, nor another file
+        view = bundled_views[path.relative_to(bundled_site).as_posix()]
+        assert view["errors"] == [], (path.name, view["errors"])
+        assert view["requested"] == [], (path.name, view["requested"])  # nothing from another host, nor another file
+        states = view["states"]
         assert states and all(state == "yes" and marks > 0 for state, marks in states), (path.name, states)
         drawn_total += len(states)
     assert drawn_total == 9 * 6 + 5  # equity, drawdown, rolling Sharpe, monthly, size, attention (no rolling Sharpe when never trading)
@@ -202,29 +184,17 @@ def _time_charts(html_text: str) -> set[str]:
     return ids
 
 
-def test_every_time_axis_shows_years_on_pages_and_tearsheets(bundled_site: Path, served: str, browser):
-    """The drawn labels of every time axis, read in Chromium: each names its year (no 'April
-    October April'); the static SVGs of the tearsheets' print layout too."""
-    urls = [f"{served}/{page}" for page in site_pages(bundled_site)]
+def test_every_time_axis_shows_years_on_pages_and_tearsheets(bundled_site: Path, bundled_views: dict[str, dict]):
+    """The drawn labels of every time axis, read in Chromium at 1400 px (reader_view): each names
+    its year (no 'April October April'); the static SVGs of the tearsheets' print layout too."""
     files = sorted((bundled_site / "tearsheets").glob("*.html"))
-    urls += [path.as_uri() for path in files]
+    assert {path.relative_to(bundled_site).as_posix() for path in files} <= bundled_views.keys()
     checked = 0
-    for url in urls:
-        context = browser.new_context()
-        tab = context.new_page()
-        tab.goto(url, wait_until="load")
-        if tab.locator(".reportgen-chart").count():
-            tab.wait_for_function(
-                "() => [...document.querySelectorAll('.reportgen-chart')].every(e => ['yes', 'failed'].includes(e.dataset.drawn))",
-                timeout=20_000,
-            )
-        expected = _time_charts(tab.content())
-        axes = {chart: labels for chart, labels in tab.eval_on_selector_all(".reportgen-chart", TIME_AXIS_LABELS)}
-        context.close()
-        for chart in expected:
-            assert axes[chart], (url, chart, "no time axis drawn")
-            for labels in axes[chart]:
-                assert len(labels) >= 2 and all(YEAR.search(label) for label in labels), (url, chart, labels)
+    for name, view in bundled_views.items():
+        for chart in view["time_charts"]:
+            assert view["time_axes"][chart], (name, chart, "no time axis drawn")
+            for labels in view["time_axes"][chart]:
+                assert len(labels) >= 2 and all(YEAR.search(label) for label in labels), (name, chart, labels)
                 checked += 1
     assert checked > 30
     static = 0
@@ -320,9 +290,19 @@ def reader_view(browser, url: str, width: int = 1400) -> dict:
     """Open `url` at `width` px, wait for its charts, and read what a reader sees (READER_VIEW)."""
     context = browser.new_context(viewport={"width": width, "height": 900})
     tab = context.new_page()
+    errors: list[str] = []
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    requested: list[str] = []  # every URL but the page's own and data: URLs
+    tab.on("request", lambda r: requested.append(r.url) if r.url != url and not r.url.startswith("data:") else None)
     tab.goto(url, wait_until="load")
     charts_drawn(tab)
     view = tab.evaluate(READER_VIEW)
+    view["errors"], view["requested"] = errors, requested
+    view["foreign"] = [r for r in requested if urlparse(r).hostname]  # from another host (file: has none)
+    view["states"] = tab.eval_on_selector_all(".reportgen-chart", f"els => els.map(e => [e.dataset.drawn, e.querySelectorAll({DRAWN_MARKS!r}).length])")
+    view["time_axes"] = dict(tab.eval_on_selector_all(".reportgen-chart", TIME_AXIS_LABELS))  # chart id: labels of each time axis
+    view["time_charts"] = sorted(_time_charts(tab.content()))  # the ids of charts whose spec has dates on x
     context.close()
     return view
 
