@@ -98,3 +98,34 @@ def test_a_universe_build_imports_its_stages_libraries_while_reading_only_where_
         assert _imported_while_reading(universe, SharedExecutor(2, scheduler, 60)) == ()
     assert _imported_while_reading(single, SharedExecutor(2, "processes", 60)) == ()
     assert "vectorbt" in universe_models.TASK_IMPORTS
+
+
+def test_no_collection_runs_during_the_imports_and_what_they_made_is_frozen_after(tmp_path, monkeypatch):
+    """A full collection walks every object imported so far: none runs while the thread imports,
+    and after it the imported objects are frozen (skipped by later collections); the collector is
+    enabled again as it was."""
+    import gc
+
+    (tmp_path / "library_with_cycles.py").write_text(
+        "import gc\nCOLLECTING = gc.isenabled()\n"
+        "class Node:\n    pass\n"
+        "NODES = [Node() for _ in range(50_000)]\n"
+        "for a, b in zip(NODES, NODES[1:]):\n    a.next, b.previous = b, a\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    collections = []
+    record = lambda phase, info: collections.append(threading.current_thread().name) if phase == "start" else None  # noqa: E731
+    gc.unfreeze()
+    gc.callbacks.append(record)
+    try:
+        with preload.importing_meanwhile(["library_with_cycles"]):
+            pass
+        assert gc.isenabled()
+        module = sys.modules["library_with_cycles"]
+        assert module.COLLECTING is False
+        assert "reportgen-imports" not in collections
+        assert gc.get_freeze_count() >= len(module.NODES)
+    finally:
+        gc.callbacks.remove(record)
+        gc.unfreeze()
+        sys.modules.pop("library_with_cycles", None)
