@@ -287,43 +287,61 @@ def reportgen_cli(*args, cwd: Path, **env: str) -> subprocess.CompletedProcess:
 CLI_PRELOAD = ["reportgen.cli", "reportgen.inputs.config", "reportgen.pipeline"]
 
 
-def _cli_child(args: tuple[str, ...], cwd: Path, env: dict[str, str], stdout: Path, stderr: Path) -> None:
-    """A forked `python -m reportgen ARGS`: its own working folder, environment, output files and exit code."""
+def _cli_child(args: tuple[str, ...], cwd: Path, env: dict[str, str], outputs: Path) -> None:
+    """A forked `python -m reportgen ARGS`: its own working folder, environment, output files
+    (`outputs`/stdout, stderr) and exit code (`outputs`/exit: the forkserver's own report of it
+    can be lost, and is then 255)."""
     import atexit
 
-    for fd, path in ((1, stdout), (2, stderr)):
-        os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), fd)
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        os.dup2(os.open(outputs / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), fd)
     os.chdir(cwd)
     os.environ.update(env)
     sys.argv = ["reportgen", *args]
     from reportgen.cli import main
 
+    code = 1  # an exception: multiprocessing prints its traceback to stderr, as the interpreter would
     try:
         main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        raise
     finally:
         atexit._run_exitfuncs()  # as the interpreter would at its end (multiprocessing's children skip them)
         sys.stdout.flush()
         sys.stderr.flush()
+        (outputs / "exit").write_text(str(code))
 
 
 def reportgen_cli_preloaded(*args, cwd: Path, **env: str) -> subprocess.CompletedProcess:
     """reportgen_cli in a process forked from one that has imported the CLI already: the same
     command line, working folder, environment and exit code, without the interpreter's start.
-    For the error corpora's hundred builds, which fail before any computation."""
+    For the error corpora's hundred builds, which fail before any computation. Call
+    stop_preloaded_cli() after the last: the forkserver and its resource tracker are children of
+    this process."""
     import multiprocessing
     import tempfile
 
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(CLI_PRELOAD)
     with tempfile.TemporaryDirectory() as folder:
-        stdout, stderr = Path(folder) / "stdout", Path(folder) / "stderr"
+        outputs = Path(folder)
         environment = {"NO_MKDOCS_2_WARNING": "1", **env}
-        process = context.Process(target=_cli_child, args=(tuple(args), cwd, environment, stdout, stderr))
+        process = context.Process(target=_cli_child, args=(tuple(args), cwd, environment, outputs))
         process.start()
         process.join()
-        return subprocess.CompletedProcess(
-            ["reportgen", *args], process.exitcode, stdout.read_text(), stderr.read_text()
-        )
+        code = int((outputs / "exit").read_text()) if (outputs / "exit").is_file() else process.exitcode
+        return subprocess.CompletedProcess(["reportgen", *args], code, (outputs / "stdout").read_text(), (outputs / "stderr").read_text())
+
+
+def stop_preloaded_cli() -> None:
+    """End the forkserver of reportgen_cli_preloaded (the next call starts another)."""
+    import multiprocessing.forkserver
+    import multiprocessing.resource_tracker
+
+    multiprocessing.forkserver._forkserver._stop()
+    multiprocessing.resource_tracker._resource_tracker._stop()  # started with the forkserver
 
 
 def file_manifest(folder: Path) -> dict[str, str]:

@@ -23,7 +23,7 @@ import pytest
 
 from reportgen.publish.safe_output import build_lock
 
-from conftest import REPO, file_manifest, make_tiny_project, reportgen_cli_preloaded
+from conftest import REPO, file_manifest, make_tiny_project, reportgen_cli_preloaded, stop_preloaded_cli
 
 Edit = Callable[[Path], None]
 
@@ -311,9 +311,12 @@ def _run(case: Case, base: Path, folder: Path) -> Outcome:
 
 def outcomes_of(cases: list[Case], base: Path, root: Path) -> dict[str, Outcome]:
     """Each case run on its own copy of `base`, as concurrent subprocesses."""
-    with ThreadPoolExecutor(max_workers=(os.cpu_count() or 2) + 2) as pool:
-        futures = {c.id: pool.submit(_run, c, base, root / c.id) for c in cases}
-        return {case_id: future.result() for case_id, future in futures.items()}
+    try:
+        with ThreadPoolExecutor(max_workers=(os.cpu_count() or 2) + 2) as pool:
+            futures = {c.id: pool.submit(_run, c, base, root / c.id) for c in cases}
+            return {case_id: future.result() for case_id, future in futures.items()}
+    finally:
+        stop_preloaded_cli()  # no process of these builds outlives them
 
 
 def assert_one_error_line_and_nothing_written(case: Case, outcome: Outcome) -> None:
