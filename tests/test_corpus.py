@@ -310,7 +310,7 @@ def _run(case: Case, base: Path, folder: Path) -> Outcome:
 
 
 def outcomes_of(cases: list[Case], base: Path, root: Path) -> dict[str, Outcome]:
-    """Each case run on its own copy of `base`, as concurrent subprocesses."""
+    """Each case run on its own copy of `base`, as concurrent processes (reportgen_cli_preloaded)."""
     try:
         with ThreadPoolExecutor(max_workers=(os.cpu_count() or 2) + 2) as pool:
             futures = {c.id: pool.submit(_run, c, base, root / c.id) for c in cases}
