@@ -45,7 +45,7 @@ def head_starts(models: list[ModelConfig], inputs: Inputs, until: Callable[[], b
             if until():
                 break
             ranked[name] = factor_ranks(job.shared, name)
-        started[m.id] = HeadStart(wide, ranked)
+        started[m.id] = HeadStart(wide, job, ranked)
     return started
 
 

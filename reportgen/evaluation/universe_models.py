@@ -152,6 +152,7 @@ class HeadStart:
     """What the evaluation computes from the inputs alone, made where they were read (evaluation.stage.head_starts)."""
 
     frames: Frames
+    factor_job: jobs.Job  # factor_job(frames): its next-day returns are not computed again
     factors: dict[str, tuple]  # factor_ranks of the first factors, by name: those done before the build's imports ended
 
 
@@ -187,7 +188,7 @@ def universe_model_result(
         tested[p.id] = portfolio_placebo.placebo_job(
             settings, close, p, weights[p.id], held[p.threshold, p.top_k], wide.scores[model.attention_column], risk_free, wide.ended, workers,
         )
-    factors = factor_job(wide)
+    factors = ahead.factor_job if ahead is not None else factor_job(wide)
     left = jobs.Job(factors.function, [name for name in factors.tasks if name not in ranked], factors.shared)
     variants = _variant_job(settings, close, weights, listed, wide.ended, workers) if listed else None
     work = {  # the longest tasks first: the short ones fill the workers' last gaps
