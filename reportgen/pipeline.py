@@ -100,7 +100,7 @@ def report(config: Config, progress: Progress = lambda stage: None, map_tasks: M
     imported = multiprocessing.Event()  # set once the imports end: the reader sees it
     read = functools.partial(_checked_inputs, config, imported.is_set)
     reading = map_tasks.aside(read) if imports and hasattr(map_tasks, "aside") else Here(read)  # forked before the imports start
-    with preload.importing_meanwhile(imports, imported, universe_models.TASKS_READIED):
+    with preload.importing_meanwhile(imports, imported):
         inputs, ahead = reading.wait()
     allocator.release_freed_memory()  # what parsing and checking freed (half a GB at 500 assets)
     evaluated = evaluated_models(evaluation_settings(config), config.models, inputs, progress, map_tasks, ahead)

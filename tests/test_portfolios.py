@@ -320,28 +320,3 @@ def test_a_simulation_s_value_and_returns_are_vectorbt_s_own(tmp_path):
     held = reference.asset_value(group_by=False)
     assert np.array_equal(simulation.weights["p"].to_numpy(), held.to_numpy() / reference.value().to_numpy()[:, None])
     assert simulation.total_fees["p"] == pytest.approx(reference.orders.records["fees"].sum(), rel=1e-12) and simulation.total_fees["p"] > 0
-
-
-def test_the_kernel_loaded_ahead_is_the_one_every_simulation_calls():
-    # kernel_loaded runs on the import thread while a universe's inputs are read (numba's set-up and
-    # the compiled loop, 0.2-0.3 s): it must load the overload of the argument types that real
-    # simulations pass, or they would load a second one when they start. In a fresh process, so
-    # that no other test has loaded one before.
-    import subprocess
-    import sys
-
-    script = """
-import numpy as np, pandas as pd
-from reportgen.analysis import portfolio_backtest as backtest
-from reportgen.analysis.portfolio_kernel import values_of_orders
-backtest.kernel_loaded()
-loaded = list(values_of_orders.signatures)
-rng = np.random.default_rng(5)
-close = pd.DataFrame(np.exp(np.cumsum(rng.normal(0, 0.02, (60, 8)), axis=0)) * 50, columns=[f"A{i}" for i in range(8)])
-targets = np.full((3, 60, 8), np.nan)
-targets[:, ::5] = rng.dirichlet(np.ones(8), (3, 12))
-backtest.block_returns(close, targets, 1000.0, np.array([0.0, 0.001, 0.002]))
-print(len(loaded), len(values_of_orders.signatures), loaded == list(values_of_orders.signatures))
-"""
-    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
-    assert shown == ["1", "1", "True"]

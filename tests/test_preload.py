@@ -129,27 +129,3 @@ def test_no_collection_runs_during_the_imports_and_what_they_made_is_frozen_afte
         gc.callbacks.remove(record)
         gc.unfreeze()
         sys.modules.pop("library_with_cycles", None)
-
-
-def test_then_runs_on_the_import_thread_after_the_imports_and_its_error_is_raised_after_the_body(slow_module):
-    ran = []
-
-    def readied():
-        ran.append((threading.current_thread().name, slow_module in sys.modules))
-
-    with preload.importing_meanwhile([slow_module], then=readied):
-        assert ran == []  # the import takes 0.6 s
-    assert ran == [("reportgen-imports", True)]
-
-    def broken():
-        raise RuntimeError("kernel did not load")
-
-    with pytest.raises(RuntimeError, match="kernel did not load"), preload.importing_meanwhile([slow_module], then=broken):
-        pass
-
-
-def test_a_universe_build_readies_the_simulation_kernel_with_its_imports():
-    from reportgen.analysis.portfolio_backtest import kernel_loaded
-    from reportgen.evaluation import universe_models
-
-    assert universe_models.TASKS_READIED is kernel_loaded

@@ -243,16 +243,6 @@ def block_returns(close: pd.DataFrame, targets: np.ndarray, init_cash: float, fe
     return np.hstack([r for r, _ in parts]), np.hstack([i for _, i in parts])
 
 
-def kernel_loaded() -> None:
-    """The simulation kernel made ready in this process, as the first simulation would: numba's
-    CPU target set up and the compiled loop read from numba's cache (0.2-0.3 s, once a process;
-    a forked worker inherits it). Two assets over two days: the argument types of a universe's
-    calls (prices of more than one asset are copied into a writable C-ordered array; one asset's
-    would be a read-only view, another overload)."""
-    close = pd.DataFrame({"A": [1.0, 1.5], "B": [2.0, 2.5]})
-    sparse_returns(close, sparse_orders(np.array([[0.5, 0.5], [np.nan, np.nan]])), 100.0, np.array([0.001]))
-
-
 def _kernel():
     """The compiled simulation loop (numba; imported only when a simulation runs)."""
     from reportgen.analysis.portfolio_kernel import values_of_orders

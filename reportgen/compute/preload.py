@@ -7,9 +7,8 @@ shared), and no leader is needed. With forked workers the inputs are read in a p
 for it (reportgen.pipeline), so the import and the reading each have a core; otherwise they
 share this process (Parquet decoding and numpy release the GIL for part of the reading).
 
-    importing_meanwhile(names, done, then)
-                                 a context manager: `names` imported on a thread during its body
-                                 (then `then()` on that thread: what a stage would set up first),
+    importing_meanwhile(names, done)
+                                 a context manager: `names` imported on a thread during its body,
                                  waited for after it (`done`, an Event, set when they are); an
                                  ImportError is left to the stage that imports the library itself
                                  (it reports it in its own words); no cyclic garbage collection
@@ -25,7 +24,7 @@ import contextlib
 import gc
 import importlib
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 
@@ -40,9 +39,9 @@ def finished_imports() -> None:
 
 
 class _Importing:
-    def __init__(self, names: Sequence[str], done: Any, then: Callable[[], None] | None = None) -> None:
+    def __init__(self, names: Sequence[str], done: Any) -> None:
         self.error: BaseException | None = None
-        self.done, self.then = done, then
+        self.done = done
         # A daemon: a user error in the body ends the build at once, without waiting for an import.
         self.thread = threading.Thread(target=self._run, args=(tuple(names),), name="reportgen-imports", daemon=True)
 
@@ -52,8 +51,6 @@ class _Importing:
         try:
             for name in names:
                 importlib.import_module(name)
-            if self.then is not None:
-                self.then()
         except ImportError:
             pass  # the stage that needs it imports it again and reports it
         except BaseException as exc:  # re-raised in the thread that waits for the imports
@@ -67,10 +64,9 @@ class _Importing:
 
 
 @contextlib.contextmanager
-def importing_meanwhile(names: Sequence[str], done: Any = None, then: Callable[[], None] | None = None) -> Iterator[None]:
-    """`names` imported on a thread of this process while the body runs, then `then()` on that
-    thread; after the body, wait for them (so that no fork happens while an import holds a lock).
-    Nothing to do without names.
+def importing_meanwhile(names: Sequence[str], done: Any = None) -> Iterator[None]:
+    """`names` imported on a thread of this process while the body runs; after the body, wait for
+    them (so that no fork happens while an import holds a lock). Nothing to do without names.
     `done`: an Event (multiprocessing's: a process forked before can see it) set once the
     imports end, at once without names."""
     if not names:
@@ -78,7 +74,7 @@ def importing_meanwhile(names: Sequence[str], done: Any = None, then: Callable[[
             done.set()
         yield
         return
-    importing = _Importing(names, done, then)
+    importing = _Importing(names, done)
     importing.thread.start()
     _running.append(importing.thread)
     yield  # on an exception in the body (an input error), leave at once: see finished_imports

@@ -16,7 +16,7 @@ import pandas as pd
 
 from reportgen.analysis import attention, attention_tests, informativeness, metrics, portfolios
 from reportgen.analysis.portfolio_backtest import (
-    PortfolioSimulation, combined_simulations, kernel_loaded, portfolio_returns, simulate_portfolio,
+    PortfolioSimulation, combined_simulations, portfolio_returns, simulate_portfolio,
 )
 from reportgen.evaluation import engine, portfolio_placebo
 from reportgen.compute import blocks, jobs
@@ -32,9 +32,6 @@ FACTOR_IMPORTS = ("statsmodels.regression.linear_model",)  # what the cross-sect
 # What a universe's stages import: the simulations' tasks, the bootstrap's block length (arch)
 # and the cross-sectional tests' regressions (statsmodels), which the build also runs itself.
 TASK_IMPORTS = (*SIMULATION_IMPORTS, "arch.bootstrap", *FACTOR_IMPORTS)
-# And what their first simulation sets up, done with the imports: numba's CPU target and the
-# simulation kernel (0.2-0.3 s that the build would otherwise spend between reading and simulating).
-TASKS_READIED = kernel_loaded
 
 
 @dataclass(frozen=True)
