@@ -120,14 +120,13 @@ SCORES = {
     "attention_mean": attention_mean,
 }
 
-# SCORES of rows scaled to sum to one, and whether each takes them scaled (attention_mean takes
-# the weights as they are).
+# The SCORES that scale each row to sum to one first, as functions of the scaled rows: attention_scores
+# scales each block once for all of them (any other score is given the weights as they are).
 _OF_SCALED = {
-    "attention_max": (_max_of, True),
-    "attention_concentration": (_concentration_of, True),
-    "attention_last": (_last_of, True),
-    "attention_mean_lag": (_mean_lag_of, True),
-    "attention_mean": (attention_mean, False),
+    "attention_max": _max_of,
+    "attention_concentration": _concentration_of,
+    "attention_last": _last_of,
+    "attention_mean_lag": _mean_lag_of,
 }
 
 
@@ -146,9 +145,10 @@ def attention_scores(weights: pd.DataFrame) -> pd.DataFrame:
     scores = {name: np.empty(len(values)) for name in SCORES}
     for start in range(0, len(values), SCORE_BLOCK_ROWS):
         block = values[start:start + SCORE_BLOCK_ROWS]
-        scaled = _rows_summing_to_one(block)  # once for the four scores that scale: the same numbers
-        for name, (score, takes_scaled) in _OF_SCALED.items():
-            scores[name][start:start + len(block)] = score(scaled if takes_scaled else block)
+        scaled = _rows_summing_to_one(block)  # once for the scores that scale: the same numbers
+        for name, score in SCORES.items():
+            of_scaled = _OF_SCALED.get(name)
+            scores[name][start:start + len(block)] = score(block) if of_scaled is None else of_scaled(scaled)
     return pd.DataFrame(scores, index=weights.index, copy=False)
 
 
