@@ -83,7 +83,7 @@ def published_site(
     site_log.addHandler(recorded)
     try:
         with site.staged_site(site_dir, settings.mkdocs, docs_dir) as staged:
-            work = {"static charts": jobs.Job(static_assets, static_tasks, specs), "downloads": attachment_job}
+            work = {"downloads": attachment_job, "static charts": jobs.Job(static_assets, static_tasks, specs)}
             label = " and ".join(name for name, job in work.items() if job.tasks)
             if label:  # the pages render and mkdocs builds them while the workers draw charts and write CSVs
                 progress(f"{label}; rendering pages, building site")
