@@ -6,7 +6,7 @@ forked, and sends only the stream through the pipe; the parent maps the file cop
 unpickles the arrays in place: no array is copied, or even read, on its way. At 500 assets x
 20 years a universe's checked inputs are 151 MB, which took 0.65 s from the reader's end to the
 build's start through the pipe (pickled, copied through the kernel, unpickled); this way, the
-0.2 s of copying them into the file.
+0.2 s of copying them into the file (0.1 s since it is written with pwrite, not through a mapping).
 
     Handover()            made before the fork; then in the child send(connection, message),
                           and in the parent received(message) on what the connection gave
@@ -42,9 +42,8 @@ class Handover:
             end += -(-view.nbytes // ALIGNMENT) * ALIGNMENT
         if end:
             os.ftruncate(self._file, end)
-            with mmap.mmap(self._file, end) as shared:
-                for (start, size), view in zip(places, raw):
-                    shared[start:start + size] = view
+            for (start, size), view in zip(places, raw):
+                _written_at(self._file, view, start)
         connection.send(_Handed(stream, places, end))
 
     def received(self, message: Any) -> Any:
@@ -63,6 +62,16 @@ class Handover:
         if self._file is not None:
             os.close(self._file)
             self._file = None
+
+
+def _written_at(file: int, view: memoryview, start: int) -> None:
+    """`view` written into `file` from byte `start`. The kernel copies it into the file's pages:
+    twice as fast as through a mapping of the file, which faults each page in first (286 MB in
+    0.115 s against 0.23 s); a write may stop short (at 2 GiB on Linux), so write until done."""
+    view = view.cast("B")
+    while view.nbytes:
+        written = os.pwrite(file, view, start)
+        view, start = view[written:], start + written
 
 
 class _Handed:
