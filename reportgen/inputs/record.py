@@ -50,7 +50,9 @@ class UniverseModelData:
     """A universe model's inputs: its long-format predictions and sidecar, and the benchmark's
     prices and annual risk-free rate on its prediction dates."""
 
-    predictions: universe.UniversePredictions  # without the attention vectors (weights None): see below
+    # without the attention vectors (weights None): see below; None, and `derived` too, once a head
+    # start (reportgen.evaluation.stage) made the model's frames of them
+    predictions: universe.UniversePredictions | None
     provenance: Provenance | None
     dates: pd.DatetimeIndex  # its prediction dates, sorted
     benchmark: pd.Series | None  # [universe] benchmark prices on `dates` (None: equal weight)
