@@ -19,7 +19,8 @@ Run by hand from the repository root (not part of the test suite):
 - read: reading and checking the predictions (reportgen.inputs.universe) from Parquet, CSV and
   CSV.gz, each in a fresh process, best of --reads.
 - bundled: the bundled report's cold build against quantstats writing one tearsheet per strategy
-  in one process (`python /work/shared/bench/qs_tearsheets.py data 10`), in pairs, medians.
+  in one process (`python /work/shared/bench/qs_tearsheets.py data 10`), in pairs, medians; both
+  timed unsampled, the build's memory from one more build, sampled.
 - example: a cold build of examples/universe/ on 1 and 2 workers.
 
 For each build: wall time, CPU seconds of the build and the workers it reaped (os.wait4; a Dask
@@ -91,19 +92,22 @@ def environment(cache: Path) -> dict:
     return {**os.environ, "NO_MKDOCS_2_WARNING": "1", "REPORTGEN_CACHE_DIR": str(cache), "PYTHONPATH": path}
 
 
-def watched(command: list[str], cwd: Path, env: dict, others: list = ()) -> Run:
+def watched(command: list[str], cwd: Path, env: dict, others: list = (), sampled: bool = True) -> Run:
     """Run `command` and watch it, its process tree and the processes `others` (psutil.Process,
-    e.g. Dask workers) until it ends."""
+    e.g. Dask workers) until it ends. `sampled` False: no memory samples (then no worker peaks
+    and no summed PSS): each sample reads every process's smaps, 7.5 ms a process, which slows a
+    build on two cores, so a time set against an unwatched one comes from an unsampled run."""
     import psutil
 
     started = time.perf_counter()
     others_cpu = {p.pid: sum(p.cpu_times()[:2]) for p in others}
-    child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    errors = tempfile.TemporaryFile()  # not a pipe: nothing reads it while the build runs, and a full pipe would stop it
+    child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=errors)
     watched_process = psutil.Process(child.pid)
     peaks: dict[int, float] = {}
     tree_peak = 0.0
     while True:
-        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+        pid, status, usage = os.wait4(child.pid, 0 if not sampled else os.WNOHANG)
         if pid:
             break
         try:
@@ -124,17 +128,21 @@ def watched(command: list[str], cwd: Path, env: dict, others: list = ()) -> Run:
             cpu += sum(process.cpu_times()[:2]) - others_cpu[process.pid]
         except psutil.Error:
             pass
-    stderr = child.stderr.read().decode()
+    errors.seek(0)
+    stderr = errors.read().decode()
+    errors.close()
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         print(stderr[-2000:], file=sys.stderr)
     return Run(seconds, cpu, usage.ru_maxrss / 1024, list(peaks.values()), tree_peak, code, stderr)
 
 
-def child_build(config: Path, site: Path, cache: Path, build_options: tuple[str, ...] = (), others: list = ()) -> Run:
+def child_build(
+    config: Path, site: Path, cache: Path, build_options: tuple[str, ...] = (), others: list = (), sampled: bool = True,
+) -> Run:
     """A cold `reportgen build` of `config` into `site` with its own empty cache folder, watched."""
     command = [sys.executable, "-m", "reportgen", "build", "--config", str(config), "--site-dir", str(site), *build_options]
-    return watched(command, config.parent, environment(cache), others)
+    return watched(command, config.parent, environment(cache), others, sampled)
 
 
 def options(workers: int) -> tuple[str, ...]:
@@ -244,22 +252,27 @@ def read_times(folder: Path, reads: int) -> dict[str, float]:
 
 
 def bundled_pairs(root: Path, pairs: int) -> tuple[float, float, float, float]:
-    """Medians of (bundled report cold build seconds, its build + workers PSS peak MB, quantstats'
-    one tearsheet per strategy seconds) over `pairs` pairs run one after the other, and their ratio."""
+    """Medians of (bundled report cold build seconds, quantstats' one tearsheet per strategy
+    seconds) over `pairs` pairs run one after the other, neither sampled; the summed PSS peak MB of
+    the build and its workers from one more build, sampled; and the ratio of the medians."""
     project = root / "bundled"
     shutil.copytree(REPO, project, ignore=shutil.ignore_patterns(".git", "site", "__pycache__", ".reportgen-cache", "*.egg-info"))
-    builds, peaks, baselines = [], [], []
-    for k in range(pairs):
-        run = child_build(project / "pyproject.toml", root / f"bundled-site-{k}", root / f"bundled-cache-{k}")  # [tool.reportgen]
+    builds, baselines = [], []
+    for k in range(pairs + 1):
+        run = child_build(  # [tool.reportgen]
+            project / "pyproject.toml", root / f"bundled-site-{k}", root / f"bundled-cache-{k}", sampled=k == pairs,
+        )
         if run.code != 0:
             raise SystemExit(f"the bundled report did not build (exit {run.code})")
+        if k == pairs:
+            peak = run.tree_peak_mb
+            break
         builds.append(run.seconds)
-        peaks.append(run.tree_peak_mb)
         started = time.perf_counter()
         subprocess.run([sys.executable, str(QS_TEARSHEETS), "data", "10"], cwd=project, check=True, capture_output=True)
         baselines.append(time.perf_counter() - started)
     build, baseline = statistics.median(builds), statistics.median(baselines)
-    return build, statistics.median(peaks), baseline, build / baseline
+    return build, peak, baseline, build / baseline
 
 
 def load() -> str:
@@ -307,7 +320,7 @@ def main() -> None:
         if args.only == "bundled":
             build, peak, baseline, ratio = bundled_pairs(tmp, args.pairs)
             print(f"bundled report cold build {build:.1f} s (build + workers {peak:,.0f} MB), quantstats' 10 tearsheets "
-                  f"{baseline:.1f} s: {ratio:.2f}x (medians of {args.pairs}; {load()})", flush=True)
+                  f"{baseline:.1f} s: {ratio:.2f}x (medians of {args.pairs}, unsampled; memory from one more build, sampled; {load()})", flush=True)
         if args.only in (None, "large"):
             project = tmp / f"large-{args.assets}"
             project.mkdir()
