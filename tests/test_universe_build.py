@@ -274,3 +274,67 @@ def test_the_reader_hands_over_frames_not_long_predictions_with_the_same_figures
     assert [p.metrics for p in from_handed.portfolios] == [p.metrics for p in from_full.portfolios]
     pd.testing.assert_frame_equal(from_handed.prediction, from_full.prediction)
     pd.testing.assert_frame_equal(from_handed.attention_scores, from_full.attention_scores)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers are Linux only")
+def test_factors_tested_beside_the_map_on_forked_workers_give_the_figures_of_the_map(universe_project, capfd):
+    # With none ranked ahead (500 assets: the reader has no time to spare), forked workers test a
+    # universe's factors in a process of their own, started while the build sets the portfolios
+    # up; the map runs the rest. The figures are those of the tests run here, to the last bit.
+    from reportgen.analysis import attention
+    from reportgen.compute.shared_executor import SharedExecutor
+    from reportgen.evaluation import stage
+    from reportgen.inputs.record import read_inputs
+    from reportgen.pipeline import evaluation_settings
+
+    config = load_config(universe_project / "reportgen.toml")
+    inputs, settings = read_inputs(config, attention.attention_scores), evaluation_settings(config)
+    forked = SharedExecutor(2, "processes", 60.0)
+    try:
+        beside = stage.evaluated_models(settings, config.models, inputs, map_tasks=forked).universe_models[0]
+    finally:
+        forked.close()
+    here = stage.evaluated_models(settings, config.models, inputs).universe_models[0]
+    factors = len(here.cross_section.ics)
+    assert factors >= 2 and f"placebo runs ({factors} factors tested beside them) (2 forked worker processes)" in capfd.readouterr().err
+    assert [ic.factor for ic in beside.cross_section.ics] == [ic.factor for ic in here.cross_section.ics]
+    for ic, expected in zip(beside.cross_section.ics, here.cross_section.ics):
+        assert np.array_equal([ic.mean_ic, ic.ic_ir, ic.p_value], [expected.mean_ic, expected.ic_ir, expected.p_value], equal_nan=True)
+        pd.testing.assert_series_equal(ic.daily, expected.daily)
+    for name, table in beside.cross_section.quintiles.items():
+        pd.testing.assert_frame_equal(table, here.cross_section.quintiles[name])
+    assert [p.metrics for p in beside.portfolios] == [p.metrics for p in here.portfolios]
+
+
+def test_a_failed_map_stops_the_factor_tests_beside_it(universe_project):
+    # The build ends with the map's error; it does not wait for the process testing the factors.
+    from reportgen.analysis import attention
+    from reportgen.evaluation import stage
+    from reportgen.inputs.record import read_inputs
+    from reportgen.pipeline import evaluation_settings
+
+    class Started:
+        stopped = waited = False
+
+        def stop(self):
+            self.stopped = True
+
+        def wait(self):
+            self.waited = True
+
+    class FailingWorkers:
+        workers, imports_here = 2, True
+        started = Started()
+
+        def aside(self, work):
+            return self.started
+
+        def __call__(self, *args, **kwargs):
+            raise RuntimeError("a worker was lost")
+
+    config = load_config(universe_project / "reportgen.toml")
+    inputs = read_inputs(config, attention.attention_scores)
+    failing = FailingWorkers()
+    with pytest.raises(RuntimeError, match="a worker was lost"):
+        stage.evaluated_models(evaluation_settings(config), config.models, inputs, map_tasks=failing)
+    assert failing.started.stopped and not failing.started.waited
