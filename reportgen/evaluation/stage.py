@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from reportgen.compute.local import in_process
 from reportgen.evaluation import engine, strategies
-from reportgen.evaluation.universe_models import HeadStart, factor_job, factor_ranks, frames, universe_model_result
+from reportgen.evaluation.cross_section import factor_ranks
+from reportgen.evaluation.universe_models import HeadStart, factor_job, frames, universe_model_result
 from reportgen.inputs.config import ModelConfig
 from reportgen.inputs.record import Inputs
 from reportgen.results import ModelResult, UniverseModelResult

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,13 +18,13 @@ from reportgen.analysis import attention, attention_tests, informativeness, metr
 from reportgen.analysis.portfolio_backtest import (
     PortfolioSimulation, combined_simulations, portfolio_returns, simulate_portfolio,
 )
-from reportgen.evaluation import engine, portfolio_placebo
+from reportgen.evaluation import cross_section, engine, portfolio_placebo
 from reportgen.compute import blocks, jobs
 from reportgen.compute.local import in_process
 from reportgen.inputs import universe
 from reportgen.inputs.config import ModelConfig, PortfolioConfig
 from reportgen.inputs.record import UniverseModelData
-from reportgen.results import CrossSection, PortfolioResult, UniverseModelResult
+from reportgen.results import PortfolioResult, UniverseModelResult
 
 EQUAL_WEIGHT_BENCHMARK = "Equal-weight buy & hold"
 SIMULATION_IMPORTS = ("vectorbt",)  # what the simulations' tasks import
@@ -166,13 +165,13 @@ def universe_model_result(
     a Dask cluster: the same figures), in two maps: the portfolios' simulations, their cost and
     lag variants, the attention tests' placebo runs and the cross-sectional tests together (none
     needs another's results; on forked workers the cross-sectional tests run beside that map, in a
-    process of their own: _tested_aside), then the bootstrap of the simulated returns. `ahead`:
+    process of their own: cross_section.tests_aside), then the bootstrap of the simulated returns. `ahead`:
     its HeadStart, when the process that read the inputs made one (the same figures)."""
     wide = ahead.frames if ahead is not None else frames(prices, data, model.attention_column)
     ranked = {} if ahead is None else ahead.factors
     factors = ahead.factor_job if ahead is not None else factor_job(wide)
     left = jobs.Job(factors.function, [name for name in factors.tasks if name not in ranked], factors.shared)
-    testing = _tested_aside(map_tasks, left)  # started before the portfolios are set up: a core would wait meanwhile
+    testing = cross_section.tests_aside(map_tasks, left)  # started before the portfolios are set up: a core would wait meanwhile
     try:
         used = wide.summaries[model.attention_column]
         benchmark_name, benchmark_returns = _benchmark(settings.benchmark_column, data.benchmark, wide.close)
@@ -239,8 +238,8 @@ def universe_model_result(
         benchmark_name=benchmark_name,
         benchmark_returns=benchmark_returns,
         benchmark_metrics=metrics.headline_metrics(benchmark_returns, settings.periods_per_year, risk_free),
-        cross_section=_cross_section(factors, {
-            **{name: _tested(factors.shared, name, ranks) for name, ranks in ranked.items()}, **dict(zip(left.tasks, tested_factors)),
+        cross_section=cross_section.cross_section(factors, {
+            **{name: cross_section.factor_test(factors.shared, name, ranks) for name, ranks in ranked.items()}, **dict(zip(left.tasks, tested_factors)),
         }),
         portfolios=results,
         benchmark_statistics=trusted.benchmark,
@@ -287,56 +286,11 @@ def _portfolio_result(
     )
 
 
-@dataclass(frozen=True)
-class FactorInput:
-    """What every cross-sectional task shares: next-day returns and the factors that rank them."""
-
-    forward: pd.DataFrame  # dates x assets
-    factors: dict[str, pd.DataFrame]  # the prediction and every attention score
-    degenerate: set[str]  # the scores that are constant (no test)
-
-
-def factor_informativeness(shared: FactorInput, name: str) -> tuple[informativeness.CrossSectionalIC, pd.DataFrame]:
-    """One factor's daily rank IC test and quintile returns (a task)."""
-    return _tested(shared, name, factor_ranks(shared, name))
-
-
-def factor_ranks(shared: FactorInput, name: str) -> tuple[pd.Series, pd.DataFrame]:
-    """One factor's daily rank ICs and quintile returns: all its test costs but one regression."""
-    factor = shared.factors[name]
-    return informativeness.daily_rank_ic(factor, shared.forward), informativeness.quintile_returns(factor, shared.forward)
-
-
-def _tested(shared: FactorInput, name: str, ranks: tuple[pd.Series, pd.DataFrame]) -> tuple[informativeness.CrossSectionalIC, pd.DataFrame]:
-    daily, quintiles = ranks
-    return informativeness.mean_ic_test(daily, name, name in shared.degenerate), quintiles
-
-
-def _tested_aside(map_tasks: Callable, job: jobs.Job):
-    """The tests of `job`'s factors started in a process forked for them (its wait() gives their
-    outputs in the job's order, stop() ends it), where the map's workers are forked; else None (the map
-    runs them). The build sets the portfolios up meanwhile (0.5 s at 500 assets x 20 years, a core
-    otherwise idle), then they run beside the map's tasks. On Dask the map spreads them instead."""
-    if not job.tasks or engine.workers_of(map_tasks) < 2 or not getattr(map_tasks, "imports_here", False) or not hasattr(map_tasks, "aside"):
-        return None
-    return map_tasks.aside(functools.partial(_factor_outputs, job))
-
-
-def _factor_outputs(job: jobs.Job) -> list:
-    return [job.function(job.shared, name) for name in job.tasks]
-
-
 def factor_job(wide: Frames) -> jobs.Job:
     """How well the prediction and each attention score rank the assets' next-day returns, as
     tasks (one a factor: each ranks 500 assets on every date)."""
     factors = {informativeness.PREDICTION: wide.prediction, **wide.scores}
-    shared = FactorInput(
+    shared = cross_section.FactorInput(
         informativeness.next_day_returns_by_asset(wide.close), factors, {name for name, s in wide.summaries.items() if s.degenerate}
     )
-    return jobs.Job(factor_informativeness, list(factors), shared)
-
-
-def _cross_section(job: jobs.Job, outputs: dict[str, tuple]) -> CrossSection:
-    """From every factor's output by name, in the job's order of factors."""
-    return CrossSection(ics=[outputs[name][0] for name in job.tasks], quintiles={name: outputs[name][1] for name in job.tasks})
-
+    return jobs.Job(cross_section.factor_informativeness, list(factors), shared)
