@@ -1,7 +1,7 @@
 """The site written from a computed report: pages, tearsheets, downloads and metrics.json, staged
 and swapped in whole (reportgen.publish.site), the static charts drawn while mkdocs builds.
 
-    computed report + chart specs -> metrics.json -> static charts and downloads (tasks, in one
+    computed report + chart specs -> metrics.json -> downloads and static charts (tasks, in one
       map), pages (markdown) and mkdocs build beside them -> tearsheets, downloads, bundle
       written (beside a map of the PDF tearsheets, with `[site] pdf`) -> the site, swapped in
 """
@@ -83,6 +83,7 @@ def published_site(
     site_log.addHandler(recorded)
     try:
         with site.staged_site(site_dir, settings.mkdocs, docs_dir) as staged:
+            # the downloads first (a second a task at 500 assets): the charts' shorter tasks fill the last gaps
             work = {"downloads": attachment_job, "static charts": jobs.Job(static_assets, static_tasks, specs)}
             label = " and ".join(name for name, job in work.items() if job.tasks)
             if label:  # the pages render and mkdocs builds them while the workers draw charts and write CSVs
