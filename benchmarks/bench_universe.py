@@ -14,8 +14,10 @@ Run by hand from the repository root (not part of the test suite):
   assets; 1,000 placebo runs), built cold on 1 worker (`--scheduler synchronous`), on 2 (`--scheduler
   processes --workers 2`, forked) and on a Dask cluster started as a user starts one (`dask
   scheduler` + `dask worker --nworkers 2 --nthreads 1`); then whether metrics.json is the same
-  bytes on all three. Beside each: one quantstats tearsheet measured in the same run
-  (`qs_tearsheets.py data 1`), the yardstick of issue 31 (the build within 10x of it).
+  bytes on all three; then --pairs pairs of a 1- and a 2-worker build, unsampled (the second
+  worker's speed-up: medians and the median pair ratio). Beside them: one quantstats tearsheet
+  measured in the same run (`qs_tearsheets.py data 1`), the yardstick of issue 31 (the build
+  within 10x of it).
 - read: reading and checking the predictions (reportgen.inputs.universe) from Parquet, CSV and
   CSV.gz, each in a fresh process, best of --reads.
 - bundled: the bundled report's cold build against quantstats writing one tearsheet per strategy
@@ -275,6 +277,25 @@ def bundled_pairs(root: Path, pairs: int) -> tuple[float, float, float, float]:
     return build, peak, baseline, build / baseline
 
 
+def worker_pairs(project: Path, root: Path, pairs: int) -> tuple[float, float, float]:
+    """Medians of a cold build's seconds on 1 worker and on 2, neither sampled, over `pairs` pairs
+    run one after the other, and the median of the pairs' ratios (1 worker / 2 workers): the
+    machine's speed drifts, and a pair shares its moment."""
+    one, two, ratios = [], [], []
+    for k in range(pairs):
+        runs = []
+        for workers in (1, 2):
+            site = project / f"site-pair-{k}-{workers}"
+            runs.append(child_build(project / "reportgen.toml", site, root / f"cache-pair-{k}-{workers}", options(workers), sampled=False))
+            shutil.rmtree(site, ignore_errors=True)
+        if any(run.code != 0 for run in runs):
+            raise SystemExit(f"a paired build failed (exit {[run.code for run in runs]})")
+        one.append(runs[0].seconds)
+        two.append(runs[1].seconds)
+        ratios.append(runs[0].seconds / runs[1].seconds)
+    return statistics.median(one), statistics.median(two), statistics.median(ratios)
+
+
 def load() -> str:
     one, five, _ = os.getloadavg()
     return f"load average {one:.1f} (5 min {five:.1f}) on {os.cpu_count()} CPUs" + (": LOADED" if five > 1.5 * (os.cpu_count() or 1) / 2 else "")
@@ -293,7 +314,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--no-cluster", action="store_true", help="skip the build on `dask scheduler` + `dask worker`")
     parser.add_argument("--reads", type=int, default=3, help="read: reads per format (best of)")
-    parser.add_argument("--pairs", type=int, default=1, help="bundled: build/baseline pairs (medians)")
+    parser.add_argument("--pairs", type=int, default=1, help="bundled: build/baseline pairs; large: 1/2-worker pairs, unsampled (medians)")
     args = parser.parse_args()
     print(f"{platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs; {load()}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -340,7 +361,10 @@ def main() -> None:
                 print(f"on `dask scheduler` + `dask worker --nworkers 2`: {run.line()} ({load()})", flush=True)
             print(f"  metrics.json byte-identical across the {len(sites)} builds: {all(same_figures(sites[0], s) for s in sites)}", flush=True)
             if 1 in runs and 2 in runs:
-                print(f"  the second worker: {runs[1].seconds / runs[2].seconds:.2f}x", flush=True)
+                print(f"  the second worker, in these sampled runs: {runs[1].seconds / runs[2].seconds:.2f}x", flush=True)
+                one, two, ratio = worker_pairs(project, tmp, args.pairs)
+                print(f"  the second worker, unsampled: 1 worker {one:.1f} s, 2 workers {two:.1f} s (medians of {args.pairs} pairs): "
+                      f"{one / two:.2f}x; median pair ratio {ratio:.2f}x ({load()})", flush=True)
             tearsheet = one_tearsheet(REPO / "data")
             best = min(r.seconds for r in runs.values())
             print(f"  one quantstats tearsheet in the same run: {tearsheet:.1f} s; the fastest build is {best / tearsheet:.1f}x it", flush=True)
