@@ -129,3 +129,56 @@ def test_no_collection_runs_during_the_imports_and_what_they_made_is_frozen_afte
         gc.callbacks.remove(record)
         gc.unfreeze()
         sys.modules.pop("library_with_cycles", None)
+
+
+@pytest.fixture
+def deferred_pair(tmp_path, monkeypatch):
+    """A library that imports a downloader at its import and uses it only inside a function."""
+    (tmp_path / "toy_downloader.py").write_text("LOADS = []\nLOADS.append(1)\ndef download():\n    return 'prices'\n")
+    (tmp_path / "toy_library.py").write_text(
+        "import toy_downloader as dl\ndef fetch():\n    return dl.download()\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(preload, "DEFERRED", ("toy_downloader",))
+    yield
+    for name in ("toy_downloader", "toy_library"):
+        sys.modules.pop(name, None)
+
+
+def test_a_deferred_library_is_imported_at_its_first_use_not_with_the_library_that_imports_it(deferred_pair):
+    import importlib.util
+
+    library = preload.imported("toy_library")
+    stand_in = sys.modules["toy_downloader"]
+    assert type(stand_in).__name__ == "_Deferred"  # not run: the library only holds it
+    assert importlib.util.find_spec("toy_downloader").origin.endswith("toy_downloader.py")
+    assert library.fetch() == "prices"  # the first use imports it
+    real = sys.modules["toy_downloader"]
+    assert real is not stand_in and real.LOADS == [1]
+    assert library.fetch() == "prices" and real.LOADS == [1]  # once
+    assert stand_in.download is real.download
+
+
+def test_a_library_imported_already_or_missing_is_not_deferred(deferred_pair, monkeypatch):
+    import toy_downloader
+
+    preload.imported("toy_library")
+    assert sys.modules["toy_downloader"] is toy_downloader
+    monkeypatch.setattr(preload, "DEFERRED", ("no_such_library_anywhere",))
+    preload.imported("toy_library")
+    assert "no_such_library_anywhere" not in sys.modules
+
+
+def test_vectorbt_and_quantstats_import_without_yfinance_and_dateparser_which_still_work_when_used():
+    import subprocess
+
+    probe = (
+        "import sys\nfrom reportgen.compute import preload\n"
+        "preload.imported('vectorbt'); preload.imported('quantstats')\n"
+        "print(sorted(m for m in ('yfinance.base', 'websockets', 'dateparser.conf') if m in sys.modules))\n"
+        "import quantstats._compat, vectorbt.utils.datetime_ as dt\n"
+        "print(callable(quantstats._compat.yf.download), dt.dateparser.parse('2020-01-02').year)\n"
+        "print('yfinance.base' in sys.modules, 'dateparser.conf' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[:3] == ["[]", "True 2020", "True True"]

@@ -10,7 +10,6 @@ universe's inputs read while the build imports the libraries of its stages).
 from __future__ import annotations
 
 import gc
-import importlib
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -237,7 +236,7 @@ def _lead(count: int, imports: list[str], next_task: Any, lock: Any, sending: Co
     tasks with them, then send ("ended", exit codes of the workers)."""
     try:
         for name in imports:
-            importlib.import_module(name)
+            preload.imported(name)
     except ImportError as exc:  # raised by the build, as by a task that imported it
         with lock:
             sending.send(("error", None, exc))
