@@ -20,7 +20,9 @@
                                    memory (its arrays) and a pipe (the rest), not pickled whole
     preload.importing_meanwhile    the stages' libraries imported on a thread while the inputs are
                                    read (an Event set when they are: the reader then stops
-                                   ranking factors ahead); a fork waits for an import still running
+                                   ranking factors ahead); a fork waits for an import still running;
+                                   both import through preload.imported, which leaves yfinance and
+                                   dateparser (imported by quantstats and vectorbt) to their first use
     jobs.maps_together             several independent maps as one map (compute.jobs.Job): the
                                    short tasks of one fill the gaps the long ones of another leave
     tracked(blocks, label)         the blocks of a long loop, with progress once it lasts over 5 s

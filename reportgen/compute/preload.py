@@ -37,8 +37,10 @@ _running: list[threading.Thread] = []
 # Imported by vectorbt and quantstats when they are imported, used only inside functions a build
 # never calls: yfinance downloads prices (quantstats' `_compat` imports it, with websockets,
 # curl_cffi and BeautifulSoup: 0.33 s), dateparser parses date strings (vectorbt's `utils.datetime_`:
-# 0.09 s). Left for their first use, they are 0.4 s less of the 2.5 s import that leads every
-# build's first map (and of each worker of `--scheduler local`).
+# 0.09 s). Left for their first use, they are 0.3-0.4 s less of the 2.5 s import that leads the
+# first map: in a universe's build (the import while its inputs are read) and in a forked leader
+# (a single-asset report's models map). A Dask worker and a synchronous single-asset build import
+# vectorbt where a task first needs it (analysis.backtest), and import these with it.
 DEFERRED = ("yfinance", "dateparser")
 
 
