@@ -23,7 +23,7 @@ def test_chart_svg_draws_the_marks_without_touching_the_network(monkeypatch):
     spec = charts.chart_spec(charts.equity_chart(frame))
     svg = static_svg.chart_svg(spec)
     assert svg.startswith("<svg") and 'width="640"' in svg  # container width drawn at the theme's width
-    assert svg.count('aria-roledescription="line mark"') == 2  # one line per series
+    assert svg.count('<g class="mark-line role-mark') == 2  # one line per series
     assert "@import" not in svg and "url(http" not in svg
     assert static_svg.chart_svg(spec) is svg  # cached by spec
 
@@ -84,3 +84,19 @@ def test_printed_legend_entries_leave_room_for_the_widest_font_that_prints_them(
     label_x = float(re.search(r'role-legend-label[^>]*><text text-anchor="start" transform="translate\(([\d.]+),', svg).group(1))
     gap = starts[1] - (starts[0] + label_x + font.getlength("equal weights, same holdings"))
     assert len(starts) == 2 and gap >= 6, gap  # measured with system-ui (Liberation Sans here) the gap was 0.2 px
+
+
+def test_the_static_svg_labels_its_axes_and_legend_not_each_mark_and_draws_the_same_pixels():
+    """An <img> is read by its alt text: the ARIA label Vega writes on every mark item was dead weight."""
+    import json
+
+    frame = pd.DataFrame({"month": np.repeat(np.arange(1, 13), 3), "asset": ["a", "b", "c"] * 12, "weight": np.linspace(0, 1, 36)})
+    spec = charts.chart_spec(charts.alt.Chart(frame).mark_rect().encode(x="month:O", y="asset:N", color="weight:Q"))
+    svg = static_svg.chart_svg(spec)
+    assert svg.count("<path") >= 36 and 'aria-roledescription="rect mark"' not in svg
+    assert svg.count("aria-label") == 3 and 'aria-label="X-axis titled' in svg  # the axes and the legend
+    vl = static_svg._vl_convert()
+    labelled_spec = {**spec, "config": {**spec.get("config", {}), "font": static_svg._MEASURED_FONT}}
+    labelled = vl.vegalite_to_svg(json.dumps(labelled_spec), vl_version=static_svg.vega_lite_version(spec))
+    assert labelled.count('aria-roledescription="rect mark"') == 36 and len(svg) < 0.8 * len(labelled)
+    assert vl.svg_to_png(svg.replace(static_svg._PRINTED_AS, static_svg._MEASURED_AS)) == vl.svg_to_png(labelled)

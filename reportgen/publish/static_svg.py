@@ -82,6 +82,11 @@ def chart_svg(spec: dict) -> str:
     readers without JavaScript). Drawn by vl-convert without a browser: the data is inline, no
     base URL is allowed for data, and text is left to the reader's system fonts, so nothing is
     fetched. A chart of container width is drawn at the theme's 640 px, in PRINT_FONT (measured
-    in print_fonts' copy of it). Cached by spec, so a preview's rebuilds redraw only what changed."""
-    printed = {**spec, "config": {**spec.get("config", {}), "font": _MEASURED_FONT}}
+    in print_fonts' copy of it). Without an ARIA label on every mark item (its fields, written out):
+    the SVG is shown as an <img>, which a screen reader reads by its alt text and never looks inside;
+    the axes and legends keep theirs. Those labels were 46 % of a 100-asset universe's static charts
+    and 58 % of its holdings heatmap (910 KB for 3,138 cells); the pixels are the same. Cached by
+    spec, so a preview's rebuilds redraw only what changed."""
+    config = spec.get("config", {})
+    printed = {**spec, "config": {**config, "font": _MEASURED_FONT, "mark": {**config.get("mark", {}), "aria": False}}}
     return _svg(json.dumps(printed, sort_keys=True, allow_nan=False), vega_lite_version(spec))
