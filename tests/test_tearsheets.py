@@ -119,3 +119,26 @@ def test_a_tearsheet_carries_its_smallest_csvs_within_the_budget_and_links_the_r
     for name, path in linked.items():
         assert path == f"downloads/portfolios/attention/{name}"
         assert f"{name}</a> ({formats.file_size(sizes[name])}, CSV): on the site only: inside, it would make this file too large to mail" in page
+
+
+def test_the_charts_of_the_tearsheets_are_found_without_making_their_figures(tiny_project: Path, monkeypatch):
+    """tearsheet_chart_ids renders each tearsheet to learn which static SVGs to draw: the charts in
+    the order the written tearsheets show them, with no figure made (no spec written as JSON)."""
+    from reportgen.pipeline import computed_report, site_settings
+
+    config = load_config(tiny_project / "reportgen.toml")
+    computed = computed_report(config, lambda stage: None, lambda f, tasks, shared, *a, **k: [f(shared, t) for t in tasks])
+    made = []
+    figure = pages._figure
+    monkeypatch.setattr(pages, "_figure", lambda *args: made.append(args[0]) or figure(*args))
+    templates = site_settings(config).templates
+    found = pages.tearsheet_chart_ids(computed.report, computed.specs, templates)
+    assert made == [] and len(found) >= 10 and len(set(found)) == len(found)
+    drawn = []
+    sheet = pages.TearsheetInput(
+        scripts="", static_svg=lambda chart_id: drawn.append(chart_id) or "<svg/>", attachments={}, links={}, provenance="",
+        quantstats_files={},
+    )
+    written = [render() for render in pages.rendered_tearsheets(computed.report, computed.specs, templates, sheet).values()]
+    assert list(dict.fromkeys(drawn)) == found and made == drawn  # every figure made when written
+    assert all(f'data-target="chart-{found[0]}"' in page for page in written[:1])
