@@ -312,7 +312,8 @@ def tearsheet_chart_ids(report: Report, specs: dict[str, dict], templates: Path)
     tearsheet once without scripts, attachments or figures (their specs' JSON took 0.2 s of the
     bundled build here), so that the SVGs can be drawn in parallel before the tearsheets are written."""
     used: list[str] = []
-    sheet = TearsheetInput("", lambda chart_id: used.append(chart_id) or "", {}, {}, "", {}, figures=False)
+    sheet = TearsheetInput(scripts="", static_svg=lambda chart_id: used.append(chart_id) or "", attachments={}, links={},
+                           provenance="", quantstats_files={}, figures=False)
     for render in rendered_tearsheets(report, specs, templates, sheet).values():
         render()
     return list(dict.fromkeys(used))
