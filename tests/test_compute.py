@@ -380,6 +380,33 @@ def test_forked_workers_import_the_tasks_libraries_once_in_a_leader_that_works_t
     assert [r.getMessage() for r in caplog.records] == [f"task {t}" for t in range(6)]
 
 
+def _later_stage_library_present(shared: dict, task: int) -> bool:
+    return shared["later"] in sys.modules
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers are Linux only")
+@pytest.mark.parametrize("led", [True, False])
+def test_a_later_stages_libraries_are_imported_here_once_the_next_maps_workers_are_forked(tmp_path, monkeypatch, unimported_module, led):
+    from reportgen.compute.shared_executor import SharedExecutor
+
+    (tmp_path / "library_of_a_later_stage.py").write_text("import threading\nIMPORTED_BY = threading.current_thread().name\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    shared = {"later": "library_of_a_later_stage"}
+    pool = SharedExecutor(2, "processes", 60)
+    try:
+        pool.import_during_next_map(("library_of_a_later_stage",))
+        seen = pool(_later_stage_library_present, [0, 1, 2, 3], shared, "first", imports=(unimported_module,) if led else ())
+        assert seen == [False] * 4  # the workers were forked before it
+        assert sys.modules["library_of_a_later_stage"].IMPORTED_BY == "reportgen-imports"  # here, on the thread
+        assert pool(_later_stage_library_present, [0, 1], shared, "next") == [True, True]  # the next map's workers find it
+        pool.import_during_next_map(("no_such_library_anywhere",))
+        assert pool(_later_stage_library_present, [0], shared, "one task") == [True]  # one task runs here: nothing ahead
+        assert pool._meanwhile == ("no_such_library_anywhere",)  # left for a map that forks
+    finally:
+        pool.close()
+        sys.modules.pop("library_of_a_later_stage", None)
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers are Linux only")
 def test_a_led_pool_raises_a_tasks_error_and_names_a_dead_worker(unimported_module):
     import multiprocessing

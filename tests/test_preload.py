@@ -169,16 +169,38 @@ def test_a_library_imported_already_or_missing_is_not_deferred(deferred_pair, mo
     assert "no_such_library_anywhere" not in sys.modules
 
 
-def test_vectorbt_and_quantstats_import_without_yfinance_and_dateparser_which_still_work_when_used():
+def test_vectorbt_and_quantstats_import_without_yfinance_dateparser_and_quantstats_plots_which_still_work_when_used():
     import subprocess
 
     probe = (
         "import sys\nfrom reportgen.compute import preload\n"
         "preload.imported('vectorbt'); preload.imported('quantstats')\n"
-        "print(sorted(m for m in ('yfinance.base', 'websockets', 'dateparser.conf') if m in sys.modules))\n"
-        "import quantstats._compat, vectorbt.utils.datetime_ as dt\n"
+        "print(sorted(m for m in ('yfinance.base', 'websockets', 'dateparser.conf', 'seaborn', 'matplotlib.pyplot') if m in sys.modules))\n"
+        "import quantstats, quantstats._compat, vectorbt.utils.datetime_ as dt\n"
         "print(callable(quantstats._compat.yf.download), dt.dateparser.parse('2020-01-02').year)\n"
         "print('yfinance.base' in sys.modules, 'dateparser.conf' in sys.modules)\n"
+        "drawn = callable(quantstats.plots.snapshot)\n"
+        "print(type(sys.modules['quantstats.plots']).__name__, drawn, 'seaborn' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split("\n")
-    assert out[:3] == ["[]", "True 2020", "True True"]
+    assert out[:4] == ["[]", "True 2020", "True True", "module True True"]
+
+
+def test_a_deferred_submodule_is_found_without_importing_its_package(tmp_path, monkeypatch):
+    """A package that imports its plotting submodule at its import: deferred, the submodule is
+    found without importing the package first (which would import it there and then)."""
+    package = tmp_path / "toy_package"
+    package.mkdir()
+    (package / "__init__.py").write_text("from . import plots, stats\n")
+    (package / "plots.py").write_text("LOADS = [1]\ndef draw():\n    return 'drawn'\n")
+    (package / "stats.py").write_text("def mean(xs):\n    return sum(xs) / len(xs)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(preload, "DEFERRED", ("toy_package.plots",))
+    try:
+        module = preload.imported("toy_package")
+        assert type(sys.modules["toy_package.plots"]).__name__ == "_Deferred"
+        assert module.stats.mean([1, 3]) == 2
+        assert module.plots.draw() == "drawn" and sys.modules["toy_package.plots"].LOADS == [1]
+    finally:
+        for name in ("toy_package", "toy_package.plots", "toy_package.stats"):
+            sys.modules.pop(name, None)

@@ -71,3 +71,25 @@ def test_chart_tasks_draw_each_chart_once_the_model_first(tiny_project):
     for task, specs in zip(tasks[1:], drawn[1:]):
         assert f"{task.part_id}-equity" in specs and all(chart_id.startswith(task.part_id) for chart_id in specs)
     assert f"{model.id}-equity-all" in drawn[0]
+
+
+def test_a_tasks_specs_carry_their_json_text_made_once_and_kept_through_pickling(tiny_project):
+    # The pages, the tearsheets and the static charts' cache keys use the text the task made: it
+    # is the spec's own JSON (keys sorted, compact), and it travels with the spec to the build.
+    import json
+    import pickle
+
+    from reportgen.inputs.config import load_config
+    from reportgen.pipeline import report
+    from reportgen.publish.chart_tasks import ChartSpec, chart_tasks, spec_text, task_specs
+
+    result = report(load_config(tiny_project / "reportgen.toml"))
+    specs = task_specs(result, chart_tasks(result)[0])
+    chart_id, spec = next(iter(specs.items()))
+    assert isinstance(spec, ChartSpec) and spec["datasets"]
+    plain = json.dumps(dict(spec), separators=(",", ":"), sort_keys=True, allow_nan=False)
+    assert spec.text == plain and spec_text(spec) == plain and spec_text(dict(spec)) == plain
+    received = pickle.loads(pickle.dumps(specs))[chart_id]
+    assert received == spec and received.text == plain
+    with pytest.raises(ValueError):
+        ChartSpec({"data": {"values": [{"y": float("nan")}]}})  # no NaN reaches a page

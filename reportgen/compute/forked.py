@@ -72,7 +72,12 @@ class ForkExecutor:
         self.workers = workers
         self.description = f"{workers} forked worker process{'es' if workers > 1 else ''}"
 
-    def map(self, function, tasks, shared, on_done=lambda index: None, imports: Sequence[str] = (), beside=None):
+    imports_meanwhile = True  # map's `meanwhile`: imported here on a thread once the workers are forked
+
+    def map(
+        self, function, tasks, shared, on_done=lambda index: None, imports: Sequence[str] = (), beside=None,
+        meanwhile: Sequence[str] = (),
+    ):
         global _FORKED
         count = min(self.workers, len(tasks))
         if count <= 1:
@@ -90,9 +95,9 @@ class ForkExecutor:
             _FORKED = (function, shared, list(tasks))
             try:
                 if missing:
-                    _led_pool(count, missing, len(tasks), finished)
+                    _led_pool(count, missing, len(tasks), finished, meanwhile)
                 else:
-                    _pool(count, finished)
+                    _pool(count, finished, meanwhile)
             finally:
                 _FORKED = None
         except BaseException:
@@ -171,23 +176,25 @@ def _run_beside(work: Callable[[], Any], sending: Connection, handing: handover.
     handing.send(sending, message)
 
 
-def _pool(count: int, finished: Callable[[int, Any], None]) -> None:
+def _pool(count: int, finished: Callable[[int, Any], None], meanwhile: Sequence[str] = ()) -> None:
     """_FORKED's tasks on `count` workers forked from this process: finished(index, output) as
-    each ends; a task's exception is raised as soon as it happens, after the running tasks end."""
+    each ends; a task's exception is raised as soon as it happens, after the running tasks end.
+    `meanwhile` is imported here on a thread once the workers are forked."""
     gc.freeze()  # the workers' collections then leave this process's objects alone: their pages stay shared
     try:
-        _forked_pool(count, finished)
+        _forked_pool(count, finished, meanwhile)
     finally:
         gc.unfreeze()
 
 
-def _forked_pool(count: int, finished: Callable[[int, Any], None]) -> None:
+def _forked_pool(count: int, finished: Callable[[int, Any], None], meanwhile: Sequence[str]) -> None:
     with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = [pool.submit(_forked_task, index) for index in range(len(_FORKED[2]))]
+        futures = [pool.submit(_forked_task, index) for index in range(len(_FORKED[2]))]  # forks every worker (a fork context starts them all)
         index_of = {future: index for index, future in enumerate(futures)}
         try:
-            for future in as_completed(futures):
-                finished(index_of[future], future.result())
+            with preload.importing_meanwhile(meanwhile):
+                for future in as_completed(futures):
+                    finished(index_of[future], future.result())
         except BrokenProcessPool:
             raise ComputeError("a forked worker process died (out of memory?); try fewer workers or --scheduler synchronous") from None
         except BaseException:
@@ -254,11 +261,14 @@ def _lead(count: int, imports: list[str], next_task: Any, lock: Any, sending: Co
         sending.send(("ended", [helper.exitcode for helper in helpers]))
 
 
-def _led_pool(count: int, imports: list[str], total: int, finished: Callable[[int, Any], None]) -> None:
+def _led_pool(
+    count: int, imports: list[str], total: int, finished: Callable[[int, Any], None], meanwhile: Sequence[str] = (),
+) -> None:
     """_FORKED's tasks on a leader process forked from this one, which imports `imports` and
     forks the other workers (so only the pages they write are copied), all taking the next task
     as they become free: finished(index, output) as each ends. A task's exception is raised
-    here once the running tasks end."""
+    here once the running tasks end. `meanwhile` is imported here on a thread once the leader is
+    forked: while it imports, the second core is otherwise idle."""
     context = multiprocessing.get_context("fork")
     next_task, lock = context.Value("i", 0), context.Lock()
     receiving, sending = context.Pipe(duplex=False)
@@ -267,15 +277,16 @@ def _led_pool(count: int, imports: list[str], total: int, finished: Callable[[in
     sending.close()
     error, exit_codes, received = None, None, 0
     try:
-        while exit_codes is None:
-            kind, *body = _received(receiving, leader)
-            if kind == "result":
-                finished(*body)
-                received += 1
-            elif kind == "error" and error is None:
-                error = body[1]
-            else:
-                [exit_codes] = body
+        with preload.importing_meanwhile(meanwhile):
+            while exit_codes is None:
+                kind, *body = _received(receiving, leader)
+                if kind == "result":
+                    finished(*body)
+                    received += 1
+                elif kind == "error" and error is None:
+                    error = body[1]
+                else:
+                    [exit_codes] = body
     except BaseException:
         with next_task.get_lock():
             next_task.value = total  # no new tasks; the running ones end, and the leader with them

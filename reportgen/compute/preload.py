@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib
+import importlib.machinery
 import importlib.util
 import sys
 import threading
@@ -41,7 +42,13 @@ _running: list[threading.Thread] = []
 # first map: in a universe's build (the import while its inputs are read) and in a forked leader
 # (a single-asset report's models map). A Dask worker and a synchronous single-asset build import
 # vectorbt where a task first needs it (analysis.backtest), and import these with it.
-DEFERRED = ("yfinance", "dateparser")
+#
+# quantstats.plots (with matplotlib, pyplot and seaborn: 0.6 s, 30 MB) is imported by quantstats'
+# __init__ and draws quantstats' own charts; the report's charts are Altair's, and only the
+# optional quantstats HTML tearsheet uses it (reportgen.analysis.metrics, whose first call
+# imports it). vectorbt's QSAdapter lists quantstats' plot functions when it is imported, to offer
+# them as `plot_*` methods: with the module left for later it lists none (a build never calls them).
+DEFERRED = ("yfinance", "dateparser", "quantstats.plots")
 
 
 class _Deferred(types.ModuleType):
@@ -67,7 +74,13 @@ _deferring = threading.RLock()
 def _defer(name: str) -> None:
     if name in sys.modules:
         return
-    spec = importlib.util.find_spec(name)
+    parent, _, _ = name.rpartition(".")
+    if parent:  # a submodule, found without importing its package (which would import it now)
+        package = sys.modules.get(parent) or importlib.util.find_spec(parent)
+        locations = None if package is None else getattr(package, "submodule_search_locations", None) or getattr(package, "__path__", None)
+        spec = None if locations is None else importlib.machinery.PathFinder.find_spec(name, list(locations))
+    else:
+        spec = importlib.util.find_spec(name)
     if spec is None:  # not installed: the library that imports it reports that itself
         return
     stand_in = _Deferred(name)

@@ -26,6 +26,7 @@ class SharedExecutor:
         self._settings = (workers, scheduler, no_worker_seconds)
         self._open = contextlib.ExitStack()
         self._pool: Executor | None = None
+        self._meanwhile: tuple[str, ...] = ()
 
     def _executor(self) -> Executor:
         if self._pool is None:
@@ -51,14 +52,24 @@ class SharedExecutor:
         start = getattr(pool, "aside", None)
         return start(work) if start is not None and pool.workers > 1 else Here(work)
 
+    def import_during_next_map(self, names: tuple[str, ...]) -> None:
+        """`names` (libraries a later stage needs) imported in this process on a thread while the
+        next map's workers run, when they are forked from it: the later stage's workers, forked
+        from here, find them, and no leader imports them while the other core waits (altair for
+        the charts: 0.3 s). Elsewhere (one worker, Dask) nothing is imported ahead."""
+        self._meanwhile = tuple(names)
+
     def __call__(self, function, tasks, shared, label: str = "models", imports: tuple[str, ...] = (), beside=None) -> list:
         pool = self._executor()
+        extra = {}
+        if self._meanwhile and getattr(pool, "imports_meanwhile", False) and pool.workers > 1 and len(tasks) > 1:
+            extra["meanwhile"], self._meanwhile = self._meanwhile, ()
         allocator.release_freed_memory()  # before workers fork: they would carry the earlier stages' freed heap
         progress = Progress(len(tasks), f"{label} ({pool.description})", every_seconds=LINE_EVERY_SECONDS, workers=pool.workers)
         try:
             return pool.map(
                 function, tasks, shared, on_done=lambda index: progress.advance(str(getattr(tasks[index], "id", tasks[index]))),
-                imports=imports, beside=beside,
+                imports=imports, beside=beside, **extra,
             )
         finally:
             progress.close()

@@ -622,8 +622,7 @@ def episode_shader(episodes: pd.DataFrame) -> Callable:
             return facet
         if not _has_time_axis(chart):
             return chart
-        size = {k: getattr(chart, k) for k in ("width", "height") if getattr(chart, k) is not alt.Undefined}
-        return alt.layer(shading, chart).properties(**size)
+        return alt.layer(shading, chart)  # the layer takes the chart's width and height (a copy less than .properties)
 
     return shaded
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from reportgen.analysis import metrics
 from reportgen.publish import cache, downloads, pages
+from reportgen.publish.chart_tasks import spec_text
 from reportgen.publish.footer import provenance_line
 from reportgen.results import Report
 
@@ -24,7 +25,7 @@ def _bundle_key() -> str:
 
 
 def _svg_key(spec: dict) -> str:
-    return cache.fingerprint([cache.code_fingerprint(), json.dumps(spec, sort_keys=True, separators=(",", ":"))])
+    return cache.fingerprint([cache.code_fingerprint(), spec_text(spec)])
 
 
 @functools.lru_cache(maxsize=1)

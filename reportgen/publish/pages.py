@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import functools
 import inspect
-import json
 import re
 import traceback
 from collections.abc import Callable, Mapping
@@ -25,6 +24,7 @@ from reportgen.analysis import thresholds
 from reportgen.analysis.statistics import percentile_interval
 from reportgen.inputs.errors import ConfigError
 from reportgen.publish import facts, findings, formats
+from reportgen.publish.chart_tasks import spec_text
 from reportgen.publish.attention_page import attention_models
 from reportgen.publish.sensitivity_page import sensitivity_models
 from reportgen.publish.universe_fields import (
@@ -97,7 +97,7 @@ def num(value, digits: int = 2) -> str:
 
 def _spec_json(spec: dict) -> str:
     # Escaped so that no user string inside the spec can close the script element.
-    raw = json.dumps(spec, separators=(",", ":"), sort_keys=True, allow_nan=False)
+    raw = spec_text(spec)
     return raw.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
