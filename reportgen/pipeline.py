@@ -104,8 +104,10 @@ def report(config: Config, progress: Progress = lambda stage: None, map_tasks: M
     with preload.importing_meanwhile(imports, imported):
         inputs, ahead = reading.wait()
     allocator.release_freed_memory()  # what parsing and checking freed (half a GB at 500 assets)
-    if hasattr(map_tasks, "import_during_next_map"):
-        map_tasks.import_during_next_map(chart_tasks.TASK_IMPORTS)  # the charts' libraries, while the models' workers run
+    if imports and hasattr(map_tasks, "import_during_next_map"):
+        # a universe's chart libraries, while the first map's workers run (not a single-asset
+        # report's: 0.3 s sooner, but 50 MB more at the peak of the bundled report's 600 MB)
+        map_tasks.import_during_next_map(chart_tasks.TASK_IMPORTS)
     evaluated = evaluated_models(evaluation_settings(config), config.models, inputs, progress, map_tasks, ahead)
     return report_record(config, inputs, evaluated)
 

@@ -38,7 +38,8 @@ def test_static_svg_ids_do_not_depend_on_what_was_drawn_before():
     first = static_svg.chart_svg(spec)
     for other in range(3):  # other charts move vega's counter on
         static_svg.chart_svg({**spec, "title": f"other {other}"})
-    static_svg._svg.cache_clear()
+    assert len(static_svg._DRAWN) >= 4 and all(len(digest) == 20 for digest, _ in static_svg._DRAWN)  # kept by digest, not JSON
+    static_svg._DRAWN.clear()
     assert static_svg.chart_svg(spec) == first
     assert 'clip-path="url(#clip1)"' in first
     assert static_svg.numbered_svg_ids('<text>url(#clip9) clip9</text><clipPath id="clip9"/><g clip-path="url(#clip9)"/>') == (
