@@ -1,6 +1,7 @@
 """The command line: exit codes and one-line errors, run as a user would."""
 
 import os
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -205,3 +206,23 @@ def test_schema_prints_json_and_init_refuses_half_its_inputs(tmp_path):
     assert result.returncode == 2
     assert result.stderr == "error: --prices and --predictions: give both, or neither for the example project (see reportgen --help)\n"
     assert not (tmp_path / "x").exists()
+
+
+def test_the_command_ends_at_once_after_its_exit_handlers_with_its_exit_code(tmp_path):
+    # reportgen.__main__.run: the exit handlers run and the output is flushed before the process
+    # ends without tearing its objects down; the exit code is the command's.
+    marker = tmp_path / "exit-handlers-ran"
+    script = (
+        "import atexit, sys\nfrom pathlib import Path\nfrom reportgen.__main__ import run\n"
+        f"atexit.register(lambda: Path({str(marker)!r}).write_text('yes'))\n"
+        "sys.argv = ['reportgen', *sys.argv[1:]]\nrun()\n"
+    )
+    printed = subprocess.run([sys.executable, "-c", script, "schema"], capture_output=True, text=True)
+    assert printed.returncode == 0 and json.loads(printed.stdout)["title"] and marker.read_text() == "yes"
+    marker.unlink()
+    failed = subprocess.run([sys.executable, "-c", script, "build", "--config", str(tmp_path / "none.toml")], capture_output=True, text=True)
+    assert failed.returncode == 2 and failed.stderr.startswith("error:") and "none.toml" in failed.stderr
+    assert marker.read_text() == "yes"
+    said = subprocess.run([sys.executable, "-c", script.replace("run()", "import reportgen.__main__ as m\nm.main = lambda argv: sys.exit('stopped')\nm.run()"), "x"],
+                          capture_output=True, text=True)
+    assert said.returncode == 1 and said.stderr == "stopped\n"
