@@ -24,8 +24,8 @@ from reportgen.analysis import thresholds
 from reportgen.analysis.statistics import percentile_interval
 from reportgen.inputs.errors import ConfigError
 from reportgen.publish import facts, findings, formats
-from reportgen.publish.chart_tasks import spec_text
 from reportgen.publish.attention_page import attention_models
+from reportgen.publish.chart_tasks import spec_text
 from reportgen.publish.sensitivity_page import sensitivity_models
 from reportgen.publish.universe_fields import (
     asset_list, attention_across_assets, cost_lines, factor_rows, portfolio_figures, universe_caveats, weighting_sentence,
