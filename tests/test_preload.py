@@ -204,3 +204,37 @@ def test_a_deferred_submodule_is_found_without_importing_its_package(tmp_path, m
     finally:
         for name in ("toy_package", "toy_package.plots", "toy_package.stats"):
             sys.modules.pop(name, None)
+
+
+def test_a_module_and_function_name_imports_the_module_and_calls_the_function(tmp_path, monkeypatch):
+    (tmp_path / "toy_kernel_module.py").write_text("CALLS = []\ndef ready():\n    CALLS.append('ready')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        with preload.importing_meanwhile(["toy_kernel_module:ready"]):
+            pass
+        assert sys.modules["toy_kernel_module"].CALLS == ["ready"]
+    finally:
+        sys.modules.pop("toy_kernel_module", None)
+
+
+def test_a_universe_build_makes_the_simulation_kernel_ready_while_it_reads():
+    # The import thread calls portfolio_backtest.loaded_kernel: the kernel is compiled for the
+    # argument types of a real simulation, whose first call then compiles nothing.
+    import subprocess
+
+    from reportgen.evaluation import universe_models
+
+    assert "reportgen.analysis.portfolio_backtest:loaded_kernel" in universe_models.TASK_IMPORTS
+    probe = (
+        "import numpy as np, pandas as pd\nfrom reportgen.compute import preload\n"
+        "preload.imported('reportgen.analysis.portfolio_backtest:loaded_kernel')\n"
+        "from reportgen.analysis import portfolio_backtest as b\nkernel = b._kernel()\nready = len(kernel.signatures)\n"
+        "close = pd.DataFrame(np.linspace(1, 2, 60).reshape(20, 3), columns=list('xyz'))\n"
+        "targets = np.full((1, 20, 3), np.nan); targets[0, ::5] = [0.5, 0.5, 0.0]\n"
+        "returns, invested = b.block_returns(close, targets, 100.0, [0.001])\n"
+        "wide = pd.DataFrame({'x': np.ones(20), 'y': np.ones(20)})\n"  # prices reaching it as a copy, not a view
+        "b.block_returns(wide, targets[:, :, :2], 100.0, [0.001])\n"
+        "print(ready, len(kernel.signatures), returns.shape)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["2", "2", "(20,", "1)"]  # read-only and writable prices: nothing compiled at the real calls

@@ -243,6 +243,17 @@ def block_returns(close: pd.DataFrame, targets: np.ndarray, init_cash: float, fe
     return np.hstack([r for r, _ in parts]), np.hstack([i for _, i in parts])
 
 
+def loaded_kernel() -> None:
+    """The simulation kernel made ready in this process now: numba compiles it, or loads it from
+    its cache, at its first call in a process (0.15-0.4 s), here a two-day simulation of one asset
+    with the argument types of every real one, for prices that reach it read-only (a view of a
+    frame's one block) and writable (a copy). A universe's build calls it on its import thread
+    while the inputs are read (reportgen.compute.preload), and the workers it forks inherit it."""
+    for assets in (1, 2):  # one column: to_numpy's read-only view; two: a C-ordered copy
+        close = pd.DataFrame(np.ones((2, assets)))
+        sparse_returns(close, sparse_orders(np.array([[1.0 / assets] * assets, [np.nan] * assets])), 1.0, np.zeros(1))
+
+
 def _kernel():
     """The compiled simulation loop (numba; imported only when a simulation runs)."""
     from reportgen.analysis.portfolio_kernel import values_of_orders

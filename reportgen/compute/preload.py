@@ -16,7 +16,8 @@ share this process (Parquet decoding and numpy release the GIL for part of the r
                                  (gc.freeze: later full collections skip it)
     finished_imports()           wait for any import still running (before a fork: a child forked
                                  while a thread holds an import lock could wait on it forever)
-    imported(name)               import `name`, the libraries in DEFERRED left for their first use
+    imported(name)               import `name`, the libraries in DEFERRED left for their first use;
+                                 `module:function` also calls function() (a compiled kernel made ready)
 """
 
 from __future__ import annotations
@@ -89,10 +90,16 @@ def _defer(name: str) -> None:
 
 
 def imported(name: str) -> types.ModuleType:
-    """`name` imported, with each library of DEFERRED that is not imported yet left to its first use."""
+    """`name` imported, with each library of DEFERRED that is not imported yet left to its first use.
+    `module:function`: the module imported, then its function() called (a kernel compiled or loaded
+    from numba's cache), the module returned."""
     for deferred in DEFERRED:
         _defer(deferred)
-    return importlib.import_module(name)
+    module_name, _, function = name.partition(":")
+    module = importlib.import_module(module_name)
+    if function:
+        getattr(module, function)()
+    return module
 
 
 def finished_imports() -> None:
